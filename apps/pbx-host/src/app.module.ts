@@ -1,0 +1,82 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from '@pbx/host/auth/auth.module';
+import { UniqueViolationFilter } from '@pbx/host/common/unique-violation.filter';
+import { ContactsModule } from '@pbx/host/contacts/contacts.module';
+import { type HostConfig } from '@pbx/host/config/host-config';
+import { HostConfigModule } from '@pbx/host/config/host-config.module';
+import {
+  DATABASE_SHUTDOWN,
+  DatabaseLifecycle,
+  type DatabaseShutdown,
+} from '@pbx/host/database/database-lifecycle';
+import { createOrmOptions } from '@pbx/host/database/orm-options';
+import { HealthModule } from '@pbx/host/health/health.module';
+import { HostPortsModule } from '@pbx/host/microsoft365/host-ports.module';
+import { PresenceModule } from '@pbx/host/presence/presence.module';
+import { TenantsModule } from '@pbx/host/tenants/tenants.module';
+import { UsersModule } from '@pbx/host/users/users.module';
+import { createValidationPipe, Microsoft365Module, type Microsoft365ModuleOptions } from '@pbx/microsoft365';
+
+/** Path prefix under which the host mounts the Microsoft 365 module's controllers. */
+export const MICROSOFT365_API_PREFIX = 'api';
+
+export interface AppModuleOptions {
+  /** Validated configuration, with the development secrets filled in (see ensureDevelopmentSecrets). */
+  config: HostConfig;
+  /** The database to use: DATABASE_URL or the embedded cluster's (see resolveDatabase). */
+  databaseUrl: string;
+  /** Overrides of the Microsoft 365 module's options (tests: endpoint overrides, a test clock, ...). */
+  microsoft365?: Partial<Microsoft365ModuleOptions>;
+  /** Runs at shutdown after the ORM closed its connections, e.g. stops an embedded cluster. */
+  onDatabaseShutdown?: DatabaseShutdown;
+}
+
+/** The module's options as this PBX configures them, before overrides. */
+export function microsoft365Options(
+  config: HostConfig,
+  overrides: Partial<Microsoft365ModuleOptions> = {},
+): Microsoft365ModuleOptions {
+  return {
+    environment: config.environment,
+    publicUrl: config.publicUrl,
+    ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+    ...overrides,
+  };
+}
+
+/** The reference host PBX: its own features, and the Microsoft 365 module mounted as a vendor would. */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    const { config, databaseUrl } = options;
+    return {
+      module: AppModule,
+      imports: [
+        HostConfigModule.forRoot(config),
+        MikroOrmModule.forRoot({ ...createOrmOptions(databaseUrl), registerRequestContext: true }),
+        ScheduleModule.forRoot(),
+        AuthModule,
+        TenantsModule,
+        UsersModule,
+        ContactsModule,
+        PresenceModule,
+        HealthModule,
+        Microsoft365Module.forRootAsync({
+          imports: [HostPortsModule],
+          useFactory: () => microsoft365Options(config, options.microsoft365),
+        }),
+        // The vendor decides where the module's API lives: beside the host's own, under /api.
+        RouterModule.register([{ path: MICROSOFT365_API_PREFIX, module: Microsoft365Module }]),
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: UniqueViolationFilter },
+        { provide: DATABASE_SHUTDOWN, useValue: options.onDatabaseShutdown ?? (() => Promise.resolve()) },
+        DatabaseLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { type Actor } from '@pbx/host/auth/actor';
+import { AuthService } from '@pbx/host/auth/auth.service';
+import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
+import { CurrentActor } from '@pbx/host/auth/current-actor.decorator';
+import { LoginDto } from '@pbx/host/auth/dto/login.dto';
+import { LoginResponse, MeResponse } from '@pbx/host/auth/dto/session.response';
+import { SessionsService } from '@pbx/host/auth/sessions.service';
+import { ApiValidationResponse } from '@pbx/host/common/api-responses.decorator';
+import { ErrorResponse } from '@pbx/host/common/error.response';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Sign in with a password',
+    description: 'Tenant users give their tenant’s SIP domain; system admins leave it out.',
+  })
+  @ApiOkResponse({ type: LoginResponse })
+  @ApiValidationResponse()
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Wrong credentials, or the user is disabled' })
+  login(@Body() body: LoginDto): Promise<LoginResponse> {
+    return this.auth.login(body);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Authenticated()
+  @ApiOperation({ summary: 'End this session' })
+  @ApiNoContentResponse()
+  async logout(@CurrentActor() actor: Actor): Promise<void> {
+    await this.sessions.revokeById(actor.sessionId);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The signed-in user and session' })
+  @ApiOkResponse({ type: MeResponse })
+  me(@CurrentActor() actor: Actor): Promise<MeResponse> {
+    return this.auth.me(actor);
+  }
+}

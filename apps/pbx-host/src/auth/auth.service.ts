@@ -1,0 +1,44 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { type Actor } from '@pbx/host/auth/actor';
+import { type LoginDto } from '@pbx/host/auth/dto/login.dto';
+import { type LoginResponse, type MeResponse } from '@pbx/host/auth/dto/session.response';
+import { dummyPasswordHash, verifyPassword } from '@pbx/host/auth/password-hasher';
+import { SessionsService } from '@pbx/host/auth/sessions.service';
+import { TenantsService } from '@pbx/host/tenants/tenants.service';
+import { UserResponse } from '@pbx/host/users/dto/user.response';
+import { UserEntity } from '@pbx/host/users/user.entity';
+
+const INVALID = 'Invalid username, password or SIP domain';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenants: TenantsService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  /**
+   * Password login. Every failure (unknown domain or user, wrong password, disabled, no password) answers the
+   * same 401 after the same amount of work, so the answer reveals nothing about which accounts exist.
+   */
+  async login(input: LoginDto): Promise<LoginResponse> {
+    const tenant = input.sipDomain ? await this.tenants.findBySipDomain(input.sipDomain) : null;
+    const user =
+      input.sipDomain && !tenant
+        ? null
+        : await this.em.findOne(UserEntity, { tenant: tenant?.id ?? null, username: input.username });
+    const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !valid || !user.enabled || user.passwordHash === null) {
+      throw new UnauthorizedException(INVALID);
+    }
+    const session = await this.sessions.issue(user.id, user.role, 'password');
+    return { ...session, user: UserResponse.from(user) };
+  }
+
+  async me(actor: Actor): Promise<MeResponse> {
+    const user = await this.em.findOneOrFail(UserEntity, { id: actor.userId });
+    return { user: UserResponse.from(user), session: { role: actor.role, tenantId: actor.tenantId } };
+  }
+}

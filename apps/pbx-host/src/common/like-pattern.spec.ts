@@ -1,0 +1,8 @@
+import { containsPattern } from '@pbx/host/common/like-pattern';
+
+describe('containsPattern', () => {
+  it('escapes LIKE wildcards', () => {
+    expect(containsPattern('50%_a\\b')).toBe('%50\\%\\_a\\\\b%');
+    expect(containsPattern('alice')).toBe('%alice%');
+  });
+});

@@ -1,0 +1,109 @@
+import { HostConfigError, isMasterKey, parseHostConfig } from '@pbx/host/config/host-config';
+import { randomBytes } from 'node:crypto';
+
+const KEY = randomBytes(32).toString('base64');
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    parseHostConfig(env, '/srv/pbx');
+  } catch (error) {
+    if (error instanceof HostConfigError) {
+      return error.problems;
+    }
+    throw error;
+  }
+  return [];
+}
+
+describe('parseHostConfig', () => {
+  it('defaults to a development host on port 3000 with the data folder in the working directory', () => {
+    expect(parseHostConfig({}, '/srv/pbx')).toEqual({
+      environment: 'development',
+      port: 3000,
+      dataDir: '/srv/pbx/.data',
+      publicUrl: 'http://localhost:3000',
+      sessionTtlMinutes: 720,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      parseHostConfig(
+        {
+          NODE_ENV: 'production',
+          PORT: '8080',
+          DATABASE_URL: 'postgres://pbx:secret@db:5432/pbx',
+          DATA_DIR: '/var/lib/pbx',
+          PBX_PUBLIC_URL: 'https://pbx.example.com/',
+          PBX_M365_MASTER_KEY: KEY,
+          PBX_ADMIN_PASSWORD: 'correct horse battery',
+          PBX_SESSION_TTL_MINUTES: '60',
+        },
+        '/srv/pbx',
+      ),
+    ).toEqual({
+      environment: 'production',
+      port: 8080,
+      databaseUrl: 'postgres://pbx:secret@db:5432/pbx',
+      dataDir: '/var/lib/pbx',
+      publicUrl: 'https://pbx.example.com',
+      masterKey: KEY,
+      adminPassword: 'correct horse battery',
+      sessionTtlMinutes: 60,
+    });
+  });
+
+  it('derives the public URL from the port', () => {
+    expect(parseHostConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+  });
+
+  it('refuses to start in production without a master key', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringContaining('PBX_M365_MASTER_KEY is required in production'),
+    ]);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'staging',
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://root:hunter2@db/pbx',
+      PBX_PUBLIC_URL: 'not a url',
+      PBX_M365_MASTER_KEY: 'c2hvcnQ=',
+      PBX_ADMIN_PASSWORD: 'short',
+      PBX_SESSION_TTL_MINUTES: '0',
+    });
+    expect(problems).toHaveLength(7);
+    expect(problems.join('\n')).toMatch(/NODE_ENV.*staging/);
+    expect(problems.join('\n')).toMatch(/PORT must be an integer/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL must use postgres: or postgresql:/);
+    expect(problems.join('\n')).toMatch(/PBX_PUBLIC_URL is not a valid URL/);
+    expect(problems.join('\n')).toMatch(/PBX_M365_MASTER_KEY must be 32 random bytes/);
+    expect(problems.join('\n')).toMatch(/PBX_ADMIN_PASSWORD must be at least 12/);
+    expect(problems.join('\n')).toMatch(/PBX_SESSION_TTL_MINUTES/);
+  });
+
+  it('never echoes secrets in its errors', () => {
+    const message = problemsOf({
+      DATABASE_URL: 'postgres://pbx:hunter2@[bad',
+      PBX_ADMIN_PASSWORD: 'hunter2',
+      PBX_M365_MASTER_KEY: 'hunter2hunter2',
+    }).join('\n');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseHostConfig({ DATABASE_URL: '', PBX_ADMIN_PASSWORD: '', PORT: ' ' }, '/srv/pbx')).toEqual(
+      parseHostConfig({}, '/srv/pbx'),
+    );
+  });
+});
+
+describe('isMasterKey', () => {
+  it('accepts exactly 32 bytes of base64', () => {
+    expect(isMasterKey(KEY)).toBe(true);
+    expect(isMasterKey(randomBytes(31).toString('base64'))).toBe(false);
+    expect(isMasterKey(randomBytes(33).toString('base64'))).toBe(false);
+    expect(isMasterKey('not base64 at all!')).toBe(false);
+  });
+});

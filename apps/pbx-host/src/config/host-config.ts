@@ -1,0 +1,151 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type HostEnvironment = 'production' | 'development' | 'test';
+
+/** The host PBX's configuration, read once from the environment at boot. */
+export interface HostConfig {
+  environment: HostEnvironment;
+  port: number;
+  /** An external PostgreSQL server; when absent the host starts an embedded one under `dataDir/postgres`. */
+  databaseUrl?: string;
+  /** Absolute path of the folder for the embedded cluster and the development secrets. */
+  dataDir: string;
+  /** Base URL under which users and Microsoft reach this PBX (redirect URIs are built from it). */
+  publicUrl: string;
+  /**
+   * Master key of the Microsoft 365 module (32 bytes, base64). Required in production; in development and test it
+   * may be absent here and is then generated into `dataDir` by `ensureDevelopmentSecrets`.
+   */
+  masterKey?: string;
+  /** Password of the bootstrap system admin `admin`, used only when no system admin exists yet. */
+  adminPassword?: string;
+  /** Lifetime of the host's session tokens. */
+  sessionTtlMinutes: number;
+}
+
+export const HOST_CONFIG = Symbol('HOST_CONFIG');
+
+/** All problems found in the environment at once, so an operator fixes them in one go. */
+export class HostConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'HostConfigError';
+  }
+}
+
+const ENVIRONMENTS: readonly HostEnvironment[] = ['production', 'development', 'test'];
+const MIN_ADMIN_PASSWORD_LENGTH = 12;
+
+/** True when `value` is base64 for exactly 32 bytes (an AES-256 key). */
+export function isMasterKey(value: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) {
+    return false;
+  }
+  return Buffer.from(value, 'base64').length === 32;
+}
+
+function integer(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+) {
+  if (raw === undefined || raw.trim() === '') {
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+    return fallback;
+  }
+  return value;
+}
+
+function url(name: string, raw: string, protocols: string[], problems: string[]): string {
+  try {
+    const parsed = new URL(raw);
+    if (!protocols.includes(parsed.protocol)) {
+      problems.push(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+    }
+  } catch {
+    // Never echo a database URL: it usually carries a password.
+    problems.push(`${name} is not a valid URL`);
+  }
+  return raw;
+}
+
+function nonEmpty(raw: string | undefined): string | undefined {
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/**
+ * Parses and validates the host's environment. Pure: it reads nothing but `env` and `cwd`, so it is unit-tested
+ * directly; generating development secrets is a separate step (`ensureDevelopmentSecrets`).
+ */
+export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): HostConfig {
+  const problems: string[] = [];
+
+  const rawEnvironment = nonEmpty(env.NODE_ENV) ?? 'development';
+  const environment = ENVIRONMENTS.find((candidate) => candidate === rawEnvironment);
+  if (!environment) {
+    problems.push(`NODE_ENV must be one of ${ENVIRONMENTS.join(', ')}, got "${rawEnvironment}"`);
+  }
+
+  const port = integer('PORT', env.PORT, 3000, 0, 65535, problems);
+  const sessionTtlMinutes = integer(
+    'PBX_SESSION_TTL_MINUTES',
+    env.PBX_SESSION_TTL_MINUTES,
+    12 * 60,
+    1,
+    525600,
+    problems,
+  );
+
+  const rawDatabaseUrl = nonEmpty(env.DATABASE_URL);
+  const databaseUrl =
+    rawDatabaseUrl && url('DATABASE_URL', rawDatabaseUrl, ['postgres:', 'postgresql:'], problems);
+
+  const rawDataDir = nonEmpty(env.DATA_DIR) ?? '.data';
+  const dataDir = isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);
+
+  const publicUrl = url(
+    'PBX_PUBLIC_URL',
+    (nonEmpty(env.PBX_PUBLIC_URL) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    ['http:', 'https:'],
+    problems,
+  );
+
+  const masterKey = nonEmpty(env.PBX_M365_MASTER_KEY);
+  if (masterKey !== undefined && !isMasterKey(masterKey)) {
+    problems.push(
+      'PBX_M365_MASTER_KEY must be 32 random bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
+    );
+  }
+  if (masterKey === undefined && environment === 'production') {
+    problems.push(
+      'PBX_M365_MASTER_KEY is required in production: it encrypts the Microsoft 365 secrets at rest ' +
+        '(generate one with `openssl rand -base64 32` and keep it safe)',
+    );
+  }
+
+  const adminPassword = env.PBX_ADMIN_PASSWORD === '' ? undefined : env.PBX_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && adminPassword.length < MIN_ADMIN_PASSWORD_LENGTH) {
+    problems.push(`PBX_ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long`);
+  }
+
+  if (problems.length > 0 || !environment) {
+    throw new HostConfigError(problems);
+  }
+  return {
+    environment,
+    port,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    dataDir,
+    publicUrl,
+    ...(masterKey ? { masterKey } : {}),
+    ...(adminPassword ? { adminPassword } : {}),
+    sessionTtlMinutes,
+  };
+}

@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { SessionsModule } from '@pbx/host/auth/sessions.module';
+import { PbxAdminAccessAdapter } from '@pbx/host/microsoft365/pbx-admin-access.adapter';
+import { PbxContactsAdapter } from '@pbx/host/microsoft365/pbx-contacts.adapter';
+import { PbxDirectoryAdapter } from '@pbx/host/microsoft365/pbx-directory.adapter';
+import { PbxPresenceAdapter } from '@pbx/host/microsoft365/pbx-presence.adapter';
+import { PbxSessionsAdapter } from '@pbx/host/microsoft365/pbx-sessions.adapter';
+import { PbxTenantsAdapter } from '@pbx/host/microsoft365/pbx-tenants.adapter';
+import { PresenceModule } from '@pbx/host/presence/presence.module';
+import { TenantsModule } from '@pbx/host/tenants/tenants.module';
+import {
+  PBX_ADMIN_ACCESS,
+  PBX_CONTACTS,
+  PBX_DIRECTORY,
+  PBX_PRESENCE,
+  PBX_SESSIONS,
+  PBX_TENANTS,
+} from '@pbx/microsoft365';
+
+/**
+ * The host's implementation of every port of the Microsoft 365 module, exported under the module's tokens. The
+ * module sees only these interfaces, never the host's tables.
+ */
+@Module({
+  imports: [SessionsModule, TenantsModule, PresenceModule],
+  providers: [
+    PbxDirectoryAdapter,
+    PbxContactsAdapter,
+    PbxPresenceAdapter,
+    PbxSessionsAdapter,
+    PbxAdminAccessAdapter,
+    PbxTenantsAdapter,
+    { provide: PBX_DIRECTORY, useExisting: PbxDirectoryAdapter },
+    { provide: PBX_CONTACTS, useExisting: PbxContactsAdapter },
+    { provide: PBX_PRESENCE, useExisting: PbxPresenceAdapter },
+    { provide: PBX_SESSIONS, useExisting: PbxSessionsAdapter },
+    { provide: PBX_ADMIN_ACCESS, useExisting: PbxAdminAccessAdapter },
+    { provide: PBX_TENANTS, useExisting: PbxTenantsAdapter },
+  ],
+  exports: [
+    PbxDirectoryAdapter,
+    PbxContactsAdapter,
+    PbxPresenceAdapter,
+    PbxSessionsAdapter,
+    PbxAdminAccessAdapter,
+    PbxTenantsAdapter,
+    PBX_DIRECTORY,
+    PBX_CONTACTS,
+    PBX_PRESENCE,
+    PBX_SESSIONS,
+    PBX_ADMIN_ACCESS,
+    PBX_TENANTS,
+  ],
+})
+export class HostPortsModule {}

@@ -1,0 +1,146 @@
+import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ContactOwnerKind } from '@pbx/host/contacts/contact-owner-kind';
+import { type PbxContact, type PbxContactOwner, type PbxContactsPort } from '@pbx/microsoft365';
+import { isUUID } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { jsonArray } from '@pbx/host/common/sql-array';
+
+/** The `externalSource` of every contact the Microsoft 365 module writes. */
+export const MICROSOFT365_SOURCE = 'microsoft365';
+
+/** Rows per INSERT: large batches stay well below PostgreSQL's limits and lock for short moments only. */
+const CHUNK = 500;
+
+/** Contact columns the module writes, with their PostgreSQL types. */
+const COLUMNS = [
+  ['display_name', 'text', 'displayName'],
+  ['first_name', 'text', 'firstName'],
+  ['last_name', 'text', 'lastName'],
+  ['company', 'text', 'company'],
+  ['job_title', 'text', 'jobTitle'],
+  ['business_phones', 'text[]', 'businessPhones'],
+  ['home_phones', 'text[]', 'homePhones'],
+  ['mobile_phone', 'text', 'mobilePhone'],
+  ['email_addresses', 'text[]', 'emailAddresses'],
+] as const satisfies readonly (readonly [string, string, keyof PbxContact])[];
+
+interface OwnerSql {
+  /** Conflict target matching the partial unique index of this owner kind. */
+  conflict: string;
+  /** `and ...` restricting a query to this owner's contacts; bindings follow the tenant id. */
+  where: string;
+  bindings: string[];
+  ownerUserId: string | null;
+}
+
+/**
+ * Writes the contacts the Microsoft 365 module syncs: in bulk, keyed by (owner, source, external id). Contacts
+ * made by hand have no external source and are never listed, changed or deleted through this port.
+ */
+@Injectable()
+export class PbxContactsAdapter implements PbxContactsPort {
+  // `em` is read by @EnsureEntityManagerContext().
+  constructor(readonly em: EntityManager) {}
+
+  private async ownerSql(pbxTenantId: string, owner: PbxContactOwner): Promise<OwnerSql | undefined> {
+    if (!isUUID(pbxTenantId)) {
+      return undefined;
+    }
+    if (owner.kind === 'company') {
+      const exists = await this.em.execute('select 1 from tenants where id = ?', [pbxTenantId]);
+      return exists.length === 0
+        ? undefined
+        : {
+            conflict: `(tenant_id, external_source, external_id) where owner_kind = 'company'`,
+            where: `and owner_kind = 'company'`,
+            bindings: [],
+            ownerUserId: null,
+          };
+    }
+    // The owner must be a user of this very tenant: never write into another tenant's address book.
+    const exists = isUUID(owner.userId)
+      ? await this.em.execute('select 1 from users where id = ? and tenant_id = ?', [
+          owner.userId,
+          pbxTenantId,
+        ])
+      : [];
+    return exists.length === 0
+      ? undefined
+      : {
+          conflict: `(tenant_id, owner_user_id, external_source, external_id) where owner_kind = 'user'`,
+          where: `and owner_kind = 'user' and owner_user_id = ?`,
+          bindings: [owner.userId],
+          ownerUserId: owner.userId,
+        };
+  }
+
+  @EnsureEntityManagerContext()
+  async upsertContacts(pbxTenantId: string, owner: PbxContactOwner, contacts: PbxContact[]): Promise<void> {
+    if (contacts.length === 0) {
+      return;
+    }
+    const scope = await this.ownerSql(pbxTenantId, owner);
+    if (!scope) {
+      throw new Error(`Unknown PBX tenant or owner for contacts (tenant ${pbxTenantId})`);
+    }
+    // One row per external id (the last wins): ON CONFLICT DO UPDATE may not touch a row twice in a statement.
+    const unique = [...new Map(contacts.map((contact) => [contact.externalId, contact])).values()];
+    const names = COLUMNS.map(([column]) => column);
+    const recordType = [
+      'id uuid',
+      'external_id text',
+      ...COLUMNS.map(([column, type]) => `${column} ${type}`),
+    ];
+    for (let start = 0; start < unique.length; start += CHUNK) {
+      const rows = unique.slice(start, start + CHUNK).map((contact) => ({
+        id: randomUUID(),
+        external_id: contact.externalId,
+        ...Object.fromEntries(COLUMNS.map(([column, , field]) => [column, contact[field]])),
+      }));
+      // Unchanged contacts are not rewritten (the `where` of the update), so a sync of thousands of contacts
+      // writes only what changed.
+      await this.em.execute(
+        `insert into contacts (id, tenant_id, owner_kind, owner_user_id, external_source, external_id, ${names.join(', ')}, created_at, updated_at)
+         select x.id, ?::uuid, ?, ?::uuid, ?, x.external_id, ${names.map((name) => `x.${name}`).join(', ')}, now(), now()
+           from jsonb_to_recordset(?::jsonb) as x(${recordType.join(', ')})
+         on conflict ${scope.conflict}
+         do update set ${names.map((name) => `${name} = excluded.${name}`).join(', ')}, updated_at = now()
+         where (${names.map((name) => `contacts.${name}`).join(', ')}) is distinct from (${names.map((name) => `excluded.${name}`).join(', ')})`,
+        [
+          pbxTenantId,
+          owner.kind === 'company' ? ContactOwnerKind.Company : ContactOwnerKind.User,
+          scope.ownerUserId,
+          MICROSOFT365_SOURCE,
+          JSON.stringify(rows),
+        ],
+      );
+    }
+  }
+
+  @EnsureEntityManagerContext()
+  async deleteContacts(pbxTenantId: string, owner: PbxContactOwner, externalIds: string[]): Promise<void> {
+    const scope = externalIds.length === 0 ? undefined : await this.ownerSql(pbxTenantId, owner);
+    if (!scope) {
+      return;
+    }
+    await this.em.execute(
+      `delete from contacts where tenant_id = ? ${scope.where} and external_source = ? and external_id = any(${jsonArray('text')})`,
+      [pbxTenantId, ...scope.bindings, MICROSOFT365_SOURCE, JSON.stringify(externalIds)],
+    );
+  }
+
+  @EnsureEntityManagerContext()
+  async listExternalIds(pbxTenantId: string, owner: PbxContactOwner): Promise<string[]> {
+    const scope = await this.ownerSql(pbxTenantId, owner);
+    if (!scope) {
+      return [];
+    }
+    const rows = await this.em.execute<{ external_id: string }[]>(
+      `select external_id from contacts where tenant_id = ? ${scope.where} and external_source = ? order by external_id`,
+      [pbxTenantId, ...scope.bindings, MICROSOFT365_SOURCE],
+    );
+    return rows.map((row) => row.external_id);
+  }
+}

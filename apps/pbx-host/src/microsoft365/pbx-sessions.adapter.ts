@@ -1,0 +1,46 @@
+import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { SessionsService } from '@pbx/host/auth/sessions.service';
+import { UserEntity } from '@pbx/host/users/user.entity';
+import { UserRole } from '@pbx/host/users/user-role';
+import { type PbxSession, type PbxSessionRequest, type PbxSessionsPort } from '@pbx/microsoft365';
+import { isUUID } from 'class-validator';
+
+/**
+ * Issues the same bearer sessions as password login, for users who signed in with Microsoft. The session gets the
+ * role the module asks for (it maps Entra roles/groups to PBX roles); a tenant-less request is a system admin's
+ * own sign-in and is only granted to system admins.
+ */
+@Injectable()
+export class PbxSessionsAdapter implements PbxSessionsPort {
+  constructor(
+    // Read by @EnsureEntityManagerContext().
+    readonly em: EntityManager,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @EnsureEntityManagerContext()
+  async issueSession(request: PbxSessionRequest): Promise<PbxSession> {
+    const user = isUUID(request.userId) ? await this.em.findOne(UserEntity, { id: request.userId }) : null;
+    if (!user || !user.enabled) {
+      throw new Error('Unknown or disabled PBX user');
+    }
+    if (request.pbxTenantId === null) {
+      if (user.role !== UserRole.SystemAdmin) {
+        throw new Error('Only system admins sign in without a PBX tenant');
+      }
+      return this.sessions.issue(user.id, UserRole.SystemAdmin, request.client);
+    }
+    if (user.tenant?.id !== request.pbxTenantId) {
+      throw new Error('The user does not belong to this PBX tenant');
+    }
+    const role = request.role === 'tenant-admin' ? UserRole.TenantAdmin : UserRole.User;
+    return this.sessions.issue(user.id, role, request.client);
+  }
+
+  @EnsureEntityManagerContext()
+  async revokeSession(token: string): Promise<void> {
+    await this.sessions.revoke(token);
+  }
+}

@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PageResponse } from '@pbx/host/common/page.response';
+import { PresenceStatus } from '@pbx/host/presence/presence-status';
+
+export class PresenceResponse {
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty({ enum: PresenceStatus })
+  status!: PresenceStatus;
+
+  @ApiProperty()
+  changedAt!: Date;
+}
+
+export class PresencePageResponse extends PageResponse(PresenceResponse) {}

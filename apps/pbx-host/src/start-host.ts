@@ -1,0 +1,56 @@
+import { type INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '@pbx/host/app.module';
+import { ensureDevelopmentSecrets } from '@pbx/host/config/development-secrets';
+import { type HostConfig, parseHostConfig } from '@pbx/host/config/host-config';
+import { redactDatabaseUrl, resolveDatabase } from '@pbx/host/database/resolve-database';
+import { prepareHost } from '@pbx/host/host-startup';
+import { API_DOCS_PATH, configureHttpApp } from '@pbx/host/http-app';
+
+export interface StartedHost {
+  app: INestApplication;
+  config: HostConfig;
+  /** The generated password of a system admin created on this start, to show once; otherwise undefined. */
+  newAdminPassword?: string;
+}
+
+/**
+ * Everything `npm start` does: configuration, development secrets, the database (embedded unless DATABASE_URL),
+ * migrations, the bootstrap admin, HTTP. Shared by main.ts and demo.ts.
+ */
+export async function startHost(env: NodeJS.ProcessEnv = process.env): Promise<StartedHost> {
+  const logger = new Logger('Main');
+  const { config, generatedAdminPassword, generatedMasterKeyFile } = await ensureDevelopmentSecrets(
+    parseHostConfig(env),
+  );
+  if (generatedMasterKeyFile) {
+    logger.warn(
+      `Generated a development master key in ${generatedMasterKeyFile}. Keep it: without it the stored Microsoft ` +
+        '365 secrets cannot be decrypted. Production requires PBX_M365_MASTER_KEY.',
+    );
+  }
+
+  const database = await resolveDatabase(config);
+  logger.log(`Database: ${redactDatabaseUrl(database.url)}${database.embedded ? ' (embedded)' : ''}`);
+  try {
+    const app = await NestFactory.create(
+      AppModule.forRoot({ config, databaseUrl: database.url, onDatabaseShutdown: database.stop }),
+    );
+    // SIGTERM/SIGINT close the app: HTTP server, schedules, ORM, then the embedded cluster (DatabaseLifecycle).
+    app.enableShutdownHooks();
+    configureHttpApp(app, { swagger: true });
+    const { adminCreated } = await prepareHost(app);
+    await app.listen(config.port);
+    logger.log(
+      `Host PBX listening on port ${config.port}: ${config.publicUrl} (API docs: /${API_DOCS_PATH})`,
+    );
+    return {
+      app,
+      config,
+      ...(adminCreated && generatedAdminPassword ? { newAdminPassword: generatedAdminPassword } : {}),
+    };
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+}

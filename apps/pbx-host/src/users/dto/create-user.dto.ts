@@ -1,0 +1,69 @@
+import {
+  DisplayNameField,
+  EmailField,
+  EnabledField,
+  ExtensionField,
+  NullableTextField,
+  PasswordField,
+  PhoneField,
+  PhoneListField,
+  PreferredLanguageField,
+  RoleField,
+  UsernameField,
+  UserPrincipalNameField,
+  VoicemailPinField,
+} from '@pbx/host/users/dto/user-fields';
+import { type TenantRole } from '@pbx/host/users/user-role';
+
+export class CreateUserDto {
+  @UsernameField('required')
+  username!: string;
+
+  @ExtensionField('required')
+  extension!: string;
+
+  @RoleField()
+  role?: TenantRole;
+
+  @DisplayNameField('required')
+  displayName!: string;
+
+  @NullableTextField('Alice')
+  firstName?: string | null;
+
+  @NullableTextField('Smith')
+  lastName?: string | null;
+
+  @EmailField()
+  email?: string | null;
+
+  @UserPrincipalNameField()
+  userPrincipalName?: string | null;
+
+  @NullableTextField('Sales')
+  department?: string | null;
+
+  @NullableTextField('Account manager')
+  jobTitle?: string | null;
+
+  @PhoneField()
+  mobilePhone?: string | null;
+
+  @PhoneListField('+1 425 555 0100')
+  businessPhones?: string[];
+
+  @NullableTextField('Building 4, room 101')
+  officeLocation?: string | null;
+
+  @PreferredLanguageField()
+  preferredLanguage?: string | null;
+
+  @EnabledField()
+  enabled?: boolean;
+
+  @PasswordField()
+  password?: string;
+
+  @VoicemailPinField()
+  voicemailPin?: string | null;
+}

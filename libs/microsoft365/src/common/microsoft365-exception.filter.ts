@@ -1,0 +1,93 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+
+export function httpStatusFor(code: Microsoft365ErrorCode): number {
+  switch (code) {
+    case Microsoft365ErrorCode.Unauthenticated:
+      return HttpStatus.UNAUTHORIZED;
+    case Microsoft365ErrorCode.Forbidden:
+      return HttpStatus.FORBIDDEN;
+    case Microsoft365ErrorCode.NotFound:
+      return HttpStatus.NOT_FOUND;
+    case Microsoft365ErrorCode.Conflict:
+    case Microsoft365ErrorCode.NotConfigured:
+    case Microsoft365ErrorCode.Disabled:
+      return HttpStatus.CONFLICT;
+    // Microsoft refused because of how the tenant is set up in Entra: the admin must act, the PBX is fine.
+    case Microsoft365ErrorCode.DirectoryNotFound:
+    case Microsoft365ErrorCode.ApplicationNotFound:
+    case Microsoft365ErrorCode.CertificateNotRegistered:
+    case Microsoft365ErrorCode.CertificateExpired:
+    case Microsoft365ErrorCode.AuthenticationFailed:
+    case Microsoft365ErrorCode.PermissionMissing:
+    case Microsoft365ErrorCode.MailboxNotEnabled:
+    case Microsoft365ErrorCode.GraphNotFound:
+    case Microsoft365ErrorCode.GraphRequestFailed:
+    case Microsoft365ErrorCode.DeltaExpired:
+      return HttpStatus.FAILED_DEPENDENCY;
+    case Microsoft365ErrorCode.Throttled:
+    case Microsoft365ErrorCode.Unavailable:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+    case Microsoft365ErrorCode.Internal:
+      return HttpStatus.INTERNAL_SERVER_ERROR;
+  }
+}
+
+/**
+ * The one filter on the module's controllers (never global: it would leak into the host). Our own exceptions get
+ * their code, message, admin action and Microsoft's error code; Nest's HTTP exceptions (validation) pass through;
+ * anything else is a 500 without internals, logged with a reference the admin can quote.
+ */
+@Catch()
+export class Microsoft365ExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(Microsoft365ExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof Microsoft365Exception) {
+      const status = httpStatusFor(exception.code);
+      if (exception.microsoft?.retryAfterSeconds !== undefined) {
+        response.setHeader('Retry-After', String(exception.microsoft.retryAfterSeconds));
+      }
+      if (status >= 500) {
+        this.logger.warn(
+          `${exception.code}: ${exception.message} (status=${exception.microsoft?.status ?? '-'}, ` +
+            `microsoftCode=${exception.microsoft?.code ?? '-'}, requestId=${exception.microsoft?.requestId ?? '-'})`,
+        );
+      }
+      response.status(status).json({
+        statusCode: status,
+        code: exception.code,
+        message: exception.message,
+        ...(exception.action ? { action: exception.action } : {}),
+        ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
+        ...(exception.details ? { details: exception.details } : {}),
+      });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+    const reference = randomUUID();
+    const name = exception instanceof Error ? exception.name : typeof exception;
+    const message = exception instanceof Error ? exception.message : '';
+    this.logger.error(`Unhandled ${name} (reference ${reference}): ${message}`);
+    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      code: Microsoft365ErrorCode.Internal,
+      message: 'Internal error',
+      reference,
+    });
+  }
+}

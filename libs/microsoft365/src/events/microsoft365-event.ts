@@ -1,0 +1,19 @@
+import { type ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+
+/** Things the host may want to tell its admins about (by mail, in its notification centre, ...). */
+export type Microsoft365Event =
+  | {
+      type: 'certificate.expiring';
+      pbxTenantId: string;
+      level: ExpiryWarningLevel;
+      keyPairId: string;
+      thumbprintSha256: string;
+      notAfter: Date;
+      message: string;
+    }
+  | {
+      type: 'certificate.rotated';
+      pbxTenantId: string;
+      activeKeyPairId: string;
+      retiredKeyPairId: string | null;
+    };

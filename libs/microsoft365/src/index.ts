@@ -1,0 +1,20 @@
+export * from '@pbx/microsoft365/ports';
+export { type Clock, systemClock } from '@pbx/microsoft365/common/clock';
+export { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+export {
+  Microsoft365Exception,
+  type MicrosoftErrorDetails,
+} from '@pbx/microsoft365/common/microsoft365.exception';
+export { createValidationPipe, type FieldError } from '@pbx/microsoft365/common/validation.pipe';
+export { type Microsoft365Event } from '@pbx/microsoft365/events/microsoft365-event';
+export { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
+export { ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+export { microsoft365Entities } from '@pbx/microsoft365/microsoft365.entities';
+export {
+  type Microsoft365EndpointOverrides,
+  type Microsoft365ModuleOptions,
+} from '@pbx/microsoft365/microsoft365-module-options';
+export { Microsoft365Module } from '@pbx/microsoft365/microsoft365.module';
+export { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Migrations } from '@pbx/microsoft365/migrations';
+export { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+export { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';

@@ -1,0 +1,38 @@
+import { type ModuleMetadata } from '@nestjs/common';
+import { type Clock } from '@pbx/microsoft365/common/clock';
+
+export interface Microsoft365EndpointOverrides {
+  /** Replaces the cloud's login host, e.g. `https://localhost:8443` for the emulator or a corporate gateway. */
+  authorityBaseUrl?: string;
+  /** Replaces the cloud's Graph host, e.g. `https://localhost:8443`. */
+  graphBaseUrl?: string;
+}
+
+export interface Microsoft365ModuleOptions {
+  /**
+   * Master key for secrets at rest (AES-256-GCM): 32 bytes, base64 encoded. The module refuses to start without
+   * one unless `environment` is `development`.
+   */
+  masterKey?: string;
+  /** Version of `masterKey`, stored beside every ciphertext so the key can be rotated by re-wrapping. */
+  masterKeyVersion?: number;
+  /** Older master keys by version, still accepted for decryption while secrets are re-wrapped. */
+  previousMasterKeys?: Record<number, string>;
+  environment: 'production' | 'development' | 'test';
+  /** The PBX's public base URL; the redirect URIs admins paste into Entra are built from it. */
+  publicUrl: string;
+  /** Where SSO callbacks arrive when an SBC fronts the PBX. */
+  sbcPublicUrl?: string;
+  endpoints?: Microsoft365EndpointOverrides;
+  /** Extra certificate authorities (PEM) to trust: the emulator's, or a TLS-inspecting corporate proxy's. */
+  trustedCaPem?: string[];
+  /** An HTTP(S) proxy for all Microsoft traffic, e.g. `http://proxy.corp:3128`. */
+  httpProxy?: string;
+  /** Time source; tests pass a controllable clock. */
+  clock?: Clock;
+}
+
+export interface Microsoft365ModuleExtras {
+  /** A module that exports the providers for the port tokens (PBX_DIRECTORY, PBX_CONTACTS, ...). */
+  portsModule?: NonNullable<ModuleMetadata['imports']>[number];
+}

@@ -1,0 +1,21 @@
+/** Issues the host PBX's own session once a user has signed in with Microsoft. */
+export const PBX_SESSIONS = Symbol('PBX_SESSIONS');
+
+export type PbxSessionRole = 'tenant-admin' | 'user';
+
+export interface PbxSessionRequest {
+  pbxTenantId: string | null;
+  userId: string;
+  role: PbxSessionRole;
+  client: 'web' | 'app';
+}
+
+export interface PbxSession {
+  token: string;
+  expiresAt: Date;
+}
+
+export interface PbxSessionsPort {
+  issueSession(request: PbxSessionRequest): Promise<PbxSession>;
+  revokeSession(token: string): Promise<void>;
+}
