@@ -1,0 +1,11 @@
+import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+
+/** Who is calling Graph, from a validated access token. */
+export interface GraphCaller {
+  readonly tenant: TenantState;
+  readonly appId: string;
+  readonly kind: 'app' | 'delegated';
+  /** Application permissions (roles) or delegated scopes (scp). */
+  readonly permissions: ReadonlySet<string>;
+  readonly userId: string | undefined;
+}

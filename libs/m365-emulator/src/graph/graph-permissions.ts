@@ -1,0 +1,26 @@
+/**
+ * Application permissions accepted per API: least privileged first, then the higher-privileged alternatives
+ * Graph documents (graph-facts §3.1, §3.3, §4).
+ */
+export const USER_READ_PERMISSIONS: readonly string[] = [
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
+
+export const GROUP_MEMBER_READ_PERMISSIONS: readonly string[] = [
+  'GroupMember.Read.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'GroupMember.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
+
+export const PHOTO_READ_PERMISSIONS: readonly string[] = [
+  'ProfilePhoto.Read.All',
+  'ProfilePhoto.ReadWrite.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+];

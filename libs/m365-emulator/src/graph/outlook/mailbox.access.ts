@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmulatorContext } from '@pbx/m365-emulator/emulator.context';
+import type { GraphCaller } from '@pbx/m365-emulator/graph/graph-caller';
+import {
+  accessPolicyDenied,
+  invalidUser,
+  mailboxNotEnabled,
+  mailboxThrottled,
+  outlookAccessDenied,
+} from '@pbx/m365-emulator/graph/outlook/outlook.errors';
+import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+import type { EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
+import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
+import type { Mailbox } from '@pbx/m365-emulator/state/mailbox/mailbox';
+
+/** The caller and the mailbox a request addresses through /users/{id|upn}/... */
+export interface MailboxTarget {
+  readonly caller: GraphCaller;
+  readonly user: DirectoryUser;
+  /** Materialises the mailbox (seeded content is generated on first use). */
+  mailbox(): Mailbox;
+}
+
+/**
+ * The gate every Outlook route passes: token and permission (ErrorAccessDenied), the user (ErrorInvalidUser),
+ * a mailbox (MailboxNotEnabledForRESTAPI), application access policies, then the per app + mailbox limits
+ * (graph-facts §6, §7, §10). The concurrency slot is held for the emulated processing time and the handler.
+ */
+export class MailboxAccess {
+  constructor(private readonly context: EmulatorContext) {}
+
+  async run(
+    request: EmulatorRequest,
+    permissions: readonly string[],
+    handler: (target: MailboxTarget) => EmulatorResponse | Promise<EmulatorResponse>,
+  ): Promise<EmulatorResponse> {
+    const caller = this.context.graphAuth.authorizeUncharged(request, permissions, outlookAccessDenied);
+    const idOrUpn = requireParam(request, 'id');
+    const user = caller.tenant.users.find(idOrUpn);
+    if (!user) throw invalidUser(idOrUpn);
+    const mailboxes = caller.tenant.mailboxes;
+    if (!mailboxes.hasMailbox(user)) throw mailboxNotEnabled();
+    if (mailboxes.isBlocked(user.id, caller.appId)) throw accessPolicyDenied();
+    const admission = this.context.outlookThrottle.admit(caller.tenant.id, caller.appId, user.id);
+    if (!admission.admitted) throw mailboxThrottled(admission.limit, admission.retryAfterSeconds);
+    try {
+      const holdMs = this.context.outlookLimits().requestHoldMs;
+      if (holdMs > 0) await sleep(holdMs);
+      return await handler({ caller, user, mailbox: () => mailboxes.open(user) });
+    } finally {
+      admission.release();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { ResourceChange, ResourceChangeType } from '@pbx/m365-emulator/state/resource-change.bus';
+import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+
+export type SubscriptionResourceKind = 'users' | 'groups' | 'contacts' | 'events';
+
+/** A parsed subscription resource with the rules graph-facts §9 gives for it. */
+export interface SubscriptionTarget {
+  readonly kind: SubscriptionResourceKind;
+  /** A single user or group (users/{id}, groups/{id}). */
+  readonly objectId?: string;
+  /** The mailbox owner (contacts, events). */
+  readonly userId?: string;
+  readonly folderId?: string;
+}
+
+const MINUTES = 60_000;
+
+/** Maximum subscription lifetimes: directory 41,760 min, Outlook 4,230 min (graph-facts §9). */
+export function maxLifetimeMinutes(kind: SubscriptionResourceKind): number {
+  return kind === 'users' || kind === 'groups' ? 41_760 : 4_230;
+}
+
+export function maxLifetimeMs(kind: SubscriptionResourceKind): number {
+  return maxLifetimeMinutes(kind) * MINUTES;
+}
+
+/** "Strictly use the permissions documented": read permissions only (subscription-post-subscriptions). */
+export function subscriptionPermission(kind: SubscriptionResourceKind): string {
+  switch (kind) {
+    case 'users':
+      return 'User.Read.All';
+    case 'groups':
+      return 'Group.Read.All';
+    case 'contacts':
+      return 'Contacts.Read';
+    case 'events':
+      return 'Calendars.Read';
+  }
+}
+
+/** Users and groups support only updated and deleted (graph-facts §9). */
+export function supportedChangeTypes(kind: SubscriptionResourceKind): readonly ResourceChangeType[] {
+  return kind === 'users' || kind === 'groups' ? ['updated', 'deleted'] : ['created', 'updated', 'deleted'];
+}
+
+export function isOutlookResource(kind: SubscriptionResourceKind): boolean {
+  return kind === 'contacts' || kind === 'events';
+}
+
+/**
+ * users, users/{id}, groups, groups/{id}, users/{id}/contacts, users/{id}/contactFolders/{id}/contacts,
+ * users/{id}/events, users/{id}/calendar/events (leading slash optional; {id} may be a UPN). undefined when
+ * the resource is not supported or the user/group is unknown.
+ */
+export function parseSubscriptionResource(
+  resource: string,
+  tenant: TenantState,
+): SubscriptionTarget | undefined {
+  const parts = (resource.split('?')[0] ?? '').split('/').filter((part) => part !== '');
+  const segment = (index: number): string => (parts[index] ?? '').toLowerCase();
+  if (segment(0) === 'groups' && parts.length <= 2) {
+    const group = parts[1] === undefined ? undefined : tenant.groups.find(parts[1]);
+    if (parts[1] !== undefined && !group) return undefined;
+    return { kind: 'groups', objectId: group?.id };
+  }
+  if (segment(0) !== 'users') return undefined;
+  if (parts.length === 1) return { kind: 'users' };
+  const user = tenant.users.find(parts[1] ?? '');
+  if (!user) return undefined;
+  const shape = parts
+    .slice(2)
+    .map((_, index) => (index === 1 && segment(2) === 'contactfolders' ? '{id}' : segment(index + 2)));
+  switch (shape.join('/')) {
+    case '':
+      return { kind: 'users', objectId: user.id };
+    case 'contacts':
+      return { kind: 'contacts', userId: user.id };
+    case 'contactfolders/{id}/contacts':
+      return { kind: 'contacts', userId: user.id, folderId: parts[3] };
+    case 'events':
+    case 'calendar/events':
+      return { kind: 'events', userId: user.id };
+    default:
+      return undefined;
+  }
+}
+
+export function targetMatches(target: SubscriptionTarget, change: ResourceChange): boolean {
+  switch (target.kind) {
+    case 'users':
+      return change.kind === 'user' && (target.objectId === undefined || target.objectId === change.id);
+    case 'groups':
+      return change.kind === 'group' && (target.objectId === undefined || target.objectId === change.id);
+    case 'contacts':
+      return (
+        change.kind === 'contact' &&
+        change.userId === target.userId &&
+        (target.folderId === undefined || target.folderId === change.folderId)
+      );
+    case 'events':
+      return change.kind === 'event' && change.userId === target.userId;
+  }
+}

@@ -1,0 +1,160 @@
+import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
+import type { DeltaResourceSpec } from '@pbx/m365-emulator/graph/directory-delta.engine';
+import { USER_READ_PERMISSIONS } from '@pbx/m365-emulator/graph/graph-permissions';
+import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
+import { queryCollection, type CollectionSpec } from '@pbx/m365-emulator/graph/odata/collection.query';
+import { hasEventualConsistency, parseSelect } from '@pbx/m365-emulator/graph/odata/odata-query';
+import {
+  projectUser,
+  readUserProperty,
+  SINGLE_USER_ONLY_PROPERTIES,
+  USER_FILTER_CAPABILITIES,
+  USER_ORDERBY_PROPERTIES,
+  USER_PROPERTIES,
+  USER_SEARCH_PROPERTIES,
+  USER_TYPE_NAME,
+  DEFAULT_USER_PROPERTIES,
+} from '@pbx/m365-emulator/graph/user.resource';
+import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+import {
+  odataResponse,
+  textResponse,
+  type EmulatorResponse,
+} from '@pbx/m365-emulator/http/emulator-response';
+import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
+import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+
+export const USER_COLLECTION_SPEC: CollectionSpec<DirectoryUser> = {
+  typeName: USER_TYPE_NAME,
+  resourceName: 'User',
+  properties: USER_PROPERTIES,
+  singleEntityOnly: SINGLE_USER_ONLY_PROPERTIES,
+  filterCapabilities: USER_FILTER_CAPABILITIES,
+  orderbyProperties: USER_ORDERBY_PROPERTIES,
+  searchProperties: USER_SEARCH_PROPERTIES,
+  read: readUserProperty,
+  project: projectUser,
+  position: (user) => user.ordinal,
+};
+
+const USER_DELTA_SPEC: DeltaResourceSpec<DirectoryUser> = {
+  resource: 'users',
+  entityType: 'user',
+  typeName: USER_TYPE_NAME,
+  properties: USER_PROPERTIES.filter((property) => !SINGLE_USER_ONLY_PROPERTIES.includes(property)),
+  pageSize: 200,
+  live: (tenant) => tenant.users.all(),
+  find: (tenant, id) => tenant.users.find(id),
+  tombstone: (tenant, id) => tenant.users.tombstones.get(id),
+  id: (user) => user.id,
+  ordinal: (user) => user.ordinal,
+  lastChangeSeq: (user) => user.lastChangeSeq,
+  project: (user, select) => projectUser(user, select ?? DEFAULT_USER_PROPERTIES),
+};
+
+export function findUserOrThrow(tenant: TenantState, idOrUpn: string): DirectoryUser {
+  const user = tenant.users.find(idOrUpn);
+  if (!user) throw GraphError.notFound(idOrUpn);
+  return user;
+}
+
+function listUsers(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authorize(request, USER_READ_PERMISSIONS);
+  const page = queryCollection(
+    request,
+    caller.tenant.users.all(),
+    USER_COLLECTION_SPEC,
+    `${context.urls.graphBaseUrl}/$metadata#users`,
+  );
+  return odataResponse(200, page.body);
+}
+
+/** GET /users/$count: text/plain, and only with ConsistencyLevel: eventual (§3.1). */
+function countUsers(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authorize(request, USER_READ_PERMISSIONS);
+  if (!hasEventualConsistency(request)) throw GraphError.badRequest('$count is not currently supported.');
+  return textResponse(200, String(caller.tenant.users.size));
+}
+
+function singleUser(
+  context: EmulatorContext,
+  request: EmulatorRequest,
+  user: DirectoryUser,
+): EmulatorResponse {
+  const select = parseSelect(request, USER_PROPERTIES, USER_TYPE_NAME);
+  return odataResponse(200, {
+    '@odata.context': `${context.urls.graphBaseUrl}/$metadata#users${select ? `(${select.join(',')})` : ''}/$entity`,
+    ...projectUser(user, select),
+  });
+}
+
+function getUser(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authorize(request, USER_READ_PERMISSIONS);
+  return singleUser(context, request, findUserOrThrow(caller.tenant, requireParam(request, 'id')));
+}
+
+function getMe(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authenticate(request);
+  if (caller.kind !== 'delegated' || caller.userId === undefined) {
+    throw GraphError.badRequest(
+      '/me request is only valid with delegated authentication flow.',
+      'BadRequest',
+    );
+  }
+  if (
+    ![...caller.permissions].some((scope) =>
+      ['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadBasic.All'].includes(scope),
+    )
+  ) {
+    throw GraphError.insufficientPrivileges();
+  }
+  return singleUser(context, request, findUserOrThrow(caller.tenant, caller.userId));
+}
+
+/** Graph's OIDC UserInfo endpoint (graph-facts §11); needs a delegated token. */
+function userInfo(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authenticate(request);
+  if (caller.kind !== 'delegated' || caller.userId === undefined) throw GraphError.insufficientPrivileges();
+  const user = findUserOrThrow(caller.tenant, caller.userId);
+  return odataResponse(200, {
+    sub: user.id,
+    name: user.fields.displayName,
+    family_name: user.fields.surname,
+    given_name: user.fields.givenName,
+    email: user.fields.mail,
+    picture: `${context.urls.graphBaseUrl}/me/photo/$value`,
+  });
+}
+
+function usersDelta(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authorize(request, USER_READ_PERMISSIONS);
+  return odataResponse(
+    200,
+    context.delta.handle(request, caller.tenant, USER_DELTA_SPEC, context.clock.now()),
+  );
+}
+
+export const usersRoutes: RouteFamily = (context) => [
+  {
+    method: 'GET',
+    path: '/v1.0/users',
+    kind: 'graph',
+    resourceUnits: 2,
+    handler: (request) => listUsers(context, request),
+  },
+  {
+    method: 'GET',
+    path: '/v1.0/users/$count',
+    kind: 'graph',
+    handler: (request) => countUsers(context, request),
+  },
+  {
+    method: 'GET',
+    path: '/v1.0/users/delta',
+    kind: 'graph',
+    handler: (request) => usersDelta(context, request),
+  },
+  { method: 'GET', path: '/v1.0/users/{id}', kind: 'graph', handler: (request) => getUser(context, request) },
+  { method: 'GET', path: '/v1.0/me', kind: 'graph', handler: (request) => getMe(context, request) },
+  { method: 'GET', path: '/oidc/userinfo', kind: 'graph', handler: (request) => userInfo(context, request) },
+];

@@ -1,0 +1,7 @@
+import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+import type { EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
+
+/** Errors that know how the service they imitate (Entra, Graph, control API) renders them. */
+export abstract class EmulatorHttpError extends Error {
+  abstract toResponse(request: EmulatorRequest | undefined, nowMs: number): EmulatorResponse;
+}

@@ -1,0 +1,179 @@
+import { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
+import { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
+import { controlRoutes } from '@pbx/m365-emulator/control/control.routes';
+import { EmulatorControl } from '@pbx/m365-emulator/control/emulator.control';
+import type { EmulatorContext, InnerCall, RouteFamily } from '@pbx/m365-emulator/emulator.context';
+import type { M365EmulatorOptions } from '@pbx/m365-emulator/emulator.options';
+import { EmulatorUrls } from '@pbx/m365-emulator/emulator-urls';
+import { AccessTokenIssuer } from '@pbx/m365-emulator/entra/access-token.issuer';
+import { AuthorizationCodeStore } from '@pbx/m365-emulator/entra/authorization-code.store';
+import { authorizeRoutes } from '@pbx/m365-emulator/entra/authorize.routes';
+import { ClientAssertionValidator } from '@pbx/m365-emulator/entra/client-assertion.validator';
+import { discoveryRoutes } from '@pbx/m365-emulator/entra/discovery.routes';
+import { logoutRoutes } from '@pbx/m365-emulator/entra/logout.routes';
+import { SignInSessionStore } from '@pbx/m365-emulator/entra/sign-in-session.store';
+import { tokenRoutes } from '@pbx/m365-emulator/entra/token.routes';
+import { FaultInjector } from '@pbx/m365-emulator/faults/fault.injector';
+import { RequestCounters } from '@pbx/m365-emulator/faults/request.counters';
+import { OutlookMailboxThrottle } from '@pbx/m365-emulator/faults/outlook-mailbox.throttle';
+import { ResourceUnitThrottle } from '@pbx/m365-emulator/faults/resource-unit.throttle';
+import { batchRoutes } from '@pbx/m365-emulator/graph/batch.routes';
+import { DirectoryDeltaEngine } from '@pbx/m365-emulator/graph/directory-delta.engine';
+import { GraphAuthGuard } from '@pbx/m365-emulator/graph/graph-auth.guard';
+import { groupsRoutes } from '@pbx/m365-emulator/graph/groups.routes';
+import { calendarRoutes } from '@pbx/m365-emulator/graph/outlook/calendar.routes';
+import { contactsRoutes } from '@pbx/m365-emulator/graph/outlook/contacts.routes';
+import { mailRoutes } from '@pbx/m365-emulator/graph/outlook/mail.routes';
+import { mailboxSettingsRoutes } from '@pbx/m365-emulator/graph/outlook/mailbox-settings.routes';
+import { UploadSessionRegistry } from '@pbx/m365-emulator/graph/outlook/upload-session.registry';
+import { uploadSessionRoutes } from '@pbx/m365-emulator/graph/outlook/upload-session.routes';
+import { photosRoutes } from '@pbx/m365-emulator/graph/photos.routes';
+import { ChangeNotificationDispatcher } from '@pbx/m365-emulator/graph/subscriptions/change-notification.dispatcher';
+import { NotificationUrlValidator } from '@pbx/m365-emulator/graph/subscriptions/notification-url.validator';
+import { SubscriptionRegistry } from '@pbx/m365-emulator/graph/subscriptions/subscription.registry';
+import { subscriptionsRoutes } from '@pbx/m365-emulator/graph/subscriptions/subscriptions.routes';
+import { WebhookClient } from '@pbx/m365-emulator/graph/subscriptions/webhook.client';
+import { DEFAULT_WEBHOOK_CONFIG } from '@pbx/m365-emulator/graph/subscriptions/webhook.config';
+import { usersRoutes } from '@pbx/m365-emulator/graph/users.routes';
+import { EmulatorHttpsServer } from '@pbx/m365-emulator/http/emulator-https.server';
+import type { EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
+import { HttpRouter } from '@pbx/m365-emulator/http/http.router';
+import { RequestPipeline } from '@pbx/m365-emulator/http/request.pipeline';
+import { CertificateAuthority } from '@pbx/m365-emulator/tls/certificate.authority';
+import { TenantRegistry } from '@pbx/m365-emulator/state/tenant.registry';
+
+/** Built-in resource families, one file each; new families are appended here or passed as extraRoutes. */
+export const BUILT_IN_ROUTE_FAMILIES: readonly RouteFamily[] = [
+  discoveryRoutes,
+  tokenRoutes,
+  authorizeRoutes,
+  logoutRoutes,
+  usersRoutes,
+  groupsRoutes,
+  photosRoutes,
+  mailboxSettingsRoutes,
+  contactsRoutes,
+  calendarRoutes,
+  mailRoutes,
+  uploadSessionRoutes,
+  subscriptionsRoutes,
+  batchRoutes,
+];
+
+/** Entra ID + Microsoft Graph emulator on one loopback HTTPS port. */
+export class M365Emulator {
+  private constructor(
+    private readonly server: EmulatorHttpsServer,
+    private readonly webhooks: { dispatcher: ChangeNotificationDispatcher; client: WebhookClient },
+    private readonly urls: EmulatorUrls,
+    readonly caPem: string,
+    readonly caPath: string | undefined,
+    readonly clock: EmulatorClock,
+    readonly control: EmulatorControl,
+  ) {}
+
+  static async start(options: M365EmulatorOptions = {}): Promise<M365Emulator> {
+    const clock = options.clock ?? new EmulatorClock();
+    const urls = new EmulatorUrls();
+    const tenants = new TenantRegistry();
+    const random = new SeededRandom(options.seed ?? 20240101);
+    const latency =
+      typeof options.latencyMs === 'number' ? { fixedMs: options.latencyMs, jitterMs: 0 } : options.latencyMs;
+    const faults = new FaultInjector({ ...options.faults, ...(latency ? { latency } : {}) });
+    const throttle = new ResourceUnitThrottle(clock, options.throttling);
+    const authority = await CertificateAuthority.loadOrCreate(options.stateDir);
+    const webhookConfig = { ...DEFAULT_WEBHOOK_CONFIG, ...options.webhooks };
+    const webhookClient = new WebhookClient([authority.caPem, ...webhookConfig.trustedCaPem]);
+    const subscriptions = new SubscriptionRegistry();
+    const notifications = new ChangeNotificationDispatcher(
+      subscriptions,
+      clock,
+      webhookClient,
+      webhookConfig,
+    );
+    const counters = new RequestCounters();
+    const router = new HttpRouter();
+    const pipeline = new RequestPipeline(router, urls, clock, faults, counters);
+    const dispatchInner = async (call: InnerCall): Promise<EmulatorResponse> => {
+      const outcome = await pipeline.handle({ ...call, viaBatch: true });
+      return outcome.kind === 'respond' ? outcome.response : { status: 502, headers: {} };
+    };
+    const context: EmulatorContext = {
+      clock,
+      urls,
+      tenants,
+      random,
+      tokens: new AccessTokenIssuer(clock, urls, random, {
+        accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds,
+      }),
+      assertions: new ClientAssertionValidator(clock),
+      codes: new AuthorizationCodeStore(),
+      signIns: new SignInSessionStore(),
+      graphAuth: new GraphAuthGuard(tenants, clock, throttle),
+      delta: new DirectoryDeltaEngine(urls),
+      outlookThrottle: new OutlookMailboxThrottle(clock, () => throttle.outlookLimits),
+      outlookLimits: () => throttle.outlookLimits,
+      uploadSessions: new UploadSessionRegistry(),
+      subscriptions,
+      notifications,
+      notificationUrls: new NotificationUrlValidator(webhookClient, () => webhookConfig.validationTimeoutMs),
+      dispatchInner,
+    };
+    const control = new EmulatorControl({
+      tenants,
+      clock,
+      urls,
+      ids: random,
+      faults,
+      throttle,
+      counters,
+      subscriptions,
+      notifications,
+    });
+    for (const family of [...BUILT_IN_ROUTE_FAMILIES, ...(options.extraRoutes ?? [])])
+      router.register(...family(context));
+    router.register(...controlRoutes(control, authority.caPem));
+    const tls = await authority.issueServerCertificate();
+    const server = await EmulatorHttpsServer.start(options.port ?? 0, tls, (call) => pipeline.handle(call));
+    urls.setPort(server.port);
+    return new M365Emulator(
+      server,
+      { dispatcher: notifications, client: webhookClient },
+      urls,
+      authority.caPem,
+      authority.caPath,
+      clock,
+      control,
+    );
+  }
+
+  /** https://localhost:PORT */
+  get baseUrl(): string {
+    return this.urls.baseUrl;
+  }
+
+  /** localhost:PORT, for MSAL's knownAuthorities. */
+  get authorityHost(): string {
+    return this.urls.authorityHost;
+  }
+
+  /** https://localhost:PORT/v1.0 */
+  get graphBaseUrl(): string {
+    return this.urls.graphBaseUrl;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  /** MSAL authority for a tenant id or domain. */
+  authority(tenant: string): string {
+    return this.urls.authority(tenant);
+  }
+
+  async close(): Promise<void> {
+    this.webhooks.dispatcher.close();
+    await this.server.close();
+    await this.webhooks.client.close();
+  }
+}

@@ -1,0 +1,70 @@
+import type { UserPhoto } from '@pbx/m365-emulator/state/user-photo';
+
+/** The user properties the emulator models; all other Graph user properties read as null. */
+export interface DirectoryUserFields {
+  userPrincipalName: string;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  mailNickname: string | null;
+  department: string | null;
+  jobTitle: string | null;
+  mobilePhone: string | null;
+  businessPhones: readonly string[];
+  officeLocation: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  employeeId: string | null;
+  employeeType: string | null;
+  preferredLanguage: string | null;
+  companyName: string | null;
+  usageLocation: string | null;
+  city: string | null;
+  country: string | null;
+  otherMails: readonly string[];
+  createdDateTime: string;
+}
+
+export const USER_FIELD_NAMES: readonly (keyof DirectoryUserFields)[] = [
+  'userPrincipalName',
+  'displayName',
+  'givenName',
+  'surname',
+  'mail',
+  'mailNickname',
+  'department',
+  'jobTitle',
+  'mobilePhone',
+  'businessPhones',
+  'officeLocation',
+  'accountEnabled',
+  'userType',
+  'employeeId',
+  'employeeType',
+  'preferredLanguage',
+  'companyName',
+  'usageLocation',
+  'city',
+  'country',
+  'otherMails',
+  'createdDateTime',
+];
+
+/**
+ * One user. A plain class with a fixed shape keeps 100k users compact (shared strings for departments, titles
+ * and empty arrays; photos rendered on demand).
+ */
+export class DirectoryUser {
+  /** Sequence number of the last change in the tenant's change log. */
+  lastChangeSeq = 0;
+  password: string | undefined;
+  photo: UserPhoto | undefined;
+
+  constructor(
+    readonly id: string,
+    /** Creation order; the stable paging order of /users. */
+    readonly ordinal: number,
+    public fields: DirectoryUserFields,
+  ) {}
+}

@@ -1,0 +1,17 @@
+import { ItemChangeLog } from '@pbx/m365-emulator/state/mailbox/item-change.log';
+import type { MailboxContact } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
+
+/** A contact folder with its contacts in creation order and the change log its delta walks. */
+export class ContactFolder {
+  readonly contacts: MailboxContact[] = [];
+  readonly changes = new ItemChangeLog();
+  /** Deleted contact id -> sequence of the deletion (delta reports @removed). */
+  readonly tombstones = new Map<string, number>();
+
+  constructor(
+    readonly id: string,
+    readonly ordinal: number,
+    public displayName: string,
+    readonly parentFolderId: string,
+  ) {}
+}
