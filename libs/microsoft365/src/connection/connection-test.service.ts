@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { checkFeaturePermissions } from '@pbx/microsoft365/connection/feature-permissions';
+import {
+  type ConnectionTestReport,
+  type ProblemView,
+} from '@pbx/microsoft365/connection/connection-test.dto';
+import { GraphApi } from '@pbx/microsoft365/graph/graph-api.service';
+import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
+import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+
+/**
+ * The admin's "Test connection" button: gets a token (proving ids and certificate), reads the granted application
+ * permissions from it, calls Graph once, and says per feature what is missing and what to do about it.
+ */
+@Injectable()
+export class ConnectionTestService {
+  constructor(
+    private readonly settings: TenantSettingsService,
+    private readonly keys: KeyManagementService,
+    private readonly tokens: TenantTokenService,
+    private readonly graph: GraphApi,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async run(pbxTenantId: string): Promise<ConnectionTestReport> {
+    const settings = await this.settings.requireConfigured(pbxTenantId);
+    const before = await this.keys.current(pbxTenantId);
+    const problems: ProblemView[] = [];
+    const report: ConnectionTestReport = {
+      ok: false,
+      checkedAt: this.clock.now().toISOString(),
+      tokenAcquired: false,
+      grantedPermissions: [],
+      graphReachable: false,
+      features: [],
+      problems,
+      actions: [],
+    };
+
+    try {
+      const token = await this.tokens.getToken(pbxTenantId, { allowDisabled: true, tryPendingNow: true });
+      report.tokenAcquired = true;
+      report.grantedPermissions = [...token.roles].sort();
+      if (before.pending?.id === token.keyPairId) report.rotatedToKeyPairId = token.keyPairId;
+    } catch (error) {
+      problems.push(problemFrom(error));
+    }
+
+    if (report.tokenAcquired) {
+      report.features = checkFeaturePermissions(settings.features, report.grantedPermissions);
+      try {
+        await this.graph.get({ pbxTenantId, cloud: settings.cloud }, '/users?$top=1&$select=id');
+        report.graphReachable = true;
+      } catch (error) {
+        const problem = problemFrom(error);
+        // A missing User.Read.All is reported per feature below; Graph itself was reachable.
+        report.graphReachable = problem.code === String(Microsoft365ErrorCode.PermissionMissing);
+        if (!report.graphReachable) problems.push(problem);
+      }
+      const missing = new Set(report.features.filter((f) => f.enabled).flatMap((f) => f.missingPermissions));
+      if (missing.size > 0) {
+        const list = [...missing].sort();
+        problems.push({
+          code: Microsoft365ErrorCode.PermissionMissing,
+          message: `The app lacks application permissions that enabled features need: ${list.join(', ')}`,
+          action:
+            `In the Entra admin center open App registrations → your app → API permissions → Add a permission → ` +
+            `Microsoft Graph → Application permissions, add ${list.join(', ')}, then click "Grant admin consent".`,
+        });
+      }
+    }
+    report.actions = problems.flatMap((p) => (p.action ? [p.action] : []));
+    report.ok = report.tokenAcquired && report.graphReachable && problems.length === 0;
+    return report;
+  }
+}
+
+function problemFrom(error: unknown): ProblemView {
+  if (error instanceof Microsoft365Exception) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.action ? { action: error.action } : {}),
+      ...(error.microsoft ? { microsoft: { ...error.microsoft } } : {}),
+    };
+  }
+  return { code: Microsoft365ErrorCode.Internal, message: 'Unexpected error during the connection test' };
+}

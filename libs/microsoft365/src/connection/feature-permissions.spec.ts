@@ -1,0 +1,31 @@
+import { checkFeaturePermissions } from '@pbx/microsoft365/connection/feature-permissions';
+import { DEFAULT_FEATURE_SWITCHES } from '@pbx/microsoft365/settings/feature-switches';
+
+describe('checkFeaturePermissions', () => {
+  const all = { ...DEFAULT_FEATURE_SWITCHES, photos: true, sharedMailboxes: true, mail: true };
+  const byFeature = (granted: string[]) =>
+    Object.fromEntries(
+      checkFeaturePermissions(all, granted).map((check) => [check.feature, check.missingPermissions]),
+    );
+
+  it.each([
+    [['User.Read.All'], 'userSync', []],
+    [['Directory.Read.All'], 'userSync', []],
+    [[], 'userSync', ['User.Read.All']],
+    [['User.Read.All'], 'photos', []],
+    [['ProfilePhoto.Read.All'], 'photos', []],
+    [['Contacts.Read'], 'sharedMailboxes', ['MailboxSettings.Read']],
+    [['Contacts.Read', 'MailboxSettings.Read'], 'sharedMailboxes', []],
+    [['Mail.Send'], 'mail', ['Mail.ReadWrite']],
+    [['mail.send', 'MAIL.READWRITE'], 'mail', []],
+    [[], 'singleSignOn', []],
+  ])('granted %j: %s misses %j', (granted, feature, missing) => {
+    expect(byFeature(granted)[feature]).toEqual(missing);
+  });
+
+  it('should report whether each feature is switched on', () => {
+    const checks = checkFeaturePermissions({ ...DEFAULT_FEATURE_SWITCHES, userSync: true, mail: false }, []);
+    expect(checks.find((c) => c.feature === 'userSync')?.enabled).toBe(true);
+    expect(checks.find((c) => c.feature === 'mail')?.enabled).toBe(false);
+  });
+});

@@ -1,0 +1,49 @@
+import { type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
+
+/**
+ * Application permissions each feature needs: every inner list is "any one of these", and all inner lists are
+ * required. The least-privileged permission comes first; it is the one the admin is told to add.
+ */
+export const FEATURE_PERMISSIONS: Record<keyof FeatureSwitches, string[][]> = {
+  userSync: [['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All']],
+  groupFilter: [['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All']],
+  photos: [['ProfilePhoto.Read.All', 'User.Read.All', 'User.ReadWrite.All']],
+  personalContacts: [['Contacts.Read', 'Contacts.ReadWrite']],
+  sharedMailboxes: [
+    ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+    ['Contacts.Read', 'Contacts.ReadWrite'],
+  ],
+  calendarPresence: [['Calendars.Read', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite']],
+  // Mail.ReadWrite is for attachments over 3 MB, which go through a draft and an upload session.
+  mail: [['Mail.Send'], ['Mail.ReadWrite']],
+  // Sign-in uses delegated OpenID Connect scopes that need no application permission.
+  singleSignOn: [],
+};
+
+export interface FeaturePermissionCheck {
+  feature: keyof FeatureSwitches;
+  enabled: boolean;
+  requiredPermissions: string[][];
+  missingPermissions: string[];
+  ok: boolean;
+}
+
+export function checkFeaturePermissions(
+  features: FeatureSwitches,
+  granted: readonly string[],
+): FeaturePermissionCheck[] {
+  const grantedSet = new Set(granted.map((role) => role.toLowerCase()));
+  return (Object.keys(FEATURE_PERMISSIONS) as (keyof FeatureSwitches)[]).map((feature) => {
+    const requiredPermissions = FEATURE_PERMISSIONS[feature];
+    const missingPermissions = requiredPermissions
+      .filter((anyOf) => !anyOf.some((permission) => grantedSet.has(permission.toLowerCase())))
+      .map((anyOf) => anyOf[0] ?? '');
+    return {
+      feature,
+      enabled: features[feature],
+      requiredPermissions,
+      missingPermissions,
+      ok: missingPermissions.length === 0,
+    };
+  });
+}

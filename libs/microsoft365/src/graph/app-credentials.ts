@@ -1,0 +1,19 @@
+import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+
+/** Everything needed to ask Entra for an app-only token; holds a decrypted private key, so never log it. */
+export interface AppCredentials {
+  pbxTenantId: string;
+  cloud: Microsoft365Cloud;
+  applicationId: string;
+  directoryId: string;
+  keyPairId: string;
+  thumbprintSha256: string;
+  privateKeyPem: string;
+}
+
+export interface AppToken {
+  accessToken: string;
+  expiresOn: Date;
+  /** Application permissions granted to the app, from the token's `roles` claim. */
+  roles: string[];
+}

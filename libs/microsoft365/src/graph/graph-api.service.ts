@@ -1,0 +1,106 @@
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { Injectable } from '@nestjs/common';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { runGraphCall } from '@pbx/microsoft365/graph/graph-call-context';
+import { GraphClientProvider } from '@pbx/microsoft365/graph/graph-client.provider';
+import { toMicrosoft365Exception } from '@pbx/microsoft365/graph/parse-microsoft-error';
+import { TransportFailure } from '@pbx/microsoft365/graph/resilience.middleware';
+import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+
+export interface GraphTarget {
+  pbxTenantId: string;
+  cloud: Microsoft365Cloud;
+}
+
+export interface GraphCollectionPage<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/**
+ * What feature services use to talk to Graph: typed calls that throw only {@link Microsoft365Exception}s. Feature
+ * services never import the Graph SDK.
+ */
+@Injectable()
+export class GraphApi {
+  constructor(private readonly clients: GraphClientProvider) {}
+
+  async get<T>(target: GraphTarget, path: string, headers: Record<string, string> = {}): Promise<T> {
+    return this.call(
+      () =>
+        this.clients
+          .forTenant(target.pbxTenantId, target.cloud)
+          .api(path)
+          .headers(headers)
+          .get() as Promise<T>,
+    );
+  }
+
+  async post<T>(
+    target: GraphTarget,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    return this.call(
+      () =>
+        this.clients
+          .forTenant(target.pbxTenantId, target.cloud)
+          .api(path)
+          .headers(headers)
+          .post(body) as Promise<T>,
+    );
+  }
+
+  /** Follows `@odata.nextLink` to the end, one page at a time, so memory stays at one page. */
+  async *pages<T>(
+    target: GraphTarget,
+    path: string,
+    headers: Record<string, string> = {},
+  ): AsyncGenerator<GraphCollectionPage<T>> {
+    let next: string | undefined = path;
+    while (next) {
+      // Graph does not carry request headers such as ConsistencyLevel over to the next page (graph-facts §3.1).
+      const page: GraphCollectionPage<T> = await this.get<GraphCollectionPage<T>>(target, next, headers);
+      yield page;
+      next = page['@odata.nextLink'];
+    }
+  }
+
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    const { result, failure } = runGraphCall(request);
+    try {
+      return await result;
+    } catch (error) {
+      throw GraphApi.toException(failure() ?? error);
+    }
+  }
+
+  static toException(error: unknown): Microsoft365Exception {
+    if (error instanceof Microsoft365Exception) return error;
+    if (error instanceof TransportFailure) {
+      return toMicrosoft365Exception({
+        source: 'graph',
+        networkCode: error.networkCode,
+        timedOut: error.timedOut,
+      });
+    }
+    if (error instanceof GraphError) {
+      const headers = error.headers;
+      return toMicrosoft365Exception({
+        source: 'graph',
+        status: error.statusCode > 0 ? error.statusCode : undefined,
+        code: error.code ?? undefined,
+        message: error.message,
+        requestId: error.requestId ?? headers?.get('request-id') ?? undefined,
+        clientRequestId: headers?.get('client-request-id') ?? undefined,
+        retryAfter: headers?.get('retry-after'),
+      });
+    }
+    return toMicrosoft365Exception({
+      source: 'graph',
+      networkCode: error instanceof Error ? error.name : 'UNKNOWN',
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { AuthenticationHandler, Client, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import { Inject, Injectable } from '@nestjs/common';
+import { rememberGraphFailure } from '@pbx/microsoft365/graph/graph-call-context';
+import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
+import {
+  ResilienceMiddleware,
+  type ResilienceSettings,
+  defaultResilienceSettings,
+} from '@pbx/microsoft365/graph/resilience.middleware';
+import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+
+export const GRAPH_RESILIENCE_SETTINGS = Symbol('GRAPH_RESILIENCE_SETTINGS');
+
+/**
+ * The only place that builds `@microsoft/microsoft-graph-client` clients. Each client authenticates with the
+ * tenant's app-only token, goes through the module's connection pool (extra CAs, proxy), and retries as
+ * {@link ResilienceMiddleware} explains.
+ */
+@Injectable()
+export class GraphClientProvider {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(GRAPH_RESILIENCE_SETTINGS) private readonly resilience: ResilienceSettings,
+    private readonly transport: HttpTransport,
+    private readonly tokens: TenantTokenService,
+  ) {}
+
+  graphBaseUrl(cloud: Microsoft365Cloud): string {
+    return (this.options.endpoints?.graphBaseUrl ?? CLOUD_ENDPOINTS[cloud].graphBaseUrl).replace(/\/$/, '');
+  }
+
+  forTenant(pbxTenantId: string, cloud: Microsoft365Cloud): Client {
+    const key = `${pbxTenantId}|${cloud}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const baseUrl = this.graphBaseUrl(cloud);
+      const authentication = new AuthenticationHandler({
+        getAccessToken: async () => {
+          try {
+            return (await this.tokens.getToken(pbxTenantId)).accessToken;
+          } catch (error) {
+            throw rememberGraphFailure(error);
+          }
+        },
+      });
+      const resilience = new ResilienceMiddleware(this.resilience);
+      // Adds a client-request-id to every attempt, which Microsoft support asks for and echoes in errors.
+      const telemetry = new TelemetryHandler();
+      const http = new HTTPMessageHandler();
+      authentication.setNext(resilience);
+      resilience.setNext(telemetry);
+      telemetry.setNext(http);
+      client = Client.initWithMiddleware({
+        baseUrl,
+        defaultVersion: 'v1.0',
+        middleware: authentication,
+        // The SDK only attaches the token to known Graph hosts; an override (emulator, gateway) must be listed,
+        // by host name without port.
+        customHosts: new Set([new URL(baseUrl).hostname]),
+        fetchOptions: { dispatcher: this.transport.dispatcher },
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+}
+
+export const graphResilienceSettingsProvider = {
+  provide: GRAPH_RESILIENCE_SETTINGS,
+  useFactory: defaultResilienceSettings,
+};

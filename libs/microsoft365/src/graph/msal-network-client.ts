@@ -1,0 +1,73 @@
+import {
+  AuthError,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+} from '@azure/msal-node';
+import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+
+/** Entra answers in well under a second; a token request still hanging after this is treated as a failure. */
+const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * MSAL's transport, routed through the module's connection pool so that extra CAs and the proxy apply to Entra
+ * too. Transport failures are raised as MSAL `AuthError`s carrying the socket error code, because MSAL replaces
+ * any other error with a bare `network_error` and the admin would lose the reason.
+ */
+export class MsalNetworkClient implements INetworkModule {
+  constructor(private readonly transport: HttpTransport) {}
+
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    return this.send<T>('GET', url, options, timeout);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.send<T>('POST', url, options);
+  }
+
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options: NetworkRequestOptions | undefined,
+    timeout = TOKEN_REQUEST_TIMEOUT_MS,
+  ): Promise<NetworkResponse<T>> {
+    let response: Response;
+    try {
+      response = await this.transport.fetch(url, {
+        method,
+        headers: options?.headers,
+        body: method === 'POST' ? options?.body : undefined,
+        signal: AbortSignal.timeout(timeout),
+      });
+    } catch (error) {
+      const { code, timedOut } = describeTransportError(error);
+      throw new AuthError(timedOut ? 'request_timeout' : 'network_error', `Transport failure: ${code}`);
+    }
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => (headers[key] = value));
+    const text = await response.text();
+    let body: unknown = {};
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = {
+        error: 'invalid_response',
+        error_description: `Non-JSON answer with status ${response.status}`,
+      };
+    }
+    return { headers, body: body as T, status: response.status };
+  }
+}
+
+export function describeTransportError(error: unknown): { code: string; timedOut: boolean } {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return { code: 'TIMEOUT', timedOut: true };
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'UNKNOWN';
+  return { code, timedOut: code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' };
+}

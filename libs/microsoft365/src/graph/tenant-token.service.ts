@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
+import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+
+/** How often a pending key pair is tried while the admin has not uploaded it yet. */
+const PENDING_RETRY_INTERVAL_MS = 60_000;
+const CACHE_MS = 60_000;
+
+export interface TenantToken extends AppToken {
+  keyPairId: string;
+}
+
+/**
+ * App-only Graph tokens for a PBX tenant, with rotation that never breaks: while a pending key pair exists it is
+ * tried now and then; the first token it yields proves the admin uploaded it, and it becomes the active one.
+ * Until then the active key pair keeps serving every call.
+ */
+@Injectable()
+export class TenantTokenService {
+  private readonly logger = new Logger(TenantTokenService.name);
+  private readonly lastPendingAttempt = new Map<string, number>();
+  /** Resolved tokens, so that a Graph call does not read settings and keys from the database each time. */
+  private readonly cache = new Map<string, { token: TenantToken; until: number }>();
+
+  constructor(
+    private readonly settings: TenantSettingsService,
+    private readonly keys: KeyManagementService,
+    private readonly tokens: AppTokenProvider,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async getToken(
+    pbxTenantId: string,
+    options: { allowDisabled?: boolean; tryPendingNow?: boolean } = {},
+  ): Promise<TenantToken> {
+    const now = this.clock.now().getTime();
+    const cached = this.cache.get(pbxTenantId);
+    if (cached && cached.until > now && !options.tryPendingNow) return cached.token;
+    const token = await this.resolve(pbxTenantId, options);
+    // Re-checked at least every minute (pending keys, settings), and well before MSAL's own renewal window.
+    this.cache.set(pbxTenantId, {
+      token,
+      until: Math.min(now + CACHE_MS, token.expiresOn.getTime() - 5 * 60_000),
+    });
+    return token;
+  }
+
+  /** Forgets the cached token after the tenant's settings or key pairs changed. */
+  evict(pbxTenantId: string): void {
+    this.cache.delete(pbxTenantId);
+  }
+
+  private async resolve(
+    pbxTenantId: string,
+    options: { allowDisabled?: boolean; tryPendingNow?: boolean },
+  ): Promise<TenantToken> {
+    const settings = await this.settings.requireConfigured(pbxTenantId);
+    if (!settings.enabled && !options.allowDisabled) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.Disabled,
+        'The Microsoft 365 integration is switched off for this tenant',
+        {
+          action: 'Switch the integration on in the Microsoft 365 settings.',
+        },
+      );
+    }
+    const { active, pending } = await this.keys.current(pbxTenantId);
+    const base = {
+      pbxTenantId,
+      cloud: settings.cloud,
+      applicationId: settings.applicationId,
+      directoryId: settings.directoryId,
+    };
+
+    if (pending && (!active || options.tryPendingNow || this.pendingAttemptDue(pending))) {
+      this.lastPendingAttempt.set(pending.id, this.clock.now().getTime());
+      try {
+        const token = await this.tokens.acquire(await this.credentials(base, pending), { skipCache: true });
+        await this.keys.promote(pbxTenantId, pending.id);
+        if (active) this.tokens.evict(pbxTenantId);
+        return { ...token, keyPairId: pending.id };
+      } catch (error) {
+        const exception = AppTokenProvider.toException(error);
+        await this.keys.recordActivationError(pending.id, `${exception.code}: ${exception.message}`);
+        if (!active) throw exception;
+        this.logger.log(
+          `PBX tenant ${pbxTenantId}: pending key pair not usable yet (${exception.code}); the active one stays in use`,
+        );
+      }
+    }
+    if (!active) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.NotConfigured,
+        'No key pair has been generated for this tenant',
+        {
+          action: 'Generate a key pair and upload public_key.pem to the Entra app registration.',
+        },
+      );
+    }
+    const token = await this.tokens.acquire(await this.credentials(base, active));
+    return { ...token, keyPairId: active.id };
+  }
+
+  private pendingAttemptDue(pending: KeyPairEntity): boolean {
+    const last = this.lastPendingAttempt.get(pending.id);
+    return last === undefined || this.clock.now().getTime() - last >= PENDING_RETRY_INTERVAL_MS;
+  }
+
+  private async credentials(
+    base: Omit<AppCredentials, 'keyPairId' | 'thumbprintSha256' | 'privateKeyPem'>,
+    pair: KeyPairEntity,
+  ): Promise<AppCredentials> {
+    return {
+      ...base,
+      keyPairId: pair.id,
+      thumbprintSha256: pair.thumbprintSha256,
+      privateKeyPem: await this.keys.privateKeyPem(pair),
+    };
+  }
+}

@@ -1,0 +1,22 @@
+/** Master switches of the features; each feature keeps its detailed settings elsewhere. */
+export interface FeatureSwitches {
+  userSync: boolean;
+  groupFilter: boolean;
+  photos: boolean;
+  personalContacts: boolean;
+  sharedMailboxes: boolean;
+  calendarPresence: boolean;
+  mail: boolean;
+  singleSignOn: boolean;
+}
+
+export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
+  userSync: true,
+  groupFilter: false,
+  photos: false,
+  personalContacts: false,
+  sharedMailboxes: false,
+  calendarPresence: false,
+  mail: false,
+  singleSignOn: false,
+};

@@ -1,0 +1,107 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+
+export class FeatureSwitchesDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() userSync?: boolean;
+  @ApiPropertyOptional({ description: 'Limit user sync to members of groups (needs GroupMember.Read.All)' })
+  @IsOptional()
+  @IsBoolean()
+  groupFilter?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() photos?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() personalContacts?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() sharedMailboxes?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() calendarPresence?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() mail?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() singleSignOn?: boolean;
+}
+
+/** A partial update: absent fields keep their value. */
+export class UpdateTenantSettingsDto {
+  @ApiPropertyOptional({
+    description: 'Application (client) ID of the Entra app registration',
+    format: 'uuid',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: 'applicationId must be the Application (client) ID, a GUID' })
+  applicationId?: string;
+
+  @ApiPropertyOptional({ description: 'Directory (tenant) ID of your Microsoft 365 tenant', format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'directoryId must be the Directory (tenant) ID, a GUID' })
+  directoryId?: string;
+
+  @ApiPropertyOptional({ enum: Microsoft365Cloud })
+  @IsOptional()
+  @IsEnum(Microsoft365Cloud, {
+    message: `cloud must be one of ${Object.values(Microsoft365Cloud).join(', ')}`,
+  })
+  cloud?: Microsoft365Cloud;
+
+  @ApiPropertyOptional({ description: 'Switch the whole integration on or off; off keeps all data' })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Validity of newly generated certificates, in days',
+    minimum: 30,
+    maximum: 1095,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(30)
+  @Max(1095)
+  certificateValidityDays?: number;
+
+  @ApiPropertyOptional({ type: FeatureSwitchesDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FeatureSwitchesDto)
+  features?: FeatureSwitchesDto;
+}
+
+export class CertificateView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['active', 'pending'] }) status!: string;
+  @ApiProperty() subject!: string;
+  @ApiProperty() thumbprintSha1!: string;
+  @ApiProperty() thumbprintSha256!: string;
+  @ApiProperty() notBefore!: string;
+  @ApiProperty() notAfter!: string;
+  @ApiProperty() daysUntilExpiry!: number;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastActivationError!: string | null;
+}
+
+export class SettingsWarningView {
+  @ApiProperty({
+    enum: [
+      'CERTIFICATE_EXPIRES_IN_30_DAYS',
+      'CERTIFICATE_EXPIRES_IN_7_DAYS',
+      'CERTIFICATE_EXPIRED',
+      'NO_CERTIFICATE',
+      'INCOMPLETE',
+    ],
+  })
+  code!: string;
+  @ApiProperty() message!: string;
+}
+
+export class TenantSettingsView {
+  @ApiProperty() pbxTenantId!: string;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ nullable: true, type: String }) applicationId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) directoryId!: string | null;
+  @ApiProperty({ enum: Microsoft365Cloud }) cloud!: Microsoft365Cloud;
+  @ApiProperty({
+    description: 'Paste these into the app registration (Authentication → Web → Redirect URIs)',
+  })
+  redirectUris!: string[];
+  @ApiProperty() certificateValidityDays!: number;
+  @ApiProperty({ type: FeatureSwitchesDto }) features!: FeatureSwitchesDto;
+  @ApiPropertyOptional({ type: CertificateView, nullable: true }) activeCertificate!: CertificateView | null;
+  @ApiPropertyOptional({ type: CertificateView, nullable: true }) pendingCertificate!: CertificateView | null;
+  @ApiProperty({ type: [SettingsWarningView] }) warnings!: SettingsWarningView[];
+  @ApiProperty() updatedAt!: string;
+}

@@ -1,0 +1,161 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { daysUntil, expiryMessage, expiryWarningLevel } from '@pbx/microsoft365/keys/expiry-warning';
+import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
+import { ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import {
+  type CertificateView,
+  type SettingsWarningView,
+  type TenantSettingsView,
+  type UpdateTenantSettingsDto,
+} from '@pbx/microsoft365/settings/tenant-settings.dto';
+import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+
+/** Where Entra sends users back after "Sign in with Microsoft"; the admin pastes it into the app registration. */
+export const SSO_CALLBACK_PATH = '/microsoft365/sso/callback';
+
+@Injectable()
+export class TenantSettingsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly keys: KeyManagementService,
+    private readonly tokens: AppTokenProvider,
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async find(pbxTenantId: string): Promise<TenantSettingsEntity | null> {
+    return this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
+  }
+
+  /** Settings of a tenant, or the defaults of an unconfigured one (never null, so the admin page can render). */
+  async view(pbxTenantId: string): Promise<TenantSettingsView> {
+    const settings =
+      (await this.find(pbxTenantId)) ?? Object.assign(new TenantSettingsEntity(), { pbxTenantId });
+    const { active, pending } = await this.keys.current(pbxTenantId);
+    return this.toView(settings, active, pending);
+  }
+
+  async update(pbxTenantId: string, changes: UpdateTenantSettingsDto): Promise<TenantSettingsView> {
+    await this.em.transactional(async (em) => {
+      let settings = await em.findOne(TenantSettingsEntity, { pbxTenantId }, { lockMode: undefined });
+      if (!settings) {
+        settings = Object.assign(new TenantSettingsEntity(), { pbxTenantId, createdAt: this.clock.now() });
+        em.persist(settings);
+      }
+      const { features, ...plain } = changes;
+      for (const [key, value] of Object.entries(plain)) {
+        if (value !== undefined) Object.assign(settings, { [key]: value });
+      }
+      if (features) {
+        settings.features = { ...settings.features, ...stripUndefined(features) };
+      }
+      settings.updatedAt = this.clock.now();
+    });
+    this.tokens.evict(pbxTenantId);
+    return this.view(pbxTenantId);
+  }
+
+  /** Removes the configuration and the key pairs; synced PBX users and contacts stay. */
+  async remove(pbxTenantId: string): Promise<void> {
+    await this.em.fork().nativeDelete(TenantSettingsEntity, { pbxTenantId });
+    await this.keys.removeAll(pbxTenantId);
+    this.tokens.evict(pbxTenantId);
+  }
+
+  /** The settings, insisting that the ids needed to talk to Microsoft are there. */
+  async requireConfigured(
+    pbxTenantId: string,
+  ): Promise<TenantSettingsEntity & { applicationId: string; directoryId: string }> {
+    const settings = await this.find(pbxTenantId);
+    if (!settings?.applicationId || !settings.directoryId) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.NotConfigured,
+        'Microsoft 365 is not configured for this tenant',
+        {
+          action:
+            'Enter the Application (client) ID and Directory (tenant) ID of your Entra app registration.',
+        },
+      );
+    }
+    return settings as TenantSettingsEntity & { applicationId: string; directoryId: string };
+  }
+
+  redirectUris(): string[] {
+    const build = (base: string) => `${base.replace(/\/$/, '')}${SSO_CALLBACK_PATH}`;
+    return [
+      build(this.options.publicUrl),
+      ...(this.options.sbcPublicUrl ? [build(this.options.sbcPublicUrl)] : []),
+    ];
+  }
+
+  private toView(
+    settings: TenantSettingsEntity,
+    active: KeyPairEntity | null,
+    pending: KeyPairEntity | null,
+  ): TenantSettingsView {
+    const now = this.clock.now();
+    const warnings: SettingsWarningView[] = [];
+    if (!settings.applicationId || !settings.directoryId) {
+      warnings.push({
+        code: 'INCOMPLETE',
+        message: 'Enter the application (client) ID and directory (tenant) ID.',
+      });
+    }
+    if (!active) {
+      warnings.push({
+        code: 'NO_CERTIFICATE',
+        message: 'Generate a key pair and upload public_key.pem to the Entra app.',
+      });
+    } else {
+      const level = expiryWarningLevel(active.notAfter, now);
+      if (level)
+        warnings.push({ code: WARNING_CODES[level], message: expiryMessage(level, active.notAfter, now) });
+    }
+    return {
+      pbxTenantId: settings.pbxTenantId,
+      enabled: settings.enabled,
+      applicationId: settings.applicationId,
+      directoryId: settings.directoryId,
+      cloud: settings.cloud,
+      redirectUris: this.redirectUris(),
+      certificateValidityDays: settings.certificateValidityDays,
+      features: { ...settings.features },
+      activeCertificate: active ? certificateView(active, now) : null,
+      pendingCertificate: pending ? certificateView(pending, now) : null,
+      warnings,
+      updatedAt: settings.updatedAt.toISOString(),
+    };
+  }
+}
+
+const WARNING_CODES: Record<ExpiryWarningLevel, string> = {
+  [ExpiryWarningLevel.ThirtyDays]: 'CERTIFICATE_EXPIRES_IN_30_DAYS',
+  [ExpiryWarningLevel.SevenDays]: 'CERTIFICATE_EXPIRES_IN_7_DAYS',
+  [ExpiryWarningLevel.Expired]: 'CERTIFICATE_EXPIRED',
+};
+
+function certificateView(pair: KeyPairEntity, now: Date): CertificateView {
+  return {
+    id: pair.id,
+    status: pair.status,
+    subject: pair.subject,
+    thumbprintSha1: pair.thumbprintSha1,
+    thumbprintSha256: pair.thumbprintSha256,
+    notBefore: pair.notBefore.toISOString(),
+    notAfter: pair.notAfter.toISOString(),
+    daysUntilExpiry: daysUntil(pair.notAfter, now),
+    lastActivationError: pair.lastActivationError,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,575 @@
+import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
+import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { type Microsoft365Event, Microsoft365Events, ExpiryWarningLevel } from '@pbx/microsoft365';
+import { createTestApp, type TestApp, type TenantWithAdmin } from '@pbx/test/support/create-test-app';
+import {
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Issue 4: an admin connects a PBX tenant to an (emulated) Microsoft 365 tenant over real HTTPS, as the vendor
+ * guides walk through: ids, key pair, upload, permissions, connection test; then rotation and expiry.
+ */
+describe('Microsoft 365 connection: settings, certificates, Graph authentication', () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+  let system: string;
+  let tenantA: TenantWithAdmin;
+  let tenantB: TenantWithAdmin;
+  const captured: string[] = [];
+  const responses: string[] = [];
+  const restore: (() => void)[] = [];
+
+  const base = (tenant: TenantWithAdmin) => `/api/microsoft365/tenants/${tenant.tenant.id}`;
+  const asA = () => t.as(tenantA.adminToken);
+
+  async function configure(tenant: TenantWithAdmin, overrides: Record<string, unknown> = {}) {
+    const response = await t
+      .as(tenant.adminToken)
+      .patch(`${base(tenant)}/settings`)
+      .send({
+        applicationId: m365.seeded.clientId,
+        directoryId: m365.seeded.tenantId,
+        enabled: true,
+        ...overrides,
+      })
+      .expect(200);
+    responses.push(response.text);
+    return response.body;
+  }
+
+  async function generate(tenant: TenantWithAdmin): Promise<string> {
+    const response = await t
+      .as(tenant.adminToken)
+      .post(`${base(tenant)}/certificates`)
+      .expect(201);
+    responses.push(response.text);
+    expect(response.headers['content-type']).toContain('application/x-pem-file');
+    expect(response.headers['content-disposition']).toBe('attachment; filename="public_key.pem"');
+    expect(response.text).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/);
+    return response.text;
+  }
+
+  /** What the admin does in the Entra portal: Certificates & secrets → Upload certificate. */
+  const upload = (pem: string) =>
+    m365.emulator.control.addCertificate({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+      pem,
+    });
+  const grant = (...permissions: string[]) =>
+    m365.emulator.control.grantPermissions({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+      permissions,
+    });
+  const revokeAll = () => {
+    const app = m365.emulator.control.getApp({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+    });
+    m365.emulator.control.revokePermissions({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+      permissions: app.permissions,
+    });
+  };
+
+  async function connectionTest(tenant: TenantWithAdmin) {
+    const response = await t
+      .as(tenant.adminToken)
+      .post(`${base(tenant)}/connection-test`)
+      .expect(200);
+    responses.push(response.text);
+    return response.body;
+  }
+
+  beforeAll(async () => {
+    // Everything the process prints is kept, to prove no secret is ever logged.
+    for (const stream of [process.stdout, process.stderr]) {
+      const original = stream.write.bind(stream);
+      stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+        captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+        return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+      };
+      restore.push(() => (stream.write = original));
+    }
+    m365 = await startEmulatedMicrosoft365();
+    t = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      logLevels: ['log', 'error', 'warn', 'debug', 'verbose'],
+    });
+    system = await t.loginAsSystemAdmin();
+    tenantA = await t.createTenantWithAdmin(system);
+    tenantB = await t.createTenantWithAdmin(system);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await m365?.close();
+    restore.forEach((undo) => undo());
+  });
+
+  it('shows an unconfigured tenant with the redirect URIs to paste into Entra', async () => {
+    const response = await asA()
+      .get(`${base(tenantA)}/settings`)
+      .expect(200);
+    expect(response.body).toMatchObject({
+      pbxTenantId: tenantA.tenant.id,
+      enabled: false,
+      applicationId: null,
+      directoryId: null,
+      cloud: 'GLOBAL',
+      redirectUris: ['http://pbx.test/api/microsoft365/sso/callback'],
+      activeCertificate: null,
+      pendingCertificate: null,
+    });
+    expect(response.body.warnings.map((w: { code: string }) => w.code)).toEqual([
+      'INCOMPLETE',
+      'NO_CERTIFICATE',
+    ]);
+  });
+
+  it('connects: ids, key pair, upload, permissions, green connection test', async () => {
+    const settings = await configure(tenantA);
+    expect(settings).toMatchObject({
+      enabled: true,
+      applicationId: m365.seeded.clientId,
+      directoryId: m365.seeded.tenantId,
+    });
+
+    const pem = await generate(tenantA);
+    const view = (
+      await asA()
+        .get(`${base(tenantA)}/settings`)
+        .expect(200)
+    ).body;
+    expect(view.activeCertificate).toMatchObject({
+      status: 'active',
+      subject: `CN=PBX tenant ${tenantA.tenant.id}`,
+      thumbprintSha1: expect.stringMatching(/^[0-9A-F]{40}$/),
+      thumbprintSha256: expect.stringMatching(/^[0-9A-F]{64}$/),
+      daysUntilExpiry: 364,
+    });
+    const download = await asA()
+      .get(`${base(tenantA)}/certificates/active/public_key.pem`)
+      .expect(200);
+    expect(download.text).toBe(pem);
+
+    // Entra shows the same thumbprint as the PBX: the admin can check they uploaded the right file.
+    expect(upload(pem).thumbprintSha256Hex.toUpperCase()).toBe(view.activeCertificate.thumbprintSha256);
+    grant('User.Read.All');
+
+    const report = await connectionTest(tenantA);
+    expect(report).toMatchObject({
+      ok: true,
+      tokenAcquired: true,
+      graphReachable: true,
+      grantedPermissions: ['User.Read.All'],
+      problems: [],
+      actions: [],
+    });
+    expect(report.features.find((f: { feature: string }) => f.feature === 'userSync')).toMatchObject({
+      enabled: true,
+      ok: true,
+      missingPermissions: [],
+    });
+  });
+
+  it('lists every missing permission of the enabled features, with what to do in Entra', async () => {
+    await configure(tenantA, { features: { photos: true, mail: true, personalContacts: true } });
+    const report = await connectionTest(tenantA);
+    expect(report.ok).toBe(false);
+    expect(report.tokenAcquired).toBe(true);
+    const byFeature = Object.fromEntries(report.features.map((f: { feature: string }) => [f.feature, f]));
+    expect(byFeature.photos).toMatchObject({ enabled: true, ok: true });
+    expect(byFeature.mail).toMatchObject({
+      enabled: true,
+      ok: false,
+      missingPermissions: ['Mail.Send', 'Mail.ReadWrite'],
+    });
+    expect(byFeature.personalContacts).toMatchObject({
+      enabled: true,
+      ok: false,
+      missingPermissions: ['Contacts.Read'],
+    });
+    expect(byFeature.calendarPresence).toMatchObject({
+      enabled: false,
+      ok: false,
+      missingPermissions: ['Calendars.Read'],
+    });
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        code: 'PERMISSION_MISSING',
+        message: expect.stringContaining('Contacts.Read, Mail.ReadWrite, Mail.Send'),
+        action: expect.stringContaining('Grant admin consent'),
+      }),
+    ]);
+    await configure(tenantA, { features: { photos: false, mail: false, personalContacts: false } });
+  });
+
+  it('explains a Graph call refused for a missing User.Read.All', async () => {
+    revokeAll();
+    try {
+      const report = await connectionTest(tenantA);
+      expect(report).toMatchObject({
+        ok: false,
+        tokenAcquired: true,
+        graphReachable: true,
+        grantedPermissions: [],
+      });
+      expect(report.features.find((f: { feature: string }) => f.feature === 'userSync')).toMatchObject({
+        missingPermissions: ['User.Read.All'],
+      });
+      expect(report.problems[0]).toMatchObject({
+        code: 'PERMISSION_MISSING',
+        message: expect.stringContaining('User.Read.All'),
+      });
+    } finally {
+      grant('User.Read.All');
+    }
+  });
+
+  it.each([
+    [
+      'a wrong directory id',
+      () => ({ directoryId: randomUUID() }),
+      'DIRECTORY_NOT_FOUND',
+      /Directory \(tenant\) ID/,
+    ],
+    [
+      'an unknown application id',
+      () => ({ applicationId: randomUUID() }),
+      'APPLICATION_NOT_FOUND',
+      /Application \(client\) ID/,
+    ],
+  ])('explains %s', async (_case, settings, code, action) => {
+    await configure(tenantA, settings());
+    try {
+      const report = await connectionTest(tenantA);
+      expect(report.ok).toBe(false);
+      expect(report.tokenAcquired).toBe(false);
+      expect(report.problems).toEqual([
+        expect.objectContaining({ code, action: expect.stringMatching(action) }),
+      ]);
+    } finally {
+      await configure(tenantA);
+    }
+  });
+
+  it('explains a certificate that was never uploaded (AADSTS700027)', async () => {
+    await configure(tenantB);
+    await generate(tenantB);
+    const report = await connectionTest(tenantB);
+    expect(report).toMatchObject({ ok: false, tokenAcquired: false });
+    expect(report.problems[0]).toMatchObject({
+      code: 'CERTIFICATE_NOT_REGISTERED',
+      action: expect.stringContaining('Upload certificate'),
+      microsoft: expect.objectContaining({ aadsts: 700027 }),
+    });
+  });
+
+  it('explains an expired certificate (AADSTS700027, key expired)', async () => {
+    const other = await t.createTenantWithAdmin(system);
+    await configure(other, { certificateValidityDays: 30 });
+    // Generated 60 days ago with 30 days of validity: uploaded, but expired today.
+    m365.clock.advanceDays(-60);
+    try {
+      upload(await generate(other));
+    } finally {
+      m365.clock.reset();
+    }
+    const report = await connectionTest(other);
+    expect(report.problems[0]).toMatchObject({
+      code: 'CERTIFICATE_EXPIRED',
+      action: expect.stringContaining('Generate a new key pair'),
+      microsoft: expect.objectContaining({ aadsts: 700027 }),
+    });
+    const view = (
+      await t
+        .as(other.adminToken)
+        .get(`${base(other)}/settings`)
+        .expect(200)
+    ).body;
+    expect(view.warnings).toContainEqual(expect.objectContaining({ code: 'CERTIFICATE_EXPIRED' }));
+  });
+
+  it('rotates without a failed Graph call: the pending key takes over once Microsoft accepts it', async () => {
+    const before = (
+      await asA()
+        .get(`${base(tenantA)}/settings`)
+        .expect(200)
+    ).body.activeCertificate;
+    m365.emulator.control.resetCounters();
+
+    const newPem = await generate(tenantA);
+    let view = (
+      await asA()
+        .get(`${base(tenantA)}/settings`)
+        .expect(200)
+    ).body;
+    expect(view.activeCertificate.id).toBe(before.id);
+    expect(view.pendingCertificate).toMatchObject({ status: 'pending' });
+    expect(
+      (
+        await asA()
+          .get(`${base(tenantA)}/certificates/pending/public_key.pem`)
+          .expect(200)
+      ).text,
+    ).toBe(newPem);
+
+    // Not uploaded yet: the active key keeps everything working, and the admin sees why the new one waits.
+    const waiting = await connectionTest(tenantA);
+    expect(waiting).toMatchObject({ ok: true });
+    expect(waiting.rotatedToKeyPairId).toBeUndefined();
+    view = (
+      await asA()
+        .get(`${base(tenantA)}/settings`)
+        .expect(200)
+    ).body;
+    expect(view.pendingCertificate.lastActivationError).toContain('CERTIFICATE_NOT_REGISTERED');
+
+    upload(newPem);
+    const rotated = await connectionTest(tenantA);
+    expect(rotated).toMatchObject({ ok: true, rotatedToKeyPairId: view.pendingCertificate.id });
+    view = (
+      await asA()
+        .get(`${base(tenantA)}/settings`)
+        .expect(200)
+    ).body;
+    expect(view.activeCertificate.id).toBe(rotated.rotatedToKeyPairId);
+    expect(view.pendingCertificate).toBeNull();
+
+    // The old certificate can now be removed from Entra without breaking anything.
+    const app = m365.emulator.control.getApp({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+    });
+    for (const key of app.certificates.filter(
+      (c) => c.thumbprintSha256Hex.toUpperCase() === before.thumbprintSha256,
+    )) {
+      m365.emulator.control.removeCertificate({
+        tenant: m365.seeded.tenantId,
+        clientId: m365.seeded.clientId,
+        keyId: key.keyId,
+      });
+    }
+    expect(await connectionTest(tenantA)).toMatchObject({ ok: true });
+
+    const graphFailures = Object.entries(m365.emulator.control.getCounters().byRoute).filter(
+      ([route, statuses]) =>
+        route.includes('/v1.0/') && Object.keys(statuses).some((status) => Number(status) >= 400),
+    );
+    expect(graphFailures).toEqual([]);
+  });
+
+  it('announces expiry at 30 days, 7 days and on expiry, once each', async () => {
+    const events: Microsoft365Event[] = [];
+    const subscription = t.get(Microsoft365Events).events$.subscribe((event) => events.push(event));
+    const monitor = t.get(KeyExpiryMonitor);
+    try {
+      const expiring = () =>
+        events.filter((e) => e.type === 'certificate.expiring' && e.pbxTenantId === tenantA.tenant.id);
+      await monitor.checkAll();
+      expect(expiring()).toEqual([]);
+
+      m365.clock.advanceDays(336);
+      await monitor.checkAll();
+      await monitor.checkAll();
+      expect(expiring().map((e) => 'level' in e && e.level)).toEqual([ExpiryWarningLevel.ThirtyDays]);
+      let view = (
+        await asA()
+          .get(`${base(tenantA)}/settings`)
+          .expect(200)
+      ).body;
+      expect(view.warnings).toContainEqual(
+        expect.objectContaining({ code: 'CERTIFICATE_EXPIRES_IN_30_DAYS' }),
+      );
+
+      m365.clock.advanceDays(23);
+      await monitor.checkAll();
+      m365.clock.advanceDays(7);
+      await monitor.checkAll();
+      expect(expiring().map((e) => 'level' in e && e.level)).toEqual([
+        ExpiryWarningLevel.ThirtyDays,
+        ExpiryWarningLevel.SevenDays,
+        ExpiryWarningLevel.Expired,
+      ]);
+      view = (
+        await asA()
+          .get(`${base(tenantA)}/settings`)
+          .expect(200)
+      ).body;
+      expect(view.warnings).toContainEqual(expect.objectContaining({ code: 'CERTIFICATE_EXPIRED' }));
+      expect(captured.join('')).toContain('The Microsoft 365 certificate expires in');
+    } finally {
+      subscription.unsubscribe();
+      m365.clock.reset();
+    }
+  });
+
+  it.each(['GLOBAL', 'USGOV', 'USGOV_DOD', 'CHINA'])(
+    'gets a token for the %s cloud with its own Graph scope',
+    async (cloud) => {
+      await configure(tenantA, { cloud });
+      try {
+        expect(await connectionTest(tenantA)).toMatchObject({ ok: true });
+      } finally {
+        await configure(tenantA, { cloud: 'GLOBAL' });
+      }
+    },
+  );
+
+  it.each([
+    [{ applicationId: 'not-a-guid' }, 'applicationId', /GUID/],
+    [{ directoryId: 42 }, 'directoryId', /GUID/],
+    [{ cloud: 'MOON' }, 'cloud', /GLOBAL, USGOV, USGOV_DOD, CHINA/],
+    [{ enabled: 'yes' }, 'enabled', /boolean/],
+    [{ certificateValidityDays: 5000 }, 'certificateValidityDays', /1095/],
+    [{ features: { photos: 'on' } }, 'features.photos', /boolean/],
+    [{ features: 'all' }, 'features', /object|nested/],
+    [{ privateKey: 'x' }, 'privateKey', /should not exist/],
+  ])('refuses %j with 400 naming the field', async (body, field, reason) => {
+    const response = await asA()
+      .patch(`${base(tenantA)}/settings`)
+      .send(body)
+      .expect(400);
+    expect(response.body.errors).toContainEqual({ field, reasons: [expect.stringMatching(reason)] });
+  });
+
+  it('refuses a malformed tenant id with 400 and an unknown certificate status with 404', async () => {
+    const response = await t.as(system).get('/api/microsoft365/tenants/not-a-tenant/settings').expect(400);
+    expect(response.body.errors).toEqual([
+      { field: 'pbxTenantId', reasons: [expect.stringContaining('UUID')] },
+    ]);
+    await asA()
+      .get(`${base(tenantA)}/certificates/retired/public_key.pem`)
+      .expect(404);
+  });
+
+  it("keeps tenants apart: another tenant's admin gets 403 everywhere, strangers 401", async () => {
+    const calls: [string, string][] = [
+      ['get', 'settings'],
+      ['patch', 'settings'],
+      ['delete', 'settings'],
+      ['post', 'certificates'],
+      ['get', 'certificates/active/public_key.pem'],
+      ['post', 'connection-test'],
+    ];
+    for (const [method, path] of calls) {
+      const url = `${base(tenantA)}/${path}`;
+      const agent = t.as(tenantB.adminToken) as unknown as Record<
+        string,
+        (u: string) => { send(b: object): Promise<{ status: number }> }
+      >;
+      expect({ url, method, status: (await agent[method]!(url).send({})).status }).toEqual({
+        url,
+        method,
+        status: 403,
+      });
+      const anonymous = t.http() as unknown as Record<
+        string,
+        (u: string) => { send(b: object): Promise<{ status: number }> }
+      >;
+      expect({ url, method, status: (await anonymous[method]!(url).send({})).status }).toEqual({
+        url,
+        method,
+        status: 401,
+      });
+    }
+    await t.as(tenantB.adminToken).get('/api/microsoft365/tenants/system/settings').expect(403);
+    await t.as(system).get(`/api/microsoft365/tenants/${randomUUID()}/settings`).expect(404);
+    // The tenant's data is untouched by all that.
+    expect(
+      (
+        await asA()
+          .get(`${base(tenantA)}/settings`)
+          .expect(200)
+      ).body.activeCertificate,
+    ).not.toBeNull();
+  });
+
+  it('keeps a system-level configuration for the system administrators', async () => {
+    const response = await t
+      .as(system)
+      .patch('/api/microsoft365/tenants/system/settings')
+      .send({ applicationId: m365.seeded.clientId, directoryId: m365.seeded.tenantId, cloud: 'CHINA' })
+      .expect(200);
+    expect(response.body).toMatchObject({ pbxTenantId: 'system', cloud: 'CHINA' });
+    const pem = (await t.as(system).post('/api/microsoft365/tenants/system/certificates').expect(201)).text;
+    expect(pem).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('stops and removes the integration on request', async () => {
+    const other = await t.createTenantWithAdmin(system);
+    await configure(other);
+    upload(await generate(other));
+    await configure(other, { enabled: false });
+    // Stopped: settings and keys kept, the connection test (an admin action) still works.
+    expect(
+      (
+        await t
+          .as(other.adminToken)
+          .get(`${base(other)}/settings`)
+          .expect(200)
+      ).body,
+    ).toMatchObject({ enabled: false, activeCertificate: expect.any(Object) });
+    await t
+      .as(other.adminToken)
+      .delete(`${base(other)}/settings`)
+      .expect(204);
+    const removed = (
+      await t
+        .as(other.adminToken)
+        .get(`${base(other)}/settings`)
+        .expect(200)
+    ).body;
+    expect(removed).toMatchObject({ applicationId: null, activeCertificate: null });
+    const notConfigured = await t
+      .as(other.adminToken)
+      .post(`${base(other)}/connection-test`)
+      .expect(409);
+    expect(notConfigured.body).toMatchObject({
+      code: 'NOT_CONFIGURED',
+      action: expect.stringContaining('Application (client) ID'),
+    });
+  });
+
+  it('never lets a private key out: not in API answers, logs, or any database column in clear', async () => {
+    const keys = t.get(KeyManagementService);
+    const { active } = await keys.current(tenantA.tenant.id);
+    const privateKeyPem = await keys.privateKeyPem(active!);
+    expect(privateKeyPem).toContain('BEGIN PRIVATE KEY');
+    const body = privateKeyPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    const fragments = [body.slice(0, 48), body.slice(200, 248), body.slice(-60, -12)];
+
+    const dump: string[] = [];
+    const em = t.orm.em.fork();
+    const tables = await em
+      .getConnection()
+      .execute<{ table_name: string }[]>(
+        "select table_name from information_schema.tables where table_schema = 'public'",
+      );
+    for (const { table_name } of tables) {
+      const rows = await em
+        .getConnection()
+        .execute<{ row: string }[]>(`select t::text as row from "${table_name}" t`);
+      dump.push(...rows.map((r) => r.row));
+    }
+    const haystacks = { responses: responses.join('\n'), logs: captured.join(''), database: dump.join('\n') };
+    expect(haystacks.database).toContain('BEGIN CERTIFICATE'); // the dump did read the key pair rows
+    for (const [where, text] of Object.entries(haystacks)) {
+      expect({
+        where,
+        leaked: text.includes('PRIVATE KEY') || fragments.some((f) => text.includes(f)),
+      }).toEqual({ where, leaked: false });
+      // Access tokens and client assertions are JWTs; none may be printed or returned.
+      expect({
+        where,
+        jwt: /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./.test(where === 'database' ? '' : text),
+      }).toEqual({ where, jwt: false });
+    }
+  });
+});
