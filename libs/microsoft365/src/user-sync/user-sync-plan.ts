@@ -1,0 +1,88 @@
+import { type PbxDirectoryUser, type PbxUserProfile } from '@pbx/microsoft365/ports/pbx-directory.port';
+import { type FieldChange } from '@pbx/microsoft365/user-sync/user-profile.mapper';
+import { type OutOfScopeReason, type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
+
+export enum LeaverPolicy {
+  /** Disable the PBX user (default): extension, voicemail and history stay, nobody can sign in or call. */
+  Disable = 'DISABLE',
+  Delete = 'DELETE',
+  /** Leave the PBX user as it is and stop syncing it. */
+  Keep = 'KEEP',
+}
+
+export enum LinkState {
+  Active = 'ACTIVE',
+  /** Disabled by the sync because the user left; re-enabled if the user comes back. */
+  Disabled = 'DISABLED',
+  /** The PBX user was deleted by the sync; the extension stays reserved for the user's return. */
+  Deleted = 'DELETED',
+  /** Left scope under the "keep" policy: no longer synced, untouched. */
+  Kept = 'KEPT',
+}
+
+export interface UserLink {
+  objectId: string;
+  pbxUserId: string | null;
+  extension: string;
+  state: LinkState;
+}
+
+export type LeaverReason = 'deleted-in-microsoft365' | OutOfScopeReason;
+
+export type UserSyncAction =
+  | {
+      action: 'create';
+      objectId: string;
+      userPrincipalName: string;
+      profile: PbxUserProfile;
+      reuseExtension: string | null;
+    }
+  | {
+      action: 'link';
+      objectId: string;
+      userPrincipalName: string;
+      pbxUserId: string;
+      matchedBy: 'userPrincipalName' | 'email';
+      changes: FieldChange[];
+      enable: boolean;
+      extension: string;
+    }
+  | {
+      action: 'update';
+      objectId: string;
+      userPrincipalName: string;
+      pbxUserId: string;
+      changes: FieldChange[];
+      enable: boolean;
+    }
+  | {
+      action: 'disable' | 'delete' | 'keep';
+      objectId: string;
+      userPrincipalName: string | null;
+      pbxUserId: string;
+      reason: LeaverReason;
+    }
+  | { action: 'skip'; objectId: string; userPrincipalName: string; reason: 'no-name' };
+
+export type LeaverAction = Extract<UserSyncAction, { action: 'disable' | 'delete' | 'keep' }>;
+
+export interface PlanContext {
+  scope: UserScope;
+  leaverPolicy: LeaverPolicy;
+  linkExistingUsers: boolean;
+  /** Links of the users being planned, by object id. */
+  links: ReadonlyMap<string, UserLink>;
+  /** The PBX users those links point to, by PBX user id. */
+  pbxUsers: ReadonlyMap<string, PbxDirectoryUser>;
+  /** PBX users no Microsoft 365 user is linked to, by lower-cased UPN and email: candidates for linking. */
+  matchable: {
+    byUserPrincipalName: ReadonlyMap<string, PbxDirectoryUser>;
+    byEmail: ReadonlyMap<string, PbxDirectoryUser>;
+  };
+}
+
+export interface PagePlan {
+  actions: UserSyncAction[];
+  unchanged: number;
+  outOfScope: Partial<Record<OutOfScopeReason, number>>;
+}

@@ -1,0 +1,214 @@
+import { type PbxDirectoryUser } from '@pbx/microsoft365/ports/pbx-directory.port';
+import { aUser } from '@pbx/microsoft365/user-sync/testing/microsoft365-user.fixture';
+import { toPbxProfile } from '@pbx/microsoft365/user-sync/user-profile.mapper';
+import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import {
+  LeaverPolicy,
+  LinkState,
+  type PlanContext,
+  type UserLink,
+} from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { planMissing, planUsers } from '@pbx/microsoft365/user-sync/user-sync.planner';
+
+const adele = aUser();
+const pbxAdele: PbxDirectoryUser = { id: 'pbx-1', extension: '1001', enabled: true, ...toPbxProfile(adele) };
+const activeLink: UserLink = {
+  objectId: adele.id,
+  pbxUserId: 'pbx-1',
+  extension: '1001',
+  state: LinkState.Active,
+};
+
+function context(overrides: Partial<PlanContext> = {}): PlanContext {
+  return {
+    scope: {
+      includeGuests: false,
+      selectionMode: SelectionMode.All,
+      selectedUsers: new Set(),
+      departments: new Set(),
+      groupMembers: null,
+    },
+    leaverPolicy: LeaverPolicy.Disable,
+    linkExistingUsers: true,
+    links: new Map(),
+    pbxUsers: new Map(),
+    matchable: { byUserPrincipalName: new Map(), byEmail: new Map() },
+    ...overrides,
+  };
+}
+
+const linked = (link: UserLink = activeLink, pbxUser: PbxDirectoryUser = pbxAdele) =>
+  context({ links: new Map([[link.objectId, link]]), pbxUsers: new Map([[pbxUser.id, pbxUser]]) });
+
+describe('planUsers', () => {
+  it('should create a new in-scope user', () => {
+    const plan = planUsers([adele], context());
+    expect(plan.actions).toEqual([
+      {
+        action: 'create',
+        objectId: adele.id,
+        userPrincipalName: 'adele@contoso.com',
+        profile: toPbxProfile(adele),
+        reuseExtension: null,
+      },
+    ]);
+  });
+
+  it('should count an unchanged linked user without an action', () => {
+    const plan = planUsers([adele], linked());
+    expect(plan).toEqual({ actions: [], unchanged: 1, outOfScope: {} });
+  });
+
+  it('should overwrite a local edit of an owned field', () => {
+    const plan = planUsers([adele], linked(activeLink, { ...pbxAdele, jobTitle: 'Edited in the PBX' }));
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        action: 'update',
+        changes: [{ field: 'jobTitle', from: 'Edited in the PBX', to: 'Account Manager' }],
+        enable: false,
+      }),
+    ]);
+  });
+
+  it('should update a renamed user in place (the link is by object id, not UPN)', () => {
+    const renamed = aUser({ userPrincipalName: 'adele.vance@contoso.com' });
+    const plan = planUsers([renamed], linked());
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        action: 'update',
+        pbxUserId: 'pbx-1',
+        changes: [{ field: 'userPrincipalName', from: 'adele@contoso.com', to: 'adele.vance@contoso.com' }],
+      }),
+    ]);
+  });
+
+  it('should re-enable a user the sync disabled when they come back', () => {
+    const plan = planUsers(
+      [adele],
+      linked({ ...activeLink, state: LinkState.Disabled }, { ...pbxAdele, enabled: false }),
+    );
+    expect(plan.actions).toEqual([expect.objectContaining({ action: 'update', enable: true, changes: [] })]);
+  });
+
+  it('should recreate a user whose PBX account is gone, with the extension it had', () => {
+    const plan = planUsers(
+      [adele],
+      context({ links: new Map([[adele.id, { ...activeLink, pbxUserId: null, state: LinkState.Deleted }]]) }),
+    );
+    expect(plan.actions).toEqual([expect.objectContaining({ action: 'create', reuseExtension: '1001' })]);
+  });
+
+  it('should link an existing PBX user with the same UPN instead of creating a duplicate', () => {
+    const existing = { ...pbxAdele, id: 'pbx-9', extension: '200', jobTitle: null };
+    const plan = planUsers(
+      [adele],
+      context({
+        matchable: { byUserPrincipalName: new Map([['adele@contoso.com', existing]]), byEmail: new Map() },
+      }),
+    );
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        action: 'link',
+        pbxUserId: 'pbx-9',
+        matchedBy: 'userPrincipalName',
+        extension: '200',
+        changes: [{ field: 'jobTitle', from: null, to: 'Account Manager' }],
+      }),
+    ]);
+  });
+
+  it('should link by email when the UPN does not match, and never link one PBX user twice', () => {
+    const existing = { ...pbxAdele, id: 'pbx-9', userPrincipalName: null };
+    const twin = aUser({ id: '22222222-2222-4222-8222-222222222222', userPrincipalName: 'twin@contoso.com' });
+    const plan = planUsers(
+      [adele, twin],
+      context({
+        matchable: { byUserPrincipalName: new Map(), byEmail: new Map([['adele@contoso.com', existing]]) },
+      }),
+    );
+    expect(plan.actions.map((a) => a.action)).toEqual(['link', 'create']);
+    expect(plan.actions[0]).toMatchObject({ matchedBy: 'email' });
+  });
+
+  it('should not link when linking is switched off', () => {
+    const plan = planUsers(
+      [adele],
+      context({
+        linkExistingUsers: false,
+        matchable: { byUserPrincipalName: new Map([['adele@contoso.com', pbxAdele]]), byEmail: new Map() },
+      }),
+    );
+    expect(plan.actions.map((a) => a.action)).toEqual(['create']);
+  });
+
+  it('should skip a user with neither first nor last name, with the reason', () => {
+    const plan = planUsers([aUser({ givenName: null, surname: ' ' })], context());
+    expect(plan.actions).toEqual([
+      { action: 'skip', objectId: adele.id, userPrincipalName: 'adele@contoso.com', reason: 'no-name' },
+    ]);
+  });
+
+  it.each([
+    [LeaverPolicy.Disable, 'disable'],
+    [LeaverPolicy.Delete, 'delete'],
+    [LeaverPolicy.Keep, 'keep'],
+  ])(
+    'should apply the %s policy to a linked user who moved out of the department scope',
+    (policy, action) => {
+      const plan = planUsers([aUser({ department: 'Marketing' })], {
+        ...linked(),
+        leaverPolicy: policy,
+        scope: { ...context().scope, departments: new Set(['sales']) },
+      });
+      expect(plan.actions).toEqual([
+        {
+          action,
+          objectId: adele.id,
+          userPrincipalName: 'adele@contoso.com',
+          pbxUserId: 'pbx-1',
+          reason: 'department',
+        },
+      ]);
+      expect(plan.outOfScope).toEqual({ department: 1 });
+    },
+  );
+
+  it('should treat a disabled account and a deletion as leavers', () => {
+    expect(planUsers([aUser({ accountEnabled: false })], linked()).actions).toEqual([
+      expect.objectContaining({ action: 'disable', reason: 'account-disabled' }),
+    ]);
+    expect(planUsers([{ id: adele.id, removed: 'deleted' }], linked()).actions).toEqual([
+      expect.objectContaining({
+        action: 'disable',
+        reason: 'deleted-in-microsoft365',
+        userPrincipalName: null,
+      }),
+    ]);
+  });
+
+  it('should leave alone out-of-scope users it never synced, and leavers it already handled', () => {
+    expect(planUsers([aUser({ userType: 'Guest' })], context()).actions).toEqual([]);
+    expect(
+      planUsers([{ id: adele.id, removed: 'changed' }], linked({ ...activeLink, state: LinkState.Disabled }))
+        .actions,
+    ).toEqual([]);
+  });
+});
+
+describe('planMissing', () => {
+  it('should turn links Graph no longer returns into leavers, except those already handled', () => {
+    const actions = planMissing(
+      [activeLink, { ...activeLink, objectId: 'gone-2', pbxUserId: 'pbx-2', state: LinkState.Kept }],
+      { leaverPolicy: LeaverPolicy.Delete },
+    );
+    expect(actions).toEqual([
+      {
+        action: 'delete',
+        objectId: adele.id,
+        userPrincipalName: null,
+        pbxUserId: 'pbx-1',
+        reason: 'deleted-in-microsoft365',
+      },
+    ]);
+  });
+});

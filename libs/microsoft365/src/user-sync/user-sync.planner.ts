@@ -1,0 +1,161 @@
+import { type PbxDirectoryUser } from '@pbx/microsoft365/ports/pbx-directory.port';
+import {
+  type Microsoft365User,
+  type RemovedMicrosoft365User,
+} from '@pbx/microsoft365/user-sync/microsoft365-user';
+import {
+  diffProfile,
+  hasNoName,
+  profileOf,
+  toPbxProfile,
+} from '@pbx/microsoft365/user-sync/user-profile.mapper';
+import { evaluateScope } from '@pbx/microsoft365/user-sync/user-scope';
+import {
+  type LeaverAction,
+  type LeaverReason,
+  LeaverPolicy,
+  LinkState,
+  type PagePlan,
+  type PlanContext,
+  type UserLink,
+  type UserSyncAction,
+} from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+/**
+ * Decides, without any I/O, what one page of Microsoft 365 users means for the PBX. The same plan is the dry run
+ * and the input of the applier.
+ */
+export function planUsers(
+  entries: readonly (Microsoft365User | RemovedMicrosoft365User)[],
+  context: PlanContext,
+): PagePlan {
+  const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {} };
+  const claimed = new Set<string>();
+  for (const entry of entries) {
+    const link = context.links.get(entry.id);
+    if ('removed' in entry) {
+      pushLeaver(plan, link, null, 'deleted-in-microsoft365', context);
+      continue;
+    }
+    const verdict = evaluateScope(entry, context.scope);
+    if (!verdict.inScope) {
+      plan.outOfScope[verdict.reason] = (plan.outOfScope[verdict.reason] ?? 0) + 1;
+      pushLeaver(plan, link, entry.userPrincipalName, verdict.reason, context);
+      continue;
+    }
+    if (hasNoName(entry)) {
+      plan.actions.push({
+        action: 'skip',
+        objectId: entry.id,
+        userPrincipalName: entry.userPrincipalName,
+        reason: 'no-name',
+      });
+      continue;
+    }
+    planInScope(plan, entry, link, context, claimed);
+  }
+  return plan;
+}
+
+/** In a full run, linked users Graph did not return at all have been deleted in Microsoft 365. */
+export function planMissing(
+  links: readonly UserLink[],
+  context: Pick<PlanContext, 'leaverPolicy'>,
+): LeaverAction[] {
+  const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {} };
+  for (const link of links) pushLeaver(plan, link, null, 'deleted-in-microsoft365', context);
+  return plan.actions as LeaverAction[];
+}
+
+function planInScope(
+  plan: PagePlan,
+  user: Microsoft365User,
+  link: UserLink | undefined,
+  context: PlanContext,
+  claimed: Set<string>,
+): void {
+  const profile = toPbxProfile(user);
+  const pbxUser = link?.pbxUserId ? context.pbxUsers.get(link.pbxUserId) : undefined;
+  if (link && pbxUser) {
+    const changes = diffProfile(profileOf(pbxUser), profile);
+    const enable = !pbxUser.enabled;
+    if (changes.length === 0 && !enable && link.state === LinkState.Active) {
+      plan.unchanged++;
+      return;
+    }
+    plan.actions.push({
+      action: 'update',
+      objectId: user.id,
+      userPrincipalName: profile.userPrincipalName ?? '',
+      pbxUserId: pbxUser.id,
+      changes,
+      enable,
+    });
+    return;
+  }
+  if (!link && context.linkExistingUsers) {
+    const match = findMatch(user, context, claimed);
+    if (match) {
+      claimed.add(match.user.id);
+      plan.actions.push({
+        action: 'link',
+        objectId: user.id,
+        userPrincipalName: profile.userPrincipalName ?? '',
+        pbxUserId: match.user.id,
+        matchedBy: match.by,
+        changes: diffProfile(profileOf(match.user), profile),
+        enable: !match.user.enabled,
+        extension: match.user.extension,
+      });
+      return;
+    }
+  }
+  // New, or its PBX user is gone (deleted by the leaver policy or by hand): the old extension is kept for it.
+  plan.actions.push({
+    action: 'create',
+    objectId: user.id,
+    userPrincipalName: profile.userPrincipalName ?? '',
+    profile,
+    reuseExtension: link?.extension ?? null,
+  });
+}
+
+function findMatch(
+  user: Microsoft365User,
+  context: PlanContext,
+  claimed: Set<string>,
+): { user: PbxDirectoryUser; by: 'userPrincipalName' | 'email' } | undefined {
+  const byUpn = context.matchable.byUserPrincipalName.get(user.userPrincipalName.toLowerCase());
+  if (byUpn && !claimed.has(byUpn.id)) return { user: byUpn, by: 'userPrincipalName' };
+  const mail = user.mail?.trim().toLowerCase();
+  const byEmail = mail ? context.matchable.byEmail.get(mail) : undefined;
+  if (byEmail && !claimed.has(byEmail.id)) return { user: byEmail, by: 'email' };
+  return undefined;
+}
+
+function pushLeaver(
+  plan: PagePlan,
+  link: UserLink | undefined,
+  userPrincipalName: string | null,
+  reason: LeaverReason,
+  context: Pick<PlanContext, 'leaverPolicy'>,
+): void {
+  // Only users the sync is responsible for leave; anything already handled stays as it is.
+  if (!link?.pbxUserId || link.state !== LinkState.Active) return;
+  const base = { objectId: link.objectId, userPrincipalName, pbxUserId: link.pbxUserId, reason };
+  switch (context.leaverPolicy) {
+    case LeaverPolicy.Disable:
+      plan.actions.push({ action: 'disable', ...base });
+      return;
+    case LeaverPolicy.Delete:
+      plan.actions.push({ action: 'delete', ...base });
+      return;
+    case LeaverPolicy.Keep:
+      plan.actions.push({ action: 'keep', ...base });
+      return;
+  }
+}
+
+export function isLeaverAction(action: UserSyncAction): action is LeaverAction {
+  return action.action === 'disable' || action.action === 'delete' || action.action === 'keep';
+}
