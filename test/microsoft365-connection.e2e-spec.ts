@@ -12,6 +12,15 @@ import { randomUUID } from 'node:crypto';
  * Issue 4: an admin connects a PBX tenant to an (emulated) Microsoft 365 tenant over real HTTPS, as the vendor
  * guides walk through: ids, key pair, upload, permissions, connection test; then rotation and expiry.
  */
+/** The parts of the connection-test answer the tests read. */
+interface ConnectionReport {
+  ok: boolean;
+  tokenAcquired: boolean;
+  features: { feature: string; [key: string]: unknown }[];
+  problems: { code: string; action: string }[];
+  [key: string]: unknown;
+}
+
 describe('Microsoft 365 connection: settings, certificates, Graph authentication', () => {
   let m365: EmulatedMicrosoft365;
   let t: TestApp;
@@ -37,7 +46,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       })
       .expect(200);
     responses.push(response.text);
-    return response.body;
+    return response.body as Record<string, unknown>;
   }
 
   async function generate(tenant: TenantWithAdmin): Promise<string> {
@@ -83,7 +92,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       .post(`${base(tenant)}/connection-test`)
       .expect(200);
     responses.push(response.text);
-    return response.body;
+    return response.body as ConnectionReport;
   }
 
   beforeAll(async () => {
@@ -126,7 +135,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       activeCertificate: null,
       pendingCertificate: null,
     });
-    expect(response.body.warnings.map((w: { code: string }) => w.code)).toEqual([
+    expect((response.body as { warnings: { code: string }[] }).warnings.map((w) => w.code)).toEqual([
       'INCOMPLETE',
       'NO_CERTIFICATE',
     ]);
@@ -171,7 +180,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       problems: [],
       actions: [],
     });
-    expect(report.features.find((f: { feature: string }) => f.feature === 'userSync')).toMatchObject({
+    expect(report.features.find((f) => f.feature === 'userSync')).toMatchObject({
       enabled: true,
       ok: true,
       missingPermissions: [],
@@ -183,7 +192,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     const report = await connectionTest(tenantA);
     expect(report.ok).toBe(false);
     expect(report.tokenAcquired).toBe(true);
-    const byFeature = Object.fromEntries(report.features.map((f: { feature: string }) => [f.feature, f]));
+    const byFeature = Object.fromEntries(report.features.map((f) => [f.feature, f]));
     expect(byFeature.photos).toMatchObject({ enabled: true, ok: true });
     expect(byFeature.mail).toMatchObject({
       enabled: true,
@@ -220,7 +229,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
         graphReachable: true,
         grantedPermissions: [],
       });
-      expect(report.features.find((f: { feature: string }) => f.feature === 'userSync')).toMatchObject({
+      expect(report.features.find((f) => f.feature === 'userSync')).toMatchObject({
         missingPermissions: ['User.Read.All'],
       });
       expect(report.problems[0]).toMatchObject({

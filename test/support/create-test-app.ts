@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { type INestApplication, type LogLevel, type Type } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication, type LogLevel, type Type } from '@nestjs/common';
 import { Test as NestTest, type TestingModuleBuilder } from '@nestjs/testing';
 import { AppModule } from '@pbx/host/app.module';
 import { type LoginResponse } from '@pbx/host/auth/dto/session.response';
@@ -138,12 +138,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options.config,
   };
 
+  // Nest's TestingLogger drops everything but errors; tests that read the logs need a real console logger.
+  const logger = new ConsoleLogger({ logLevels: options.logLevels ?? ['error', 'warn'] });
   let builder = NestTest.createTestingModule({
     imports: [AppModule.forRoot({ config, databaseUrl, microsoft365: options.microsoft365 })],
-  });
+  }).setLogger(logger);
   builder = options.override ? options.override(builder) : builder;
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ logger: options.logLevels ?? ['error', 'warn'] });
+  const app = moduleRef.createNestApplication({ logger });
   configureHttpApp(app, { swagger: options.swagger ?? false });
 
   const orm = app.get<MikroORM>(MikroORM);

@@ -54,3 +54,41 @@ export async function startEmulatedMicrosoft365(
     close: () => emulator.close(),
   };
 }
+
+/** The minimum of the test app that `connectTenant` drives. */
+interface AdminDriver {
+  as(token: string): {
+    patch(url: string): { send(body: object): { expect(status: number): Promise<{ body: unknown }> } };
+    post(url: string): { expect(status: number): Promise<{ text: string }> };
+  };
+}
+
+/**
+ * What a PBX admin does to connect a tenant, end to end: settings, "generate a new key pair", upload of
+ * public_key.pem in the Entra portal, admin consent for `permissions`. Returns the module's base URL for the tenant.
+ */
+export async function connectTenant(
+  app: AdminDriver,
+  m365: EmulatedMicrosoft365,
+  tenant: { tenant: { id: string }; adminToken: string },
+  options: { permissions?: string[]; settings?: Record<string, unknown> } = {},
+): Promise<string> {
+  const base = `/api/microsoft365/tenants/${tenant.tenant.id}`;
+  await app
+    .as(tenant.adminToken)
+    .patch(`${base}/settings`)
+    .send({
+      applicationId: m365.seeded.clientId,
+      directoryId: m365.seeded.tenantId,
+      enabled: true,
+      ...options.settings,
+    })
+    .expect(200);
+  const pem = (await app.as(tenant.adminToken).post(`${base}/certificates`).expect(201)).text;
+  const target = { tenant: m365.seeded.tenantId, clientId: m365.seeded.clientId };
+  m365.emulator.control.addCertificate({ ...target, pem });
+  if (options.permissions?.length) {
+    m365.emulator.control.grantPermissions({ ...target, permissions: options.permissions });
+  }
+  return base;
+}

@@ -42,6 +42,7 @@ export function microsoft365Options(
   return {
     environment: config.environment,
     publicUrl: config.publicUrl,
+    routePrefix: `/${MICROSOFT365_API_PREFIX}`,
     ...(config.masterKey ? { masterKey: config.masterKey } : {}),
     ...overrides,
   };

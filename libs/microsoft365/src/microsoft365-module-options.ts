@@ -21,6 +21,11 @@ export interface Microsoft365ModuleOptions {
   environment: 'production' | 'development' | 'test';
   /** The PBX's public base URL; the redirect URIs admins paste into Entra are built from it. */
   publicUrl: string;
+  /**
+   * The path under which the host mounts this module's controllers (e.g. `/api` with `RouterModule`);
+   * part of the redirect URIs, which must match what Entra has character for character.
+   */
+  routePrefix?: string;
   /** Where SSO callbacks arrive when an SBC fronts the PBX. */
   sbcPublicUrl?: string;
   endpoints?: Microsoft365EndpointOverrides;

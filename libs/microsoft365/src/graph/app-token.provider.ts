@@ -4,11 +4,21 @@ import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exc
 import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
 import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import { MsalNetworkClient, describeTransportError } from '@pbx/microsoft365/graph/msal-network-client';
-import { toMicrosoft365Exception } from '@pbx/microsoft365/graph/parse-microsoft-error';
+import {
+  MsalNetworkClient,
+  describeTransportError,
+  msalCallContext,
+} from '@pbx/microsoft365/graph/msal-network-client';
+import {
+  type MicrosoftFailure,
+  toMicrosoft365Exception,
+} from '@pbx/microsoft365/graph/parse-microsoft-error';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
 import { decodeJwt } from 'jose';
+
+/** MSAL's error when the authority's OpenID metadata could not be loaded. */
+const ENDPOINTS_RESOLUTION_ERROR = 'endpoints_resolution_error';
 
 /**
  * The only owner of MSAL for app-only tokens. One ConfidentialClientApplication per tenant and key pair, kept
@@ -34,11 +44,14 @@ export class AppTokenProvider {
 
   async acquire(credentials: AppCredentials, options: { skipCache?: boolean } = {}): Promise<AppToken> {
     const client = this.clientFor(credentials);
+    const context: { lastFailure?: MicrosoftFailure } = {};
     try {
-      const result = await client.acquireTokenByClientCredential({
-        scopes: [CLOUD_ENDPOINTS[credentials.cloud].graphScope],
-        skipCache: options.skipCache ?? false,
-      });
+      const result = await msalCallContext.run(context, () =>
+        client.acquireTokenByClientCredential({
+          scopes: [CLOUD_ENDPOINTS[credentials.cloud].graphScope],
+          skipCache: options.skipCache ?? false,
+        }),
+      );
       if (!result?.accessToken) {
         throw new Error('MSAL returned no access token');
       }
@@ -48,7 +61,7 @@ export class AppTokenProvider {
         : [];
       return { accessToken: result.accessToken, expiresOn: result.expiresOn ?? new Date(), roles };
     } catch (error) {
-      const exception = AppTokenProvider.toException(error);
+      const exception = AppTokenProvider.toException(error, context.lastFailure);
       this.logger.warn(
         `Token request for PBX tenant ${credentials.pbxTenantId} failed: ${exception.code} ` +
           `(AADSTS${exception.microsoft?.aadsts ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
@@ -104,8 +117,18 @@ export class AppTokenProvider {
     return client;
   }
 
-  static toException(error: unknown): Microsoft365Exception {
+  /**
+   * @param discoveryFailure the failed answer behind an `endpoints_resolution_error`, which MSAL throws without
+   * the reason when the authority's OpenID metadata cannot be loaded.
+   */
+  static toException(error: unknown, discoveryFailure?: MicrosoftFailure): Microsoft365Exception {
     if (error instanceof Microsoft365Exception) return error;
+    if (error instanceof AuthError && error.errorCode === ENDPOINTS_RESOLUTION_ERROR && discoveryFailure) {
+      return toMicrosoft365Exception({
+        ...discoveryFailure,
+        requestId: discoveryFailure.requestId ?? error.correlationId,
+      });
+    }
     if (error instanceof AuthError) {
       const transport = /^Transport failure: (.+)$/.exec(error.errorMessage);
       if (transport?.[1]) {

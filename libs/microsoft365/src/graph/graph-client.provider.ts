@@ -1,4 +1,9 @@
-import { AuthenticationHandler, Client, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
 import { Inject, Injectable } from '@nestjs/common';
 import { rememberGraphFailure } from '@pbx/microsoft365/graph/graph-call-context';
 import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';

@@ -4,7 +4,16 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+import { type MicrosoftFailure } from '@pbx/microsoft365/graph/parse-microsoft-error';
+
+/**
+ * The last failed answer seen during one token acquisition. MSAL swallows failures of the authority's OpenID
+ * discovery and throws a bare `endpoints_resolution_error`, dropping the AADSTS code that says why (90002: no
+ * such directory); the token provider reads it back from here.
+ */
+export const msalCallContext = new AsyncLocalStorage<{ lastFailure?: MicrosoftFailure }>();
 
 /** Entra answers in well under a second; a token request still hanging after this is treated as a failure. */
 const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
@@ -45,7 +54,9 @@ export class MsalNetworkClient implements INetworkModule {
       });
     } catch (error) {
       const { code, timedOut } = describeTransportError(error);
-      throw new AuthError(timedOut ? 'request_timeout' : 'network_error', `Transport failure: ${code}`);
+      remember({ source: 'token', networkCode: code, timedOut });
+      // MSAL 7's AuthError takes (code, correlationId, message); the correlation id is MSAL's to fill in.
+      throw new AuthError(timedOut ? 'request_timeout' : 'network_error', '', `Transport failure: ${code}`);
     }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => (headers[key] = value));
@@ -59,8 +70,23 @@ export class MsalNetworkClient implements INetworkModule {
         error_description: `Non-JSON answer with status ${response.status}`,
       };
     }
+    if (response.status >= 400) {
+      const error = body as { error?: unknown; error_description?: unknown };
+      remember({
+        source: 'token',
+        status: response.status,
+        code: typeof error.error === 'string' ? error.error : undefined,
+        message: typeof error.error_description === 'string' ? error.error_description : undefined,
+        requestId: headers['x-ms-request-id'],
+      });
+    }
     return { headers, body: body as T, status: response.status };
   }
+}
+
+function remember(failure: MicrosoftFailure): void {
+  const context = msalCallContext.getStore();
+  if (context) context.lastFailure = failure;
 }
 
 export function describeTransportError(error: unknown): { code: string; timedOut: boolean } {

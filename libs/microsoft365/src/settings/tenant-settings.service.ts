@@ -89,7 +89,8 @@ export class TenantSettingsService {
   }
 
   redirectUris(): string[] {
-    const build = (base: string) => `${base.replace(/\/$/, '')}${SSO_CALLBACK_PATH}`;
+    const prefix = (this.options.routePrefix ?? '').replace(/^\/*/, '/').replace(/\/+$/, '');
+    const build = (base: string) => `${base.replace(/\/+$/, '')}${prefix}${SSO_CALLBACK_PATH}`;
     return [
       build(this.options.publicUrl),
       ...(this.options.sbcPublicUrl ? [build(this.options.sbcPublicUrl)] : []),
