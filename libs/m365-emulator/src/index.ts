@@ -20,6 +20,7 @@ export type {
   ThrottlingConfig,
   ThrottlingInput,
   ThrottleNextInput,
+  FailAfterHandlingInput,
 } from '@pbx/m365-emulator/faults/fault.config';
 export type * from '@pbx/m365-emulator/control/mailbox-control.types';
 export type { SentMailRecord, SentAttachment } from '@pbx/m365-emulator/state/mailbox/sent-mail.log';

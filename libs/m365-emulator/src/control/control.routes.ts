@@ -44,6 +44,7 @@ export const CONTROL_OPERATIONS = [
   'getFaults',
   'setFaults',
   'throttleNext',
+  'failAfterHandlingNext',
   'clearThrottles',
   'getThrottling',
   'setThrottling',

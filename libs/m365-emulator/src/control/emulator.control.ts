@@ -32,6 +32,7 @@ import type {
 import type {
   FaultConfig,
   ThrottleNextInput,
+  FailAfterHandlingInput,
   ThrottlingConfig,
   ThrottlingInput,
 } from '@pbx/m365-emulator/faults/fault.config';
@@ -440,6 +441,12 @@ export class EmulatorControl {
 
   throttleNext(input: ThrottleNextInput): { queued: number } {
     this.wrap(() => this.deps.faults.throttleNext(input));
+    return { queued: input.count };
+  }
+
+  /** The next N matching requests take effect, then answer a 5xx (default 504): "accepted, answer lost". */
+  failAfterHandlingNext(input: FailAfterHandlingInput): { queued: number } {
+    this.wrap(() => this.deps.faults.failAfterHandlingNext(input));
     return { queued: input.count };
   }
 

@@ -52,6 +52,19 @@ export interface ThrottleNextInput {
   retryAfterSeconds?: number;
 }
 
+/**
+ * The next N matching requests are processed (their effects happen: a mail is delivered) and then answered with
+ * a 5xx, as when Graph's gateway loses the backend's answer (504 GatewayTimeout). Clients must not assume a 5xx
+ * means "nothing happened".
+ */
+export interface FailAfterHandlingInput {
+  count: number;
+  /** Regex source matched against the request path, e.g. "/sendMail$". */
+  route?: string;
+  /** 500, 502, 503 or 504 (default 504). */
+  status?: number;
+}
+
 export const DEFAULT_FAULT_CONFIG: FaultConfig = {
   latency: { fixedMs: 0, jitterMs: 0 },
   errorRate: 0,

@@ -1,6 +1,7 @@
 import { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
 import {
   DEFAULT_FAULT_CONFIG,
+  type FailAfterHandlingInput,
   type FaultConfig,
   type ThrottleNextInput,
 } from '@pbx/m365-emulator/faults/fault.config';
@@ -17,12 +18,19 @@ interface ThrottleRule {
   readonly retryAfterSeconds: number;
 }
 
+interface FailAfterRule {
+  remaining: number;
+  readonly pattern: RegExp | undefined;
+  readonly status: number;
+}
+
 /** Latency, random 5xx and dropped connections, all drawn from one seeded PRNG for reproducible runs. */
 export class FaultInjector {
   private config: FaultConfig;
   private random: SeededRandom;
   private routePattern: RegExp | undefined;
   private readonly throttleRules: ThrottleRule[] = [];
+  private readonly failAfterRules: FailAfterRule[] = [];
 
   constructor(config: Partial<FaultConfig> = {}) {
     this.config = { ...DEFAULT_FAULT_CONFIG };
@@ -92,5 +100,27 @@ export class FaultInjector {
 
   clearForcedThrottles(): void {
     this.throttleRules.length = 0;
+    this.failAfterRules.length = 0;
+  }
+
+  failAfterHandlingNext(input: FailAfterHandlingInput): void {
+    if (!Number.isInteger(input.count) || input.count < 1)
+      throw new RangeError('count must be a positive integer');
+    const status = input.status ?? 504;
+    if (![500, 502, 503, 504].includes(status)) throw new RangeError('status must be 500, 502, 503 or 504');
+    this.failAfterRules.push({
+      remaining: input.count,
+      pattern: input.route ? new RegExp(input.route) : undefined,
+      status,
+    });
+  }
+
+  /** The status to answer after the handler ran, when a "fail after handling" rule consumes this request. */
+  takeFailAfterHandling(path: string): number | undefined {
+    const rule = this.failAfterRules.find((candidate) => !candidate.pattern || candidate.pattern.test(path));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.failAfterRules.splice(this.failAfterRules.indexOf(rule), 1);
+    return rule.status;
   }
 }

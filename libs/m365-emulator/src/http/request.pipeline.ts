@@ -97,6 +97,14 @@ export class RequestPipeline {
     } catch (error) {
       response = this.renderError(request, error);
     }
+    if (route.kind !== 'control' && !call.viaBatch) {
+      // The work is done (e.g. the mail went out); only the answer is lost on the way back.
+      const failAfter = this.faults.takeFailAfterHandling(url.pathname);
+      if (failAfter !== undefined) {
+        this.counters.recordInjectedError();
+        response = this.injectedError(route.kind, failAfter).toResponse(request, this.clock.now());
+      }
+    }
     return this.finish(request, routeKey, response);
   }
 

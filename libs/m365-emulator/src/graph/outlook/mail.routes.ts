@@ -4,6 +4,8 @@ import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.c
 import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
 import { MailboxAccess, type MailboxTarget } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
 import {
+  deletesAfterSubmit,
+  parseFileAttachment,
   parseMessage,
   requireSomeRecipient,
   type ParsedAttachment,
@@ -201,13 +203,40 @@ class MailService {
     });
   }
 
+  /** POST /users/{id}/messages/{mid}/attachments: one file under 3 MB, inline in the request (graph-facts §10). */
+  addAttachment(request: EmulatorRequest): Promise<EmulatorResponse> {
+    return this.access.run(request, MAIL_WRITE_PERMISSIONS, (target) => {
+      const draft = this.draftOf(target, request);
+      const parsed = parseFileAttachment(jsonBody(request));
+      const attachment: MailAttachment = { ...parsed, id: target.mailbox().newItemId() };
+      draft.attachments.push(attachment);
+      return odataResponse(201, {
+        '@odata.context': `${this.context.urls.graphBaseUrl}/$metadata#users('${target.user.id}')/messages('${draft.id}')/attachments/$entity`,
+        '@odata.type': '#microsoft.graph.fileAttachment',
+        id: attachment.id,
+        lastModifiedDateTime: new Date(this.context.clock.now()).toISOString(),
+        name: attachment.name,
+        contentType: attachment.contentType,
+        size: attachment.bytes.length,
+        isInline: attachment.isInline,
+      });
+    });
+  }
+
   sendDraft(request: EmulatorRequest): Promise<EmulatorResponse> {
     return this.access.run(request, MAIL_SEND_PERMISSIONS, (target) => {
       const draft = this.draftOf(target, request);
       requireSomeRecipient(draft.fields);
       checkSender(target, draft.fields);
       target.mailbox().drafts.delete(draft.id);
-      this.deliver(target, 'draft', draft.fields, draft.attachments.map(sentAttachment), true);
+      // A sent draft goes to Sent Items unless PidTagDeleteAfterSubmit asks Exchange to delete it after submission.
+      this.deliver(
+        target,
+        'draft',
+        draft.fields,
+        draft.attachments.map(sentAttachment),
+        !deletesAfterSubmit(draft.fields),
+      );
       return emptyResponse(202);
     });
   }
@@ -264,6 +293,12 @@ export const mailRoutes: RouteFamily = (context) => {
       path: '/v1.0/users/{id}/messages/{messageId}/attachments/createUploadSession',
       kind: 'graph',
       handler: (request) => mail.createUploadSession(request),
+    },
+    {
+      method: 'POST',
+      path: '/v1.0/users/{id}/messages/{messageId}/attachments',
+      kind: 'graph',
+      handler: (request) => mail.addAttachment(request),
     },
     {
       method: 'POST',

@@ -234,6 +234,64 @@ describe('sendMail, drafts, upload sessions and the sent-mail log', () => {
     expect(Buffer.from(records[0]?.attachments[0]?.contentBytes ?? '', 'base64').equals(file)).toBe(true);
   });
 
+  it('adds small attachments to a draft one by one and honours PidTagDeleteAfterSubmit', async () => {
+    const first = randomBytes(2 * 1024 * 1024);
+    const second = randomBytes(2 * 1024 * 1024 + 7);
+    const draft = await post(`/users/${sender}/messages`, {
+      subject: 'Two recordings',
+      toRecipients: [recipient('boss@contoso.com')],
+      singleValueExtendedProperties: [{ id: 'Boolean 0x0E01', value: 'true' }],
+    });
+    expect(draft.status).toBe(201);
+    const messageId = String(draft.json['id']);
+    for (const [name, bytes] of [
+      ['a.wav', first],
+      ['b.wav', second],
+    ] as const) {
+      const added = await post(`/users/${sender}/messages/${messageId}/attachments`, {
+        '@odata.type': '#microsoft.graph.fileAttachment',
+        name,
+        contentType: 'audio/wav',
+        contentBytes: bytes.toString('base64'),
+      });
+      expect(added.status).toBe(201);
+      expect(added.json).toMatchObject({ name, size: bytes.length, isInline: false });
+    }
+    const untyped = await post(`/users/${sender}/messages/${messageId}/attachments`, { name: 'x' });
+    expect(untyped.status).toBe(400);
+    const badProperty = await post(`/users/${sender}/messages`, {
+      singleValueExtendedProperties: [{ id: 'Boolean 0x0E01', value: true }],
+    });
+    expect(badProperty.status).toBe(400);
+
+    expect((await post(`/users/${sender}/messages/${messageId}/send`, {})).status).toBe(202);
+    const records = sent();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      via: 'draft',
+      saveToSentItems: false,
+      attachments: [
+        { name: 'a.wav', size: first.length },
+        { name: 'b.wav', size: second.length },
+      ],
+    });
+  });
+
+  it('can lose the answer after a mail was accepted (failAfterHandlingNext)', async () => {
+    fixture.emulator.control.failAfterHandlingNext({ count: 1, route: '/sendMail$' });
+    const lost = await post(`/users/${sender}/sendMail`, {
+      message: { subject: 'accepted, answer lost', toRecipients: [recipient('x@contoso.com')] },
+    });
+    expect(lost.status).toBe(504);
+    expect(lost.json).toMatchObject({ error: { code: 'GatewayTimeout' } });
+    expect(sent().map((record) => record.message.subject)).toEqual(['accepted, answer lost']);
+    const next = await post(`/users/${sender}/sendMail`, {
+      message: { subject: 'answered', toRecipients: [recipient('x@contoso.com')] },
+    });
+    expect(next.status).toBe(202);
+    expect(() => fixture.emulator.control.failAfterHandlingNext({ count: 1, status: 404 })).toThrow();
+  });
+
   it('sends mail from inside a JSON $batch', async () => {
     const batch = await post('/$batch', {
       requests: [

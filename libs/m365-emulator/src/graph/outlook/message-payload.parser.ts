@@ -30,6 +30,7 @@ const KNOWN_MESSAGE_PROPERTIES: readonly string[] = [
   'isReadReceiptRequested',
   'categories',
   'flag',
+  'singleValueExtendedProperties',
 ];
 
 const ADDRESS_PATTERN = /^[^@\s]+@[^@\s]+$/;
@@ -83,7 +84,7 @@ function body(message: Record<string, unknown>): MailMessageFields['body'] {
 }
 
 /** Only fileAttachment with base64 contentBytes is modelled (graph-facts §10). */
-function attachment(value: unknown): ParsedAttachment {
+export function parseFileAttachment(value: unknown): ParsedAttachment {
   const record = asRecord(value) ?? {};
   const rawType = record['@odata.type'];
   const type = (typeof rawType === 'string' ? rawType : '').replace(/^#/, '').toLowerCase();
@@ -139,6 +140,17 @@ export function parseMessage(value: unknown, requireRecipients: boolean): Parsed
     }
     return { name, value: headerValue };
   });
+  const extended = message['singleValueExtendedProperties'] ?? [];
+  if (!Array.isArray(extended))
+    throw badBody("The property 'singleValueExtendedProperties' must be a collection.");
+  const singleValueExtendedProperties = extended.map((property: unknown) => {
+    const record = asRecord(property);
+    const id = record?.['id'];
+    const propertyValue = record?.['value'];
+    if (typeof id !== 'string' || typeof propertyValue !== 'string')
+      throw badBody('A singleValueLegacyExtendedProperty needs a string id and a string value.');
+    return { id, value: propertyValue };
+  });
   const from = message['from'] === undefined || message['from'] === null ? null : recipient(message['from']);
   const fields: MailMessageFields = {
     subject: typeof subject === 'string' ? subject : null,
@@ -149,14 +161,26 @@ export function parseMessage(value: unknown, requireRecipients: boolean): Parsed
     bccRecipients: recipients(message, 'bccRecipients'),
     replyTo: recipients(message, 'replyTo'),
     internetMessageHeaders,
+    singleValueExtendedProperties,
   };
   if (requireRecipients) requireSomeRecipient(fields);
   const attachments = message['attachments'] ?? [];
   if (!Array.isArray(attachments)) throw badBody("The property 'attachments' must be a collection.");
-  return { fields, attachments: attachments.map(attachment) };
+  return { fields, attachments: attachments.map(parseFileAttachment) };
 }
 
 export function requireSomeRecipient(fields: MailMessageFields): void {
   if (fields.toRecipients.length + fields.ccRecipients.length + fields.bccRecipients.length === 0)
     throw invalidRecipients("A message can't be sent because it contains no recipients.");
+}
+
+/**
+ * PidTagDeleteAfterSubmit (0x0E01, PT_BOOLEAN, [MS-OXOMSG] 3.3.5.1.3): "the message is deleted after the message
+ * is sent", i.e. no copy in Sent Items. Set through Graph as `{"id":"Boolean 0x0E01","value":"true"}`.
+ */
+export function deletesAfterSubmit(fields: MailMessageFields): boolean {
+  return fields.singleValueExtendedProperties.some(
+    (property) =>
+      /^Boolean\s+0x0*E01$/i.test(property.id.trim()) && property.value.trim().toLowerCase() === 'true',
+  );
 }

@@ -21,6 +21,8 @@ export interface MailMessageFields {
   bccRecipients: readonly Recipient[];
   replyTo: readonly Recipient[];
   internetMessageHeaders: readonly { name: string; value: string }[];
+  /** MAPI properties set through Graph's extended properties, e.g. `Boolean 0x0E01` (PidTagDeleteAfterSubmit). */
+  singleValueExtendedProperties: readonly { id: string; value: string }[];
 }
 
 /** A draft created with POST /users/{id}/messages; large attachments arrive through upload sessions. */
