@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+
+/** A partial update: absent fields keep their value; `senderAddress: null` clears it. */
+export class UpdateMailSettingsDto {
+  @ApiPropertyOptional({ description: 'Send PBX mail through Microsoft Graph (the `mail` feature switch)' })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Address or UPN of the user or shared mailbox that sends, e.g. pbx@contoso.com',
+    nullable: true,
+    type: String,
+  })
+  @ValidateIf((_dto, value) => value !== undefined && value !== null)
+  @IsEmail({}, { message: 'senderAddress must be the e-mail address (or UPN) of a user or shared mailbox' })
+  @MaxLength(320)
+  senderAddress?: string | null;
+
+  @ApiPropertyOptional({ description: 'Keep a copy of every notification in the Sent Items of the mailbox' })
+  @IsOptional()
+  @IsBoolean()
+  saveToSentItems?: boolean;
+}
+
+export class MailSettingsView {
+  @ApiProperty() pbxTenantId!: string;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ nullable: true, type: String }) senderAddress!: string | null;
+  @ApiProperty() saveToSentItems!: boolean;
+  @ApiProperty({
+    description:
+      'Application permissions to grant in Entra: Mail.Send, and Mail.ReadWrite for attachments of 3 MB and more',
+  })
+  requiredPermissions!: string[];
+  @ApiProperty({ nullable: true, type: String }) updatedAt!: string | null;
+}
+
+export class SendTestMailDto {
+  @ApiProperty({ description: 'Where to send the test message' })
+  @IsEmail({}, { message: 'to must be an e-mail address' })
+  @MaxLength(320)
+  to!: string;
+
+  @ApiPropertyOptional({ description: 'Send it the way a large voicemail goes (draft and upload session)' })
+  @IsOptional()
+  @IsIn(['small', 'large'], { message: 'attachment must be "small" or "large"' })
+  attachment?: 'small' | 'large';
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  subject?: string;
+}
+
+export class TestMailReceiptView {
+  @ApiProperty() sender!: string;
+  @ApiProperty({ enum: ['sendMail', 'draft'] }) method!: string;
+  @ApiProperty() recipients!: number;
+  @ApiProperty() attachments!: number;
+  @ApiProperty() attachmentBytes!: number;
+  @ApiProperty() uploadSessions!: number;
+  @ApiProperty() savedToSentItems!: boolean;
+  @ApiProperty() acceptedAt!: string;
+}
