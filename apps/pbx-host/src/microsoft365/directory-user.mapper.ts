@@ -1,4 +1,5 @@
 import { type UserEntity } from '@pbx/host/users/user.entity';
+import { UserRole } from '@pbx/host/users/user-role';
 import { type PbxDirectoryUser, type PbxUserProfile } from '@pbx/microsoft365';
 
 /**
@@ -35,6 +36,7 @@ export function toDirectoryUser(user: UserEntity): PbxDirectoryUser {
     // Directory users always belong to a tenant, and tenant users always have an extension.
     extension: user.extension ?? '',
     enabled: user.enabled,
+    role: user.role === UserRole.TenantAdmin ? 'tenant-admin' : 'user',
     displayName: user.displayName,
     firstName: user.firstName,
     lastName: user.lastName,

@@ -1,10 +1,16 @@
 import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { type FilterQuery, sql } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { SessionsService } from '@pbx/host/auth/sessions.service';
 import { UserEntity } from '@pbx/host/users/user.entity';
 import { UserRole } from '@pbx/host/users/user-role';
-import { type PbxSession, type PbxSessionRequest, type PbxSessionsPort } from '@pbx/microsoft365';
+import {
+  type PbxSession,
+  type PbxSessionRequest,
+  type PbxSessionsPort,
+  type PbxSystemAdmin,
+} from '@pbx/microsoft365';
 import { isUUID } from 'class-validator';
 
 /**
@@ -42,5 +48,29 @@ export class PbxSessionsAdapter implements PbxSessionsPort {
   @EnsureEntityManagerContext()
   async revokeSession(token: string): Promise<void> {
     await this.sessions.revoke(token);
+  }
+
+  @EnsureEntityManagerContext()
+  async findSystemAdmins(lookup: {
+    ids?: string[];
+    userPrincipalNames?: string[];
+  }): Promise<PbxSystemAdmin[]> {
+    const ids = (lookup.ids ?? []).filter((id) => isUUID(id));
+    const upns = [
+      ...new Set((lookup.userPrincipalNames ?? []).map((upn) => upn.trim().toLowerCase())),
+    ].filter(Boolean);
+    const any: FilterQuery<UserEntity>[] = [
+      ...(ids.length > 0 ? [{ id: { $in: ids } }] : []),
+      ...(upns.length > 0 ? [{ [sql.lower('user_principal_name')]: { $in: upns } }] : []),
+    ];
+    if (any.length === 0) {
+      return [];
+    }
+    const admins = await this.em.find(UserEntity, { tenant: null, role: UserRole.SystemAdmin, $or: any });
+    return admins.map((admin) => ({
+      id: admin.id,
+      enabled: admin.enabled,
+      userPrincipalName: admin.userPrincipalName,
+    }));
   }
 }

@@ -25,6 +25,8 @@ export interface PbxDirectoryUser extends PbxUserProfile {
   id: string;
   extension: string;
   enabled: boolean;
+  /** The user's PBX role; "Sign in with Microsoft" applies the rules of this role. Absent means `user`. */
+  role?: 'tenant-admin' | 'user';
 }
 
 export interface PbxUserLookup {

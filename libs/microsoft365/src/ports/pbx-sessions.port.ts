@@ -15,7 +15,16 @@ export interface PbxSession {
   expiresAt: Date;
 }
 
+/** A system administrator, as "Sign in with Microsoft" for the system scope sees them. */
+export interface PbxSystemAdmin {
+  id: string;
+  enabled: boolean;
+  userPrincipalName: string | null;
+}
+
 export interface PbxSessionsPort {
   issueSession(request: PbxSessionRequest): Promise<PbxSession>;
   revokeSession(token: string): Promise<void>;
+  /** System administrators matching any of the given ids or UPNs (case-insensitive). */
+  findSystemAdmins(lookup: { ids?: string[]; userPrincipalNames?: string[] }): Promise<PbxSystemAdmin[]>;
 }

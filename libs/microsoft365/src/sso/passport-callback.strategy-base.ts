@@ -1,0 +1,23 @@
+import { type Request } from 'express';
+import { Strategy } from 'passport';
+
+type Verify = (request: Request, done: (error: unknown, user?: unknown) => void) => void;
+
+/**
+ * A minimal passport strategy for an OpenID callback: it hands the whole request to the verify callback, which
+ * `@nestjs/passport` wires to the strategy's `validate`. Redirecting to Entra is not passport's job here: the
+ * login route builds the authorization URL itself, because it needs the tenant, the client and PKCE.
+ */
+export class PassportCallbackStrategy extends Strategy {
+  constructor(private readonly verify: Verify) {
+    super();
+  }
+
+  override authenticate(request: Request): void {
+    this.verify(request, (error, user) => {
+      if (error) return this.error(error);
+      if (!user) return this.fail(401);
+      this.success(user);
+    });
+  }
+}

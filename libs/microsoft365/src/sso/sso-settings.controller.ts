@@ -1,0 +1,38 @@
+import { Body, Controller, Get, Param, Patch, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
+import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
+import { SsoSettingsView, UpdateSsoSettingsDto } from '@pbx/microsoft365/sso/sso-settings.dto';
+import { SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
+
+/** Who may "Sign in with Microsoft" to a tenant (`system`: system administrators). */
+@ApiTags('Microsoft 365: single sign-on')
+@ApiBearerAuth()
+@Controller('microsoft365/tenants/:pbxTenantId/sso')
+@UseGuards(TenantAdminGuard)
+@UseFilters(Microsoft365ExceptionFilter)
+@UsePipes(createValidationPipe())
+export class SsoSettingsController {
+  constructor(private readonly settings: SsoSettingsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Sign-in rules, registered app redirect URIs and the login URL' })
+  @ApiOkResponse({ type: SsoSettingsView })
+  get(@Param('pbxTenantId') pbxTenantId: string): Promise<SsoSettingsView> {
+    return this.settings.view(pbxTenantId);
+  }
+
+  @Patch()
+  @ApiOperation({
+    summary: 'Change the sign-in rules; absent fields keep their value',
+    description: 'Switch sign-in on or off with the `singleSignOn` feature switch of the tenant settings.',
+  })
+  @ApiOkResponse({ type: SsoSettingsView })
+  update(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Body() changes: UpdateSsoSettingsDto,
+  ): Promise<SsoSettingsView> {
+    return this.settings.update(pbxTenantId, changes);
+  }
+}

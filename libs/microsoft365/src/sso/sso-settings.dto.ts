@@ -1,0 +1,130 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { SignInScope } from '@pbx/microsoft365/sso/sign-in-rules';
+
+/**
+ * Registered app redirect URIs: https (app links), or a private-use scheme in reverse-domain form
+ * (`com.example.pbx:/sso`, RFC 8252 §7.1). The dot in the scheme keeps out `javascript:`, `data:` and friends.
+ */
+const APP_REDIRECT_URI = /^(https:\/\/[^\s#]+|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:[^\s#]+)$/i;
+
+export class SignInRuleDto {
+  @ApiPropertyOptional({ description: 'Whether this role may sign in with Microsoft at all' })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'Allowed from the web portal' })
+  @IsOptional()
+  @IsBoolean()
+  web?: boolean;
+
+  @ApiPropertyOptional({ description: 'Allowed from the mobile app' })
+  @IsOptional()
+  @IsBoolean()
+  app?: boolean;
+
+  @ApiPropertyOptional({
+    enum: SignInScope,
+    description: 'All users, only the selected, or all but the selected',
+  })
+  @IsOptional()
+  @IsEnum(SignInScope, { message: `scope must be one of ${Object.values(SignInScope).join(', ')}` })
+  scope?: SignInScope;
+
+  @ApiPropertyOptional({ type: [String], description: 'User principal names or object ids' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(256, { each: true })
+  selectedUsers?: string[];
+}
+
+/** A partial update: absent fields keep their value. */
+export class UpdateSsoSettingsDto {
+  @ApiPropertyOptional({
+    type: SignInRuleDto,
+    description: 'Tenant users (PortSIP: sign_in_as_standard_user)',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SignInRuleDto)
+  users?: SignInRuleDto;
+
+  @ApiPropertyOptional({
+    type: SignInRuleDto,
+    description: 'Tenant admins, or system admins for `system` (PortSIP: sign_in_as_administrator)',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SignInRuleDto)
+  administrators?: SignInRuleDto;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Where the mobile app may be sent back to: https app links or com.example.app:/path',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(512, { each: true })
+  @Matches(APP_REDIRECT_URI, {
+    each: true,
+    message:
+      'each appRedirectUris entry must be an https URI or a reverse-domain custom scheme URI without #',
+  })
+  appRedirectUris?: string[];
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'domain_hint for Entra, e.g. contoso.com',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, {
+    message: 'domainHint must be a domain name such as contoso.com',
+  })
+  domainHint?: string | null;
+}
+
+export class SignInRuleView {
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty() web!: boolean;
+  @ApiProperty() app!: boolean;
+  @ApiProperty({ enum: SignInScope }) scope!: SignInScope;
+  @ApiProperty({ type: [String] }) selectedUsers!: string[];
+}
+
+export class SsoSettingsView {
+  @ApiProperty() pbxTenantId!: string;
+  @ApiProperty({
+    description: 'Sign-in is offered: the integration and its singleSignOn feature switch are both on',
+  })
+  enabled!: boolean;
+  @ApiProperty({ type: SignInRuleView }) users!: SignInRuleView;
+  @ApiProperty({ type: SignInRuleView }) administrators!: SignInRuleView;
+  @ApiProperty({ type: [String] }) appRedirectUris!: string[];
+  @ApiProperty({ nullable: true, type: String }) domainHint!: string | null;
+  @ApiProperty({ description: 'Paste into the Entra app registration (Authentication → Web)' })
+  redirectUris!: string[];
+  @ApiProperty({ description: 'Where the login page sends users for this tenant' })
+  loginUrl!: string;
+  @ApiProperty() updatedAt!: string;
+}

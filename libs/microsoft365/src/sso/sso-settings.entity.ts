@@ -1,0 +1,38 @@
+import { Entity, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import {
+  DEFAULT_ADMINISTRATOR_RULE,
+  DEFAULT_USER_RULE,
+  type SignInRule,
+} from '@pbx/microsoft365/sso/sign-in-rules';
+
+/**
+ * A tenant's "Sign in with Microsoft" rules (the on/off switch is the `singleSignOn` feature switch of the
+ * tenant settings). The row whose `pbxTenantId` is `system` holds the rules for system administrators.
+ */
+@Entity({ tableName: 'm365_sso_settings' })
+export class SsoSettingsEntity {
+  @PrimaryKey({ type: 'text' })
+  pbxTenantId!: string;
+
+  /** Tenant users (PortSIP's `sign_in_as_standard_user`). */
+  @Property({ type: 'json' })
+  users: SignInRule & Opt = { ...DEFAULT_USER_RULE, selectedUsers: [] };
+
+  /** Tenant admins, or system admins in the system scope (PortSIP's `sign_in_as_administrator`). */
+  @Property({ type: 'json' })
+  administrators: SignInRule & Opt = { ...DEFAULT_ADMINISTRATOR_RULE, selectedUsers: [] };
+
+  /** Where the mobile app may be sent back to (custom schemes or https app links), compared exactly. */
+  @Property({ type: 'json' })
+  appRedirectUris: string[] & Opt = [];
+
+  /** Sent as `domain_hint`, so that Entra skips the home-realm discovery page (e.g. `contoso.com`). */
+  @Property({ type: 'text', nullable: true })
+  domainHint: string | null = null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime' })
+  updatedAt: Date & Opt = new Date();
+}

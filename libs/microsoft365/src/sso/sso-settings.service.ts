@@ -1,0 +1,86 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { type SignInRule } from '@pbx/microsoft365/sso/sign-in-rules';
+import {
+  type SignInRuleDto,
+  type SsoSettingsView,
+  type UpdateSsoSettingsDto,
+} from '@pbx/microsoft365/sso/sso-settings.dto';
+import { SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
+
+/** Base path of the sign-in routes as browsers see them (behind the host's route prefix). */
+export function ssoBasePath(options: Microsoft365ModuleOptions): string {
+  const prefix = (options.routePrefix ?? '').replace(/^\/*/, '/').replace(/\/+$/, '');
+  return `${prefix === '/' ? '' : prefix}/microsoft365/sso`;
+}
+
+/** Where the portal lives: `sso.portalUrl`, by default the public URL's origin. */
+export function ssoPortalUrl(options: Microsoft365ModuleOptions): string {
+  return options.sso?.portalUrl ?? `${new URL(options.publicUrl).origin}/`;
+}
+
+@Injectable()
+export class SsoSettingsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantSettings: TenantSettingsService,
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The rules of a scope, or the defaults when the admin never changed them. */
+  async rules(scope: string): Promise<SsoSettingsEntity> {
+    return (
+      (await this.em.fork().findOne(SsoSettingsEntity, { pbxTenantId: scope })) ??
+      Object.assign(new SsoSettingsEntity(), { pbxTenantId: scope })
+    );
+  }
+
+  async view(scope: string): Promise<SsoSettingsView> {
+    const [rules, settings] = await Promise.all([this.rules(scope), this.tenantSettings.find(scope)]);
+    const base = `${this.options.publicUrl.replace(/\/+$/, '')}${ssoBasePath(this.options)}`;
+    const query = scope === SYSTEM_SCOPE ? 'scope=system' : `tenant=${encodeURIComponent(scope)}`;
+    return {
+      pbxTenantId: scope,
+      enabled: !!settings?.enabled && !!settings.features.singleSignOn,
+      users: { ...rules.users },
+      administrators: { ...rules.administrators },
+      appRedirectUris: [...rules.appRedirectUris],
+      domainHint: rules.domainHint,
+      redirectUris: this.tenantSettings.redirectUris(),
+      loginUrl: `${base}/login?${query}`,
+      updatedAt: rules.updatedAt.toISOString(),
+    };
+  }
+
+  async update(scope: string, changes: UpdateSsoSettingsDto): Promise<SsoSettingsView> {
+    await this.em.transactional(async (em) => {
+      let rules = await em.findOne(SsoSettingsEntity, { pbxTenantId: scope });
+      if (!rules) {
+        rules = Object.assign(new SsoSettingsEntity(), { pbxTenantId: scope, createdAt: this.clock.now() });
+        em.persist(rules);
+      }
+      if (changes.users) rules.users = merge(rules.users, changes.users);
+      if (changes.administrators) rules.administrators = merge(rules.administrators, changes.administrators);
+      if (changes.appRedirectUris) rules.appRedirectUris = [...new Set(changes.appRedirectUris)];
+      if (changes.domainHint !== undefined) rules.domainHint = changes.domainHint?.toLowerCase() ?? null;
+      rules.updatedAt = this.clock.now();
+    });
+    return this.view(scope);
+  }
+
+  async remove(scope: string): Promise<void> {
+    await this.em.fork().nativeDelete(SsoSettingsEntity, { pbxTenantId: scope });
+  }
+}
+
+function merge(rule: SignInRule, changes: SignInRuleDto): SignInRule {
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  const merged: SignInRule = { ...rule, ...defined };
+  return { ...merged, selectedUsers: [...new Set(merged.selectedUsers.map((user) => user.trim()))] };
+}

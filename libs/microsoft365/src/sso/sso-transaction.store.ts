@@ -1,0 +1,147 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
+import { hashToken, randomToken, verifierMatches } from '@pbx/microsoft365/sso/pkce';
+import { type SignInRole, type SsoClient } from '@pbx/microsoft365/sso/sign-in-rules';
+import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
+import { SsoTransactionEntity } from '@pbx/microsoft365/sso/sso-transaction.entity';
+import { randomUUID } from 'node:crypto';
+
+/** From the login redirect to the callback: Entra's own codes live ten minutes, a sign-in page as long. */
+const TRANSACTION_TTL_MS = 10 * 60_000;
+/** The app picks up its one-time code right after the redirect. */
+const APP_CODE_TTL_MS = 2 * 60_000;
+/** Rows are kept this long after expiry (for support), then purged. */
+const RETENTION_MS = 60 * 60_000;
+
+export interface NewTransaction {
+  scope: string;
+  client: SsoClient;
+  browserKey: string;
+  redirectUri: string;
+  appRedirectUri?: string;
+  appCodeChallenge?: string;
+}
+
+export interface StartedTransaction {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+export interface RedeemedAppCode {
+  scope: string;
+  userId: string;
+  role: SignInRole;
+}
+
+/**
+ * Server-side storage of sign-in attempts: state, nonce and PKCE verifier, bound to the browser, usable once and
+ * for ten minutes. Consuming is one conditional UPDATE, so two callbacks racing with the same state cannot both win.
+ */
+@Injectable()
+export class SsoTransactionStore {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly secretBox: SecretBox,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async start(input: NewTransaction): Promise<StartedTransaction> {
+    const now = this.clock.now();
+    const started = { state: randomToken(), nonce: randomToken(), codeVerifier: randomToken() };
+    const stateHash = hashToken(started.state);
+    const sealed = this.secretBox.seal(Buffer.from(started.codeVerifier, 'utf8'), verifierContext(stateHash));
+    const em = this.em.fork();
+    await em.nativeDelete(SsoTransactionEntity, {
+      expiresAt: { $lt: new Date(now.getTime() - RETENTION_MS) },
+    });
+    await em.insert(SsoTransactionEntity, {
+      id: randomUUID(),
+      stateHash,
+      scope: input.scope,
+      client: input.client,
+      browserKeyHash: hashToken(input.browserKey),
+      nonce: started.nonce,
+      encryptedCodeVerifier: sealed.ciphertext,
+      masterKeyVersion: sealed.masterKeyVersion,
+      redirectUri: input.redirectUri,
+      appRedirectUri: input.appRedirectUri ?? null,
+      appCodeChallenge: input.appCodeChallenge ?? null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + TRANSACTION_TTL_MS),
+    });
+    return started;
+  }
+
+  /** Uses up the state: answers the attempt once, if it is unexpired and was started by this browser. */
+  async consume(
+    state: string | undefined,
+    browserKey: string | undefined,
+  ): Promise<SsoTransactionEntity & { codeVerifier: string }> {
+    if (!state) throw new SsoError(SsoErrorCode.InvalidState, 'callback without state');
+    const now = this.clock.now();
+    const stateHash = hashToken(state);
+    const em = this.em.fork();
+    const won = await em.nativeUpdate(
+      SsoTransactionEntity,
+      { stateHash, callbackAt: null, expiresAt: { $gt: now } },
+      { callbackAt: now },
+    );
+    if (won !== 1) throw new SsoError(SsoErrorCode.InvalidState, 'state unknown, expired or already used');
+    const transaction = await em.findOneOrFail(SsoTransactionEntity, { stateHash });
+    // Login CSRF: a state started in another browser (an attacker's) is refused, and is now used up too.
+    if (!browserKey || hashToken(browserKey) !== transaction.browserKeyHash) {
+      throw new SsoError(SsoErrorCode.InvalidState, 'state belongs to another browser');
+    }
+    const codeVerifier = this.secretBox
+      .open(
+        { ciphertext: transaction.encryptedCodeVerifier, masterKeyVersion: transaction.masterKeyVersion },
+        verifierContext(stateHash),
+      )
+      .toString('utf8');
+    return Object.assign(transaction, { codeVerifier });
+  }
+
+  /** App flow: a one-time code for the app, granting this user and role to whoever holds the PKCE verifier. */
+  async issueAppCode(transactionId: string, userId: string, role: SignInRole): Promise<string> {
+    const code = randomToken();
+    await this.em.fork().nativeUpdate(
+      SsoTransactionEntity,
+      { id: transactionId },
+      {
+        appCodeHash: hashToken(code),
+        appCodeExpiresAt: new Date(this.clock.now().getTime() + APP_CODE_TTL_MS),
+        userId,
+        role,
+      },
+    );
+    return code;
+  }
+
+  /** One attempt per code: a wrong verifier uses it up, so a stolen code cannot be brute-forced. */
+  async redeemAppCode(code: string, verifier: string): Promise<RedeemedAppCode> {
+    const now = this.clock.now();
+    const appCodeHash = hashToken(code);
+    const em = this.em.fork();
+    const won = await em.nativeUpdate(
+      SsoTransactionEntity,
+      { appCodeHash, appCodeUsedAt: null, appCodeExpiresAt: { $gt: now } },
+      { appCodeUsedAt: now },
+    );
+    if (won !== 1) throw new SsoError(SsoErrorCode.InvalidAppCode, 'app code unknown, expired or used');
+    const transaction = await em.findOneOrFail(SsoTransactionEntity, { appCodeHash });
+    if (!transaction.appCodeChallenge || !verifierMatches(verifier, transaction.appCodeChallenge)) {
+      throw new SsoError(SsoErrorCode.InvalidAppCode, 'PKCE verifier does not match');
+    }
+    if (!transaction.userId || !transaction.role) {
+      throw new SsoError(SsoErrorCode.InvalidAppCode, 'app code without a signed-in user');
+    }
+    return { scope: transaction.scope, userId: transaction.userId, role: transaction.role };
+  }
+}
+
+function verifierContext(stateHash: string): string {
+  return `m365-sso-verifier:${stateHash}`;
+}
