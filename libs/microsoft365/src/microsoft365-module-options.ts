@@ -35,6 +35,16 @@ export interface Microsoft365ModuleOptions {
   httpProxy?: string;
   /** Time source; tests pass a controllable clock. */
   clock?: Clock;
+  /** "Sign in with Microsoft". */
+  sso?: Microsoft365SsoOptions;
+}
+
+export interface Microsoft365SsoOptions {
+  /**
+   * The web portal, where a successful sign-in lands with the session in the URL fragment
+   * (`#sso_token=...&expires_at=...`); default: the origin of `publicUrl`.
+   */
+  portalUrl?: string;
 }
 
 export interface Microsoft365ModuleExtras {

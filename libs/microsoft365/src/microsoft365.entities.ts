@@ -1,5 +1,20 @@
 import { KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
+import { MailSettingsEntity } from '@pbx/microsoft365/mail/mail-settings.entity';
 import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
+import { SsoTransactionEntity } from '@pbx/microsoft365/sso/sso-transaction.entity';
+import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
 
 /** Every entity the module persists; all are keyed by PBX tenant. */
-export const microsoft365Entities = [TenantSettingsEntity, KeyPairEntity];
+export const microsoft365Entities = [
+  TenantSettingsEntity,
+  KeyPairEntity,
+  SsoSettingsEntity,
+  SsoTransactionEntity,
+  MailSettingsEntity,
+  UserSyncSettingsEntity,
+  UserLinkEntity,
+  SyncRunEntity,
+];

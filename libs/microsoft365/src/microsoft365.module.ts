@@ -15,6 +15,10 @@ import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service
 import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
 import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
+import { AttachmentUploadClient } from '@pbx/microsoft365/mail/attachment-upload.client';
+import { GraphMailService } from '@pbx/microsoft365/mail/graph-mail.service';
+import { MailSettingsController } from '@pbx/microsoft365/mail/mail-settings.controller';
+import { MailSettingsService } from '@pbx/microsoft365/mail/mail-settings.service';
 import { TenantCertificateService } from '@pbx/microsoft365/keys/tenant-certificate.service';
 import { microsoft365Entities } from '@pbx/microsoft365/microsoft365.entities';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
@@ -24,6 +28,29 @@ import {
 } from '@pbx/microsoft365/microsoft365.module-definition';
 import { TenantSettingsController } from '@pbx/microsoft365/settings/tenant-settings.controller';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
+import { UserLinksService } from '@pbx/microsoft365/user-sync/user-links.service';
+import { UserLinkAccountLinks } from '@pbx/microsoft365/user-sync/user-link-account-links.provider';
+import { UserSyncPageProcessor } from '@pbx/microsoft365/user-sync/user-sync-page.processor';
+import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { UserSyncApplier } from '@pbx/microsoft365/user-sync/user-sync.applier';
+import { UserSyncController } from '@pbx/microsoft365/user-sync/user-sync.controller';
+import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
+import { IdTokenValidator } from '@pbx/microsoft365/sso/id-token.validator';
+import {
+  MICROSOFT365_ACCOUNT_LINKS,
+  MicrosoftAccountResolver,
+} from '@pbx/microsoft365/sso/microsoft-account.resolver';
+import { Microsoft365Strategy } from '@pbx/microsoft365/sso/microsoft365.strategy';
+import { SsoController } from '@pbx/microsoft365/sso/sso.controller';
+import { SsoErrorFilter } from '@pbx/microsoft365/sso/sso-error.filter';
+import { SsoFlowService } from '@pbx/microsoft365/sso/sso-flow.service';
+import { SsoMsalProvider } from '@pbx/microsoft365/sso/sso-msal.provider';
+import { SsoSettingsController } from '@pbx/microsoft365/sso/sso-settings.controller';
+import { SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
+import { SsoTransactionStore } from '@pbx/microsoft365/sso/sso-transaction.store';
 
 /**
  * Connects each PBX tenant to Microsoft 365. Import it once with `forRoot`/`forRootAsync`, passing a module that
@@ -32,7 +59,13 @@ import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-setting
  */
 @Module({
   imports: [MikroOrmModule.forFeature(microsoft365Entities)],
-  controllers: [TenantSettingsController],
+  controllers: [
+    MailSettingsController,
+    TenantSettingsController,
+    SsoController,
+    SsoSettingsController,
+    UserSyncController,
+  ],
   providers: [
     {
       provide: CLOCK,
@@ -53,7 +86,27 @@ import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-setting
     ConnectionTestService,
     Microsoft365Events,
     TenantAdminGuard,
+    SyncRunsService,
+    Microsoft365DirectoryReader,
+    UserSyncSettingsService,
+    UserSyncApplier,
+    UserSyncPageProcessor,
+    UserSyncRunner,
+    UserSyncScheduler,
+    UserLinksService,
+    { provide: MICROSOFT365_ACCOUNT_LINKS, useClass: UserLinkAccountLinks },
+    SsoSettingsService,
+    SsoMsalProvider,
+    IdTokenValidator,
+    SsoTransactionStore,
+    MicrosoftAccountResolver,
+    SsoFlowService,
+    SsoErrorFilter,
+    Microsoft365Strategy,
+    MailSettingsService,
+    AttachmentUploadClient,
+    GraphMailService,
   ],
-  exports: [Microsoft365Events],
+  exports: [GraphMailService, Microsoft365Events],
 })
 export class Microsoft365Module extends Microsoft365ConfigurableModule {}

@@ -1,10 +1,17 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  createParamDecorator,
+} from '@nestjs/common';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import {
   PBX_ADMIN_ACCESS,
   type PbxAdminAccessPort,
   type PbxAdminAccessDecision,
+  type PbxAdminActor,
 } from '@pbx/microsoft365/ports/pbx-admin-access.port';
 import { PBX_TENANTS, type PbxTenantsPort } from '@pbx/microsoft365/ports/pbx-tenants.port';
 import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
@@ -41,6 +48,7 @@ export class TenantAdminGuard implements CanActivate {
       ? await this.access.canAdministerSystem(request)
       : await this.access.canAdministerTenant(request, pbxTenantId);
     assertAllowed(decision);
+    (request as RequestWithActor)[ACTOR_KEY] = decision.actor;
     if (!system && !(await this.tenants.findById(pbxTenantId))) {
       throw new Microsoft365Exception(
         Microsoft365ErrorCode.NotFound,
@@ -51,7 +59,18 @@ export class TenantAdminGuard implements CanActivate {
   }
 }
 
-function assertAllowed(decision: PbxAdminAccessDecision): void {
+const ACTOR_KEY = 'microsoft365Actor';
+type RequestWithActor = Request & { [ACTOR_KEY]?: PbxAdminActor };
+
+/** The admin the guard let through, for audit fields such as "confirmed by". */
+export const AdminActor = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): PbxAdminActor | null =>
+    context.switchToHttp().getRequest<RequestWithActor>()[ACTOR_KEY] ?? null,
+);
+
+function assertAllowed(
+  decision: PbxAdminAccessDecision,
+): asserts decision is Extract<PbxAdminAccessDecision, { allowed: true }> {
   if (decision.allowed) return;
   throw decision.reason === 'unauthenticated'
     ? new Microsoft365Exception(Microsoft365ErrorCode.Unauthenticated, 'Sign in to the PBX first')

@@ -35,6 +35,10 @@ export enum Microsoft365ErrorCode {
   GraphNotFound = 'GRAPH_NOT_FOUND',
   /** Graph refused the request as malformed, or answered something we do not understand. */
   GraphRequestFailed = 'GRAPH_REQUEST_FAILED',
+  /** A mail the host asked to send is malformed (no recipient, bad address, too many recipients, bad header). */
+  MailMessageInvalid = 'MAIL_MESSAGE_INVALID',
+  /** A mail or attachment is over Graph's limit (150 MB) or the mailbox's maximum message size. */
+  MailMessageTooLarge = 'MAIL_MESSAGE_TOO_LARGE',
   /** A bug or an unexpected state on our side. */
   Internal = 'INTERNAL',
 }

@@ -38,6 +38,10 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
     case Microsoft365ErrorCode.Throttled:
     case Microsoft365ErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
+    case Microsoft365ErrorCode.MailMessageInvalid:
+      return HttpStatus.BAD_REQUEST;
+    case Microsoft365ErrorCode.MailMessageTooLarge:
+      return HttpStatus.PAYLOAD_TOO_LARGE;
     case Microsoft365ErrorCode.Internal:
       return HttpStatus.INTERNAL_SERVER_ERROR;
   }

@@ -16,4 +16,12 @@ export type Microsoft365Event =
       pbxTenantId: string;
       activeKeyPairId: string;
       retiredKeyPairId: string | null;
+    }
+  | {
+      /** A user sync would have disabled or deleted too many users; an admin must confirm or reject. */
+      type: 'user-sync.deletion-guard-tripped';
+      pbxTenantId: string;
+      runId: string;
+      staged: number;
+      reason: string;
     };

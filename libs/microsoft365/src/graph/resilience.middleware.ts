@@ -1,6 +1,7 @@
 import { type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { Logger } from '@nestjs/common';
 import { rememberGraphFailure } from '@pbx/microsoft365/graph/graph-call-context';
+import { meterRequest, meterRetry } from '@pbx/microsoft365/graph/graph-meter';
 import { parseRetryAfter } from '@pbx/microsoft365/graph/parse-microsoft-error';
 import { describeTransportError } from '@pbx/microsoft365/graph/msal-network-client';
 
@@ -72,6 +73,7 @@ export class ResilienceMiddleware implements Middleware {
     for (let attempt = 1; ; attempt++) {
       context.options = { ...baseOptions, signal: AbortSignal.timeout(this.settings.timeoutMs) };
       context.response = undefined;
+      meterRequest();
       try {
         await next.execute(context);
       } catch (error) {
@@ -117,6 +119,7 @@ export class ResilienceMiddleware implements Middleware {
         `transport=${event.transportError ?? '-'}, requestId=${event.requestId ?? '-'})`,
     );
     this.settings.onRetry?.(event);
+    meterRetry(event.delayMs, event.throttled);
     await this.settings.sleep(event.delayMs);
   }
 }

@@ -18,12 +18,14 @@ export enum LinkState {
   Deleted = 'DELETED',
   /** Left scope under the "keep" policy: no longer synced, untouched. */
   Kept = 'KEPT',
+  /** An admin unbound the account: the sync leaves it alone until it is bound again. */
+  Unbound = 'UNBOUND',
 }
 
 export interface UserLink {
   objectId: string;
   pbxUserId: string | null;
-  extension: string;
+  extension: string | null;
   state: LinkState;
 }
 
@@ -62,7 +64,10 @@ export type UserSyncAction =
       pbxUserId: string;
       reason: LeaverReason;
     }
-  | { action: 'skip'; objectId: string; userPrincipalName: string; reason: 'no-name' };
+  | { action: 'skip'; objectId: string; userPrincipalName: string; reason: SkipReason };
+
+/** `no-name`: first and last name both empty (a room, a service account). `unbound`: an admin unbound it. */
+export type SkipReason = 'no-name' | 'unbound';
 
 export type LeaverAction = Extract<UserSyncAction, { action: 'disable' | 'delete' | 'keep' }>;
 

@@ -8,7 +8,7 @@ import {
   type PlanContext,
   type UserLink,
 } from '@pbx/microsoft365/user-sync/user-sync-plan';
-import { planMissing, planUsers } from '@pbx/microsoft365/user-sync/user-sync.planner';
+import { planLeavers, planMissing, planUsers } from '@pbx/microsoft365/user-sync/user-sync.planner';
 
 const adele = aUser();
 const pbxAdele: PbxDirectoryUser = { id: 'pbx-1', extension: '1001', enabled: true, ...toPbxProfile(adele) };
@@ -148,6 +148,15 @@ describe('planUsers', () => {
     ]);
   });
 
+  it('should leave an account an admin unbound alone, in or out of scope', () => {
+    const unbound = { ...activeLink, pbxUserId: null, extension: null, state: LinkState.Unbound };
+    const plan = planUsers([adele, aUser({ accountEnabled: false })], linked(unbound));
+    expect(plan.actions).toEqual([
+      { action: 'skip', objectId: adele.id, userPrincipalName: 'adele@contoso.com', reason: 'unbound' },
+      { action: 'skip', objectId: adele.id, userPrincipalName: 'adele@contoso.com', reason: 'unbound' },
+    ]);
+  });
+
   it.each([
     [LeaverPolicy.Disable, 'disable'],
     [LeaverPolicy.Delete, 'delete'],
@@ -208,6 +217,23 @@ describe('planMissing', () => {
         userPrincipalName: null,
         pbxUserId: 'pbx-1',
         reason: 'deleted-in-microsoft365',
+      },
+    ]);
+  });
+});
+
+describe('planLeavers', () => {
+  it('should plan group leavers by policy and keep the UPN for the report', () => {
+    const leavers = planLeavers([{ ...activeLink, userPrincipalName: 'adele@contoso.com' }], 'group', {
+      leaverPolicy: LeaverPolicy.Delete,
+    });
+    expect(leavers).toEqual([
+      {
+        action: 'delete',
+        objectId: adele.id,
+        userPrincipalName: 'adele@contoso.com',
+        pbxUserId: 'pbx-1',
+        reason: 'group',
       },
     ]);
   });

@@ -37,6 +37,15 @@ export function planUsers(
       pushLeaver(plan, link, null, 'deleted-in-microsoft365', context);
       continue;
     }
+    if (link?.state === LinkState.Unbound) {
+      plan.actions.push({
+        action: 'skip',
+        objectId: entry.id,
+        userPrincipalName: entry.userPrincipalName,
+        reason: 'unbound',
+      });
+      continue;
+    }
     const verdict = evaluateScope(entry, context.scope);
     if (!verdict.inScope) {
       plan.outOfScope[verdict.reason] = (plan.outOfScope[verdict.reason] ?? 0) + 1;
@@ -62,8 +71,17 @@ export function planMissing(
   links: readonly UserLink[],
   context: Pick<PlanContext, 'leaverPolicy'>,
 ): LeaverAction[] {
+  return planLeavers(links, 'deleted-in-microsoft365', context);
+}
+
+/** Linked users known to have left for `reason` without Graph returning them (e.g. removed from a group). */
+export function planLeavers(
+  links: readonly (UserLink & { userPrincipalName?: string | null })[],
+  reason: LeaverReason,
+  context: Pick<PlanContext, 'leaverPolicy'>,
+): LeaverAction[] {
   const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {} };
-  for (const link of links) pushLeaver(plan, link, null, 'deleted-in-microsoft365', context);
+  for (const link of links) pushLeaver(plan, link, link.userPrincipalName ?? null, reason, context);
   return plan.actions as LeaverAction[];
 }
 

@@ -1,0 +1,161 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import {
+  type RunIssue,
+  type RunMode,
+  RunStatus,
+  type RunTrigger,
+  type SyncKind,
+} from '@pbx/microsoft365/runs/sync-run-status';
+import { randomUUID } from 'node:crypto';
+
+/** A run whose heartbeat is older than this was on an instance that stopped; the next run closes it. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+/** A run report keeps this many per-user lines; the counts stay exact. */
+export const MAX_RUN_ISSUES = 1000;
+
+export interface RunStart {
+  pbxTenantId: string;
+  kind: SyncKind;
+  trigger: RunTrigger;
+  mode: RunMode;
+  modeReason: string | null;
+  dryRun: boolean;
+}
+
+/** History, progress and the one-run-per-tenant lock of sync runs. */
+@Injectable()
+export class SyncRunsService {
+  private readonly logger = new Logger(SyncRunsService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Records a new run. For a real run this is also the lock: the database admits one running run per tenant
+   * and kind, across every instance of the PBX.
+   */
+  async begin(start: RunStart): Promise<SyncRunEntity> {
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock.now();
+      const run = Object.assign(new SyncRunEntity(), {
+        ...start,
+        id: randomUUID(),
+        startedAt: now,
+        heartbeatAt: now,
+      });
+      try {
+        await this.em.fork().insert(SyncRunEntity, run);
+        return run;
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintViolationException) || attempt > 1) throw this.busy(error);
+        const running = await this.running(start.pbxTenantId, start.kind);
+        if (!running || now.getTime() - running.heartbeatAt.getTime() < ABANDONED_AFTER_MS) {
+          throw this.busy(error, running);
+        }
+        this.logger.warn(
+          `Closing run ${running.id} of PBX tenant ${start.pbxTenantId}: its instance stopped`,
+        );
+        await this.fail(running.id, {
+          code: Microsoft365ErrorCode.Internal,
+          message: 'The PBX instance running this sync stopped before it finished',
+          action: 'Nothing to do: the next run picks up where the data is.',
+        });
+      }
+    }
+  }
+
+  async running(pbxTenantId: string, kind: SyncKind): Promise<SyncRunEntity | null> {
+    return this.em
+      .fork()
+      .findOne(SyncRunEntity, { pbxTenantId, kind, status: RunStatus.Running, dryRun: false });
+  }
+
+  /** Saves progress; also the heartbeat that keeps the run from being taken for abandoned. */
+  async save(run: SyncRunEntity): Promise<void> {
+    run.heartbeatAt = this.clock.now();
+    run.issues = run.issues.slice(0, MAX_RUN_ISSUES);
+    await this.em.fork().nativeUpdate(
+      SyncRunEntity,
+      { id: run.id },
+      {
+        heartbeatAt: run.heartbeatAt,
+        counts: run.counts,
+        progress: run.progress,
+        graph: run.graph,
+        issues: run.issues,
+        plan: run.plan,
+        stagedRemovals: run.stagedRemovals,
+        mode: run.mode,
+        modeReason: run.modeReason,
+      },
+    );
+  }
+
+  async finish(run: SyncRunEntity): Promise<void> {
+    run.status = run.issues.some((issue) => issue.severity === 'error')
+      ? RunStatus.CompletedWithErrors
+      : RunStatus.Succeeded;
+    run.finishedAt = this.clock.now();
+    await this.save(run);
+    await this.em
+      .fork()
+      .nativeUpdate(SyncRunEntity, { id: run.id }, { status: run.status, finishedAt: run.finishedAt });
+  }
+
+  async fail(runId: string, error: NonNullable<SyncRunEntity['error']>, run?: SyncRunEntity): Promise<void> {
+    if (run) await this.save(run);
+    await this.em
+      .fork()
+      .nativeUpdate(
+        SyncRunEntity,
+        { id: runId },
+        { status: RunStatus.Failed, finishedAt: this.clock.now(), error },
+      );
+  }
+
+  async list(
+    pbxTenantId: string,
+    kind: SyncKind,
+    page: { limit: number; before?: Date },
+  ): Promise<SyncRunEntity[]> {
+    return this.em
+      .fork()
+      .find(
+        SyncRunEntity,
+        { pbxTenantId, kind, ...(page.before ? { startedAt: { $lt: page.before } } : {}) },
+        { orderBy: { startedAt: 'desc' }, limit: page.limit },
+      );
+  }
+
+  async get(pbxTenantId: string, runId: string): Promise<SyncRunEntity> {
+    const run = await this.em
+      .fork()
+      .findOne(SyncRunEntity, { id: runId, pbxTenantId }, { populate: ['plan'] });
+    if (!run) {
+      throw new Microsoft365Exception(Microsoft365ErrorCode.NotFound, `No run ${runId} in this tenant`);
+    }
+    return run;
+  }
+
+  static addIssue(run: SyncRunEntity, issue: RunIssue): void {
+    if (run.issues.length < MAX_RUN_ISSUES) run.issues.push(issue);
+  }
+
+  private busy(error: unknown, running?: SyncRunEntity | null): Error {
+    if (!(error instanceof UniqueConstraintViolationException)) return error as Error;
+    return new Microsoft365Exception(
+      Microsoft365ErrorCode.Conflict,
+      `A sync is already running for this tenant${running ? ` (run ${running.id}, started ${running.startedAt.toISOString()})` : ''}`,
+      { action: 'Wait for it to finish; its progress is in the run history.' },
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import { type EntityManager } from '@mikro-orm/postgresql';
+import { type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
+import { type ExtensionRange, extensionCandidates } from '@pbx/microsoft365/user-sync/extension-range';
+import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+
+/** Numbers checked per round trip: one query to our links, one call to the host. */
+const WINDOW = 500;
+
+/**
+ * Hands out free extension numbers in order for one run: free means neither used by the host (users, queues,
+ * IVRs...) nor reserved by a link (including leavers whose number is kept for their return). Numbers left over
+ * in a window are kept for the next call, so a run walks the range once.
+ */
+export class ExtensionAllocator {
+  private readonly windows: Generator<string[]>;
+  private readonly free: string[] = [];
+  private exhausted = false;
+
+  constructor(
+    private readonly pbxTenantId: string,
+    range: ExtensionRange,
+    private readonly directory: PbxDirectoryPort,
+  ) {
+    this.windows = extensionCandidates(range, WINDOW);
+  }
+
+  /** Up to `count` numbers; fewer when the range is full. */
+  async take(em: EntityManager, count: number): Promise<string[]> {
+    while (this.free.length < count && !this.exhausted) {
+      const next = this.windows.next();
+      if (next.done) {
+        this.exhausted = true;
+        break;
+      }
+      const window = next.value;
+      // One after the other: inside a transaction both share one connection.
+      const reserved = await em
+        .createQueryBuilder(UserLinkEntity)
+        .select('extension')
+        .where({ pbxTenantId: this.pbxTenantId, extension: { $in: window } })
+        .execute<{ extension: string }[]>('all', false);
+      const used = await this.directory.findUsedExtensions(this.pbxTenantId, window);
+      const taken = new Set([...reserved.map((row) => row.extension), ...used]);
+      this.free.push(...window.filter((number) => !taken.has(number)));
+    }
+    return this.free.splice(0, count);
+  }
+}

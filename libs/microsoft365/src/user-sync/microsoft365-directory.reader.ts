@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
+import {
+  type Microsoft365User,
+  type RemovedMicrosoft365User,
+  USER_SELECT,
+} from '@pbx/microsoft365/user-sync/microsoft365-user';
+import { toMicrosoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user.parser';
+
+/** The most `/users` returns per page; delta does not take `$top` and pages by Graph's own size. */
+const USERS_PAGE_SIZE = 999;
+
+export type DirectoryEntry = Microsoft365User | RemovedMicrosoft365User;
+
+export interface DeltaPage {
+  entries: DirectoryEntry[];
+  /** Present on the last page of a round only. */
+  deltaLink?: string;
+}
+
+export type PhotoContent = { contentType: string; data: Buffer; eTag: string | null } | null;
+
+/** All Graph reads of the user sync. Nothing else in user-sync talks to Graph. */
+@Injectable()
+export class Microsoft365DirectoryReader {
+  constructor(private readonly graph: GraphApi) {}
+
+  /**
+   * A delta link for "from now on", taken before a full listing: changes made while the listing runs are then
+   * replayed by the next incremental run instead of being lost (replays are harmless, the sync is idempotent).
+   */
+  async latestDeltaLink(target: GraphTarget): Promise<string> {
+    const page = await this.graph.get<{ '@odata.deltaLink'?: string }>(
+      target,
+      `/users/delta?$select=${USER_SELECT}&$deltatoken=latest`,
+    );
+    const link = page['@odata.deltaLink'];
+    if (!link) throw unexpected('Graph answered a delta request without a deltaLink');
+    return link;
+  }
+
+  /** Every user, 999 per page: ceil(N/999) requests, where a delta round pages at Graph's smaller size. */
+  async *allUsers(target: GraphTarget): AsyncGenerator<Microsoft365User[]> {
+    for await (const page of this.graph.pages<Record<string, unknown>>(
+      target,
+      `/users?$select=${USER_SELECT}&$top=${USERS_PAGE_SIZE}`,
+    )) {
+      yield page.value.map(toMicrosoft365User);
+    }
+  }
+
+  /** Changes since `deltaLink`. Throws DELTA_EXPIRED when Graph no longer knows the link. */
+  async *changesSince(target: GraphTarget, deltaLink: string): AsyncGenerator<DeltaPage> {
+    for await (const page of this.graph.pages<Record<string, unknown>>(target, deltaLink)) {
+      yield {
+        entries: page.value.map((raw) => (raw['@removed'] ? toRemoved(raw) : toMicrosoft365User(raw))),
+        ...(page['@odata.deltaLink'] ? { deltaLink: page['@odata.deltaLink'] } : {}),
+      };
+    }
+  }
+
+  /**
+   * Object ids of the users in any of the groups, nested groups included (Entra provisioning cannot do nested
+   * groups). The cast to users needs the advanced query headers (graph-facts §3.3).
+   */
+  async groupMembers(target: GraphTarget, groupIds: readonly string[]): Promise<Set<string>> {
+    const members = new Set<string>();
+    for (const groupId of groupIds) {
+      const path =
+        `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user` +
+        `?$select=id&$top=${USERS_PAGE_SIZE}&$count=true`;
+      try {
+        for await (const page of this.graph.pages<{ id: string }>(target, path, {
+          ConsistencyLevel: 'eventual',
+        })) {
+          for (const member of page.value) members.add(member.id);
+        }
+      } catch (error) {
+        if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.GraphNotFound) {
+          throw new Microsoft365Exception(
+            Microsoft365ErrorCode.GraphNotFound,
+            `The group ${groupId} of the user sync scope does not exist in Microsoft 365`,
+            {
+              action: 'Remove the group from the scope, or choose it again in the user sync settings.',
+              microsoft: error.microsoft,
+            },
+          );
+        }
+        throw error;
+      }
+    }
+    return members;
+  }
+
+  /** One user by object id or UPN; null when Microsoft 365 has no such user. */
+  async findUser(target: GraphTarget, idOrUserPrincipalName: string): Promise<Microsoft365User | null> {
+    try {
+      const raw = await this.graph.get<Record<string, unknown>>(
+        target,
+        `/users/${encodeURIComponent(idOrUserPrincipalName)}?$select=${USER_SELECT}`,
+      );
+      return toMicrosoft365User(raw);
+    } catch (error) {
+      if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.GraphNotFound)
+        return null;
+      throw error;
+    }
+  }
+
+  /** Users by object id, 20 per `$batch`; ids Graph does not know are left out. */
+  async usersByIds(target: GraphTarget, ids: readonly string[]): Promise<Microsoft365User[]> {
+    const results = await this.graph.batchGet(
+      target,
+      ids.map((id) => ({ id, url: `/users/${encodeURIComponent(id)}?$select=${USER_SELECT}` })),
+    );
+    const users: Microsoft365User[] = [];
+    for (const result of results.values()) {
+      if (result.ok) users.push(toMicrosoft365User(result.body as Record<string, unknown>));
+      else if (result.status !== 404) throw result.error;
+    }
+    return users;
+  }
+
+  /**
+   * The current photo ETag of each user, from the cheap metadata call (delta does not report photo changes).
+   * null = no photo (Graph answers 404 with varying codes, graph-facts §4).
+   */
+  async photoETags(target: GraphTarget, ids: readonly string[]): Promise<Map<string, string | null>> {
+    const results = await this.graph.batchGet(
+      target,
+      ids.map((id) => ({ id, url: `/users/${encodeURIComponent(id)}/photo` })),
+    );
+    const eTags = new Map<string, string | null>();
+    for (const [id, result] of results) {
+      if (result.ok) {
+        const eTag = (result.body as { '@odata.mediaEtag'?: string })['@odata.mediaEtag'];
+        eTags.set(id, eTag ? eTag : null);
+      } else if (result.status === 404) {
+        eTags.set(id, null);
+      } else {
+        throw result.error;
+      }
+    }
+    return eTags;
+  }
+
+  /** Photo bytes; in a batch, binary bodies come back base64-encoded (graph-facts §4). */
+  async photos(target: GraphTarget, ids: readonly string[]): Promise<Map<string, PhotoContent>> {
+    const results = await this.graph.batchGet(
+      target,
+      ids.map((id) => ({ id, url: `/users/${encodeURIComponent(id)}/photo/$value` })),
+    );
+    const photos = new Map<string, PhotoContent>();
+    for (const [id, result] of results) {
+      if (result.ok && typeof result.body === 'string') {
+        photos.set(id, {
+          contentType: result.headers['content-type'] ?? 'image/jpeg',
+          data: Buffer.from(result.body, 'base64'),
+          eTag: result.headers['etag'] ?? null,
+        });
+      } else if (!result.ok && result.status === 404) {
+        photos.set(id, null);
+      } else if (!result.ok) {
+        throw result.error;
+      }
+    }
+    return photos;
+  }
+}
+
+function toRemoved(raw: Record<string, unknown>): RemovedMicrosoft365User {
+  const reason = (raw['@removed'] as { reason?: string } | undefined)?.reason;
+  return { id: String(raw['id']), removed: reason === 'deleted' ? 'deleted' : 'changed' };
+}
+
+function unexpected(message: string): Microsoft365Exception {
+  return new Microsoft365Exception(Microsoft365ErrorCode.GraphRequestFailed, message, {
+    action: 'A temporary problem at Microsoft is likely; the next run tries again.',
+  });
+}

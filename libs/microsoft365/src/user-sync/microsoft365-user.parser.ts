@@ -1,0 +1,26 @@
+import { type Microsoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user';
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** A Graph user object as the planner expects it: every selected property present, absent ones null. */
+export function toMicrosoft365User(raw: Record<string, unknown>): Microsoft365User {
+  return {
+    id: String(raw['id']),
+    displayName: text(raw['displayName']),
+    givenName: text(raw['givenName']),
+    surname: text(raw['surname']),
+    mail: text(raw['mail']),
+    userPrincipalName: text(raw['userPrincipalName']) ?? '',
+    department: text(raw['department']),
+    jobTitle: text(raw['jobTitle']),
+    mobilePhone: text(raw['mobilePhone']),
+    businessPhones: Array.isArray(raw['businessPhones'])
+      ? raw['businessPhones'].filter((phone): phone is string => typeof phone === 'string')
+      : [],
+    officeLocation: text(raw['officeLocation']),
+    preferredLanguage: text(raw['preferredLanguage']),
+    accountEnabled: typeof raw['accountEnabled'] === 'boolean' ? raw['accountEnabled'] : null,
+    userType: text(raw['userType']),
+    employeeId: text(raw['employeeId']),
+  };
+}

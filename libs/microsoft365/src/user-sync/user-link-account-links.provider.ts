@@ -1,0 +1,29 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { type Microsoft365AccountLinks } from '@pbx/microsoft365/sso/microsoft-account.resolver';
+import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+/**
+ * Gives "Sign in with Microsoft" the user sync's links: the object id is what identifies a Microsoft account,
+ * whatever its UPN is today. System admins are not synced, so the system scope has no links.
+ */
+@Injectable()
+export class UserLinkAccountLinks implements Microsoft365AccountLinks {
+  constructor(private readonly em: EntityManager) {}
+
+  async findLinkedUserId(scope: string, _directoryId: string, objectId: string): Promise<string | null> {
+    if (scope === SYSTEM_SCOPE) return null;
+    const link = await this.em
+      .fork()
+      .findOne(UserLinkEntity, { pbxTenantId: scope, objectId, state: { $ne: LinkState.Unbound } });
+    return link?.pbxUserId ?? null;
+  }
+
+  async findLinkedObjectId(scope: string, pbxUserId: string): Promise<string | null> {
+    if (scope === SYSTEM_SCOPE) return null;
+    const link = await this.em.fork().findOne(UserLinkEntity, { pbxTenantId: scope, pbxUserId });
+    return link?.objectId ?? null;
+  }
+}

@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
+
+export class StartUserSyncDto {
+  @ApiPropertyOptional({ description: 'Read every user instead of only the changes since the last run' })
+  @IsOptional()
+  @IsBoolean()
+  full?: boolean;
+
+  @ApiPropertyOptional({ description: 'Plan only: report what would happen, change nothing' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class OnDemandSyncDto {
+  @ApiProperty({
+    example: 'adele@contoso.com',
+    description: 'User principal name (or object id) of the user',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @Length(1, 256)
+  userPrincipalName!: string;
+}
+
+export class BindUserDto {
+  @ApiProperty({ format: 'uuid', description: 'The PBX user' })
+  @IsUUID('all', { message: 'pbxUserId must be the id of a PBX user (a UUID)' })
+  pbxUserId!: string;
+
+  @ApiProperty({ example: 'adele@contoso.com', description: 'UPN or object id of the Microsoft 365 account' })
+  @IsString()
+  @IsNotEmpty()
+  @Length(1, 256)
+  microsoft365User!: string;
+}
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}

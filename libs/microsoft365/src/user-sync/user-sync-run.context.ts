@@ -1,0 +1,25 @@
+import { type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
+import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { type ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
+import { type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
+import { type LeaverAction } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { type UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+
+/** A dry run or an on-demand run keeps at most this many planned actions in its report. */
+export const MAX_PLAN_ENTRIES = 5000;
+
+/** Everything one run carries from page to page. */
+export interface UserSyncRunContext {
+  run: SyncRunEntity;
+  target: GraphTarget;
+  settings: UserSyncSettingsEntity;
+  scope: UserScope;
+  allocator: ExtensionAllocator;
+  /** Object ids Graph returned in this run. */
+  seen: Set<string>;
+  /** Leavers are decided at the end of the run, after the deletion guard has seen them all. */
+  leavers: Map<string, LeaverAction>;
+  photos: boolean;
+  /** Steps per user, for on-demand runs. */
+  steps?: Map<string, string[]>;
+}

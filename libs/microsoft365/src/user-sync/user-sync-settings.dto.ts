@@ -1,0 +1,155 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { IsCronExpression, IsTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
+import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { LeaverPolicy } from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+const EXTENSION_MESSAGE = '$property must be 3 to 13 digits without a leading zero';
+
+/** A partial update of the user sync settings: absent fields keep their value. */
+export class UpdateUserSyncSettingsDto {
+  @ApiPropertyOptional({ description: 'Also sync guests (userType Guest)' })
+  @IsOptional()
+  @IsBoolean()
+  includeGuests?: boolean;
+
+  @ApiPropertyOptional({
+    enum: SelectionMode,
+    description: 'All users, only the selected ones, or all but them',
+  })
+  @IsOptional()
+  @IsEnum(SelectionMode, {
+    message: `selectionMode must be one of ${Object.values(SelectionMode).join(', ')}`,
+  })
+  selectionMode?: SelectionMode;
+
+  @ApiPropertyOptional({ type: [String], description: 'UPNs or object ids for INCLUDE/EXCLUDE' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @IsString({ each: true })
+  @Length(1, 256, {
+    each: true,
+    message: 'each selected user must be a UPN or object id of 1 to 256 characters',
+  })
+  selectedUsers?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Only users of these departments (as Entra matches them)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @Length(1, 256, { each: true })
+  departments?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Only members of these groups, nested groups included',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true, message: 'each groupIds entry must be a group object id (GUID)' })
+  groupIds?: string[];
+
+  @ApiPropertyOptional({
+    nullable: true,
+    example: '1000',
+    description: 'First extension number; null = first free',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^[1-9][0-9]{2,12}$/, { message: EXTENSION_MESSAGE })
+  extensionStart?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, example: '1999' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Matches(/^[1-9][0-9]{2,12}$/, { message: EXTENSION_MESSAGE })
+  extensionEnd?: string | null;
+
+  @ApiPropertyOptional({
+    description: 'Link PBX users with the same UPN or email instead of creating new ones',
+  })
+  @IsOptional()
+  @IsBoolean()
+  linkExistingUsers?: boolean;
+
+  @ApiPropertyOptional({ enum: LeaverPolicy })
+  @IsOptional()
+  @IsEnum(LeaverPolicy, { message: `leaverPolicy must be one of ${Object.values(LeaverPolicy).join(', ')}` })
+  leaverPolicy?: LeaverPolicy;
+
+  @ApiPropertyOptional({ description: 'Copy profile photos (needs ProfilePhoto.Read.All or User.Read.All)' })
+  @IsOptional()
+  @IsBoolean()
+  syncPhotos?: boolean;
+
+  @ApiPropertyOptional({ description: 'Run on the schedule below' })
+  @IsOptional()
+  @IsBoolean()
+  scheduleEnabled?: boolean;
+
+  @ApiPropertyOptional({ example: '0 0 * * *', description: 'Five-field cron expression' })
+  @IsOptional()
+  @IsCronExpression()
+  scheduleCron?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone of the schedule' })
+  @IsOptional()
+  @IsTimeZone()
+  scheduleTimeZone?: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  deletionGuardMaxUsers?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  deletionGuardMaxPercent?: number;
+}
+
+export class UserSyncSettingsView {
+  @ApiProperty() pbxTenantId!: string;
+  @ApiProperty() includeGuests!: boolean;
+  @ApiProperty({ enum: SelectionMode }) selectionMode!: SelectionMode;
+  @ApiProperty({ type: [String] }) selectedUsers!: string[];
+  @ApiProperty({ type: [String] }) departments!: string[];
+  @ApiProperty({ type: [String] }) groupIds!: string[];
+  @ApiProperty({ nullable: true, type: String }) extensionStart!: string | null;
+  @ApiProperty({ nullable: true, type: String }) extensionEnd!: string | null;
+  @ApiProperty() linkExistingUsers!: boolean;
+  @ApiProperty({ enum: LeaverPolicy }) leaverPolicy!: LeaverPolicy;
+  @ApiProperty() syncPhotos!: boolean;
+  @ApiProperty() scheduleEnabled!: boolean;
+  @ApiProperty() scheduleCron!: string;
+  @ApiProperty() scheduleTimeZone!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
+  @ApiProperty() deletionGuardMaxUsers!: number;
+  @ApiProperty() deletionGuardMaxPercent!: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastFullRunAt!: string | null;
+  @ApiProperty({ description: 'Whether the next run can be incremental' }) incrementalReady!: boolean;
+}

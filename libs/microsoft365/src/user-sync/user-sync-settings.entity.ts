@@ -1,0 +1,76 @@
+import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { LeaverPolicy } from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+/** A PBX tenant's user sync: scope, numbering, leaver policy, schedule, and the delta cursor. */
+@Entity({ tableName: 'm365_user_sync_settings' })
+export class UserSyncSettingsEntity {
+  @PrimaryKey({ type: 'text' })
+  pbxTenantId!: string;
+
+  @Property({ type: 'boolean' })
+  includeGuests: boolean & Opt = false;
+
+  @Enum({ items: () => SelectionMode, type: 'text' })
+  selectionMode: SelectionMode & Opt = SelectionMode.All;
+
+  /** UPNs or object ids for the include/exclude selection. */
+  @Property({ type: 'json' })
+  selectedUsers: string[] & Opt = [];
+
+  @Property({ type: 'json' })
+  departments: string[] & Opt = [];
+
+  /** Object ids of groups whose members (nested groups included) are in scope. */
+  @Property({ type: 'json' })
+  groupIds: string[] & Opt = [];
+
+  /** First extension number to hand out; null means the first free four-digit number. */
+  @Property({ type: 'text', nullable: true })
+  extensionStart: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  extensionEnd: string | null = null;
+
+  /** Link an existing PBX user with the same UPN or email instead of creating a second one. */
+  @Property({ type: 'boolean' })
+  linkExistingUsers: boolean & Opt = true;
+
+  @Enum({ items: () => LeaverPolicy, type: 'text' })
+  leaverPolicy: LeaverPolicy & Opt = LeaverPolicy.Disable;
+
+  @Property({ type: 'boolean' })
+  syncPhotos: boolean & Opt = false;
+
+  @Property({ type: 'boolean' })
+  scheduleEnabled: boolean & Opt = false;
+
+  /** Five-field cron expression in `scheduleTimeZone`; midnight by default, as PortSIP and 3CX do. */
+  @Property({ type: 'text' })
+  scheduleCron: string & Opt = '0 0 * * *';
+
+  @Property({ type: 'text' })
+  scheduleTimeZone: string & Opt = 'UTC';
+
+  /** The deletion guard trips when one run would disable or delete more than this many users... */
+  @Property({ type: 'integer' })
+  deletionGuardMaxUsers: number & Opt = 50;
+
+  /** ...or more than this percentage of the synced users. */
+  @Property({ type: 'integer' })
+  deletionGuardMaxPercent: number & Opt = 20;
+
+  /** Where the next incremental run starts; null forces a full run. Never shown: it is a bearer of sync state. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  deltaLink: string | null = null;
+
+  /** Fingerprint of the scope the delta link was taken under: a different scope needs a full run. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  deltaScope: string | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  lastFullRunAt: Date | null = null;
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+}

@@ -1,0 +1,132 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { validateExtensionRange } from '@pbx/microsoft365/user-sync/extension-range';
+import { normaliseDepartment, type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
+import {
+  type UpdateUserSyncSettingsDto,
+  type UserSyncSettingsView,
+} from '@pbx/microsoft365/user-sync/user-sync-settings.dto';
+import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { createHash } from 'node:crypto';
+
+@Injectable()
+export class UserSyncSettingsService {
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The tenant's settings, or the defaults when it never saved any. */
+  async get(pbxTenantId: string): Promise<UserSyncSettingsEntity> {
+    return (
+      (await this.em.fork().findOne(UserSyncSettingsEntity, { pbxTenantId })) ??
+      Object.assign(new UserSyncSettingsEntity(), { pbxTenantId })
+    );
+  }
+
+  async all(): Promise<UserSyncSettingsEntity[]> {
+    return this.em.fork().find(UserSyncSettingsEntity, {});
+  }
+
+  async update(pbxTenantId: string, changes: UpdateUserSyncSettingsDto): Promise<UserSyncSettingsEntity> {
+    return this.em.fork().transactional(async (em) => {
+      let settings = await em.findOne(UserSyncSettingsEntity, { pbxTenantId });
+      if (!settings) {
+        settings = Object.assign(new UserSyncSettingsEntity(), { pbxTenantId });
+        em.persist(settings);
+      }
+      for (const [key, value] of Object.entries(changes) as [string, unknown][]) {
+        if (value !== undefined) Object.assign(settings, { [key]: value });
+      }
+      settings.selectedUsers = distinct(settings.selectedUsers);
+      settings.departments = distinct(settings.departments.map((d) => d.trim()));
+      settings.groupIds = distinct(settings.groupIds);
+      const rangeProblem = settings.extensionStart
+        ? validateExtensionRange({ start: settings.extensionStart, end: settings.extensionEnd })
+        : settings.extensionEnd
+          ? 'extensionEnd needs extensionStart'
+          : null;
+      if (rangeProblem) {
+        throw new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'Validation failed',
+          errors: [{ field: rangeProblem.split(' ')[0], reasons: [rangeProblem] }],
+        });
+      }
+      settings.updatedAt = this.clock.now();
+      // The connection test reports the permissions of what is switched on.
+      const connection = await em.findOne(TenantSettingsEntity, { pbxTenantId });
+      if (connection) {
+        connection.features = {
+          ...connection.features,
+          photos: settings.syncPhotos,
+          groupFilter: settings.groupIds.length > 0,
+        };
+      }
+      return settings;
+    });
+  }
+
+  view(settings: UserSyncSettingsEntity, nextScheduledRunAt: Date | null): UserSyncSettingsView {
+    return {
+      pbxTenantId: settings.pbxTenantId,
+      includeGuests: settings.includeGuests,
+      selectionMode: settings.selectionMode,
+      selectedUsers: settings.selectedUsers,
+      departments: settings.departments,
+      groupIds: settings.groupIds,
+      extensionStart: settings.extensionStart,
+      extensionEnd: settings.extensionEnd,
+      linkExistingUsers: settings.linkExistingUsers,
+      leaverPolicy: settings.leaverPolicy,
+      syncPhotos: settings.syncPhotos,
+      scheduleEnabled: settings.scheduleEnabled,
+      scheduleCron: settings.scheduleCron,
+      scheduleTimeZone: settings.scheduleTimeZone,
+      nextScheduledRunAt: nextScheduledRunAt?.toISOString() ?? null,
+      deletionGuardMaxUsers: settings.deletionGuardMaxUsers,
+      deletionGuardMaxPercent: settings.deletionGuardMaxPercent,
+      lastFullRunAt: settings.lastFullRunAt?.toISOString() ?? null,
+      incrementalReady: settings.deltaLink !== null && settings.deltaScope === scopeFingerprint(settings),
+    };
+  }
+}
+
+/** The planner's view of the scope settings; group members are resolved from Graph at run time. */
+export function toUserScope(
+  settings: UserSyncSettingsEntity,
+  groupMembers: ReadonlySet<string> | null,
+): UserScope {
+  return {
+    includeGuests: settings.includeGuests,
+    selectionMode: settings.selectionMode,
+    selectedUsers: new Set(settings.selectedUsers.map((u) => u.trim().toLowerCase())),
+    departments: new Set(settings.departments.map(normaliseDepartment)),
+    groupMembers,
+  };
+}
+
+/**
+ * Identifies the scope a delta link was taken under. Delta only reports users that changed: after a scope change,
+ * users that did not change but now fall in or out of scope need a full pass.
+ */
+export function scopeFingerprint(settings: UserSyncSettingsEntity): string {
+  const scope = {
+    guests: settings.includeGuests,
+    mode: settings.selectionMode,
+    selected: [...settings.selectedUsers].map((u) => u.toLowerCase()).sort(),
+    departments: [...settings.departments].map(normaliseDepartment).sort(),
+    groups: [...settings.groupIds].sort(),
+    photos: settings.syncPhotos,
+    link: settings.linkExistingUsers,
+    range: [settings.extensionStart, settings.extensionEnd],
+  };
+  return createHash('sha256').update(JSON.stringify(scope)).digest('base64url');
+}
+
+function distinct(values: string[]): string[] {
+  return [...new Set(values.filter((value) => value !== ''))];
+}

@@ -1,0 +1,407 @@
+import { type EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import {
+  PBX_DIRECTORY,
+  type PbxDirectoryPort,
+  type PbxUserCreate,
+  type PbxUserProfile,
+  type PbxUserUpdate,
+} from '@pbx/microsoft365/ports/pbx-directory.port';
+import { type RunIssue } from '@pbx/microsoft365/runs/sync-run-status';
+import { type ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
+import { type PhotoContent } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
+import { type FieldChange } from '@pbx/microsoft365/user-sync/user-profile.mapper';
+import { LinkOrigin, UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import {
+  type LeaverAction,
+  LinkState,
+  type UserSyncAction,
+} from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+/** Stored as the photo ETag when Microsoft 365 has no photo, so "no photo" is not downloaded again. */
+export const NO_PHOTO = '';
+
+/** How often a create is retried with another number after the host reports the extension taken. */
+const MAX_EXTENSION_ATTEMPTS = 5;
+
+type CreateAction = Extract<UserSyncAction, { action: 'create' }>;
+
+export interface ApplyResult {
+  counts: Record<string, number>;
+  issues: RunIssue[];
+  /** What happened to each user, in words, for on-demand runs. */
+  steps: Map<string, string[]>;
+  /** PBX user ids of the users this batch created or linked, by object id. */
+  pbxUserIds: Map<string, string>;
+}
+
+export interface PhotoUpdate {
+  objectId: string;
+  pbxUserId: string | null;
+  photo: PhotoContent;
+}
+
+/**
+ * Executes a plan through the host's ports, in the caller's transaction: the host's writes and our links commit
+ * or roll back together, so a crash between pages leaves no PBX user without its link.
+ */
+@Injectable()
+export class UserSyncApplier {
+  constructor(
+    @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async apply(
+    em: EntityManager,
+    pbxTenantId: string,
+    actions: readonly UserSyncAction[],
+    allocator: ExtensionAllocator,
+  ): Promise<ApplyResult> {
+    const result: ApplyResult = { counts: {}, issues: [], steps: new Map(), pbxUserIds: new Map() };
+    await this.create(em, pbxTenantId, actions.filter(isCreate), allocator, result);
+    // The new links must be in the database before photos and later native updates refer to them.
+    await em.flush();
+    await this.link(em, pbxTenantId, actions, result);
+    await this.update(em, pbxTenantId, actions, result);
+    for (const action of actions) {
+      if (action.action !== 'skip') continue;
+      count(result, 'skipped');
+      const message =
+        action.reason === 'no-name'
+          ? 'Skipped: first name and last name are both empty in Microsoft 365 (room, resource or service account)'
+          : 'Skipped: an admin unbound this account from its PBX user';
+      result.issues.push({
+        objectId: action.objectId,
+        userPrincipalName: action.userPrincipalName,
+        severity: 'skip',
+        code: action.reason === 'no-name' ? 'NO_NAME' : 'UNBOUND',
+        message,
+        ...(action.reason === 'no-name'
+          ? { action: 'Give the user a first or last name in Microsoft 365 if it should get an extension.' }
+          : {}),
+      });
+      step(result, action.objectId, message);
+    }
+    return result;
+  }
+
+  /** Leavers, by the tenant's policy. Only links still active and pointing at the same PBX user are touched. */
+  async applyLeavers(
+    em: EntityManager,
+    pbxTenantId: string,
+    leavers: readonly LeaverAction[],
+  ): Promise<ApplyResult> {
+    const result: ApplyResult = { counts: {}, issues: [], steps: new Map(), pbxUserIds: new Map() };
+    if (leavers.length === 0) return result;
+    const links = await em.find(UserLinkEntity, {
+      pbxTenantId,
+      objectId: { $in: leavers.map((l) => l.objectId) },
+      state: LinkState.Active,
+    });
+    const current = new Map(links.map((link) => [link.objectId, link]));
+    const valid = leavers.filter((l) => current.get(l.objectId)?.pbxUserId === l.pbxUserId);
+    const byAction = (name: LeaverAction['action']) => valid.filter((l) => l.action === name);
+
+    const disable = byAction('disable');
+    if (disable.length > 0) {
+      await this.directory.updateUsers(
+        pbxTenantId,
+        disable.map((l) => ({ id: l.pbxUserId, enabled: false })),
+      );
+    }
+    const remove = byAction('delete');
+    if (remove.length > 0) {
+      await this.directory.deleteUsers(
+        pbxTenantId,
+        remove.map((l) => l.pbxUserId),
+      );
+    }
+    const now = this.clock.now();
+    for (const leaver of valid) {
+      const link = current.get(leaver.objectId);
+      if (!link) continue;
+      link.updatedAt = now;
+      if (leaver.action === 'disable') link.state = LinkState.Disabled;
+      if (leaver.action === 'keep') link.state = LinkState.Kept;
+      if (leaver.action === 'delete') {
+        // The extension stays reserved by the link, for the user's return.
+        link.state = LinkState.Deleted;
+        link.pbxUserId = null;
+      }
+      const past = { disable: 'disabled', delete: 'deleted', keep: 'kept' }[leaver.action];
+      count(result, past);
+      step(result, leaver.objectId, `PBX user ${past} (${leaver.reason})`);
+    }
+    await em.flush();
+    return result;
+  }
+
+  private async create(
+    em: EntityManager,
+    pbxTenantId: string,
+    creates: CreateAction[],
+    allocator: ExtensionAllocator,
+    result: ApplyResult,
+  ): Promise<void> {
+    if (creates.length === 0) return;
+    const existing = new Map(
+      (await em.find(UserLinkEntity, { pbxTenantId, objectId: { $in: creates.map((c) => c.objectId) } })).map(
+        (link) => [link.objectId, link],
+      ),
+    );
+    let pending = creates.map((action) => ({ action, extension: action.reuseExtension }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const fresh = await allocator.take(em, pending.filter((p) => !p.extension).length);
+      const batch: PbxUserCreate[] = [];
+      for (const item of pending) {
+        item.extension ??= fresh.shift() ?? null;
+        if (item.extension) {
+          batch.push({
+            key: item.action.objectId,
+            profile: item.action.profile,
+            extension: item.extension,
+            enabled: true,
+          });
+        } else {
+          this.fail(
+            result,
+            item.action,
+            'EXTENSION_RANGE_FULL',
+            'No free extension number is left in the configured range',
+            'Widen the extension range in the user sync settings, or free numbers in the PBX.',
+          );
+        }
+      }
+      if (batch.length === 0) return;
+      const answers = await this.directory.createUsers(pbxTenantId, batch);
+      const byKey = new Map(pending.map((item) => [item.action.objectId, item]));
+      const retry: typeof pending = [];
+      for (const answer of answers) {
+        const item = byKey.get(answer.key);
+        if (!item?.extension) continue;
+        if (answer.status === 'created') {
+          this.saveCreatedLink(
+            em,
+            pbxTenantId,
+            existing.get(answer.key),
+            item.action,
+            item.extension,
+            answer.id,
+          );
+          result.pbxUserIds.set(answer.key, answer.id);
+          count(result, 'created');
+          step(result, answer.key, `Created PBX user with extension ${item.extension}`);
+        } else if (answer.status === 'extension-taken' && attempt < MAX_EXTENSION_ATTEMPTS) {
+          // Someone took the number since we looked (an admin in the PBX): take the next free one.
+          retry.push({ action: item.action, extension: null });
+        } else {
+          this.fail(
+            result,
+            item.action,
+            answer.status === 'failed' ? 'PBX_REFUSED' : 'EXTENSION_TAKEN',
+            answer.status === 'failed'
+              ? `The PBX refused to create the user: ${answer.reason}`
+              : `Extension ${item.extension} is used in the PBX`,
+            'Check the user in Microsoft 365 and the PBX; the next run tries again.',
+          );
+        }
+      }
+      pending = retry;
+    }
+  }
+
+  private saveCreatedLink(
+    em: EntityManager,
+    pbxTenantId: string,
+    link: UserLinkEntity | undefined,
+    action: CreateAction,
+    extension: string,
+    pbxUserId: string,
+  ): void {
+    const now = this.clock.now();
+    const target =
+      link ??
+      em.create(UserLinkEntity, {
+        pbxTenantId,
+        objectId: action.objectId,
+        state: LinkState.Active,
+        origin: LinkOrigin.Created,
+        createdAt: now,
+      });
+    Object.assign(target, {
+      pbxUserId,
+      extension,
+      state: LinkState.Active,
+      userPrincipalName: action.userPrincipalName,
+      photoETag: null,
+      updatedAt: now,
+    });
+  }
+
+  private async link(
+    em: EntityManager,
+    pbxTenantId: string,
+    actions: readonly UserSyncAction[],
+    result: ApplyResult,
+  ): Promise<void> {
+    const links = actions.filter(
+      (a): a is Extract<UserSyncAction, { action: 'link' }> => a.action === 'link',
+    );
+    if (links.length === 0) return;
+    const now = this.clock.now();
+    for (const action of links) {
+      await releaseExtension(em, pbxTenantId, action.extension, action.objectId);
+      const existing = await em.findOne(UserLinkEntity, { pbxTenantId, objectId: action.objectId });
+      const link =
+        existing ??
+        em.create(UserLinkEntity, {
+          pbxTenantId,
+          objectId: action.objectId,
+          state: LinkState.Active,
+          origin: LinkOrigin.Matched,
+          createdAt: now,
+        });
+      Object.assign(link, {
+        pbxUserId: action.pbxUserId,
+        extension: action.extension,
+        state: LinkState.Active,
+        origin: LinkOrigin.Matched,
+        userPrincipalName: action.userPrincipalName,
+        updatedAt: now,
+      });
+      // Flushed one by one: the extension released above must be free in the database before this row claims it.
+      await em.flush();
+      result.pbxUserIds.set(action.objectId, action.pbxUserId);
+      count(result, 'linked');
+      step(
+        result,
+        action.objectId,
+        `Linked to the existing PBX user with the same ${action.matchedBy === 'email' ? 'email' : 'UPN'} (extension ${action.extension})`,
+      );
+    }
+    await this.directory.updateUsers(
+      pbxTenantId,
+      links
+        .map((a) => toUpdate(a.pbxUserId, a.changes, a.enable))
+        .filter((u): u is PbxUserUpdate => u !== null),
+    );
+  }
+
+  private async update(
+    em: EntityManager,
+    pbxTenantId: string,
+    actions: readonly UserSyncAction[],
+    result: ApplyResult,
+  ): Promise<void> {
+    const updates = actions.filter(
+      (a): a is Extract<UserSyncAction, { action: 'update' }> => a.action === 'update',
+    );
+    if (updates.length === 0) return;
+    const changes = updates
+      .map((a) => toUpdate(a.pbxUserId, a.changes, a.enable))
+      .filter((u): u is PbxUserUpdate => u !== null);
+    if (changes.length > 0) await this.directory.updateUsers(pbxTenantId, changes);
+    const links = await em.find(UserLinkEntity, {
+      pbxTenantId,
+      objectId: { $in: updates.map((a) => a.objectId) },
+    });
+    const byObject = new Map(links.map((link) => [link.objectId, link]));
+    const now = this.clock.now();
+    for (const action of updates) {
+      const link = byObject.get(action.objectId);
+      if (link)
+        Object.assign(link, {
+          state: LinkState.Active,
+          userPrincipalName: action.userPrincipalName,
+          updatedAt: now,
+        });
+      count(result, 'updated');
+      if (action.enable) count(result, 'reEnabled');
+      step(result, action.objectId, describeUpdate(action.changes, action.enable));
+    }
+    await em.flush();
+  }
+
+  /** Copies photos to the PBX and remembers their ETags, so unchanged photos are never downloaded again. */
+  async applyPhotos(
+    em: EntityManager,
+    pbxTenantId: string,
+    updates: readonly PhotoUpdate[],
+  ): Promise<number> {
+    const ready = updates.filter((u): u is PhotoUpdate & { pbxUserId: string } => u.pbxUserId !== null);
+    if (ready.length === 0) return 0;
+    await this.directory.setPhotos(
+      pbxTenantId,
+      ready.map((u) => ({
+        userId: u.pbxUserId,
+        photo: u.photo ? { contentType: u.photo.contentType, data: u.photo.data } : null,
+      })),
+    );
+    for (const update of ready) {
+      await em.nativeUpdate(
+        UserLinkEntity,
+        { pbxTenantId, objectId: update.objectId },
+        // An answer without an ETag is stored as seen; the next metadata check corrects it.
+        { photoETag: update.photo ? (update.photo.eTag ?? 'unknown') : NO_PHOTO },
+      );
+    }
+    return ready.length;
+  }
+
+  private fail(result: ApplyResult, action: CreateAction, code: string, message: string, what: string): void {
+    count(result, 'failed');
+    result.issues.push({
+      objectId: action.objectId,
+      userPrincipalName: action.userPrincipalName,
+      severity: 'error',
+      code,
+      message,
+      action: what,
+    });
+    step(result, action.objectId, `Failed: ${message}`);
+  }
+}
+
+/** A number the PBX gives to a linked user stops being reserved for a leaver who no longer has it. */
+async function releaseExtension(
+  em: EntityManager,
+  pbxTenantId: string,
+  extension: string,
+  objectId: string,
+): Promise<void> {
+  await em.nativeUpdate(
+    UserLinkEntity,
+    { pbxTenantId, extension, objectId: { $ne: objectId } },
+    { extension: null },
+  );
+}
+
+function toUpdate(pbxUserId: string, changes: FieldChange[], enable: boolean): PbxUserUpdate | null {
+  if (changes.length === 0 && !enable) return null;
+  const profile: Partial<PbxUserProfile> = {};
+  for (const change of changes) Object.assign(profile, { [change.field]: change.to });
+  return { id: pbxUserId, ...(changes.length > 0 ? { profile } : {}), ...(enable ? { enabled: true } : {}) };
+}
+
+function describeUpdate(changes: FieldChange[], enable: boolean): string {
+  const parts = [];
+  if (changes.length > 0) parts.push(`Updated ${changes.map((c) => c.field).join(', ')}`);
+  if (enable) parts.push('re-enabled the PBX user');
+  return parts.join('; ') || 'Up to date';
+}
+
+function isCreate(action: UserSyncAction): action is CreateAction {
+  return action.action === 'create';
+}
+
+function count(result: ApplyResult, key: string): void {
+  result.counts[key] = (result.counts[key] ?? 0) + 1;
+}
+
+function step(result: ApplyResult, objectId: string, text: string): void {
+  const steps = result.steps.get(objectId) ?? [];
+  steps.push(text);
+  result.steps.set(objectId, steps);
+}

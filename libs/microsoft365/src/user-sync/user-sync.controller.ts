@@ -1,0 +1,198 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminActor, TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
+import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
+import { type PbxAdminActor } from '@pbx/microsoft365/ports/pbx-admin-access.port';
+import { SyncRunView } from '@pbx/microsoft365/runs/sync-run.view';
+import { RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { UserLinksService } from '@pbx/microsoft365/user-sync/user-links.service';
+import {
+  BindUserDto,
+  OnDemandSyncDto,
+  PageQueryDto,
+  StartUserSyncDto,
+} from '@pbx/microsoft365/user-sync/user-sync-requests.dto';
+import {
+  UpdateUserSyncSettingsDto,
+  UserSyncSettingsView,
+} from '@pbx/microsoft365/user-sync/user-sync-settings.dto';
+import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
+
+/** User sync of one PBX tenant: settings, runs, the deletion guard, on-demand sync and manual links. */
+@ApiTags('Microsoft 365: user sync')
+@ApiBearerAuth()
+@Controller('microsoft365/tenants/:pbxTenantId/user-sync')
+@UseGuards(TenantAdminGuard)
+@UseFilters(Microsoft365ExceptionFilter)
+@UsePipes(createValidationPipe())
+export class UserSyncController {
+  constructor(
+    private readonly settings: UserSyncSettingsService,
+    private readonly runner: UserSyncRunner,
+    private readonly runs: SyncRunsService,
+    private readonly scheduler: UserSyncScheduler,
+    private readonly links: UserLinksService,
+  ) {}
+
+  @Get('settings')
+  @ApiOperation({
+    summary: 'User sync settings, the next scheduled run and whether the next run can be incremental',
+  })
+  @ApiOkResponse({ type: UserSyncSettingsView })
+  async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<UserSyncSettingsView> {
+    return this.settings.view(
+      await this.settings.get(tenant(pbxTenantId)),
+      this.scheduler.nextRun(pbxTenantId),
+    );
+  }
+
+  @Patch('settings')
+  @ApiOperation({ summary: 'Change scope, numbering, leaver policy, photos, schedule or deletion guard' })
+  @ApiOkResponse({ type: UserSyncSettingsView })
+  async updateSettings(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Body() changes: UpdateUserSyncSettingsDto,
+  ): Promise<UserSyncSettingsView> {
+    const saved = await this.settings.update(tenant(pbxTenantId), changes);
+    this.scheduler.apply(saved);
+    return this.settings.view(saved, this.scheduler.nextRun(pbxTenantId));
+  }
+
+  @Post('runs')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Start a run (incremental when possible); a dry run only plans',
+    description: 'Answers at once with the run; follow it with GET runs/{runId}.',
+  })
+  @ApiAcceptedResponse({ type: SyncRunView })
+  async start(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Body() body: StartUserSyncDto,
+  ): Promise<SyncRunView> {
+    const run = await this.runner.start(tenant(pbxTenantId), { trigger: RunTrigger.Manual, ...body });
+    return SyncRunView.of(run);
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: 'Run history, newest first' })
+  @ApiOkResponse({ type: [SyncRunView] })
+  async list(@Param('pbxTenantId') pbxTenantId: string, @Query() page: PageQueryDto): Promise<SyncRunView[]> {
+    const runs = await this.runs.list(tenant(pbxTenantId), SyncKind.Users, { limit: page.limit ?? 50 });
+    return runs.map((run) => SyncRunView.of(run));
+  }
+
+  @Get('runs/:runId')
+  @ApiOperation({ summary: 'One run: progress while it runs, then counts, issues, staged removals and plan' })
+  @ApiOkResponse({ type: SyncRunView })
+  async get(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Param('runId', new ParseUUIDPipe()) runId: string,
+  ): Promise<SyncRunView> {
+    return SyncRunView.of(await this.runs.get(tenant(pbxTenantId), runId), true);
+  }
+
+  @Post('runs/:runId/staged-removals/confirm')
+  @ApiOperation({ summary: 'Apply the leavers the deletion guard held back' })
+  @ApiOkResponse({ type: SyncRunView })
+  async confirm(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Param('runId', new ParseUUIDPipe()) runId: string,
+    @AdminActor() actor: PbxAdminActor | null,
+  ): Promise<SyncRunView> {
+    return SyncRunView.of(await this.runner.confirmStaged(tenant(pbxTenantId), runId, actor?.id ?? null));
+  }
+
+  @Post('runs/:runId/staged-removals/reject')
+  @ApiOperation({ summary: 'Drop the leavers the deletion guard held back' })
+  @ApiOkResponse({ type: SyncRunView })
+  async reject(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Param('runId', new ParseUUIDPipe()) runId: string,
+    @AdminActor() actor: PbxAdminActor | null,
+  ): Promise<SyncRunView> {
+    return SyncRunView.of(await this.runner.rejectStaged(tenant(pbxTenantId), runId, actor?.id ?? null));
+  }
+
+  @Post('on-demand')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sync one user now and report each step' })
+  async onDemand(@Param('pbxTenantId') pbxTenantId: string, @Body() body: OnDemandSyncDto) {
+    const result = await this.runner.onDemand(tenant(pbxTenantId), body.userPrincipalName);
+    return { objectId: result.objectId, steps: result.steps, run: SyncRunView.of(result.run) };
+  }
+
+  @Get('links')
+  @ApiOperation({ summary: 'Which PBX user and extension each Microsoft 365 account is linked to' })
+  async listLinks(@Param('pbxTenantId') pbxTenantId: string, @Query() page: PageQueryDto) {
+    const links = await this.links.list(tenant(pbxTenantId), {
+      limit: page.limit ?? 50,
+      offset: page.offset ?? 0,
+    });
+    return links.map((link) => ({
+      objectId: link.objectId,
+      userPrincipalName: link.userPrincipalName,
+      pbxUserId: link.pbxUserId,
+      extension: link.extension,
+      state: link.state,
+      origin: link.origin,
+      updatedAt: link.updatedAt.toISOString(),
+    }));
+  }
+
+  @Post('links')
+  @ApiOperation({ summary: 'Bind a PBX user to a Microsoft 365 account by hand' })
+  async bind(@Param('pbxTenantId') pbxTenantId: string, @Body() body: BindUserDto) {
+    const link = await this.links.bind(tenant(pbxTenantId), body.pbxUserId, body.microsoft365User);
+    return {
+      objectId: link.objectId,
+      pbxUserId: link.pbxUserId,
+      extension: link.extension,
+      state: link.state,
+    };
+  }
+
+  @Delete('links/:objectId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unbind: the PBX user stays as a local user, the account is no longer synced' })
+  async unbind(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Param('objectId') objectId: string,
+  ): Promise<void> {
+    await this.links.unbind(tenant(pbxTenantId), objectId);
+  }
+}
+
+/** User sync is per PBX tenant; the system scope holds only the system admins' sign-in. */
+function tenant(pbxTenantId: string): string {
+  if (pbxTenantId === SYSTEM_SCOPE) {
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Validation failed',
+      errors: [
+        { field: 'pbxTenantId', reasons: ['user sync belongs to a PBX tenant, not to the system scope'] },
+      ],
+    });
+  }
+  return pbxTenantId;
+}

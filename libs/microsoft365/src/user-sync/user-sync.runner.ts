@@ -1,0 +1,459 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
+import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
+import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { DeletionGuardState, RunMode, RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
+import { DEFAULT_EXTENSION_RANGE } from '@pbx/microsoft365/user-sync/extension-range';
+import { ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
+import {
+  type DirectoryEntry,
+  Microsoft365DirectoryReader,
+} from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
+import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { UserSyncPageProcessor } from '@pbx/microsoft365/user-sync/user-sync-page.processor';
+import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from '@pbx/microsoft365/user-sync/user-sync-run.context';
+import { type LeaverAction, LinkState, type UserLink } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import {
+  UserSyncSettingsService,
+  scopeFingerprint,
+  toUserScope,
+} from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { UserSyncApplier } from '@pbx/microsoft365/user-sync/user-sync.applier';
+import { planLeavers, planMissing } from '@pbx/microsoft365/user-sync/user-sync.planner';
+
+/** A scheduled run makes a full pass when the last one is older than this: photos and drift are only seen so. */
+const FULL_RUN_EVERY_MS = 24 * 3600_000;
+
+export interface RunRequest {
+  trigger: RunTrigger;
+  full?: boolean;
+  dryRun?: boolean;
+}
+
+interface Prepared {
+  run: SyncRunEntity;
+  context: UserSyncRunContext;
+}
+
+/**
+ * Runs user syncs: decides full or incremental, reads Graph page by page, hands each page to the planner and the
+ * applier, and decides leavers at the end, behind the deletion guard. One run per tenant at a time.
+ */
+@Injectable()
+export class UserSyncRunner implements OnApplicationShutdown {
+  private readonly logger = new Logger(UserSyncRunner.name);
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly connection: TenantSettingsService,
+    private readonly userSyncSettings: UserSyncSettingsService,
+    private readonly reader: Microsoft365DirectoryReader,
+    private readonly pages: UserSyncPageProcessor,
+    private readonly applier: UserSyncApplier,
+    private readonly runs: SyncRunsService,
+    private readonly events: Microsoft365Events,
+    @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Records the run (and takes the tenant's lock), then runs it in the background. */
+  async start(pbxTenantId: string, request: RunRequest): Promise<SyncRunEntity> {
+    const prepared = await this.prepare(pbxTenantId, request);
+    const done = this.execute(prepared).finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+    return prepared.run;
+  }
+
+  /** Runs to the end; for the scheduler. */
+  async runNow(pbxTenantId: string, request: RunRequest): Promise<SyncRunEntity> {
+    const prepared = await this.prepare(pbxTenantId, request);
+    await this.execute(prepared);
+    return prepared.run;
+  }
+
+  /** Syncs one user now and says what was done, like Entra's provision on demand. */
+  async onDemand(
+    pbxTenantId: string,
+    userPrincipalName: string,
+  ): Promise<{ run: SyncRunEntity; objectId: string | null; steps: string[] }> {
+    const prepared = await this.prepare(pbxTenantId, { trigger: RunTrigger.OnDemand });
+    const { run, context } = prepared;
+    context.steps = new Map();
+    const steps: string[] = [];
+    let objectId: string | null = null;
+    await this.guarded(run, async () => {
+      const user = await this.reader.findUser(context.target, userPrincipalName);
+      if (!user) {
+        throw new Microsoft365Exception(
+          Microsoft365ErrorCode.NotFound,
+          `Microsoft 365 has no user ${userPrincipalName}`,
+          { action: 'Check the user principal name (sign-in name) in the Microsoft 365 admin center.' },
+        );
+      }
+      objectId = user.id;
+      steps.push(`Found ${user.userPrincipalName} in Microsoft 365 (object id ${user.id})`);
+      await this.pages.process(context, [user]);
+      const leaver = context.leavers.get(user.id);
+      if (leaver) await this.applyLeavers(context, [leaver]);
+      const done = context.steps?.get(user.id) ?? [];
+      steps.push(...(done.length > 0 ? done : [this.explainNoAction(context, user.id)]));
+      run.plan = steps;
+    });
+    return { run, objectId, steps };
+  }
+
+  /** Applies the leavers a deletion guard held back, after an admin confirmed them. */
+  async confirmStaged(pbxTenantId: string, runId: string, decidedBy: string | null): Promise<SyncRunEntity> {
+    const staged = await this.pendingStaged(pbxTenantId, runId);
+    const prepared = await this.prepare(pbxTenantId, { trigger: RunTrigger.Confirmation });
+    await this.guarded(prepared.run, async () => {
+      await this.applyLeavers(prepared.context, staged.stagedRemovals.actions as LeaverAction[]);
+      await this.decide(staged, DeletionGuardState.Confirmed, decidedBy);
+    });
+    return prepared.run;
+  }
+
+  async rejectStaged(pbxTenantId: string, runId: string, decidedBy: string | null): Promise<SyncRunEntity> {
+    const staged = await this.pendingStaged(pbxTenantId, runId);
+    await this.decide(staged, DeletionGuardState.Rejected, decidedBy);
+    return this.runs.get(pbxTenantId, runId);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async prepare(pbxTenantId: string, request: RunRequest): Promise<Prepared> {
+    const connection = await this.connection.requireConfigured(pbxTenantId);
+    if (!connection.enabled || !connection.features.userSync) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.Disabled,
+        connection.enabled
+          ? 'User sync is switched off for this tenant'
+          : 'Microsoft 365 is switched off for this tenant',
+        { action: 'Switch it on in the Microsoft 365 settings first.' },
+      );
+    }
+    const settings = await this.userSyncSettings.get(pbxTenantId);
+    const reason = this.fullRunReason(settings, request);
+    const run = await this.runs.begin({
+      pbxTenantId,
+      kind: SyncKind.Users,
+      trigger: request.trigger,
+      mode: reason === null ? RunMode.Incremental : RunMode.Full,
+      modeReason: reason,
+      dryRun: request.dryRun ?? false,
+    });
+    const range = settings.extensionStart
+      ? { start: settings.extensionStart, end: settings.extensionEnd }
+      : DEFAULT_EXTENSION_RANGE;
+    return {
+      run,
+      context: {
+        run,
+        target: { pbxTenantId, cloud: connection.cloud },
+        settings,
+        scope: toUserScope(settings, null),
+        allocator: new ExtensionAllocator(pbxTenantId, range, this.directory),
+        seen: new Set(),
+        leavers: new Map(),
+        photos: settings.syncPhotos,
+      },
+    };
+  }
+
+  private fullRunReason(settings: Prepared['context']['settings'], request: RunRequest): string | null {
+    if (request.trigger === RunTrigger.OnDemand || request.trigger === RunTrigger.Confirmation) return null;
+    if (request.full) return 'A full run was requested';
+    if (!settings.deltaLink) return 'First run: every user is read';
+    if (settings.deltaScope !== scopeFingerprint(settings)) return 'The scope or numbering settings changed';
+    const lastFull = settings.lastFullRunAt?.getTime() ?? 0;
+    if (
+      request.trigger === RunTrigger.Schedule &&
+      this.clock.now().getTime() - lastFull > FULL_RUN_EVERY_MS
+    ) {
+      return 'Daily full pass (photos and changes made in the PBX are only seen by a full pass)';
+    }
+    return null;
+  }
+
+  private async execute({ run, context }: Prepared): Promise<void> {
+    await this.guarded(run, async () => {
+      if (context.settings.groupIds.length > 0) {
+        context.scope = toUserScope(
+          context.settings,
+          await this.reader.groupMembers(context.target, context.settings.groupIds),
+        );
+      }
+      if (run.mode === RunMode.Incremental && context.settings.deltaLink) {
+        try {
+          await this.incremental(context, context.settings.deltaLink);
+          return;
+        } catch (error) {
+          if (!(error instanceof Microsoft365Exception) || error.code !== Microsoft365ErrorCode.DeltaExpired)
+            throw error;
+          this.logger.log(`PBX tenant ${run.pbxTenantId}: the delta link expired, switching to a full run`);
+          run.mode = RunMode.Full;
+          run.modeReason = 'The delta link expired (Microsoft keeps them 7 days): every user is read again';
+          context.seen.clear();
+          context.leavers.clear();
+        }
+      }
+      await this.full(context);
+    });
+  }
+
+  /** Runs `work` with the run's Graph meter, and closes the run as succeeded or failed. */
+  private async guarded(run: SyncRunEntity, work: () => Promise<void>): Promise<void> {
+    const meter = newGraphMeter();
+    try {
+      await withGraphMeter(meter, work);
+      run.graph = { ...meter };
+      await this.runs.finish(run);
+    } catch (error) {
+      run.graph = { ...meter };
+      const exception =
+        error instanceof Microsoft365Exception
+          ? error
+          : new Microsoft365Exception(
+              Microsoft365ErrorCode.Internal,
+              'The sync stopped on an unexpected error',
+              {
+                action: 'The next run tries again; if this repeats, report it with the run id.',
+                cause: error,
+              },
+            );
+      this.logger.warn(
+        `User sync run ${run.id} of PBX tenant ${run.pbxTenantId} failed: ${exception.code} ` +
+          `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
+          `requestId=${exception.microsoft?.requestId ?? '-'})` +
+          (exception.code === Microsoft365ErrorCode.Internal && error instanceof Error
+            ? `: ${error.name}: ${error.message}`
+            : ''),
+      );
+      await this.runs.fail(
+        run.id,
+        {
+          code: exception.code,
+          message: exception.message,
+          ...(exception.action ? { action: exception.action } : {}),
+          ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
+        },
+        run,
+      );
+      if (run.trigger === RunTrigger.OnDemand || run.trigger === RunTrigger.Confirmation) throw exception;
+    }
+  }
+
+  private async full(context: UserSyncRunContext): Promise<void> {
+    // Taken before the listing: what changes while we read is replayed by the next incremental run.
+    const deltaLink = await this.reader.latestDeltaLink(context.target);
+    for await (const users of this.reader.allUsers(context.target)) {
+      for (const user of users) context.seen.add(user.id);
+      await this.pages.process(context, users);
+    }
+    const missing = (await this.activeLinks(context.run.pbxTenantId)).filter(
+      (l) => !context.seen.has(l.objectId),
+    );
+    for (const leaver of planMissing(missing, { leaverPolicy: context.settings.leaverPolicy })) {
+      context.leavers.set(leaver.objectId, leaver);
+    }
+    await this.finish(context, deltaLink, true);
+  }
+
+  private async incremental(context: UserSyncRunContext, fromLink: string): Promise<void> {
+    let deltaLink: string | undefined;
+    for await (const page of this.reader.changesSince(context.target, fromLink)) {
+      await this.pages.process(context, lastOfEach(page.entries));
+      for (const entry of page.entries) context.seen.add(entry.id);
+      deltaLink = page.deltaLink ?? deltaLink;
+    }
+    const members = context.scope.groupMembers;
+    if (members) {
+      // Membership changes do not show in the users' delta: compare the members with the links instead.
+      const active = await this.activeLinks(context.run.pbxTenantId);
+      const activeIds = new Set(active.map((l) => l.objectId));
+      const newcomers = [...members].filter((id) => !activeIds.has(id) && !context.seen.has(id));
+      if (newcomers.length > 0) {
+        await this.pages.process(context, await this.reader.usersByIds(context.target, newcomers));
+      }
+      const departed = active.filter((l) => !members.has(l.objectId) && !context.seen.has(l.objectId));
+      for (const leaver of planLeavers(departed, 'group', { leaverPolicy: context.settings.leaverPolicy })) {
+        context.leavers.set(leaver.objectId, leaver);
+      }
+    }
+    if (!deltaLink) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.GraphRequestFailed,
+        'Graph ended a delta round without a deltaLink',
+        {
+          action: 'A temporary problem at Microsoft is likely; the next run tries again.',
+        },
+      );
+    }
+    await this.finish(context, deltaLink, false);
+  }
+
+  /** Leavers behind the deletion guard, and the new delta link, in one transaction. */
+  private async finish(context: UserSyncRunContext, deltaLink: string, full: boolean): Promise<void> {
+    const { run, settings } = context;
+    const leavers = [...context.leavers.values()];
+    const removals = leavers.filter((l) => l.action === 'disable' || l.action === 'delete');
+    const synced = await this.em
+      .fork()
+      .count(UserLinkEntity, { pbxTenantId: run.pbxTenantId, state: LinkState.Active });
+    const verdict = evaluateDeletionGuard(removals.length, synced, {
+      maxAbsolute: settings.deletionGuardMaxUsers,
+      maxPercent: settings.deletionGuardMaxPercent,
+    });
+    if (run.dryRun) {
+      appendPlan(run, leavers);
+      for (const leaver of leavers) count(run, `planned.${leaver.action}`);
+      if (verdict.tripped) count(run, 'deletionGuardWouldTrip');
+      await this.runs.save(run);
+      return;
+    }
+    await this.em.fork().transactional(async (em) => {
+      if (full) {
+        // This pass decided afresh; what earlier runs staged no longer applies.
+        await em.nativeUpdate(
+          SyncRunEntity,
+          {
+            pbxTenantId: run.pbxTenantId,
+            kind: SyncKind.Users,
+            id: { $ne: run.id },
+            stagedRemovals: { state: DeletionGuardState.Pending },
+          },
+          { stagedRemovals: null },
+        );
+      }
+      const apply = verdict.tripped ? leavers.filter((l) => l.action === 'keep') : leavers;
+      const result = await this.applier.applyLeavers(em, run.pbxTenantId, apply);
+      merge(run, result.counts);
+      if (verdict.tripped) {
+        run.stagedRemovals = { state: DeletionGuardState.Pending, reason: verdict.reason, actions: removals };
+        count(run, 'staged', removals.length);
+      }
+      // Only the cursor columns: an admin may have saved other settings while the run went on.
+      const cursor = Object.assign(new UserSyncSettingsEntity(), {
+        pbxTenantId: run.pbxTenantId,
+        deltaLink,
+        deltaScope: scopeFingerprint(settings),
+        lastFullRunAt: full ? this.clock.now() : settings.lastFullRunAt,
+      });
+      await em.upsert(UserSyncSettingsEntity, cursor, {
+        onConflictFields: ['pbxTenantId'],
+        onConflictMergeFields: ['deltaLink', 'deltaScope', 'lastFullRunAt'],
+      });
+    });
+    if (verdict.tripped) {
+      this.logger.warn(
+        `PBX tenant ${run.pbxTenantId}: deletion guard held back ${removals.length} leavers (run ${run.id})`,
+      );
+      this.events.emit({
+        type: 'user-sync.deletion-guard-tripped',
+        pbxTenantId: run.pbxTenantId,
+        runId: run.id,
+        staged: removals.length,
+        reason: verdict.reason,
+      });
+    }
+  }
+
+  private async applyLeavers(context: UserSyncRunContext, leavers: LeaverAction[]): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      const result = await this.applier.applyLeavers(em, context.run.pbxTenantId, leavers);
+      merge(context.run, result.counts);
+      for (const [objectId, steps] of result.steps) {
+        context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
+      }
+    });
+  }
+
+  private async activeLinks(
+    pbxTenantId: string,
+  ): Promise<(UserLink & { userPrincipalName: string | null })[]> {
+    const rows = await this.em
+      .fork()
+      .createQueryBuilder(UserLinkEntity)
+      .select(['objectId', 'pbxUserId', 'extension', 'state', 'userPrincipalName'])
+      .where({ pbxTenantId, state: LinkState.Active })
+      .execute<
+        {
+          objectId: string;
+          pbxUserId: string | null;
+          extension: string | null;
+          state: LinkState;
+          userPrincipalName: string | null;
+        }[]
+      >('all', true);
+    return rows;
+  }
+
+  private async pendingStaged(pbxTenantId: string, runId: string) {
+    const run = await this.runs.get(pbxTenantId, runId);
+    if (run.stagedRemovals?.state !== DeletionGuardState.Pending) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.Conflict,
+        run.stagedRemovals
+          ? `The staged removals of run ${runId} were already ${run.stagedRemovals.state.toLowerCase()}`
+          : `Run ${runId} staged no removals (or a later full run replaced them)`,
+        { action: 'Look at the latest run in the history.' },
+      );
+    }
+    return run as SyncRunEntity & { stagedRemovals: NonNullable<SyncRunEntity['stagedRemovals']> };
+  }
+
+  private async decide(
+    run: SyncRunEntity & { stagedRemovals: NonNullable<SyncRunEntity['stagedRemovals']> },
+    state: DeletionGuardState,
+    decidedBy: string | null,
+  ): Promise<void> {
+    await this.em.fork().nativeUpdate(
+      SyncRunEntity,
+      { id: run.id },
+      {
+        stagedRemovals: {
+          ...run.stagedRemovals,
+          state,
+          decidedAt: this.clock.now().toISOString(),
+          ...(decidedBy ? { decidedBy } : {}),
+        },
+      },
+    );
+  }
+
+  private explainNoAction(context: UserSyncRunContext, objectId: string): string {
+    const outOfScope = context.run.issues.find((i) => i.objectId === objectId);
+    if (outOfScope) return outOfScope.message;
+    return 'Already up to date in the PBX: nothing to change';
+  }
+}
+
+/** Graph may return one object several times in a delta round; the last one is the current state. */
+function lastOfEach(entries: DirectoryEntry[]): DirectoryEntry[] {
+  return [...new Map(entries.map((entry) => [entry.id, entry])).values()];
+}
+
+function count(run: SyncRunEntity, key: string, by = 1): void {
+  run.counts[key] = (run.counts[key] ?? 0) + by;
+}
+
+function merge(run: SyncRunEntity, counts: Record<string, number>): void {
+  for (const [key, value] of Object.entries(counts)) count(run, key, value);
+}
+
+function appendPlan(run: SyncRunEntity, actions: unknown[]): void {
+  run.plan ??= [];
+  run.plan.push(...actions.slice(0, Math.max(0, MAX_PLAN_ENTRIES - run.plan.length)));
+}
