@@ -16,7 +16,18 @@ import {
   type TenantSettingsView,
   type UpdateTenantSettingsDto,
 } from '@pbx/microsoft365/settings/tenant-settings.dto';
+import { MailSettingsEntity } from '@pbx/microsoft365/mail/mail-settings.entity';
+import { SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
+import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+
+/** Per-tenant configuration rows removed with the connection settings. */
+const TENANT_CONFIGURATION_ENTITIES = [
+  TenantSettingsEntity,
+  UserSyncSettingsEntity,
+  MailSettingsEntity,
+  SsoSettingsEntity,
+] as const;
 
 /** Where Entra sends users back after "Sign in with Microsoft"; the admin pastes it into the app registration. */
 export const SSO_CALLBACK_PATH = '/microsoft365/sso/callback';
@@ -65,7 +76,10 @@ export class TenantSettingsService {
 
   /** Removes the configuration and the key pairs; synced PBX users and contacts stay. */
   async remove(pbxTenantId: string): Promise<void> {
-    await this.em.fork().nativeDelete(TenantSettingsEntity, { pbxTenantId });
+    await this.em.fork().transactional(async (em) => {
+      // Every feature's configuration goes with it; what was synced (users, links, contacts, run history) stays.
+      for (const entity of TENANT_CONFIGURATION_ENTITIES) await em.nativeDelete(entity, { pbxTenantId });
+    });
     await this.keys.removeAll(pbxTenantId);
     this.tokens.evict(pbxTenantId);
   }

@@ -50,6 +50,12 @@ export class UserSyncScheduler implements OnApplicationBootstrap {
   }
 
   async tick(pbxTenantId: string): Promise<void> {
+    // The configuration may have been removed since the job was registered (on this or another instance).
+    const settings = await this.settings.get(pbxTenantId);
+    if (!settings.scheduleEnabled) {
+      this.apply(settings);
+      return;
+    }
     try {
       await this.runner.runNow(pbxTenantId, { trigger: RunTrigger.Schedule });
     } catch (error) {
