@@ -1,6 +1,6 @@
 import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
+import { type Microsoft365ModuleOptions, PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365';
 import { createTrustingAgent } from '@pbx/m365-emulator';
 import {
   createTestApp,
@@ -610,6 +610,51 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       `${m365.emulator.baseUrl}/${m365.seeded.tenantId}/oauth2/v2.0/logout`,
     );
     await t.as(token).get('/api/auth/me').expect(401);
+  });
+
+  it('signs a synced user in through the object-id link after a UPN rename, and refuses a recycled UPN', async () => {
+    const base = `/api/microsoft365/tenants/${tenantA.tenant.id}`;
+    m365.emulator.control.grantPermissions({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+      permissions: ['User.Read.All'],
+    });
+    const carol = addMicrosoftUser('linked.user');
+    m365.emulator.control.updateUser({
+      tenant: m365.seeded.tenantId,
+      user: carol.id,
+      changes: { givenName: 'Carol', surname: 'Example' },
+    });
+    await t
+      .as(tenantA.adminToken)
+      .patch(`${base}/user-sync/settings`)
+      .send({ selectionMode: 'INCLUDE', selectedUsers: [carol.id] })
+      .expect(200);
+    const started = await t.as(tenantA.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
+    let run = started.body as { id: string; status: string; counts: Record<string, number> };
+    for (let i = 0; run.status === 'RUNNING' && i < 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      run = (await t.as(tenantA.adminToken).get(`${base}/user-sync/runs/${run.id}`)).body as typeof run;
+    }
+    expect(run.counts).toMatchObject({ created: 1 });
+    const [pbxCarol] = await t.get<PbxDirectoryPort>(PBX_DIRECTORY).findUsers(tenantA.tenant.id, {
+      userPrincipalNames: [upn('linked.user')],
+    });
+
+    // Renamed in Microsoft 365, not yet synced: the PBX still knows the old UPN, the link finds her anyway.
+    m365.emulator.control.updateUser({
+      tenant: m365.seeded.tenantId,
+      user: carol.id,
+      changes: { userPrincipalName: upn('linked.renamed') },
+    });
+    const renamed = await browserSignIn(loginA(), upn('linked.renamed'));
+    const me = await t.as(sessionFromPortal(renamed.location)).get('/api/auth/me').expect(200);
+    expect(me.body).toMatchObject({ user: { id: pbxCarol?.id } });
+
+    // A new account that got Carol's old UPN is not Carol, although the PBX user still carries that name.
+    addMicrosoftUser('linked.user');
+    sessionsBefore = await sessionCount();
+    await expectRefused(await browserSignIn(loginA(), upn('linked.user')), 'SSO_USER_NOT_FOUND');
   });
 
   it('never logs a token, a code, a state or a password', () => {
