@@ -6,6 +6,7 @@ import { type HostConfig, parseHostConfig } from '@pbx/host/config/host-config';
 import { redactDatabaseUrl, resolveDatabase } from '@pbx/host/database/resolve-database';
 import { prepareHost } from '@pbx/host/host-startup';
 import { API_DOCS_PATH, configureHttpApp } from '@pbx/host/http-app';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
 
 export interface StartedHost {
   app: INestApplication;
@@ -18,7 +19,10 @@ export interface StartedHost {
  * Everything `npm start` does: configuration, development secrets, the database (embedded unless DATABASE_URL),
  * migrations, the bootstrap admin, HTTP. Shared by main.ts and demo.ts.
  */
-export async function startHost(env: NodeJS.ProcessEnv = process.env): Promise<StartedHost> {
+export async function startHost(
+  env: NodeJS.ProcessEnv = process.env,
+  microsoft365?: Partial<Microsoft365ModuleOptions>,
+): Promise<StartedHost> {
   const logger = new Logger('Main');
   const { config, generatedAdminPassword, generatedMasterKeyFile } = await ensureDevelopmentSecrets(
     parseHostConfig(env),
@@ -34,7 +38,12 @@ export async function startHost(env: NodeJS.ProcessEnv = process.env): Promise<S
   logger.log(`Database: ${redactDatabaseUrl(database.url)}${database.embedded ? ' (embedded)' : ''}`);
   try {
     const app = await NestFactory.create(
-      AppModule.forRoot({ config, databaseUrl: database.url, onDatabaseShutdown: database.stop }),
+      AppModule.forRoot({
+        config,
+        databaseUrl: database.url,
+        onDatabaseShutdown: database.stop,
+        ...(microsoft365 ? { microsoft365 } : {}),
+      }),
     );
     // SIGTERM/SIGINT close the app: HTTP server, schedules, ORM, then the embedded cluster (DatabaseLifecycle).
     app.enableShutdownHooks();

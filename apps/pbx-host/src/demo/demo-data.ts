@@ -15,6 +15,7 @@ export const DEMO_PASSWORD = 'demo-password';
 
 export interface DemoData {
   created: boolean;
+  tenantId: string;
   sipDomain: string;
   logins: { username: string; password: string; role: UserRole }[];
 }
@@ -30,8 +31,10 @@ export async function seedDemoData(app: INestApplication): Promise<DemoData> {
     { username: 'alice', password: DEMO_PASSWORD, role: UserRole.User },
   ];
   return RequestContext.create(em, async () => {
-    if ((await em.count(TenantEntity, {})) > 0) {
-      return { created: false, sipDomain: DEMO_SIP_DOMAIN, logins };
+    const existing = await em.findOne(TenantEntity, { sipDomain: DEMO_SIP_DOMAIN });
+    if (existing || (await em.count(TenantEntity, {})) > 0) {
+      if (!existing) throw new Error(`This PBX has tenants but not the demo tenant ${DEMO_SIP_DOMAIN}`);
+      return { created: false, tenantId: existing.id, sipDomain: DEMO_SIP_DOMAIN, logins };
     }
     const tenants = app.get(TenantsService);
     const users = app.get(UsersService);
@@ -83,6 +86,6 @@ export async function seedDemoData(app: INestApplication): Promise<DemoData> {
       emailAddresses: ['dana@fabrikam.example'],
     });
     await presence.set(tenant.id, bob.id, PresenceStatus.InAMeeting);
-    return { created: true, sipDomain: DEMO_SIP_DOMAIN, logins };
+    return { created: true, tenantId: tenant.id, sipDomain: DEMO_SIP_DOMAIN, logins };
   });
 }

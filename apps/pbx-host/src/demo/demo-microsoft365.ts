@@ -1,0 +1,153 @@
+import {
+  DEFAULT_SEED_PERMISSIONS,
+  M365Emulator,
+  MAILBOX_SEED_PERMISSIONS,
+  type SeedResult,
+} from '@pbx/m365-emulator';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The emulated Microsoft 365 tenant of the demo: the same seed gives the same tenant after every restart. */
+const DEMO_SEED = 42;
+
+export interface DemoMicrosoft365 {
+  emulator: M365Emulator;
+  seeded: SeedResult & { clientId: string };
+}
+
+/** Starts the emulator on a fixed port, with its CA kept in the data folder, and seeds the demo directory. */
+export async function startDemoMicrosoft365(
+  dataDir: string,
+  port: number,
+  redirectUri: string,
+): Promise<DemoMicrosoft365> {
+  const stateDir = join(dataDir, 'm365-emulator');
+  mkdirSync(stateDir, { recursive: true });
+  const emulator = await M365Emulator.start({ port, stateDir, seed: DEMO_SEED });
+  const seeded = await emulator.control.seed({
+    users: 300,
+    departments: 6,
+    groupDepth: 2,
+    photos: 0.6,
+    guests: 0.03,
+    disabled: 0.02,
+    withoutNames: 0.02,
+    seed: DEMO_SEED,
+    contactsPerUser: 15,
+    sharedMailboxes: 1,
+    eventsPerUser: 4,
+    app: {
+      permissions: [...DEFAULT_SEED_PERMISSIONS, ...MAILBOX_SEED_PERMISSIONS],
+      redirectUris: [redirectUri],
+    },
+  });
+  if (!seeded.clientId) throw new Error('The emulator registered no app');
+  return { emulator, seeded: { ...seeded, clientId: seeded.clientId } };
+}
+
+/** The demo talks to its own PBX over HTTP, exactly as an admin's browser would. */
+export class DemoAdminClient {
+  constructor(
+    private readonly baseUrl: string,
+    private token = '',
+  ) {}
+
+  async login(username: string, password: string, sipDomain: string): Promise<void> {
+    const body = await this.call<{ token: string }>('POST', '/api/auth/login', {
+      username,
+      password,
+      sipDomain,
+    });
+    this.token = body.token;
+  }
+
+  get bearer(): string {
+    return this.token;
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    const type = response.headers.get('content-type') ?? '';
+    return (type.includes('json') ? JSON.parse(text) : text) as T;
+  }
+}
+
+interface RunView {
+  id: string;
+  status: string;
+  counts: Record<string, number>;
+  progress: { usersRead: number };
+  error: { message: string; action?: string } | null;
+}
+
+/** What the admin does the first time: ids, key pair, upload, consent, connection test, first sync. */
+export async function connectDemoTenant(
+  admin: DemoAdminClient,
+  pbxTenantId: string,
+  m365: DemoMicrosoft365,
+  print: (line: string) => void,
+): Promise<void> {
+  const base = `/api/microsoft365/tenants/${pbxTenantId}`;
+  await admin.call('PATCH', `${base}/settings`, {
+    applicationId: m365.seeded.clientId,
+    directoryId: m365.seeded.tenantId,
+    enabled: true,
+    features: { userSync: true, singleSignOn: true },
+  });
+  const view = await admin.call<{ activeCertificate: { thumbprintSha256: string } | null }>(
+    'GET',
+    `${base}/settings`,
+  );
+  if (!view.activeCertificate) {
+    await admin.call('POST', `${base}/certificates`);
+    print('  Generated a key pair; public_key.pem "uploaded" to the emulated Entra app.');
+  }
+  // The emulator keeps its app registration in memory: upload the PBX's certificate again on every start.
+  const pem = await admin.call<string>('GET', `${base}/certificates/active/public_key.pem`);
+  m365.emulator.control.addCertificate({ tenant: m365.seeded.tenantId, clientId: m365.seeded.clientId, pem });
+
+  const report = await admin.call<{ ok: boolean; grantedPermissions: string[] }>(
+    'POST',
+    `${base}/connection-test`,
+  );
+  print(
+    `  Connection test: ${report.ok ? 'OK' : 'problems'}; granted ${report.grantedPermissions.join(', ')}`,
+  );
+
+  await admin.call('PATCH', `${base}/user-sync/settings`, { syncPhotos: true, scheduleEnabled: true });
+  await admin.call('PATCH', `${base}/sso`, { users: { enabled: true } }).catch(() => undefined);
+
+  const started = await admin.call<RunView>('POST', `${base}/user-sync/runs`, {});
+  let run = started;
+  while (run.status === 'RUNNING') {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    run = await admin.call<RunView>('GET', `${base}/user-sync/runs/${started.id}`);
+    printProgress(run.progress.usersRead, m365.seeded.userCount);
+  }
+  process.stdout.write('\n');
+  if (run.error) {
+    print(`  User sync failed: ${run.error.message}. ${run.error.action ?? ''}`);
+    return;
+  }
+  const counts = Object.entries(run.counts)
+    .map(([key, value]) => `${key} ${value}`)
+    .join(', ');
+  print(`  User sync ${run.status.toLowerCase()}: ${counts || 'nothing to change'}`);
+}
+
+function printProgress(done: number, total: number): void {
+  const width = 30;
+  const filled = Math.min(width, Math.round((done / Math.max(total, 1)) * width));
+  process.stdout.write(
+    `\r  Syncing users [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`,
+  );
+}
