@@ -1,6 +1,7 @@
 import './register-aliases';
 import { startEmbeddedDatabase } from '@pbx/host/database/embedded-database';
 import { createTemporaryDirectory } from '@pbx/host/database/temporary-directory';
+import { newReportFile, RELIABILITY_REPORT_ENV } from './reliability-report';
 import { TEST_SERVER_URL_ENV } from './test-env';
 
 interface RunningCluster {
@@ -17,6 +18,7 @@ export type GlobalWithCluster = typeof globalThis & { [CLUSTER_KEY]?: RunningClu
  * whole run, in a temporary folder, tuned for speed over durability. Workers create their own database on it.
  */
 export default async function globalSetup(): Promise<void> {
+  process.env[RELIABILITY_REPORT_ENV] = newReportFile();
   if (process.env.DATABASE_URL) {
     process.env[TEST_SERVER_URL_ENV] = process.env.DATABASE_URL;
     return;
