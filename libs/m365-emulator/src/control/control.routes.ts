@@ -20,6 +20,7 @@ export const CONTROL_OPERATIONS = [
   'addUser',
   'updateUser',
   'getUser',
+  'listUsers',
   'disableUser',
   'enableUser',
   'moveUserToDepartment',

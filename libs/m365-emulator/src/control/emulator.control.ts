@@ -250,6 +250,13 @@ export class EmulatorControl {
     return { ...this.describeUser(user), fields: user.fields };
   }
 
+  /** Every live user of the tenant with its fields: the truth that sync tests compare a PBX against. */
+  listUsers(input: { tenant: string }): (UserInfo & { fields: DirectoryUserFields })[] {
+    return this.tenant(input.tenant)
+      .users.all()
+      .map((user) => ({ ...this.describeUser(user), fields: user.fields }));
+  }
+
   disableUser(input: { tenant: string; user: string }): UserInfo {
     return this.updateUser({ tenant: input.tenant, user: input.user, changes: { accountEnabled: false } });
   }

@@ -55,3 +55,17 @@ describe(AppTokenProvider.toException.name, () => {
     expect(exception.microsoft).toMatchObject({ aadsts: 90002, requestId: 'req-42' });
   });
 });
+
+describe('AppTokenProvider.toException for a throttled Entra', () => {
+  it('keeps the Retry-After of the recorded answer, which MSAL drops', () => {
+    const exception = AppTokenProvider.toException(new AuthError('server_error', 'corr-3', 'throttled'), {
+      source: 'token',
+      status: 429,
+      code: 'temporarily_unavailable',
+      message: 'AADSTS50196: loop detected',
+      retryAfter: '3',
+    });
+    expect(exception.code).toBe(Microsoft365ErrorCode.Throttled);
+    expect(exception.microsoft?.retryAfterSeconds).toBe(3);
+  });
+});

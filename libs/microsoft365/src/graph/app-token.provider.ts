@@ -1,6 +1,12 @@
 import { AuthError, ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { meterRetry } from '@pbx/microsoft365/graph/graph-meter';
+import {
+  GRAPH_RESILIENCE_SETTINGS,
+  type ResilienceSettings,
+} from '@pbx/microsoft365/graph/resilience.middleware';
 import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
 import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
@@ -33,6 +39,7 @@ export class AppTokenProvider {
   constructor(
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     transport: HttpTransport,
+    @Inject(GRAPH_RESILIENCE_SETTINGS) private readonly resilience: ResilienceSettings,
   ) {
     this.networkClient = new MsalNetworkClient(transport);
   }
@@ -42,7 +49,35 @@ export class AppTokenProvider {
     return `${base.replace(/\/$/, '')}/${credentials.directoryId}`;
   }
 
+  /**
+   * A token from MSAL's cache, or from Entra. Entra's 429 and 5xx answers (and unreachable endpoints) are retried
+   * after its Retry-After, as Graph's are; refusals (wrong key, wrong tenant) are not.
+   */
   async acquire(credentials: AppCredentials, options: { skipCache?: boolean } = {}): Promise<AppToken> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.acquireOnce(credentials, options);
+      } catch (error) {
+        const retryable =
+          error instanceof Microsoft365Exception &&
+          (error.code === Microsoft365ErrorCode.Throttled ||
+            error.code === Microsoft365ErrorCode.Unavailable);
+        if (!retryable || attempt >= this.resilience.maxAttempts) throw error;
+        const retryAfter = error.microsoft?.retryAfterSeconds;
+        const delayMs = Math.min(
+          retryAfter !== undefined ? retryAfter * 1000 : this.resilience.baseDelayMs * 2 ** (attempt - 1),
+          this.resilience.maxDelayMs,
+        );
+        meterRetry(delayMs, error.code === Microsoft365ErrorCode.Throttled);
+        await this.resilience.sleep(delayMs);
+      }
+    }
+  }
+
+  private async acquireOnce(
+    credentials: AppCredentials,
+    options: { skipCache?: boolean },
+  ): Promise<AppToken> {
     const client = this.clientFor(credentials);
     const context: { lastFailure?: MicrosoftFailure } = {};
     try {
@@ -123,7 +158,15 @@ export class AppTokenProvider {
    */
   static toException(error: unknown, discoveryFailure?: MicrosoftFailure): Microsoft365Exception {
     if (error instanceof Microsoft365Exception) return error;
-    if (error instanceof AuthError && error.errorCode === ENDPOINTS_RESOLUTION_ERROR && discoveryFailure) {
+    // MSAL reports a throttled or failing Entra without the Retry-After: the recorded answer has it.
+    const transient =
+      discoveryFailure?.status !== undefined &&
+      (discoveryFailure.status === 429 || discoveryFailure.status >= 500);
+    if (
+      error instanceof AuthError &&
+      discoveryFailure &&
+      (error.errorCode === ENDPOINTS_RESOLUTION_ERROR || transient)
+    ) {
       return toMicrosoft365Exception({
         ...discoveryFailure,
         requestId: discoveryFailure.requestId ?? error.correlationId,

@@ -112,6 +112,18 @@ export class GraphApi {
     );
   }
 
+  async patch<T>(target: GraphTarget, path: string, body: unknown): Promise<T> {
+    return this.call(
+      () => this.clients.forTenant(target.pbxTenantId, target.cloud).api(path).patch(body) as Promise<T>,
+    );
+  }
+
+  async delete(target: GraphTarget, path: string): Promise<void> {
+    await this.call(
+      () => this.clients.forTenant(target.pbxTenantId, target.cloud).api(path).delete() as Promise<unknown>,
+    );
+  }
+
   /** Follows `@odata.nextLink` to the end, one page at a time, so memory stays at one page. */
   async *pages<T>(
     target: GraphTarget,

@@ -12,13 +12,14 @@ import {
   ResilienceMiddleware,
   type ResilienceSettings,
   defaultResilienceSettings,
+  GRAPH_RESILIENCE_SETTINGS,
 } from '@pbx/microsoft365/graph/resilience.middleware';
 import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
 import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
 
-export const GRAPH_RESILIENCE_SETTINGS = Symbol('GRAPH_RESILIENCE_SETTINGS');
+export { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/resilience.middleware';
 
 /**
  * The only place that builds `@microsoft/microsoft-graph-client` clients. Each client authenticates with the

@@ -78,6 +78,7 @@ export class MsalNetworkClient implements INetworkModule {
         code: typeof error.error === 'string' ? error.error : undefined,
         message: typeof error.error_description === 'string' ? error.error_description : undefined,
         requestId: headers['x-ms-request-id'],
+        retryAfter: headers['retry-after'] ?? null,
       });
     }
     return { headers, body: body as T, status: response.status };

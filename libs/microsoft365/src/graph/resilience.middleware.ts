@@ -5,6 +5,9 @@ import { meterRequest, meterRetry } from '@pbx/microsoft365/graph/graph-meter';
 import { parseRetryAfter } from '@pbx/microsoft365/graph/parse-microsoft-error';
 import { describeTransportError } from '@pbx/microsoft365/graph/msal-network-client';
 
+/** Injection token of the {@link ResilienceSettings} (tests replace them to avoid real back-off waits). */
+export const GRAPH_RESILIENCE_SETTINGS = Symbol('GRAPH_RESILIENCE_SETTINGS');
+
 export interface ResilienceSettings {
   maxAttempts: number;
   /** Per attempt; Graph answers directory pages in about a second, mailbox pages in a few. */
