@@ -13,6 +13,10 @@ export class TestClock implements Clock {
     this.offsetMs += days * 24 * 3600 * 1000;
   }
 
+  advanceMs(ms: number): void {
+    this.offsetMs += ms;
+  }
+
   reset(): void {
     this.offsetMs = 0;
   }

@@ -14,8 +14,11 @@ import {
 } from '@pbx/microsoft365/runs/sync-run-status';
 import { randomUUID } from 'node:crypto';
 
+/** A running run beats this often, whatever it is waiting for (a long Retry-After, a slow page). */
+export const HEARTBEAT_INTERVAL_MS = 20_000;
+
 /** A run whose heartbeat is older than this was on an instance that stopped; the next run closes it. */
-const ABANDONED_AFTER_MS = 10 * 60_000;
+const ABANDONED_AFTER_MS = 6 * HEARTBEAT_INTERVAL_MS;
 
 /** A run report keeps this many per-user lines; the counts stay exact. */
 export const MAX_RUN_ISSUES = 1000;
@@ -77,6 +80,10 @@ export class SyncRunsService {
     return this.em
       .fork()
       .findOne(SyncRunEntity, { pbxTenantId, kind, status: RunStatus.Running, dryRun: false });
+  }
+
+  async heartbeat(runId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(SyncRunEntity, { id: runId }, { heartbeatAt: this.clock.now() });
   }
 
   /** Saves progress; also the heartbeat that keeps the run from being taken for abandoned. */

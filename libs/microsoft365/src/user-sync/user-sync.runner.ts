@@ -8,7 +8,7 @@ import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-met
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
 import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
 import { DeletionGuardState, RunMode, RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
 import { DEFAULT_EXTENSION_RANGE } from '@pbx/microsoft365/user-sync/extension-range';
@@ -216,6 +216,9 @@ export class UserSyncRunner implements OnApplicationShutdown {
   /** Runs `work` with the run's Graph meter, and closes the run as succeeded or failed. */
   private async guarded(run: SyncRunEntity, work: () => Promise<void>): Promise<void> {
     const meter = newGraphMeter();
+    const heartbeat = setInterval(() => {
+      this.runs.heartbeat(run.id).catch(() => undefined);
+    }, HEARTBEAT_INTERVAL_MS);
     try {
       await withGraphMeter(meter, work);
       run.graph = { ...meter };
@@ -241,17 +244,36 @@ export class UserSyncRunner implements OnApplicationShutdown {
             ? `: ${error.name}: ${error.message}`
             : ''),
       );
-      await this.runs.fail(
-        run.id,
-        {
-          code: exception.code,
-          message: exception.message,
-          ...(exception.action ? { action: exception.action } : {}),
-          ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
-        },
-        run,
-      );
+      await this.recordFailure(run, {
+        code: exception.code,
+        message: exception.message,
+        ...(exception.action ? { action: exception.action } : {}),
+        ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
+      });
       if (run.trigger === RunTrigger.OnDemand || run.trigger === RunTrigger.Confirmation) throw exception;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Closes a failed run. The failure may be the database itself (a dropped connection): the pool reconnects, so
+   * the record is tried a few times; if it still cannot be written, the run's stale heartbeat closes it later.
+   */
+  private async recordFailure(run: SyncRunEntity, error: NonNullable<SyncRunEntity['error']>): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.runs.fail(run.id, error, run);
+        return;
+      } catch (writeError) {
+        if (attempt === 3) {
+          this.logger.error(
+            `Could not record the failure of run ${run.id}: ${writeError instanceof Error ? writeError.message : 'unknown'}`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
   }
 

@@ -1,0 +1,261 @@
+import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
+import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
+import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
+import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  connectTenant,
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
+import { reportScenario } from '@pbx/test/support/reliability-report';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+interface RunBody {
+  id: string;
+  status: string;
+  mode: string;
+  counts: Record<string, number>;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * The PBX process dies, the database goes away, two PBX instances start the same sync: afterwards the PBX equals
+ * the truth in the emulated tenant, with no user lost or duplicated and every extension unique.
+ */
+describe('reliability: crashes, lost database connections and concurrent instances', () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+  let directory: PbxDirectoryPort;
+
+  beforeAll(async () => {
+    m365 = await startEmulatedMicrosoft365({ users: 0, departments: 0, groupDepth: 0 });
+    t = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      override: (builder) =>
+        builder
+          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
+          .useValue({ ...defaultResilienceSettings(), baseDelayMs: 10, maxDelayMs: 2_000 }),
+    });
+    directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await m365?.close();
+  });
+
+  afterEach(() => {
+    m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
+  });
+
+  async function scenario(
+    users: number,
+  ): Promise<{ pbx: TenantWithAdmin; base: string; directoryId: string }> {
+    const seeded = await m365.emulator.control.seed({
+      seed: randomUUID(),
+      tenantId: randomUUID(),
+      domain: `${randomUUID().slice(0, 8)}.onmicrosoft.com`,
+      users,
+      departments: 3,
+      groupDepth: 0,
+      app: { permissions: ['User.Read.All'] },
+    });
+    const pbx = await t.createTenantWithAdmin();
+    const base = await connectTenant(
+      t,
+      { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
+      pbx,
+    );
+    return { pbx, base, directoryId: seeded.tenantId };
+  }
+
+  async function waitFor(app: TestApp, token: string, base: string, runId: string): Promise<RunBody> {
+    for (;;) {
+      const run = (await app.as(token).get(`${base}/user-sync/runs/${runId}`).expect(200)).body as RunBody;
+      if (run.status !== 'RUNNING') return run;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async function run(token: string, base: string, body: object = {}): Promise<RunBody> {
+    const started = await t.as(token).post(`${base}/user-sync/runs`).send(body).expect(202);
+    return waitFor(t, token, base, (started.body as RunBody).id);
+  }
+
+  async function pbxUsers(pbx: TenantWithAdmin): Promise<PbxDirectoryUser[]> {
+    const all: PbxDirectoryUser[] = [];
+    let after: string | undefined;
+    do {
+      const page = await directory.listUsers(pbx.tenant.id, { after, limit: 1000 });
+      all.push(...page.users.filter((u) => u.id !== pbx.admin.id));
+      after = page.next;
+    } while (after);
+    return all;
+  }
+
+  async function expectTruth(pbx: TenantWithAdmin, directoryId: string): Promise<number> {
+    const truth = m365.emulator.control
+      .listUsers({ tenant: directoryId })
+      .map((u) => u.fields)
+      .filter((f) => f.userType === 'Member' && f.accountEnabled && Boolean(f.givenName || f.surname))
+      .map((f) => f.userPrincipalName.toLowerCase())
+      .sort();
+    const users = await pbxUsers(pbx);
+    expect(users.map((u) => u.userPrincipalName ?? '').sort()).toEqual(truth);
+    expect(users.every((u) => u.enabled)).toBe(true);
+    expect(new Set(users.map((u) => u.extension)).size).toBe(users.length);
+    const links = await t.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: string }[]>(
+        `select count(*)::text as n from m365_user_links where pbx_tenant_id = ? and state = 'ACTIVE'`,
+        [pbx.tenant.id],
+      );
+    expect(Number(links[0]?.n)).toBe(users.length);
+    return truth.length;
+  }
+
+  it('converges after the PBX process is killed with SIGKILL in the middle of a sync', async () => {
+    const { pbx, base, directoryId } = await scenario(3_000);
+    m365.emulator.control.setFaults({ latency: { fixedMs: 250, jitterMs: 0 } });
+    const killAfterPages = 1 + Math.floor(Math.random() * 2);
+    const child = startChild(pbx.tenant.id);
+    try {
+      await waitUntil(async () => {
+        const rows = await t.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ pages: number }[]>(
+            `select (progress->>'pagesRead')::int as pages from m365_sync_runs where pbx_tenant_id = ? and status = 'RUNNING'`,
+            [pbx.tenant.id],
+          );
+        return (rows[0]?.pages ?? 0) >= killAfterPages;
+      }, 90_000);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
+
+    // Pages are atomic: what the dead process left is whole pages of users, each with its link.
+    const left = await pbxUsers(pbx);
+    expect(left.length % 999).toBe(0);
+    expect(left.length).toBeLessThan(3_000);
+
+    // The dead instance's run holds the lock until its heartbeat is stale; then the next run takes over.
+    const blocked = await t.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({}).expect(409);
+    expect((blocked.body as { code: string }).code).toBe('CONFLICT');
+    m365.clock.advanceMs(3 * 60_000);
+    const recovered = await run(pbx.adminToken, base);
+    expect(recovered.status).toBe('SUCCEEDED');
+    const verified = await expectTruth(pbx, directoryId);
+    reportScenario(`SIGKILL after ${killAfterPages} page(s)`, { faultsInjected: 1, itemsVerified: verified });
+  }, 180_000);
+
+  it('fails clearly when the database connections drop mid-run, applies nothing by halves, and converges', async () => {
+    const { pbx, base, directoryId } = await scenario(2_100);
+    m365.emulator.control.setFaults({ latency: { fixedMs: 200, jitterMs: 0 } });
+    const started = await t.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
+    await waitUntil(async () => (await pbxUsers(pbx)).length > 0, 60_000);
+    // Every other connection to this database is cut, as when PostgreSQL restarts or fails over.
+    await t.orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+    const broken = await waitFor(t, pbx.adminToken, base, (started.body as RunBody).id);
+    m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
+    // Either the run died with a reason, or the pool reconnected in time and it finished; never half a page.
+    expect(broken.status === 'SUCCEEDED' || Boolean(broken.error?.message)).toBe(true);
+    const left = await pbxUsers(pbx);
+    expect(left.length % 999 === 0 || left.length === 2_100).toBe(true);
+
+    const recovered = await run(pbx.adminToken, base);
+    expect(recovered.status).toBe('SUCCEEDED');
+    const verified = await expectTruth(pbx, directoryId);
+    reportScenario('database connections dropped mid-run', { faultsInjected: 1, itemsVerified: verified });
+  }, 120_000);
+
+  it('lets one of two PBX instances run when both start the same sync, with unique extensions', async () => {
+    const { pbx, base, directoryId } = await scenario(1_500);
+    const second = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      reset: false,
+      config: { masterKey: t.config.masterKey },
+    });
+    try {
+      m365.emulator.control.setFaults({ latency: { fixedMs: 100, jitterMs: 0 } });
+      const answers = await Promise.all(
+        [t, second, t, second].map((app) => app.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({})),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409, 409]);
+      const winner = answers.find((a) => a.status === 202);
+      const done = await waitFor(t, pbx.adminToken, base, (winner?.body as RunBody).id);
+      expect(done.status).toBe('SUCCEEDED');
+      const verified = await expectTruth(pbx, directoryId);
+      reportScenario('two instances start the same sync', { itemsVerified: verified });
+    } finally {
+      await second.close();
+    }
+  }, 120_000);
+
+  it('holds back a misconfigured scope that would disable most users', async () => {
+    const { pbx, base, directoryId } = await scenario(200);
+    expect((await run(pbx.adminToken, base)).status).toBe('SUCCEEDED');
+    await t
+      .as(pbx.adminToken)
+      .patch(`${base}/user-sync/settings`)
+      .send({ departments: ['A department that does not exist'] })
+      .expect(200);
+    const guarded = await run(pbx.adminToken, base);
+    expect(guarded.status).toBe('SUCCEEDED');
+    const body = (await t.as(pbx.adminToken).get(`${base}/user-sync/runs/${guarded.id}`).expect(200))
+      .body as {
+      stagedRemovals: { state: string; actions: unknown[] } | null;
+    };
+    expect(body.stagedRemovals?.state).toBe('PENDING');
+    const verified = await expectTruth(pbx, directoryId);
+    reportScenario('deletion guard against a broken scope', { itemsVerified: verified });
+  });
+
+  function startChild(pbxTenantId: string): ChildProcess {
+    const child = spawn(
+      process.execPath,
+      [
+        require.resolve('ts-node/dist/bin.js'),
+        '--transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(__dirname, 'support', 'sync-child.ts'),
+      ],
+      {
+        cwd: join(__dirname, '..', '..'),
+        env: {
+          ...process.env,
+          CHILD_HOST_CONFIG: JSON.stringify(t.config),
+          CHILD_M365_OPTIONS: JSON.stringify({
+            endpoints: m365.moduleOptions.endpoints,
+            trustedCaPem: m365.moduleOptions.trustedCaPem,
+          }),
+          CHILD_DATABASE_URL: String(t.orm.config.get('clientUrl')),
+          CHILD_PBX_TENANT: pbxTenantId,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    return child;
+  }
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
