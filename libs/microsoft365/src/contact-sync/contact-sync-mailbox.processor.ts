@@ -1,0 +1,239 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { ConcurrencyLimit, forEachLimited } from '@pbx/microsoft365/contact-sync/concurrency-limit';
+import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
+import { type FolderCursor, ContactSyncApplier } from '@pbx/microsoft365/contact-sync/contact-sync.applier';
+import { planFolderPage, planFolders } from '@pbx/microsoft365/contact-sync/contact-sync.planner';
+import {
+  type ContactSyncRunContext,
+  type MailboxReport,
+  type SyncMailbox,
+  bump,
+  newMailboxReport,
+} from '@pbx/microsoft365/contact-sync/contact-sync-run.context';
+import { type OutlookContactFolder } from '@pbx/microsoft365/contact-sync/outlook-contact';
+import {
+  type MailboxGate,
+  OutlookContactsReader,
+} from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
+import { type RunIssue } from '@pbx/microsoft365/runs/sync-run-status';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { randomUUID } from 'node:crypto';
+
+/** Outlook executes at most 4 concurrent requests per app and mailbox; a fifth is answered 429 (graph-facts §6). */
+export const MAILBOX_CONCURRENCY = 4;
+
+/** Failures that say nothing about one mailbox: every other mailbox would fail the same way, so the run stops. */
+export const RUN_LEVEL_CODES: ReadonlySet<Microsoft365ErrorCode> = new Set([
+  Microsoft365ErrorCode.AuthenticationFailed,
+  Microsoft365ErrorCode.CertificateExpired,
+  Microsoft365ErrorCode.CertificateNotRegistered,
+  Microsoft365ErrorCode.DirectoryNotFound,
+  Microsoft365ErrorCode.ApplicationNotFound,
+  Microsoft365ErrorCode.NotConfigured,
+]);
+
+type StoredCursor = Pick<ContactFolderEntity, 'deltaLink' | 'resumeLink' | 'passId' | 'path'>;
+
+/**
+ * One mailbox through the contact sync: its folder tree (removed folders take their contacts with them), then
+ * every folder's delta, page by page, each page applied in one transaction with the folder's cursor. Graph I/O
+ * stays outside the transactions. A mailbox that fails is reported and does not stop the others.
+ */
+@Injectable()
+export class ContactSyncMailboxProcessor {
+  private readonly logger = new Logger(ContactSyncMailboxProcessor.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly reader: OutlookContactsReader,
+    private readonly applier: ContactSyncApplier,
+  ) {}
+
+  async process(context: ContactSyncRunContext, mailbox: SyncMailbox): Promise<MailboxReport> {
+    const report = newMailboxReport(mailbox);
+    const perMailbox = new ConcurrencyLimit(MAILBOX_CONCURRENCY);
+    // The mailbox slot first: waiting for it must not hold one of the run's global slots.
+    const gate: MailboxGate = (request) => perMailbox.run(() => context.requests.run(request));
+    const { pbxTenantId } = context.run;
+    try {
+      const listed = await this.reader.folders(context.target, mailbox.mailboxId, gate);
+      const stored = new Map<string, StoredCursor>(
+        (
+          await this.em
+            .fork()
+            .find(ContactFolderEntity, { pbxTenantId, owner: mailbox.owner, mailboxId: mailbox.mailboxId })
+        ).map((row) => [row.folderId, row]),
+      );
+      const { removed } = planFolders(
+        listed.map((f) => f.folderId),
+        [...stored.keys()],
+      );
+      if (removed.length > 0) {
+        report.deleted += await this.em
+          .fork()
+          .transactional((em) =>
+            this.applier.removeFolders(em, pbxTenantId, mailbox.owner, mailbox.mailboxId, removed),
+          );
+        report.foldersRemoved = removed.length;
+      }
+      report.folders = listed.length;
+      await forEachLimited(listed, MAILBOX_CONCURRENCY, (folder) =>
+        this.folder(context, mailbox, folder, stored.get(folder.folderId), gate, report),
+      );
+    } catch (error) {
+      if (error instanceof Microsoft365Exception && RUN_LEVEL_CODES.has(error.code)) throw error;
+      this.fail(context, mailbox, report, error);
+    }
+    return report;
+  }
+
+  private async folder(
+    context: ContactSyncRunContext,
+    mailbox: SyncMailbox,
+    folder: OutlookContactFolder,
+    stored: StoredCursor | undefined,
+    gate: MailboxGate,
+    report: MailboxReport,
+  ): Promise<void> {
+    const { run } = context;
+    const initial = this.reader.initialDeltaLink(mailbox.mailboxId, folder.folderId);
+    const restart = (): { link: string; cursor: FolderCursor } => {
+      report.fullPasses++;
+      return { link: initial, cursor: { deltaLink: null, resumeLink: null, passId: randomUUID() } };
+    };
+    let { link, cursor } =
+      context.full || !stored || (!stored.deltaLink && !stored.resumeLink)
+        ? restart()
+        : {
+            link: stored.resumeLink ?? stored.deltaLink ?? initial,
+            cursor: { deltaLink: stored.deltaLink, resumeLink: stored.resumeLink, passId: stored.passId },
+          };
+    let saved: StoredCursor | undefined = stored;
+    let restarted = false;
+    for (;;) {
+      // A round without a delta link yet is a full pass: its last page tells which contacts are gone.
+      const fullPass = cursor.deltaLink === null;
+      let page;
+      try {
+        page = await this.reader.deltaPage(context.target, link, gate);
+      } catch (error) {
+        // Outlook forgets delta state on its own schedule (graph-facts §7): a full pass of this folder only.
+        if (
+          restarted ||
+          !(error instanceof Microsoft365Exception) ||
+          error.code !== Microsoft365ErrorCode.DeltaExpired
+        )
+          throw error;
+        restarted = true;
+        bump(run.counts, 'folders.deltaExpired');
+        ({ link, cursor } = restart());
+        continue;
+      }
+      run.progress.pagesRead++;
+      if (!page.nextLink && !page.deltaLink) {
+        throw new Microsoft365Exception(
+          Microsoft365ErrorCode.GraphRequestFailed,
+          'Outlook ended a contacts delta page without a nextLink or deltaLink',
+          { action: 'A temporary problem at Microsoft is likely; the next run tries again.' },
+        );
+      }
+      const next: FolderCursor = page.nextLink
+        ? { deltaLink: cursor.deltaLink, resumeLink: page.nextLink, passId: cursor.passId }
+        : { deltaLink: page.deltaLink ?? null, resumeLink: null, passId: cursor.passId };
+      const plan = planFolderPage(mailbox.mailboxId, page.entries);
+      const endsFullPass = fullPass && !page.nextLink;
+      const unchanged =
+        saved !== undefined &&
+        saved.deltaLink === next.deltaLink &&
+        saved.resumeLink === next.resumeLink &&
+        saved.passId === next.passId &&
+        saved.path === folder.path;
+      // An idle round (no change, same cursor) writes nothing.
+      if (plan.upserts.length > 0 || plan.deletes.length > 0 || endsFullPass || !unchanged) {
+        const applied = await this.em.fork().transactional((em) =>
+          this.applier.applyFolderPage(em, {
+            pbxTenantId: run.pbxTenantId,
+            folder: {
+              owner: mailbox.owner,
+              mailboxId: mailbox.mailboxId,
+              folderId: folder.folderId,
+              path: folder.path,
+              userPrincipalName: mailbox.userPrincipalName,
+            },
+            plan,
+            cursor: next,
+            endsFullPass,
+          }),
+        );
+        report.upserted += applied.upserted;
+        report.deleted += applied.deleted;
+        saved = { ...next, path: folder.path };
+      }
+      cursor = next;
+      await context.progress();
+      if (!page.nextLink) return;
+      link = page.nextLink;
+    }
+  }
+
+  private fail(
+    context: ContactSyncRunContext,
+    mailbox: SyncMailbox,
+    report: MailboxReport,
+    error: unknown,
+  ): void {
+    const exception =
+      error instanceof Microsoft365Exception
+        ? error
+        : new Microsoft365Exception(
+            Microsoft365ErrorCode.Internal,
+            'The mailbox stopped on an unexpected error',
+            {
+              action: 'The next run tries again; if this repeats, report it with the run id.',
+              cause: error,
+            },
+          );
+    report.status = 'FAILED';
+    report.code = exception.code;
+    if (exception.microsoft?.code) report.microsoftCode = exception.microsoft.code;
+    this.logger.warn(
+      `Contact sync run ${context.run.id}: mailbox ${mailbox.mailboxId} failed: ${exception.code} ` +
+        `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
+        `requestId=${exception.microsoft?.requestId ?? '-'})` +
+        (exception.code === Microsoft365ErrorCode.Internal && error instanceof Error
+          ? `: ${error.name}: ${error.message}`
+          : ''),
+    );
+    const issue: RunIssue & { microsoft?: unknown } = {
+      objectId: mailbox.mailboxId,
+      userPrincipalName: mailbox.userPrincipalName,
+      severity: 'error',
+      code: exception.code,
+      message: `${mailbox.owner === 'company' ? 'Shared mailbox' : 'Mailbox'} not synced: ${exception.message}`,
+      action: mailboxAction(exception),
+      ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
+    };
+    SyncRunsService.addIssue(context.run, issue);
+  }
+}
+
+/**
+ * A 403 on one mailbox is either a missing Contacts.Read permission or an Exchange application access policy (or
+ * RBAC for Applications) that leaves the mailbox out; Graph answers ErrorAccessDenied for both.
+ */
+function mailboxAction(exception: Microsoft365Exception): string | undefined {
+  if (exception.code === Microsoft365ErrorCode.PermissionMissing) {
+    return (
+      'Grant the application permission Contacts.Read with admin consent in Entra; if it is granted, an Exchange ' +
+      'application access policy (or RBAC for Applications) keeps the app out of this mailbox: add the mailbox ' +
+      "to the policy's group, or leave the user out of contact sync."
+    );
+  }
+  if (exception.code === Microsoft365ErrorCode.GraphNotFound) {
+    return 'The user or mailbox no longer exists in Microsoft 365; the next user sync catches up.';
+  }
+  return exception.action;
+}

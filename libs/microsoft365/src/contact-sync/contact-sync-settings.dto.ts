@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+} from 'class-validator';
+import { ContactSyncSchedule } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
+import { IsCronExpression, IsTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
+import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+
+/** A partial update of the contact sync settings: absent fields keep their value. */
+export class UpdateContactSyncSettingsDto {
+  @ApiPropertyOptional({
+    enum: SelectionMode,
+    description: 'Personal contacts of all synced users, only the selected ones, or all but them',
+  })
+  @IsOptional()
+  @IsEnum(SelectionMode, {
+    message: `selectionMode must be one of ${Object.values(SelectionMode).join(', ')}`,
+  })
+  selectionMode?: SelectionMode;
+
+  @ApiPropertyOptional({ type: [String], description: 'UPNs or object ids for INCLUDE/EXCLUDE' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @IsString({ each: true })
+  @Length(1, 256, {
+    each: true,
+    message: 'each selected user must be a UPN or object id of 1 to 256 characters',
+  })
+  selectedUsers?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Only users of these departments' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  @Length(1, 256, { each: true })
+  departments?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['reception@contoso.com'],
+    description: 'UPNs of shared mailboxes whose contacts become company contacts',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(/^[^@\s]{1,128}@[^@\s]+\.[^@\s]{2,}$/, {
+    each: true,
+    message: 'each shared mailbox must be a user principal name such as reception@contoso.com',
+  })
+  sharedMailboxes?: string[];
+
+  @ApiPropertyOptional({
+    enum: ContactSyncSchedule,
+    description: 'Manual only, its own cron expression, or right after each user sync',
+  })
+  @IsOptional()
+  @IsEnum(ContactSyncSchedule, {
+    message: `schedule must be one of ${Object.values(ContactSyncSchedule).join(', ')}`,
+  })
+  schedule?: ContactSyncSchedule;
+
+  @ApiPropertyOptional({ example: '0 1 * * *', description: 'Five-field cron expression (schedule CRON)' })
+  @IsOptional()
+  @IsCronExpression()
+  scheduleCron?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone of the cron schedule' })
+  @IsOptional()
+  @IsTimeZone()
+  scheduleTimeZone?: string;
+}
+
+export class ContactSyncSettingsView {
+  @ApiProperty() pbxTenantId!: string;
+  @ApiProperty({ description: 'The tenant feature switch features.personalContacts' })
+  personalContactsEnabled!: boolean;
+  @ApiProperty({ description: 'The tenant feature switch features.sharedMailboxes' })
+  sharedMailboxesEnabled!: boolean;
+  @ApiProperty({ enum: SelectionMode }) selectionMode!: SelectionMode;
+  @ApiProperty({ type: [String] }) selectedUsers!: string[];
+  @ApiProperty({ type: [String] }) departments!: string[];
+  @ApiProperty({ type: [String] }) sharedMailboxes!: string[];
+  @ApiProperty({ enum: ContactSyncSchedule }) schedule!: ContactSyncSchedule;
+  @ApiProperty() scheduleCron!: string;
+  @ApiProperty() scheduleTimeZone!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
+}
+
+export class SharedMailboxCandidateView {
+  @ApiProperty() objectId!: string;
+  @ApiProperty() userPrincipalName!: string;
+  @ApiProperty({ nullable: true, type: String }) displayName!: string | null;
+  @ApiProperty({ description: 'Already in the list of synced shared mailboxes' }) selected!: boolean;
+}
+
+export class StartContactSyncDto {
+  @ApiPropertyOptional({ description: 'Read every folder in full instead of only the changes' })
+  @IsOptional()
+  @IsBoolean()
+  full?: boolean;
+}

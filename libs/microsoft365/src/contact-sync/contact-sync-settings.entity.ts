@@ -1,0 +1,47 @@
+import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+
+export enum ContactSyncSchedule {
+  /** Manual runs only. */
+  Off = 'OFF',
+  /** Its own cron expression, in the tenant's time zone. */
+  Cron = 'CRON',
+  /** Right after every successful user sync run, so new users get their contacts at once. */
+  AfterUserSync = 'AFTER_USER_SYNC',
+}
+
+/**
+ * A PBX tenant's contact sync: whose personal contacts are synced and which shared mailboxes become company
+ * contacts. The on/off switches are the tenant's `features.personalContacts` and `features.sharedMailboxes`.
+ */
+@Entity({ tableName: 'm365_contact_sync_settings' })
+export class ContactSyncSettingsEntity {
+  @PrimaryKey({ type: 'text' })
+  pbxTenantId!: string;
+
+  @Enum({ items: () => SelectionMode, type: 'text' })
+  selectionMode: SelectionMode & Opt = SelectionMode.All;
+
+  /** UPNs or object ids of synced users for the include/exclude selection. */
+  @Property({ type: 'json' })
+  selectedUsers: string[] & Opt = [];
+
+  @Property({ type: 'json' })
+  departments: string[] & Opt = [];
+
+  /** Lower-cased UPNs of the shared mailboxes whose contacts become company contacts. */
+  @Property({ type: 'json' })
+  sharedMailboxes: string[] & Opt = [];
+
+  @Enum({ items: () => ContactSyncSchedule, type: 'text' })
+  schedule: ContactSyncSchedule & Opt = ContactSyncSchedule.Off;
+
+  @Property({ type: 'text' })
+  scheduleCron: string & Opt = '0 1 * * *';
+
+  @Property({ type: 'text' })
+  scheduleTimeZone: string & Opt = 'UTC';
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+}

@@ -1,0 +1,155 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
+import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
+import {
+  ContactSyncSettingsView,
+  SharedMailboxCandidateView,
+  StartContactSyncDto,
+  UpdateContactSyncSettingsDto,
+} from '@pbx/microsoft365/contact-sync/contact-sync-settings.dto';
+import { ContactSyncSettingsService } from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
+import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
+import { ContactSyncScheduler } from '@pbx/microsoft365/contact-sync/contact-sync.scheduler';
+import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
+import { SyncRunView } from '@pbx/microsoft365/runs/sync-run.view';
+import { RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { PageQueryDto } from '@pbx/microsoft365/user-sync/user-sync-requests.dto';
+
+/** Contact sync of one PBX tenant: settings, shared mailbox candidates and runs. */
+@ApiTags('Microsoft 365: contact sync')
+@ApiBearerAuth()
+@Controller('microsoft365/tenants/:pbxTenantId/contact-sync')
+@UseGuards(TenantAdminGuard)
+@UseFilters(Microsoft365ExceptionFilter)
+@UsePipes(createValidationPipe())
+export class ContactSyncController {
+  constructor(
+    private readonly settings: ContactSyncSettingsService,
+    private readonly connection: TenantSettingsService,
+    private readonly runner: ContactSyncRunner,
+    private readonly runs: SyncRunsService,
+    private readonly scheduler: ContactSyncScheduler,
+    private readonly reader: OutlookContactsReader,
+  ) {}
+
+  @Get('settings')
+  @ApiOperation({ summary: 'Contact sync settings, the feature switches and the next scheduled run' })
+  @ApiOkResponse({ type: ContactSyncSettingsView })
+  async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<ContactSyncSettingsView> {
+    return this.view(await this.settings.get(tenant(pbxTenantId)));
+  }
+
+  @Patch('settings')
+  @ApiOperation({
+    summary: 'Change whose personal contacts are synced, the shared mailboxes, or the schedule',
+  })
+  @ApiOkResponse({ type: ContactSyncSettingsView })
+  async updateSettings(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Body() changes: UpdateContactSyncSettingsDto,
+  ): Promise<ContactSyncSettingsView> {
+    const saved = await this.settings.update(tenant(pbxTenantId), changes);
+    this.scheduler.apply(saved);
+    return this.view(saved);
+  }
+
+  @Get('shared-mailbox-candidates')
+  @ApiOperation({ summary: 'Mailboxes Microsoft 365 reports as shared, to pick from' })
+  @ApiOkResponse({ type: [SharedMailboxCandidateView] })
+  async candidates(@Param('pbxTenantId') pbxTenantId: string): Promise<SharedMailboxCandidateView[]> {
+    const connection = await this.connection.requireConfigured(tenant(pbxTenantId));
+    const selected = new Set((await this.settings.get(pbxTenantId)).sharedMailboxes);
+    const candidates = await this.reader.sharedMailboxCandidates({ pbxTenantId, cloud: connection.cloud });
+    return candidates.map((candidate) => ({
+      ...candidate,
+      selected: selected.has(candidate.userPrincipalName.toLowerCase()),
+    }));
+  }
+
+  @Post('runs')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Start a run (only the changes since the last run, unless full)',
+    description: 'Answers at once with the run; follow it with GET runs/{runId}.',
+  })
+  @ApiAcceptedResponse({ type: SyncRunView })
+  async start(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Body() body: StartContactSyncDto,
+  ): Promise<SyncRunView> {
+    const run = await this.runner.start(tenant(pbxTenantId), { trigger: RunTrigger.Manual, ...body });
+    return SyncRunView.of(run);
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: 'Contact sync run history, newest first' })
+  @ApiOkResponse({ type: [SyncRunView] })
+  async list(@Param('pbxTenantId') pbxTenantId: string, @Query() page: PageQueryDto): Promise<SyncRunView[]> {
+    const runs = await this.runs.list(tenant(pbxTenantId), SyncKind.Contacts, { limit: page.limit ?? 50 });
+    return runs.map((run) => SyncRunView.of(run));
+  }
+
+  @Get('runs/:runId')
+  @ApiOperation({
+    summary: 'One run: progress, counts, per-mailbox issues, and a line per mailbox with its counts (plan)',
+  })
+  @ApiOkResponse({ type: SyncRunView })
+  async get(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Param('runId', new ParseUUIDPipe()) runId: string,
+  ): Promise<SyncRunView> {
+    const run = await this.runs.get(tenant(pbxTenantId), runId);
+    if (run.kind !== SyncKind.Contacts) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.NotFound,
+        `No contact sync run ${runId} in this tenant`,
+      );
+    }
+    return SyncRunView.of(run, true);
+  }
+
+  private async view(settings: Awaited<ReturnType<ContactSyncSettingsService['get']>>) {
+    const connection = await this.connection.find(settings.pbxTenantId);
+    return this.settings.view(
+      settings,
+      connection?.features ?? null,
+      this.scheduler.nextRun(settings.pbxTenantId),
+    );
+  }
+}
+
+/** Contact sync is per PBX tenant; the system scope holds only the system admins' sign-in. */
+function tenant(pbxTenantId: string): string {
+  if (pbxTenantId === SYSTEM_SCOPE) {
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Validation failed',
+      errors: [
+        { field: 'pbxTenantId', reasons: ['contact sync belongs to a PBX tenant, not to the system scope'] },
+      ],
+    });
+  }
+  return pbxTenantId;
+}

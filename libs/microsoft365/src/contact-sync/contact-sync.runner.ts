@@ -1,0 +1,359 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { ConcurrencyLimit, forEachLimited } from '@pbx/microsoft365/contact-sync/concurrency-limit';
+import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
+import { mailboxKey, parseMailboxKey } from '@pbx/microsoft365/contact-sync/contact-owner';
+import {
+  evaluateContactScope,
+  planRemovedMailboxes,
+} from '@pbx/microsoft365/contact-sync/contact-sync.planner';
+import { ContactSyncApplier } from '@pbx/microsoft365/contact-sync/contact-sync.applier';
+import {
+  ContactSyncMailboxProcessor,
+  RUN_LEVEL_CODES,
+} from '@pbx/microsoft365/contact-sync/contact-sync-mailbox.processor';
+import {
+  type ContactSyncRunContext,
+  type MailboxReport,
+  type SyncMailbox,
+  bump,
+} from '@pbx/microsoft365/contact-sync/contact-sync-run.context';
+import { type ContactSyncSettingsEntity } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
+import {
+  ContactSyncSettingsService,
+  toContactScope,
+} from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
+import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
+import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
+import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { RunMode, type RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+/** Mailboxes synced at once. Each keeps within its own limit of 4; this keeps the PBX's side bounded. */
+export const MAILBOXES_IN_PARALLEL = 16;
+
+/** Graph requests in flight for one run, across its mailboxes. */
+export const REQUESTS_IN_PARALLEL = 32;
+
+/** Progress (the run's heartbeat) is saved at most this often. */
+const PROGRESS_EVERY_MS = 2_000;
+
+/** Saved even when nothing moves, well within the time after which a run counts as abandoned. */
+const HEARTBEAT_EVERY_MS = 20_000;
+
+export interface ContactRunRequest {
+  trigger: RunTrigger;
+  full?: boolean;
+}
+
+interface Prepared {
+  run: SyncRunEntity;
+  settings: ContactSyncSettingsEntity;
+  features: FeatureSwitches;
+  context: ContactSyncRunContext;
+}
+
+/**
+ * Runs contact syncs: decides which mailboxes feed which address book (synced users in the scope, and the listed
+ * shared mailboxes), removes what is no longer synced, then syncs the mailboxes in parallel. One run per tenant.
+ */
+@Injectable()
+export class ContactSyncRunner implements OnApplicationShutdown {
+  private readonly logger = new Logger(ContactSyncRunner.name);
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly connection: TenantSettingsService,
+    private readonly contactSettings: ContactSyncSettingsService,
+    private readonly reader: OutlookContactsReader,
+    private readonly mailboxes: ContactSyncMailboxProcessor,
+    private readonly applier: ContactSyncApplier,
+    private readonly runs: SyncRunsService,
+  ) {}
+
+  /** Records the run (and takes the tenant's lock), then runs it in the background. */
+  async start(pbxTenantId: string, request: ContactRunRequest): Promise<SyncRunEntity> {
+    const prepared = await this.prepare(pbxTenantId, request);
+    const done = this.execute(prepared).finally(() => this.inFlight.delete(done));
+    this.inFlight.add(done);
+    return prepared.run;
+  }
+
+  /** Runs to the end; for the scheduler. */
+  async runNow(pbxTenantId: string, request: ContactRunRequest): Promise<SyncRunEntity> {
+    const prepared = await this.prepare(pbxTenantId, request);
+    await this.execute(prepared);
+    return prepared.run;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async prepare(pbxTenantId: string, request: ContactRunRequest): Promise<Prepared> {
+    const connection = await this.connection.requireConfigured(pbxTenantId);
+    const { features } = connection;
+    if (!connection.enabled || (!features.personalContacts && !features.sharedMailboxes)) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.Disabled,
+        connection.enabled
+          ? 'Contact sync is switched off for this tenant (personal contacts and shared mailboxes)'
+          : 'Microsoft 365 is switched off for this tenant',
+        { action: 'Switch on personal contacts or shared mailboxes in the Microsoft 365 settings first.' },
+      );
+    }
+    const settings = await this.contactSettings.get(pbxTenantId);
+    const synced = await this.em.fork().count(ContactFolderEntity, { pbxTenantId });
+    const reason = request.full
+      ? 'A full run was requested'
+      : synced === 0
+        ? 'First run: every contact folder is read'
+        : null;
+    const run = await this.runs.begin({
+      pbxTenantId,
+      kind: SyncKind.Contacts,
+      trigger: request.trigger,
+      mode: reason === null ? RunMode.Incremental : RunMode.Full,
+      modeReason: reason,
+      dryRun: false,
+    });
+    let lastSave = Date.now();
+    let saving: Promise<void> = Promise.resolve();
+    const context: ContactSyncRunContext = {
+      run,
+      target: { pbxTenantId, cloud: connection.cloud },
+      full: request.full ?? false,
+      requests: new ConcurrencyLimit(REQUESTS_IN_PARALLEL),
+      progress: () => {
+        if (Date.now() - lastSave < PROGRESS_EVERY_MS) return saving;
+        return context.heartbeat();
+      },
+      heartbeat: () => {
+        lastSave = Date.now();
+        // Mailboxes run in parallel: one save at a time, in order; a failed save is retried by the next one.
+        saving = saving.then(() => this.runs.save(run)).catch(() => undefined);
+        return saving;
+      },
+    };
+    return { run, settings, features, context };
+  }
+
+  private async execute(prepared: Prepared): Promise<void> {
+    const { run } = prepared;
+    const meter = newGraphMeter();
+    // A long Retry-After or a slow mailbox must not make the run look abandoned to other instances.
+    const heartbeat = setInterval(() => {
+      void prepared.context.heartbeat();
+    }, HEARTBEAT_EVERY_MS);
+    try {
+      await withGraphMeter(meter, () => this.sync(prepared));
+      run.graph = { ...meter };
+      await this.runs.finish(run);
+    } catch (error) {
+      run.graph = { ...meter };
+      const exception =
+        error instanceof Microsoft365Exception
+          ? error
+          : new Microsoft365Exception(
+              Microsoft365ErrorCode.Internal,
+              'The sync stopped on an unexpected error',
+              {
+                action: 'The next run tries again; if this repeats, report it with the run id.',
+                cause: error,
+              },
+            );
+      this.logger.warn(
+        `Contact sync run ${run.id} of PBX tenant ${run.pbxTenantId} failed: ${exception.code} ` +
+          `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
+          `requestId=${exception.microsoft?.requestId ?? '-'})` +
+          (exception.code === Microsoft365ErrorCode.Internal && error instanceof Error
+            ? `: ${error.name}: ${error.message}`
+            : ''),
+      );
+      await this.runs.fail(
+        run.id,
+        {
+          code: exception.code,
+          message: exception.message,
+          ...(exception.action ? { action: exception.action } : {}),
+          ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
+        },
+        run,
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async sync({ run, settings, features, context }: Prepared): Promise<void> {
+    const desired: SyncMailbox[] = [];
+    const protectedKeys = new Set<string>();
+    const stored = await this.storedMailboxes(run.pbxTenantId);
+    if (features.personalContacts) desired.push(...(await this.personalMailboxes(context, settings)));
+    if (features.sharedMailboxes) {
+      desired.push(...(await this.sharedMailboxes(context, settings, stored, protectedKeys)));
+    }
+    const desiredKeys = new Set(desired.map((m) => mailboxKey(m.owner, m.mailboxId)));
+    // A feature switched off stops syncing; it does not delete what was synced.
+    const removable = [...stored.keys()].filter((key) =>
+      parseMailboxKey(key).owner === 'company' ? features.sharedMailboxes : features.personalContacts,
+    );
+    const reports: MailboxReport[] = [];
+    for (const key of planRemovedMailboxes(desiredKeys, removable, protectedKeys)) {
+      const { owner, mailboxId } = parseMailboxKey(key);
+      const deleted = await this.em
+        .fork()
+        .transactional((em) => this.applier.removeMailbox(em, run.pbxTenantId, owner, mailboxId));
+      bump(run.counts, 'mailboxes.removed');
+      bump(run.counts, 'contacts.deleted', deleted);
+      reports.push({
+        mailbox: stored.get(key) ?? null,
+        objectId: mailboxId,
+        owner: owner === 'company' ? 'company' : 'user',
+        pbxUserId: owner === 'company' ? null : owner.slice('user:'.length),
+        status: 'REMOVED',
+        folders: 0,
+        foldersRemoved: 0,
+        fullPasses: 0,
+        upserted: 0,
+        deleted,
+      });
+    }
+    run.progress.usersRead = desired.length;
+    await this.runs.save(run);
+    await forEachLimited(desired, MAILBOXES_IN_PARALLEL, async (mailbox) => {
+      const report = await this.mailboxes.process(context, mailbox);
+      reports.push(report);
+      bump(run.counts, report.status === 'FAILED' ? 'mailboxes.failed' : 'mailboxes.synced');
+      bump(run.counts, 'folders', report.folders);
+      bump(run.counts, 'folders.removed', report.foldersRemoved);
+      bump(run.counts, 'folders.fullPass', report.fullPasses);
+      bump(run.counts, 'contacts.upserted', report.upserted);
+      bump(run.counts, 'contacts.deleted', report.deleted);
+      run.progress.usersProcessed++;
+      run.plan = reports;
+      await context.progress();
+    });
+    run.plan = reports;
+  }
+
+  /** Synced users (links with a PBX user that are active) in the contact sync scope. */
+  private async personalMailboxes(
+    context: ContactSyncRunContext,
+    settings: ContactSyncSettingsEntity,
+  ): Promise<SyncMailbox[]> {
+    const { run } = context;
+    const scope = toContactScope(settings);
+    const links = await this.em
+      .fork()
+      .find(
+        UserLinkEntity,
+        { pbxTenantId: run.pbxTenantId, state: LinkState.Active, pbxUserId: { $ne: null } },
+        { fields: ['objectId', 'pbxUserId', 'userPrincipalName'], orderBy: { objectId: 'asc' } },
+      );
+    const departments = scope.departments.size > 0 ? await this.reader.departments(context.target) : null;
+    const mailboxes: SyncMailbox[] = [];
+    for (const link of links) {
+      const verdict = evaluateContactScope(
+        {
+          objectId: link.objectId,
+          userPrincipalName: link.userPrincipalName,
+          department: departments?.get(link.objectId) ?? null,
+        },
+        scope,
+      );
+      if (!verdict.inScope) {
+        bump(run.counts, `outOfScope.${verdict.reason}`);
+        continue;
+      }
+      mailboxes.push({
+        owner: `user:${link.pbxUserId ?? ''}`,
+        mailboxId: link.objectId,
+        userPrincipalName: link.userPrincipalName,
+      });
+    }
+    return mailboxes;
+  }
+
+  /**
+   * The listed shared mailboxes that Microsoft 365 confirms as shared. A lookup that failed keeps what was synced
+   * from that mailbox (the failure may be passing); a mailbox that is not shared is reported and not synced.
+   */
+  private async sharedMailboxes(
+    context: ContactSyncRunContext,
+    settings: ContactSyncSettingsEntity,
+    stored: ReadonlyMap<string, string | null>,
+    protectedKeys: Set<string>,
+  ): Promise<SyncMailbox[]> {
+    if (settings.sharedMailboxes.length === 0) return [];
+    const { run } = context;
+    const { found, failed } = await this.reader.resolveMailboxes(context.target, settings.sharedMailboxes);
+    for (const failure of failed) {
+      const upn = failure.userPrincipalName.toLowerCase();
+      for (const [key, storedUpn] of stored) {
+        if (parseMailboxKey(key).owner === 'company' && storedUpn?.toLowerCase() === upn)
+          protectedKeys.add(key);
+      }
+      const error = failure.error;
+      if (RUN_LEVEL_CODES.has(error.code)) throw error;
+      const issue = {
+        objectId: '-',
+        userPrincipalName: failure.userPrincipalName,
+        severity: 'error' as const,
+        code: error.code,
+        message:
+          error.code === Microsoft365ErrorCode.GraphNotFound
+            ? `Shared mailbox not synced: Microsoft 365 has no mailbox ${failure.userPrincipalName}`
+            : `Shared mailbox not synced: ${error.message}`,
+        action:
+          error.code === Microsoft365ErrorCode.GraphNotFound
+            ? 'Check the address in the contact sync settings, or pick the mailbox from the candidates.'
+            : error.code === Microsoft365ErrorCode.PermissionMissing
+              ? 'Grant the application permissions MailboxSettings.Read and Contacts.Read with admin consent in Entra.'
+              : error.action,
+        ...(error.microsoft ? { microsoft: error.microsoft } : {}),
+      };
+      SyncRunsService.addIssue(run, issue);
+      bump(run.counts, 'mailboxes.failed');
+    }
+    const mailboxes: SyncMailbox[] = [];
+    for (const mailbox of found) {
+      if (mailbox.userPurpose !== 'shared') {
+        // Publishing a person's own mailbox to every user of the tenant would be a privacy incident.
+        SyncRunsService.addIssue(run, {
+          objectId: mailbox.objectId,
+          userPrincipalName: mailbox.userPrincipalName,
+          severity: 'error',
+          code: 'NOT_A_SHARED_MAILBOX',
+          message: `${mailbox.userPrincipalName} is not a shared mailbox (its purpose is ${mailbox.userPurpose ?? 'unknown'}): its contacts are not published as company contacts`,
+          action: 'Remove it from the shared mailboxes, or convert it to a shared mailbox in Exchange.',
+        });
+        bump(run.counts, 'mailboxes.failed');
+        continue;
+      }
+      mailboxes.push({
+        owner: 'company',
+        mailboxId: mailbox.objectId,
+        userPrincipalName: mailbox.userPrincipalName.toLowerCase(),
+      });
+    }
+    return mailboxes;
+  }
+
+  /** Mailboxes synced before, by owner + mailbox key, with the UPN last seen. */
+  private async storedMailboxes(pbxTenantId: string): Promise<Map<string, string | null>> {
+    const rows = await this.em
+      .fork()
+      .find(ContactFolderEntity, { pbxTenantId }, { fields: ['owner', 'mailboxId', 'userPrincipalName'] });
+    const stored = new Map<string, string | null>();
+    for (const row of rows) stored.set(mailboxKey(row.owner, row.mailboxId), row.userPrincipalName);
+    return stored;
+  }
+}

@@ -1,0 +1,73 @@
+/** A contact as Graph returns it with {@link CONTACT_SELECT}. */
+export interface OutlookContact {
+  id: string;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  companyName: string | null;
+  jobTitle: string | null;
+  businessPhones: string[];
+  homePhones: string[];
+  mobilePhone: string | null;
+  emailAddresses: { name?: string | null; address?: string | null }[];
+}
+
+/** A delta entry for a contact deleted (or moved out of the folder) since the last round. */
+export interface RemovedOutlookContact {
+  id: string;
+  removed: true;
+}
+
+export type OutlookContactEntry = OutlookContact | RemovedOutlookContact;
+
+/** Only what a PBX address book shows: a smaller `$select` means smaller delta pages from Outlook. */
+export const CONTACT_SELECT = [
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'companyName',
+  'jobTitle',
+  'businessPhones',
+  'homePhones',
+  'mobilePhone',
+  'emailAddresses',
+].join(',');
+
+/** The default Contacts folder has no well-known name in Graph (graph-facts §7): it is reached as `/contacts`. */
+export const DEFAULT_FOLDER_ID = 'default';
+
+export interface OutlookContactFolder {
+  /** Outlook id, or {@link DEFAULT_FOLDER_ID}. */
+  folderId: string;
+  /** Slash-separated names from the default folder down, for people reading the report. */
+  path: string;
+}
+
+export function toOutlookContactEntry(raw: Record<string, unknown>): OutlookContactEntry {
+  const id = String(raw['id']);
+  if (raw['@removed']) return { id, removed: true };
+  const text = (key: string): string | null => {
+    const value = raw[key];
+    return typeof value === 'string' ? value : null;
+  };
+  const texts = (key: string): string[] => {
+    const value = raw[key];
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  };
+  const emails = raw['emailAddresses'];
+  return {
+    id,
+    displayName: text('displayName'),
+    givenName: text('givenName'),
+    surname: text('surname'),
+    companyName: text('companyName'),
+    jobTitle: text('jobTitle'),
+    businessPhones: texts('businessPhones'),
+    homePhones: texts('homePhones'),
+    mobilePhone: text('mobilePhone'),
+    emailAddresses: Array.isArray(emails)
+      ? emails.filter((e): e is { name?: string; address?: string } => typeof e === 'object' && e !== null)
+      : [],
+  };
+}

@@ -1,0 +1,474 @@
+import { randomUUID } from 'node:crypto';
+import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
+import { PBX_CONTACTS, type PbxContactsPort } from '@pbx/microsoft365';
+import { ContactSyncScheduler } from '@pbx/microsoft365/contact-sync/contact-sync.scheduler';
+import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
+import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
+import {
+  type ContactBody,
+  createTestApp,
+  type TenantWithAdmin,
+  type TestApp,
+} from '@pbx/test/support/create-test-app';
+import {
+  connectTenant,
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
+
+interface RunBody {
+  id: string;
+  kind: string;
+  status: string;
+  mode: string;
+  trigger: string;
+  counts: Record<string, number>;
+  graph: { requests: number; retries: number; throttled: number; waitedMs: number };
+  issues: {
+    objectId: string;
+    userPrincipalName: string | null;
+    severity: string;
+    code: string;
+    message: string;
+    action?: string;
+    microsoft?: { status?: number; code?: string };
+  }[];
+  plan?:
+    { mailbox: string | null; owner: string; status: string; upserted: number; deleted: number }[] | null;
+  error: { code: string; message: string } | null;
+}
+
+/** A PBX tenant connected to its own emulated Microsoft 365 tenant, so scenarios cannot disturb each other. */
+interface Scenario {
+  pbx: TenantWithAdmin;
+  base: string;
+  directoryId: string;
+  domain: string;
+  /** Adds a Microsoft 365 user; returns its object id. */
+  add(name: string, fields?: Record<string, unknown>): string;
+  upn(name: string): string;
+}
+
+describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+  let contacts: PbxContactsPort;
+  let scenarios = 0;
+
+  beforeAll(async () => {
+    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
+    t = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      // Retry-After is honoured; the tests need not wait out the back-off of 5xx answers.
+      override: (builder) =>
+        builder
+          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
+          .useValue({ ...defaultResilienceSettings(), maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 2_000 }),
+    });
+    contacts = t.get<PbxContactsPort>(PBX_CONTACTS);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await m365?.close();
+  });
+
+  afterEach(() => {
+    m365.emulator.control.clearThrottles();
+  });
+
+  async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
+    scenarios++;
+    const domain = `contacts${scenarios}.onmicrosoft.com`;
+    const seeded = await m365.emulator.control.seed({
+      seed: `contact-sync-${scenarios}`,
+      tenantId: randomUUID(),
+      domain,
+      users: 0,
+      departments: 0,
+      groupDepth: 0,
+      app: { permissions: [...MAILBOX_SEED_PERMISSIONS, 'User.Read.All'] },
+    });
+    const pbx = await t.createTenantWithAdmin();
+    const env = { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } };
+    const base = await connectTenant(t, env, pbx, {
+      settings: { features: { personalContacts: true, sharedMailboxes: true } },
+    });
+    if (Object.keys(settings).length > 0) {
+      await t.as(pbx.adminToken).patch(`${base}/contact-sync/settings`).send(settings).expect(200);
+    }
+    const upn = (name: string) => `${name}@${domain}`;
+    return {
+      pbx,
+      base,
+      directoryId: seeded.tenantId,
+      domain,
+      upn,
+      add: (name, fields = {}) =>
+        m365.emulator.control.addUser({
+          tenant: seeded.tenantId,
+          user: {
+            userPrincipalName: upn(name),
+            displayName: `${name} Example`,
+            givenName: name,
+            surname: 'Example',
+            mail: upn(name),
+            department: 'Sales',
+            ...fields,
+          },
+        }).id,
+    };
+  }
+
+  async function waitFor(s: Scenario, path: string, runId: string): Promise<RunBody> {
+    for (let i = 0; i < 600; i++) {
+      const body = (await t.as(s.pbx.adminToken).get(`${s.base}/${path}/runs/${runId}`).expect(200))
+        .body as RunBody;
+      if (body.status !== 'RUNNING') return body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`run ${runId} did not finish`);
+  }
+
+  async function syncUsers(s: Scenario): Promise<Map<string, string>> {
+    const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send({}).expect(202);
+    expect(await waitFor(s, 'user-sync', (started.body as RunBody).id)).toMatchObject({
+      status: 'SUCCEEDED',
+    });
+    const links = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/links?limit=500`).expect(200))
+      .body as { objectId: string; pbxUserId: string }[];
+    return new Map(links.map((l) => [l.objectId, l.pbxUserId]));
+  }
+
+  async function run(s: Scenario, body: Record<string, unknown> = {}): Promise<RunBody> {
+    const started = await t.as(s.pbx.adminToken).post(`${s.base}/contact-sync/runs`).send(body).expect(202);
+    expect(started.body).toMatchObject({ kind: 'CONTACTS', status: 'RUNNING' });
+    return waitFor(s, 'contact-sync', (started.body as RunBody).id);
+  }
+
+  async function personal(s: Scenario, pbxUserId: string): Promise<ContactBody[]> {
+    const response = await t
+      .as(s.pbx.adminToken)
+      .get(`/api/tenants/${s.pbx.tenant.id}/users/${pbxUserId}/contacts?limit=200`)
+      .expect(200);
+    return (response.body as { items: ContactBody[] }).items;
+  }
+
+  async function company(s: Scenario): Promise<ContactBody[]> {
+    const response = await t
+      .as(s.pbx.adminToken)
+      .get(`/api/tenants/${s.pbx.tenant.id}/contacts?limit=200`)
+      .expect(200);
+    return (response.body as { items: ContactBody[] }).items;
+  }
+
+  const names = (list: ContactBody[]) => list.map((c) => c.displayName).sort();
+
+  it('syncs every folder at any depth, then edits and deletions incrementally; local contacts stay', async () => {
+    const s = await scenario();
+    const alice = s.add('alice');
+    const control = m365.emulator.control;
+    const mailbox = { tenant: s.directoryId, user: alice };
+    control.addContact({
+      ...mailbox,
+      contact: {
+        displayName: 'Default Dora',
+        givenName: 'Dora',
+        surname: 'Default',
+        companyName: 'Contoso',
+        jobTitle: 'Buyer',
+        businessPhones: ['+49 30 1111'],
+        mobilePhone: '+49 170 1111',
+        emailAddresses: ['dora@example.com'],
+      },
+    });
+    const clients = control.addContactFolder({ ...mailbox, displayName: 'Clients' });
+    const client = control.addContact({
+      ...mailbox,
+      folderId: clients.id,
+      contact: { displayName: 'Client Carl' },
+    });
+    const vip = control.addContactFolder({ ...mailbox, displayName: 'VIP', parentFolderId: clients.id });
+    const vipContact = control.addContact({
+      ...mailbox,
+      folderId: vip.id,
+      contact: { displayName: 'Vip Vera' },
+    });
+    const gold = control.addContactFolder({ ...mailbox, displayName: 'Gold', parentFolderId: vip.id });
+    control.addContact({ ...mailbox, folderId: gold.id, contact: { displayName: 'Gold Gus' } });
+    const links = await syncUsers(s);
+    const pbxUser = links.get(alice) ?? '';
+    // A contact the user made by hand in the PBX.
+    await t
+      .as(s.pbx.adminToken)
+      .post(`/api/tenants/${s.pbx.tenant.id}/users/${pbxUser}/contacts`)
+      .send({ displayName: 'Local Lisa', mobilePhone: '+49 170 9999' })
+      .expect(201);
+
+    const first = await run(s);
+    expect(first).toMatchObject({ status: 'SUCCEEDED', mode: 'FULL', trigger: 'MANUAL' });
+    expect(first.counts).toMatchObject({ 'mailboxes.synced': 1, folders: 4, 'contacts.upserted': 4 });
+    expect(first.plan).toEqual([
+      expect.objectContaining({ mailbox: s.upn('alice'), owner: 'user', status: 'SYNCED', upserted: 4 }),
+    ]);
+    const synced = await personal(s, pbxUser);
+    expect(names(synced)).toEqual(['Client Carl', 'Default Dora', 'Gold Gus', 'Local Lisa', 'Vip Vera']);
+    expect(synced.find((c) => c.displayName === 'Default Dora')).toMatchObject({
+      firstName: 'Dora',
+      lastName: 'Default',
+      company: 'Contoso',
+      jobTitle: 'Buyer',
+      businessPhones: ['+49 30 1111'],
+      mobilePhone: '+49 170 1111',
+      emailAddresses: ['dora@example.com'],
+      externalSource: 'microsoft365',
+      externalId: expect.stringMatching(new RegExp(`^${alice}:`)),
+    });
+
+    // Nothing changed: no contact written.
+    const idle = await run(s);
+    expect(idle).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
+    expect(idle.counts['contacts.upserted']).toBeUndefined();
+    expect(idle.counts['contacts.deleted']).toBeUndefined();
+
+    control.updateContact({ ...mailbox, contactId: client.id, changes: { displayName: 'Client Carla' } });
+    control.deleteContact({ ...mailbox, contactId: vipContact.id });
+    control.addContact({ ...mailbox, folderId: gold.id, contact: { displayName: 'Gold Gwen' } });
+    const changes = await run(s);
+    expect(changes.counts).toMatchObject({ 'contacts.upserted': 2, 'contacts.deleted': 1 });
+    expect(names(await personal(s, pbxUser))).toEqual([
+      'Client Carla',
+      'Default Dora',
+      'Gold Gus',
+      'Gold Gwen',
+      'Local Lisa',
+    ]);
+
+    // A folder removed in Outlook takes its contacts and its sub-folders' contacts with it.
+    control.deleteContactFolder({ ...mailbox, folderId: vip.id });
+    const removal = await run(s);
+    expect(removal.counts).toMatchObject({ 'folders.removed': 2, 'contacts.deleted': 2 });
+    expect(names(await personal(s, pbxUser))).toEqual(['Client Carla', 'Default Dora', 'Local Lisa']);
+  });
+
+  it('publishes shared mailboxes as company contacts and reports failing mailboxes while the others sync', async () => {
+    const s = await scenario();
+    const control = m365.emulator.control;
+    const alice = s.add('alice');
+    const bob = s.add('bob');
+    const carol = s.add('carol');
+    const shared = control.createSharedMailbox({
+      tenant: s.directoryId,
+      userPrincipalName: s.upn('reception'),
+    });
+    control.addContact({ tenant: s.directoryId, user: shared.id, contact: { displayName: 'Plumber Paul' } });
+    control.addContact({ tenant: s.directoryId, user: alice, contact: { displayName: 'Alice Friend' } });
+    control.setMailboxEnabled({ tenant: s.directoryId, user: bob, enabled: false });
+    control.setMailboxAccessPolicy({ tenant: s.directoryId, user: carol, blocked: true });
+    const links = await syncUsers(s);
+
+    const candidates = await t
+      .as(s.pbx.adminToken)
+      .get(`${s.base}/contact-sync/shared-mailbox-candidates`)
+      .expect(200);
+    expect(candidates.body).toEqual([
+      {
+        objectId: shared.id,
+        userPrincipalName: s.upn('reception'),
+        displayName: 'reception',
+        selected: false,
+      },
+    ]);
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/contact-sync/settings`)
+      .send({ sharedMailboxes: [s.upn('Reception').toUpperCase(), s.upn('alice')] })
+      .expect(200);
+
+    const result = await run(s);
+    expect(result.status).toBe('COMPLETED_WITH_ERRORS');
+    expect(result.counts).toMatchObject({ 'mailboxes.synced': 2, 'mailboxes.failed': 3 });
+    const issue = (code: string) => result.issues.find((i) => i.code === code);
+    expect(issue('MAILBOX_NOT_ENABLED')).toMatchObject({
+      objectId: bob,
+      userPrincipalName: s.upn('bob'),
+      severity: 'error',
+      action: expect.stringContaining('Exchange Online licence'),
+      microsoft: expect.objectContaining({ code: 'MailboxNotEnabledForRESTAPI' }),
+    });
+    expect(issue('PERMISSION_MISSING')).toMatchObject({
+      objectId: carol,
+      action: expect.stringContaining('application access policy'),
+      microsoft: expect.objectContaining({ status: 403, code: 'ErrorAccessDenied' }),
+    });
+    // A personal mailbox listed as shared is refused: it would publish someone's own contacts.
+    expect(issue('NOT_A_SHARED_MAILBOX')).toMatchObject({ userPrincipalName: s.upn('alice') });
+    expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
+    expect(names(await company(s))).toEqual(['Plumber Paul']);
+    expect(await contacts.listExternalIds(s.pbx.tenant.id, { kind: 'company' })).toEqual([
+      expect.stringMatching(new RegExp(`^${shared.id}:`)),
+    ]);
+
+    // Taken off the list: the company contacts from it go.
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/contact-sync/settings`)
+      .send({ sharedMailboxes: [] })
+      .expect(200);
+    const after = await run(s);
+    expect(after.counts).toMatchObject({ 'mailboxes.removed': 1 });
+    expect(await company(s)).toEqual([]);
+  });
+
+  it('rides out Outlook throttling and falls back to a full pass of a folder whose delta link expired', async () => {
+    const s = await scenario();
+    const control = m365.emulator.control;
+    const alice = s.add('alice');
+    const mailbox = { tenant: s.directoryId, user: alice };
+    const keep = control.addContact({ ...mailbox, contact: { displayName: 'Keep Kim' } });
+    const doomed = control.addContact({ ...mailbox, contact: { displayName: 'Doomed Dan' } });
+    const links = await syncUsers(s);
+
+    control.throttleNext({ count: 2, route: '/contacts/delta', retryAfterSeconds: 1 });
+    const throttled = await run(s);
+    expect(throttled).toMatchObject({ status: 'SUCCEEDED' });
+    expect(throttled.graph.throttled).toBeGreaterThanOrEqual(2);
+    expect(throttled.graph.waitedMs).toBeGreaterThanOrEqual(2_000);
+    expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Doomed Dan', 'Keep Kim']);
+
+    // Outlook forgets the delta state; a contact deleted meanwhile is still noticed by the full pass.
+    control.expireDeltaTokens({ tenant: s.directoryId });
+    control.deleteContact({ ...mailbox, contactId: doomed.id });
+    control.updateContact({ ...mailbox, contactId: keep.id, changes: { displayName: 'Keep Kimberly' } });
+    const expired = await run(s);
+    expect(expired).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
+    expect(expired.counts).toMatchObject({ 'folders.deltaExpired': 1, 'folders.fullPass': 1 });
+    expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Keep Kimberly']);
+  });
+
+  it('removes the synced contacts of a user who leaves the scope or whose link ends; local ones stay', async () => {
+    const s = await scenario();
+    const control = m365.emulator.control;
+    const alice = s.add('alice');
+    const bob = s.add('bob', { department: 'Support' });
+    control.addContact({ tenant: s.directoryId, user: alice, contact: { displayName: 'Alice Friend' } });
+    control.addContact({ tenant: s.directoryId, user: bob, contact: { displayName: 'Bob Friend' } });
+    const links = await syncUsers(s);
+    const bobUser = links.get(bob) ?? '';
+    await t
+      .as(s.pbx.adminToken)
+      .post(`/api/tenants/${s.pbx.tenant.id}/users/${bobUser}/contacts`)
+      .send({ displayName: 'Bob Local' })
+      .expect(201);
+    await run(s);
+    expect(names(await personal(s, bobUser))).toEqual(['Bob Friend', 'Bob Local']);
+
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/contact-sync/settings`)
+      .send({ departments: ['sales'] })
+      .expect(200);
+    const narrowed = await run(s);
+    expect(narrowed.counts).toMatchObject({ 'mailboxes.removed': 1, 'outOfScope.department': 1 });
+    expect(names(await personal(s, bobUser))).toEqual(['Bob Local']);
+    expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
+
+    // Alice's account is unbound from her PBX user: her synced contacts go with the link.
+    await t.as(s.pbx.adminToken).delete(`${s.base}/user-sync/links/${alice}`).expect(204);
+    const unbound = await run(s);
+    expect(unbound.counts).toMatchObject({ 'mailboxes.removed': 1 });
+    expect(await personal(s, links.get(alice) ?? '')).toEqual([]);
+  });
+
+  it('runs after each user sync when asked to, or on its own cron', async () => {
+    const s = await scenario({ schedule: 'AFTER_USER_SYNC' });
+    const alice = s.add('alice');
+    m365.emulator.control.addContact({
+      tenant: s.directoryId,
+      user: alice,
+      contact: { displayName: 'Alice Friend' },
+    });
+    const links = await syncUsers(s);
+    let runs: RunBody[] = [];
+    for (let i = 0; i < 200 && (runs.length === 0 || runs[0]?.status === 'RUNNING'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      runs = (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200)).body as RunBody[];
+    }
+    expect(runs).toEqual([
+      expect.objectContaining({ kind: 'CONTACTS', trigger: 'SCHEDULE', status: 'SUCCEEDED' }),
+    ]);
+    expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
+
+    const cron = await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/contact-sync/settings`)
+      .send({ schedule: 'CRON', scheduleCron: '30 2 * * *', scheduleTimeZone: 'Europe/Berlin' })
+      .expect(200);
+    expect((cron.body as { nextScheduledRunAt: string | null }).nextScheduledRunAt).toEqual(
+      expect.any(String),
+    );
+    await t.get(ContactSyncScheduler).tick(s.pbx.tenant.id);
+    const latest = (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs?limit=1`).expect(200))
+      .body as RunBody[];
+    expect(latest[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED', mode: 'INCREMENTAL' });
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/contact-sync/settings`)
+      .send({ schedule: 'OFF' })
+      .expect(200);
+  });
+
+  it('rejects bad settings with the field and reason, and keeps tenants apart', async () => {
+    const s = await scenario();
+    const other = await scenario();
+    const bad = await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/contact-sync/settings`)
+      .send({
+        selectionMode: 'SOME',
+        sharedMailboxes: ['not-an-upn'],
+        schedule: 'HOURLY',
+        scheduleCron: 'every day',
+        scheduleTimeZone: 'Mars/Olympus',
+        surprise: true,
+      })
+      .expect(400);
+    const fields = (bad.body as { errors: { field: string }[] }).errors.map((e) => e.field).sort();
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'schedule',
+        'scheduleCron',
+        'scheduleTimeZone',
+        'selectionMode',
+        'sharedMailboxes',
+        'surprise',
+      ]),
+    );
+    await t.as(s.pbx.adminToken).post(`${s.base}/contact-sync/runs`).send({ full: 'yes' }).expect(400);
+    await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs/not-a-uuid`).expect(400);
+    // The system scope has no contacts to sync.
+    const system = await t.loginAsSystemAdmin();
+    await t.as(system).get(`/api/microsoft365/tenants/system/contact-sync/settings`).expect(400);
+
+    const mine = await run(s);
+    await t.as(other.pbx.adminToken).get(`${s.base}/contact-sync/settings`).expect(403);
+    await t.as(other.pbx.adminToken).post(`${s.base}/contact-sync/runs`).send({}).expect(403);
+    await t.as(other.pbx.adminToken).get(`${other.base}/contact-sync/runs/${mine.id}`).expect(404);
+    // A user sync run is not a contact sync run.
+    const users = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send({}).expect(202);
+    await waitFor(s, 'user-sync', (users.body as RunBody).id);
+    await t
+      .as(s.pbx.adminToken)
+      .get(`${s.base}/contact-sync/runs/${(users.body as RunBody).id}`)
+      .expect(404);
+
+    // Both switches off: no run.
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/settings`)
+      .send({ features: { personalContacts: false, sharedMailboxes: false } })
+      .expect(200);
+    const disabled = await t.as(s.pbx.adminToken).post(`${s.base}/contact-sync/runs`).send({}).expect(409);
+    expect(disabled.body).toMatchObject({ code: 'DISABLED' });
+  });
+});
