@@ -1,0 +1,83 @@
+export interface KeyedDebouncerOptions {
+  /** Pokes within this window after the first one are gathered into one call. */
+  windowMs: number;
+  /** After `work` said "busy" (someone else's run holds the lock), try again after this long. */
+  retryMs: number;
+  /** Does the work for a key; 'busy' means it could not start now and must be tried again later. */
+  work: (key: string) => Promise<'done' | 'busy'>;
+  onError?: (key: string, error: unknown) => void;
+}
+
+interface KeyState {
+  timer: NodeJS.Timeout | null;
+  running: boolean;
+  /** A poke arrived while the work ran: one more round is owed after it. */
+  again: boolean;
+}
+
+/**
+ * Turns a burst of pokes per key into one call of `work`, never two at once for a key, and one more call after a
+ * running one when pokes arrived meanwhile (the running call may have read the state before the change).
+ */
+export class KeyedDebouncer {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: KeyedDebouncerOptions) {}
+
+  poke(key: string): void {
+    if (this.closed) return;
+    const state = this.keys.get(key) ?? { timer: null, running: false, again: false };
+    this.keys.set(key, state);
+    if (state.running) {
+      state.again = true;
+      return;
+    }
+    if (state.timer === null) this.schedule(key, state, this.options.windowMs);
+  }
+
+  /** Whether a call is waiting or running for the key. */
+  pending(key: string): boolean {
+    const state = this.keys.get(key);
+    return state !== undefined && (state.running || state.timer !== null || state.again);
+  }
+
+  /** Stops the timers and waits for running calls. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const state of this.keys.values()) if (state.timer) clearTimeout(state.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private schedule(key: string, state: KeyState, delayMs: number): void {
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      const done = this.fire(key, state).finally(() => this.inFlight.delete(done));
+      this.inFlight.add(done);
+    }, delayMs);
+    state.timer.unref?.();
+  }
+
+  private async fire(key: string, state: KeyState): Promise<void> {
+    if (this.closed) return;
+    state.running = true;
+    state.again = false;
+    let outcome: 'done' | 'busy' = 'done';
+    try {
+      outcome = await this.options.work(key);
+    } catch (error) {
+      this.options.onError?.(key, error);
+    } finally {
+      state.running = false;
+    }
+    if (this.closed) return;
+    if (outcome === 'busy') {
+      this.schedule(key, state, this.options.retryMs);
+    } else if (state.again) {
+      this.schedule(key, state, this.options.windowMs);
+    } else {
+      this.keys.delete(key);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { Body, Controller, HttpCode, Logger, Post, Query, Res, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
+import {
+  type LifecycleEvent,
+  SubscriptionManager,
+} from '@pbx/microsoft365/notifications/subscription.manager';
+import { type GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
+import { type Response } from 'express';
+
+const LIFECYCLE_EVENTS: readonly string[] = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'];
+/** A validation token is an opaque string of a few dozen characters; anything far longer is not Graph. */
+const MAX_VALIDATION_TOKEN_LENGTH = 1024;
+const MAX_ITEMS = 1000;
+
+interface NotificationItem {
+  subscriptionId?: unknown;
+  clientState?: unknown;
+  lifecycleEvent?: unknown;
+}
+
+/**
+ * Where Microsoft Graph delivers change and lifecycle notifications. No PBX session here: each item proves itself
+ * with its subscription's clientState. Graph wants an answer within 3 s, so the only work done before answering is
+ * one lookup per subscription; what the notification wakes runs afterwards.
+ */
+@ApiTags('Microsoft 365: change notifications (called by Microsoft Graph)')
+@Controller('microsoft365/notifications')
+@UseFilters(Microsoft365ExceptionFilter)
+export class NotificationsController {
+  private readonly logger = new Logger(NotificationsController.name);
+
+  constructor(private readonly manager: SubscriptionManager) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Change notifications from Microsoft Graph (and its validation handshake)' })
+  async notify(
+    @Query('validationToken') validationToken: unknown,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string | undefined> {
+    if (validationToken !== undefined) return this.echo(validationToken, response);
+    const accepted = await this.accept(body, response);
+    for (const { row } of accepted) {
+      void this.manager.onChange(row).catch((error: unknown) => this.failed('change', error));
+    }
+    return undefined;
+  }
+
+  @Post('lifecycle')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Lifecycle notifications from Microsoft Graph (and its validation handshake)' })
+  async lifecycle(
+    @Query('validationToken') validationToken: unknown,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string | undefined> {
+    if (validationToken !== undefined) return this.echo(validationToken, response);
+    const accepted = await this.accept(body, response, true);
+    for (const { row, event } of accepted) {
+      void this.manager
+        .onLifecycle(row, event as LifecycleEvent)
+        .catch((error: unknown) => this.failed('lifecycle', error));
+    }
+    return undefined;
+  }
+
+  /** The handshake: 200, text/plain, the URL-decoded token (Express has decoded the query already). */
+  private echo(token: unknown, response: Response): string {
+    if (typeof token !== 'string' || token.length > MAX_VALIDATION_TOKEN_LENGTH) {
+      response.status(400);
+      return '';
+    }
+    response.status(200);
+    response.type('text/plain; charset=utf-8');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    return token;
+  }
+
+  /**
+   * Keeps the items whose subscription we hold and whose clientState matches. When none does, answers 403 and does
+   * nothing: a forged or stale post must not start work.
+   */
+  private async accept(
+    body: unknown,
+    response: Response,
+    lifecycle = false,
+  ): Promise<{ row: GraphSubscriptionEntity; event: string }[]> {
+    const items = (body as { value?: unknown } | null)?.value;
+    const accepted: { row: GraphSubscriptionEntity; event: string }[] = [];
+    if (Array.isArray(items)) {
+      for (const item of items.slice(0, MAX_ITEMS) as NotificationItem[]) {
+        if (typeof item !== 'object' || item === null) continue;
+        if (
+          lifecycle &&
+          (typeof item.lifecycleEvent !== 'string' || !LIFECYCLE_EVENTS.includes(item.lifecycleEvent))
+        )
+          continue;
+        const row = await this.manager.verify(item.subscriptionId, item.clientState);
+        if (!row) continue;
+        // One wake per subscription and event is enough: the run reads every change anyway.
+        const event = lifecycle ? String(item.lifecycleEvent) : '';
+        if (accepted.some((a) => a.row.id === row.id && a.event === event)) continue;
+        accepted.push({ row, event });
+      }
+    }
+    if (accepted.length === 0) {
+      this.logger.warn(
+        'Refused a notification post: no item with a known subscription and matching clientState',
+      );
+      response.status(403);
+    }
+    return accepted;
+  }
+
+  private failed(what: string, error: unknown): void {
+    this.logger.warn(
+      `Handling a ${what} notification failed: ${error instanceof Error ? error.message : 'unknown'}`,
+    );
+  }
+}

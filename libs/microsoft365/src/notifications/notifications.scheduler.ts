@@ -1,0 +1,116 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
+import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
+import { SubscriptionKind } from '@pbx/microsoft365/notifications/subscription-lifetime';
+import { SubscriptionManager } from '@pbx/microsoft365/notifications/subscription.manager';
+import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
+import { SYSTEM_SCOPE, TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { EntityManager } from '@mikro-orm/postgresql';
+
+const INTERVAL_NAME = 'microsoft365-notifications';
+const DEFAULT_TICK_SECONDS = 30;
+
+/**
+ * Keeps subscriptions alive, and runs the fallback: while notifications do not work for a tenant (no public URL,
+ * switched off, subscriptions failing or expired), an incremental user sync every `fallbackIntervalMinutes`. Its
+ * runs are scheduled runs, so the runner's daily full pass still happens.
+ */
+@Injectable()
+export class NotificationsScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(NotificationsScheduler.name);
+  private ticking = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly registry: SchedulerRegistry,
+    private readonly manager: SubscriptionManager,
+    private readonly settings: NotificationSettingsService,
+    private readonly runner: UserSyncRunner,
+    private readonly userSyncSettings: UserSyncSettingsService,
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // In tests nothing ticks behind the test's back: they call tick() themselves.
+    const seconds =
+      this.options.notifications?.tickSeconds ??
+      (this.options.environment === 'test' ? 0 : DEFAULT_TICK_SECONDS);
+    if (seconds <= 0) return;
+    const timer = setInterval(() => void this.tick(), seconds * 1000);
+    timer.unref();
+    this.registry.addInterval(INTERVAL_NAME, timer);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.manager.tick();
+      await this.fallback();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Why the tenant polls, or null when notifications carry its changes. */
+  async pollingReason(pbxTenantId: string): Promise<string | null> {
+    const settings = await this.settings.get(pbxTenantId);
+    if (!settings.enabled) return 'Change notifications are switched off';
+    const endpoint = notificationEndpoint(this.options);
+    if (!endpoint.usable) return endpoint.reason;
+    if (settings.failingSince) return settings.lastError ?? 'Subscriptions are failing';
+    const now = this.clock.now().getTime();
+    const users = (await this.manager.subscriptions(pbxTenantId)).find(
+      (s) => s.kind === SubscriptionKind.Users,
+    );
+    if (!users) return 'No subscription for users yet';
+    if (users.expiresAt.getTime() <= now) return 'The users subscription expired';
+    return null;
+  }
+
+  /** Starts the fallback runs that are due. */
+  async fallback(): Promise<void> {
+    const tenants = await this.em
+      .fork()
+      .find(TenantSettingsEntity, { pbxTenantId: { $ne: SYSTEM_SCOPE }, enabled: true });
+    const now = this.clock.now().getTime();
+    for (const tenant of tenants) {
+      if (!tenant.features.userSync || !tenant.applicationId) continue;
+      // Only where an admin ran the first sync: the fallback keeps a sync going, it never starts one.
+      if (!(await this.userSyncSettings.get(tenant.pbxTenantId)).deltaLink) continue;
+      const reason = await this.pollingReason(tenant.pbxTenantId);
+      if (reason === null) continue;
+      const settings = await this.settings.get(tenant.pbxTenantId);
+      const last = settings.lastFallbackRunAt?.getTime() ?? 0;
+      if (now - last < settings.fallbackIntervalMinutes * 60_000) continue;
+      await this.settings.recordFallbackRun(tenant.pbxTenantId);
+      try {
+        await this.runner.runNow(tenant.pbxTenantId, { trigger: RunTrigger.Schedule });
+      } catch (error) {
+        const code = error instanceof Microsoft365Exception ? error.code : 'INTERNAL';
+        if (code !== Microsoft365ErrorCode.Conflict) {
+          this.logger.warn(`Fallback user sync of PBX tenant ${tenant.pbxTenantId} did not start: ${code}`);
+        }
+      }
+    }
+  }
+}

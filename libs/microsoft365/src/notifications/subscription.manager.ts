@@ -1,0 +1,310 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
+import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
+import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
+import {
+  SubscriptionKind,
+  requestedExpiration,
+  subscriptionVerdict,
+} from '@pbx/microsoft365/notifications/subscription-lifetime';
+import { UserSyncTrigger } from '@pbx/microsoft365/notifications/user-sync.trigger';
+import { CalendarPresenceRunner } from '@pbx/microsoft365/presence/calendar-presence.runner';
+import { CalendarPresenceScheduler } from '@pbx/microsoft365/presence/calendar-presence.scheduler';
+import { SYSTEM_SCOPE, TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+interface WantedSubscription {
+  kind: SubscriptionKind;
+  resource: string;
+  pbxUserId: string | null;
+}
+
+export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+
+/** Users and groups only support these (graph-facts §9); Outlook items also `created`. */
+const CHANGE_TYPES: Record<SubscriptionKind, string> = {
+  [SubscriptionKind.Users]: 'updated,deleted',
+  [SubscriptionKind.Groups]: 'updated,deleted',
+  [SubscriptionKind.Events]: 'created,updated,deleted',
+  [SubscriptionKind.Contacts]: 'created,updated,deleted',
+};
+
+export function hashClientState(clientState: string): string {
+  return createHash('sha256').update(clientState, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of what arrived with the stored hash. */
+export function clientStateMatches(received: unknown, storedHash: string): boolean {
+  if (typeof received !== 'string' || received === '') return false;
+  const a = Buffer.from(hashClientState(received), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Keeps each tenant's subscriptions in line with what it needs: creates the missing ones, renews those close to
+ * expiry, replaces expired ones (and runs a delta, since changes may have been missed meanwhile), removes the ones
+ * no longer needed. Without a reachable public URL it holds none, and the fallback polls instead.
+ */
+@Injectable()
+export class SubscriptionManager {
+  private readonly logger = new Logger(SubscriptionManager.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly graph: GraphApi,
+    private readonly settings: NotificationSettingsService,
+    private readonly userSyncSettings: UserSyncSettingsService,
+    private readonly presence: CalendarPresenceRunner,
+    private readonly presenceScheduler: CalendarPresenceScheduler,
+    private readonly userSync: UserSyncTrigger,
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async tick(): Promise<void> {
+    const tenants = await this.em.fork().find(TenantSettingsEntity, { pbxTenantId: { $ne: SYSTEM_SCOPE } });
+    for (const tenant of tenants) {
+      try {
+        await this.reconcile(tenant.pbxTenantId);
+      } catch (error) {
+        const code = error instanceof Microsoft365Exception ? error.code : 'INTERNAL';
+        this.logger.warn(`Subscriptions of PBX tenant ${tenant.pbxTenantId} not reconciled: ${code}`);
+      }
+    }
+  }
+
+  async reconcile(pbxTenantId: string): Promise<void> {
+    if (!(await this.settings.lease(pbxTenantId))) return;
+    try {
+      await this.reconcileLeased(pbxTenantId);
+    } finally {
+      await this.settings.release(pbxTenantId);
+    }
+  }
+
+  async subscriptions(pbxTenantId: string): Promise<GraphSubscriptionEntity[]> {
+    return this.em.fork().find(GraphSubscriptionEntity, { pbxTenantId }, { orderBy: { resource: 'asc' } });
+  }
+
+  /** The stored subscription, if `clientState` is the secret we gave it; null otherwise (refuse, do nothing). */
+  async verify(subscriptionId: unknown, clientState: unknown): Promise<GraphSubscriptionEntity | null> {
+    if (typeof subscriptionId !== 'string' || subscriptionId.length > 200) return null;
+    const row = await this.em.fork().findOne(GraphSubscriptionEntity, { subscriptionId });
+    return row && clientStateMatches(clientState, row.clientStateHash) ? row : null;
+  }
+
+  /** A valid change notification arrived: wake whatever reads the truth for that resource. */
+  async onChange(row: GraphSubscriptionEntity): Promise<void> {
+    await this.em
+      .fork()
+      .nativeUpdate(GraphSubscriptionEntity, { id: row.id }, { lastNotificationAt: this.clock.now() });
+    this.wake(row);
+  }
+
+  /**
+   * reauthorizationRequired → renew; subscriptionRemoved → recreate and run delta; missed → run delta (graph-facts
+   * §9, lifecycle notifications).
+   */
+  async onLifecycle(row: GraphSubscriptionEntity, event: LifecycleEvent): Promise<void> {
+    await this.em.fork().nativeUpdate(GraphSubscriptionEntity, { id: row.id }, { lastLifecycleEvent: event });
+    const target = await this.target(row.pbxTenantId);
+    if (!target) return;
+    switch (event) {
+      case 'reauthorizationRequired':
+        await this.renewOrReplace(target, row);
+        return;
+      case 'subscriptionRemoved':
+        await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
+        await this.create(target, { kind: row.kind, resource: row.resource, pbxUserId: row.pbxUserId }).catch(
+          (error: unknown) => this.failed(row.pbxTenantId, error),
+        );
+        this.wake(row);
+        return;
+      case 'missed':
+        this.wake(row);
+        return;
+    }
+  }
+
+  private wake(row: GraphSubscriptionEntity): void {
+    switch (row.kind) {
+      case SubscriptionKind.Users:
+      case SubscriptionKind.Groups:
+        this.userSync.wake(row.pbxTenantId);
+        return;
+      case SubscriptionKind.Events:
+        this.presenceScheduler.refreshSoon(row.pbxTenantId);
+        return;
+      case SubscriptionKind.Contacts:
+        // Extension point: wake the contact sync of the mailbox here once it has a runner.
+        return;
+    }
+  }
+
+  private async reconcileLeased(pbxTenantId: string): Promise<void> {
+    const existing = await this.subscriptions(pbxTenantId);
+    const target = await this.target(pbxTenantId);
+    const settings = await this.settings.get(pbxTenantId);
+    const endpoint = notificationEndpoint(this.options);
+    const wanted = target && settings.enabled && endpoint.usable ? await this.wanted(pbxTenantId) : [];
+    const wantedByResource = new Map(wanted.map((w) => [w.resource, w]));
+    let problems = 0;
+    for (const row of existing) {
+      if (!wantedByResource.has(row.resource)) {
+        if (target) await this.remove(target, row);
+        else await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
+      }
+    }
+    if (!target || !endpoint.usable || !settings.enabled) {
+      if (target && settings.enabled && !endpoint.usable)
+        await this.settings.recordFailure(pbxTenantId, endpoint.reason);
+      return;
+    }
+    const now = this.clock.now();
+    const byResource = new Map(existing.map((row) => [row.resource, row]));
+    for (const want of wanted) {
+      const row = byResource.get(want.resource);
+      try {
+        if (!row) {
+          await this.create(target, want);
+          continue;
+        }
+        const verdict = subscriptionVerdict(row.kind, row.expiresAt, now, this.cap());
+        if (verdict === 'expired') {
+          // Graph dropped it: changes since then were not notified, so the delta run catches up.
+          await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
+          await this.graph.delete(target, `/subscriptions/${row.subscriptionId}`).catch(() => undefined);
+          await this.create(target, want);
+          this.wake(row);
+        } else if (verdict === 'renew') {
+          await this.renewOrReplace(target, row);
+        }
+      } catch (error) {
+        problems++;
+        await this.failed(pbxTenantId, error);
+      }
+    }
+    if (problems === 0) await this.settings.recordHealthy(pbxTenantId);
+  }
+
+  private async wanted(pbxTenantId: string): Promise<WantedSubscription[]> {
+    const tenant = await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
+    const wanted: WantedSubscription[] = [];
+    if (tenant?.features.userSync) {
+      wanted.push({ kind: SubscriptionKind.Users, resource: 'users', pbxUserId: null });
+      const userSync = await this.userSyncSettings.get(pbxTenantId);
+      // Membership changes of the groups in scope do not show on /users.
+      for (const groupId of userSync.groupIds) {
+        wanted.push({ kind: SubscriptionKind.Groups, resource: `groups/${groupId}`, pbxUserId: null });
+      }
+    }
+    for (const user of await this.presence.scopedUsers(pbxTenantId)) {
+      wanted.push({
+        kind: SubscriptionKind.Events,
+        resource: `users/${user.objectId}/events`,
+        pbxUserId: user.pbxUserId,
+      });
+    }
+    // Contacts: once contact sync exists, add `users/{id}/contacts` per synced mailbox here (kind CONTACTS).
+    return wanted;
+  }
+
+  private async create(target: GraphTarget, want: WantedSubscription): Promise<void> {
+    const endpoint = notificationEndpoint(this.options);
+    if (!endpoint.usable) return;
+    const clientState = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const created = await this.graph.post<{ id: string; expirationDateTime: string }>(
+      target,
+      '/subscriptions',
+      {
+        changeType: CHANGE_TYPES[want.kind],
+        notificationUrl: endpoint.notificationUrl,
+        lifecycleNotificationUrl: endpoint.lifecycleNotificationUrl,
+        resource: want.resource,
+        expirationDateTime: requestedExpiration(want.kind, now, this.cap()).toISOString(),
+        clientState,
+        latestSupportedTlsVersion: 'v1_2',
+      },
+    );
+    await this.em.fork().upsert(
+      GraphSubscriptionEntity,
+      Object.assign(new GraphSubscriptionEntity(), {
+        pbxTenantId: target.pbxTenantId,
+        subscriptionId: created.id,
+        kind: want.kind,
+        resource: want.resource,
+        pbxUserId: want.pbxUserId,
+        clientStateHash: hashClientState(clientState),
+        expiresAt: new Date(created.expirationDateTime),
+        createdAt: now,
+      }),
+      { onConflictFields: ['pbxTenantId', 'resource'] },
+    );
+  }
+
+  private async renewOrReplace(target: GraphTarget, row: GraphSubscriptionEntity): Promise<void> {
+    const now = this.clock.now();
+    try {
+      const renewed = await this.graph.patch<{ expirationDateTime: string }>(
+        target,
+        `/subscriptions/${row.subscriptionId}`,
+        { expirationDateTime: requestedExpiration(row.kind, now, this.cap()).toISOString() },
+      );
+      await this.em
+        .fork()
+        .nativeUpdate(
+          GraphSubscriptionEntity,
+          { id: row.id },
+          { expiresAt: new Date(renewed.expirationDateTime), renewedAt: now },
+        );
+    } catch (error) {
+      if (!(error instanceof Microsoft365Exception) || error.code !== Microsoft365ErrorCode.GraphNotFound)
+        throw error;
+      // Graph no longer knows it (expired or removed): replace it and catch up on what was missed.
+      await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
+      await this.create(target, { kind: row.kind, resource: row.resource, pbxUserId: row.pbxUserId });
+      this.wake(row);
+    }
+  }
+
+  private async remove(target: GraphTarget, row: GraphSubscriptionEntity): Promise<void> {
+    try {
+      await this.graph.delete(target, `/subscriptions/${row.subscriptionId}`);
+    } catch (error) {
+      if (!(error instanceof Microsoft365Exception) || error.code !== Microsoft365ErrorCode.GraphNotFound) {
+        await this.failed(target.pbxTenantId, error);
+        return;
+      }
+    }
+    await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
+  }
+
+  private async target(pbxTenantId: string): Promise<GraphTarget | null> {
+    const tenant = await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
+    if (!tenant?.enabled || !tenant.applicationId || !tenant.directoryId) return null;
+    return { pbxTenantId, cloud: tenant.cloud };
+  }
+
+  private async failed(pbxTenantId: string, error: unknown): Promise<void> {
+    const message =
+      error instanceof Microsoft365Exception
+        ? `${error.code}: ${error.message}`
+        : 'INTERNAL: the subscription could not be created or renewed';
+    this.logger.warn(`Change notifications of PBX tenant ${pbxTenantId}: ${message}`);
+    await this.settings.recordFailure(pbxTenantId, message);
+  }
+
+  private cap(): number | undefined {
+    return this.options.notifications?.maxSubscriptionLifetimeMinutes;
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { KeyedDebouncer } from '@pbx/microsoft365/notifications/keyed-debouncer';
+import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
+import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+
+const DEFAULT_DEBOUNCE_MS = 5_000;
+/** How soon to look again when another run holds the tenant's lock. */
+const BUSY_RETRY_MS = 2_000;
+
+/**
+ * Wakes the incremental user sync of a tenant when notifications say something changed. A notification is only a
+ * hint: the run reads the changes from `/users/delta`, so a lost, repeated or forged-but-valid notification costs one
+ * cheap run and never writes anything by itself.
+ */
+@Injectable()
+export class UserSyncTrigger implements OnApplicationShutdown {
+  private readonly logger = new Logger(UserSyncTrigger.name);
+  private readonly debouncer: KeyedDebouncer;
+
+  constructor(
+    private readonly runner: UserSyncRunner,
+    private readonly settings: UserSyncSettingsService,
+    @Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions,
+  ) {
+    this.debouncer = new KeyedDebouncer({
+      windowMs: options.notifications?.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+      retryMs: BUSY_RETRY_MS,
+      work: (pbxTenantId) => this.run(pbxTenantId),
+      onError: (pbxTenantId, error) =>
+        this.logger.warn(
+          `Notification run of PBX tenant ${pbxTenantId} did not start: ${
+            error instanceof Microsoft365Exception ? error.code : 'INTERNAL'
+          }`,
+        ),
+    });
+  }
+
+  /** Asks for one incremental run soon; many calls within the window give one run. */
+  wake(pbxTenantId: string): void {
+    this.debouncer.poke(pbxTenantId);
+  }
+
+  pending(pbxTenantId: string): boolean {
+    return this.debouncer.pending(pbxTenantId);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.debouncer.close();
+  }
+
+  private async run(pbxTenantId: string): Promise<'done' | 'busy'> {
+    // A notification keeps a sync current; the first (full) run is the admin's decision.
+    if (!(await this.settings.get(pbxTenantId)).deltaLink) return 'done';
+    try {
+      await this.runner.runNow(pbxTenantId, { trigger: RunTrigger.Notification });
+      return 'done';
+    } catch (error) {
+      if (!(error instanceof Microsoft365Exception)) throw error;
+      // Someone else's run may have read the directory before the change: one more run after it.
+      if (error.code === Microsoft365ErrorCode.Conflict) return 'busy';
+      if (
+        error.code === Microsoft365ErrorCode.Disabled ||
+        error.code === Microsoft365ErrorCode.NotConfigured
+      ) {
+        return 'done';
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
+import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
+import {
+  CalendarPresenceRunner,
+  type PresenceRefreshResult,
+} from '@pbx/microsoft365/presence/calendar-presence.runner';
+import {
+  CalendarPresenceSettingsView,
+  UpdateCalendarPresenceSettingsDto,
+} from '@pbx/microsoft365/presence/calendar-presence-settings.dto';
+import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
+import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+
+/** Calendar presence of one PBX tenant: scope, mapping of calendar states to PBX statuses, poll interval. */
+@ApiTags('Microsoft 365: calendar presence')
+@ApiBearerAuth()
+@Controller('microsoft365/tenants/:pbxTenantId/presence')
+@UseGuards(TenantAdminGuard)
+@UseFilters(Microsoft365ExceptionFilter)
+@UsePipes(createValidationPipe())
+export class CalendarPresenceController {
+  constructor(
+    private readonly settings: CalendarPresenceSettingsService,
+    private readonly runner: CalendarPresenceRunner,
+  ) {}
+
+  @Get('settings')
+  @ApiOperation({ summary: 'Calendar presence settings, the statuses the PBX offers and the last poll' })
+  @ApiOkResponse({ type: CalendarPresenceSettingsView })
+  async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<CalendarPresenceSettingsView> {
+    return this.settings.view(await this.settings.get(tenant(pbxTenantId)));
+  }
+
+  @Patch('settings')
+  @ApiOperation({ summary: 'Switch calendar presence on or off, change its scope, mapping or poll interval' })
+  @ApiOkResponse({ type: CalendarPresenceSettingsView })
+  async updateSettings(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Body() changes: UpdateCalendarPresenceSettingsDto,
+  ): Promise<CalendarPresenceSettingsView> {
+    const saved = await this.settings.update(tenant(pbxTenantId), changes);
+    // Switched off: put back every status calendar presence changed (no Graph call: nobody is in scope any more).
+    if (changes.enabled === false) await this.runner.refresh(pbxTenantId);
+    return this.settings.view(saved);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Read the calendars now and set or restore statuses' })
+  async refresh(@Param('pbxTenantId') pbxTenantId: string): Promise<PresenceRefreshResult> {
+    return this.runner.refresh(tenant(pbxTenantId));
+  }
+}
+
+function tenant(pbxTenantId: string): string {
+  if (pbxTenantId === SYSTEM_SCOPE) {
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Validation failed',
+      errors: [
+        {
+          field: 'pbxTenantId',
+          reasons: ['calendar presence belongs to a PBX tenant, not to the system scope'],
+        },
+      ],
+    });
+  }
+  return pbxTenantId;
+}

@@ -1,0 +1,173 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
+import { PBX_PRESENCE, type PbxPresencePort } from '@pbx/microsoft365/ports/pbx-presence.port';
+import {
+  decidePresence,
+  desiredStatus,
+  type PresenceMemory,
+} from '@pbx/microsoft365/presence/calendar-presence.machine';
+import { type CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
+import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
+import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-schedule.reader';
+import { UserPresenceStateEntity } from '@pbx/microsoft365/presence/user-presence-state.entity';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import { normaliseDepartment, SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+
+/** How far ahead each read looks; only events going on now count, the rest is there for the next boundary. */
+const READ_AHEAD_MS = 60 * 60_000;
+
+export interface PresenceUser {
+  pbxUserId: string;
+  objectId: string;
+  /** The SMTP address getSchedule wants. */
+  address: string;
+}
+
+export interface PresenceRefreshResult {
+  users: number;
+  changed: number;
+  failed: number;
+}
+
+/** Sets and restores extension statuses from the calendars of the synced users in the presence scope. */
+@Injectable()
+export class CalendarPresenceRunner {
+  private readonly logger = new Logger(CalendarPresenceRunner.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly settings: CalendarPresenceSettingsService,
+    private readonly connection: TenantSettingsService,
+    private readonly schedules: CalendarScheduleReader,
+    @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
+    @Inject(PBX_PRESENCE) private readonly presence: PbxPresencePort,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The synced users whose calendars drive their status (empty when the feature is off). */
+  async scopedUsers(pbxTenantId: string, settings?: CalendarPresenceSettingsEntity): Promise<PresenceUser[]> {
+    if (!(await this.settings.enabled(pbxTenantId))) return [];
+    const scope = settings ?? (await this.settings.get(pbxTenantId));
+    const links = await this.em
+      .fork()
+      .find(UserLinkEntity, { pbxTenantId, state: LinkState.Active, pbxUserId: { $ne: null } });
+    const ids = links.map((link) => link.pbxUserId).filter((id): id is string => id !== null);
+    const users = new Map(
+      ids.length === 0
+        ? []
+        : (await this.directory.findUsers(pbxTenantId, { ids })).map((user) => [user.id, user] as const),
+    );
+    const selected = new Set(scope.selectedUsers.map((u) => u.toLowerCase()));
+    const departments = new Set(scope.departments.map(normaliseDepartment));
+    const mode: SelectionMode = scope.selectionMode;
+    const result: PresenceUser[] = [];
+    for (const link of links) {
+      const user = link.pbxUserId ? users.get(link.pbxUserId) : undefined;
+      const address = user?.email ?? user?.userPrincipalName ?? link.userPrincipalName;
+      if (!user || !user.enabled || !address) continue;
+      const isSelected =
+        selected.has(link.objectId.toLowerCase()) ||
+        selected.has((link.userPrincipalName ?? user.userPrincipalName ?? '').toLowerCase());
+      if (mode === SelectionMode.Include && !isSelected) continue;
+      if (mode === SelectionMode.Exclude && isSelected) continue;
+      if (departments.size > 0 && !departments.has(normaliseDepartment(user.department))) continue;
+      result.push({ pbxUserId: user.id, objectId: link.objectId, address });
+    }
+    return result;
+  }
+
+  /**
+   * One pass over a tenant: read the calendars, decide per user, set statuses, remember what to restore. Users who
+   * left the scope (or a feature switched off) are treated as free, so their status is restored.
+   */
+  async refresh(pbxTenantId: string): Promise<PresenceRefreshResult> {
+    const settings = await this.settings.get(pbxTenantId);
+    const users = await this.scopedUsers(pbxTenantId, settings);
+    const em = this.em.fork();
+    const memories = new Map(
+      (await em.find(UserPresenceStateEntity, { pbxTenantId })).map((row) => [row.pbxUserId, row] as const),
+    );
+    const now = this.clock.now();
+    let items = new Map<string, { status: string; start: Date; end: Date }[]>();
+    let failed = 0;
+    let lastError: string | null = null;
+    if (users.length > 0) {
+      const connection = await this.connection.requireConfigured(pbxTenantId);
+      const read = await this.schedules.read(
+        { pbxTenantId, cloud: connection.cloud },
+        users.map((u) => u.address),
+        now,
+        new Date(now.getTime() + READ_AHEAD_MS),
+      );
+      items = read.items;
+      failed = read.failed;
+      lastError = read.lastError;
+    }
+    const candidates = new Map<string, string | null>();
+    for (const user of users) {
+      const schedule = items.get(user.address.toLowerCase());
+      // Unknown calendar state: decide nothing rather than restore in the middle of a meeting.
+      if (schedule === undefined) continue;
+      candidates.set(user.pbxUserId, desiredStatus(schedule, now, settings.mapping));
+    }
+    const inScope = new Set(users.map((u) => u.pbxUserId));
+    for (const pbxUserId of memories.keys()) if (!inScope.has(pbxUserId)) candidates.set(pbxUserId, null);
+
+    const statuses = await this.presence.getStatuses(pbxTenantId, [...candidates.keys()]);
+    let changed = 0;
+    for (const [pbxUserId, desired] of candidates) {
+      const current = statuses.get(pbxUserId)?.status;
+      if (current === undefined) continue;
+      const row = memories.get(pbxUserId);
+      const decision = decidePresence(row ? memoryOf(row) : null, current, desired);
+      try {
+        if (decision.set !== null) {
+          await this.presence.setStatus(pbxTenantId, pbxUserId, decision.set);
+          changed++;
+        }
+        await this.remember(pbxTenantId, pbxUserId, row ?? null, decision.memory);
+      } catch (error) {
+        failed++;
+        lastError = error instanceof Error ? error.message : String(error);
+        this.logger.warn(`Calendar presence of a user of PBX tenant ${pbxTenantId} failed: ${lastError}`);
+      }
+    }
+    await this.settings.recordPoll(pbxTenantId, now, lastError);
+    return { users: users.length, changed, failed };
+  }
+
+  private async remember(
+    pbxTenantId: string,
+    pbxUserId: string,
+    previous: UserPresenceStateEntity | null,
+    memory: PresenceMemory | null,
+  ): Promise<void> {
+    const em = this.em.fork();
+    if (memory === null) {
+      if (previous) await em.nativeDelete(UserPresenceStateEntity, { pbxTenantId, pbxUserId });
+      return;
+    }
+    if (previous && sameMemory(memoryOf(previous), memory)) return;
+    await em.upsert(
+      UserPresenceStateEntity,
+      Object.assign(new UserPresenceStateEntity(), {
+        pbxTenantId,
+        pbxUserId,
+        ...memory,
+        updatedAt: this.clock.now(),
+      }),
+    );
+  }
+}
+
+function memoryOf(row: UserPresenceStateEntity): PresenceMemory {
+  return { desired: row.desired, applied: row.applied, restore: row.restore };
+}
+
+function sameMemory(a: PresenceMemory, b: PresenceMemory): boolean {
+  return a.desired === b.desired && a.applied === b.applied && a.restore === b.restore;
+}

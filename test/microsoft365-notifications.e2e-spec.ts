@@ -1,0 +1,308 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock } from '@pbx/microsoft365';
+import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
+import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
+import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
+import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  connectTenant,
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
+
+/** The module's clock: real time plus an offset the test moves (the emulator's clock stays real). */
+class MovableClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advanceMinutes(minutes: number): void {
+    this.offsetMs += minutes * 60_000;
+  }
+}
+
+interface StatusBody {
+  mode: string;
+  reason: string | null;
+  notificationUrl: string | null;
+  failingSince: string | null;
+  subscriptions: {
+    subscriptionId: string;
+    kind: string;
+    resource: string;
+    expiresAt: string;
+    lastLifecycleEvent: string | null;
+  }[];
+}
+
+interface RunBody {
+  id: string;
+  trigger: string;
+  status: string;
+  counts: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Microsoft 365 change notifications (emulator calls the PBX back over HTTP)', () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+  const clock = new MovableClock();
+  let scenarios = 0;
+
+  beforeAll(async () => {
+    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
+    t = await createTestApp({
+      listen: true,
+      microsoft365: {
+        ...m365.moduleOptions,
+        clock,
+        notifications: { debounceMs: 1_000, tickSeconds: 0, maxSubscriptionLifetimeMinutes: 30 },
+      },
+      override: (builder) =>
+        builder
+          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
+          .useValue({ ...defaultResilienceSettings(), maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 200 }),
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await m365?.close();
+  });
+
+  afterEach(() => {
+    clock.offsetMs = 0;
+    m365.emulator.control.setFaults({ errorRate: 0, routePattern: undefined });
+  });
+
+  async function scenario() {
+    scenarios++;
+    const seeded = await m365.emulator.control.seed({
+      seed: `notifications-${scenarios}`,
+      tenantId: randomUUID(),
+      domain: `notify${scenarios}.onmicrosoft.com`,
+      users: 0,
+      departments: 0,
+      groupDepth: 0,
+      app: { permissions: ['User.Read.All', 'GroupMember.Read.All'] },
+    });
+    const pbx: TenantWithAdmin = await t.createTenantWithAdmin();
+    const base = await connectTenant(
+      t,
+      { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
+      pbx,
+    );
+    const add = (name: string) =>
+      m365.emulator.control.addUser({
+        tenant: seeded.tenantId,
+        user: {
+          userPrincipalName: `${name}@${seeded.domain}`,
+          displayName: `${name} Example`,
+          givenName: name,
+          surname: 'Example',
+          mail: `${name}@${seeded.domain}`,
+        },
+      }).id;
+    return { pbx, base, directoryId: seeded.tenantId, add };
+  }
+
+  type Scenario = Awaited<ReturnType<typeof scenario>>;
+
+  const status = async (s: Scenario) =>
+    (await t.as(s.pbx.adminToken).get(`${s.base}/notifications`).expect(200)).body as StatusBody;
+  const reconcile = async (s: Scenario) =>
+    (await t.as(s.pbx.adminToken).post(`${s.base}/notifications/reconcile`).expect(200)).body as StatusBody;
+  const runs = async (s: Scenario) =>
+    (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs`).expect(200)).body as RunBody[];
+
+  async function settle(s: Scenario, predicate: (all: RunBody[]) => boolean): Promise<RunBody[]> {
+    for (let i = 0; i < 150; i++) {
+      const all = await runs(s);
+      if (all.every((r) => r.status !== 'RUNNING') && predicate(all)) return all;
+      await sleep(100);
+    }
+    throw new Error(`runs did not settle: ${JSON.stringify(await runs(s))}`);
+  }
+
+  async function firstRun(s: Scenario): Promise<void> {
+    await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send({}).expect(202);
+    await settle(s, (all) => all.length === 1);
+  }
+
+  it('answers the validation handshake as text/plain with the decoded token', async () => {
+    const token = 'Validation: Testing client application reachability for subscription Request-Id: 1 2';
+    const response = await t
+      .http()
+      .post(`/api/microsoft365/notifications?validationToken=${encodeURIComponent(token)}`)
+      .set('Content-Type', 'text/plain; charset=utf-8')
+      .send('')
+      .expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.text).toBe(token);
+    const lifecycle = await t
+      .http()
+      .post(`/api/microsoft365/notifications/lifecycle?validationToken=abc`)
+      .send('')
+      .expect(200);
+    expect(lifecycle.text).toBe('abc');
+  });
+
+  it('creates a users subscription (handshake passed), refuses unknown subscriptions and a wrong clientState', async () => {
+    const s = await scenario();
+    const view = await reconcile(s);
+    expect(view.subscriptions).toEqual([expect.objectContaining({ kind: 'USERS', resource: 'users' })]);
+    expect(view.mode).toBe('notifications');
+    const [sub] = m365.emulator.control.listSubscriptions({ tenant: s.directoryId });
+    expect(sub).toMatchObject({
+      resource: 'users',
+      notificationUrl: `${t.baseUrl}/api/microsoft365/notifications`,
+    });
+    expect(sub?.id).toBe(view.subscriptions[0]?.subscriptionId);
+
+    const forged = (subscriptionId: string, clientState: string) => ({
+      value: [{ subscriptionId, clientState, changeType: 'updated', resource: 'Users/x' }],
+    });
+    await t
+      .http()
+      .post('/api/microsoft365/notifications')
+      .send(forged(sub?.id ?? '', 'wrong'))
+      .expect(403);
+    await t
+      .http()
+      .post('/api/microsoft365/notifications')
+      .send(forged(randomUUID(), sub?.clientState ?? ''))
+      .expect(403);
+    await t.http().post('/api/microsoft365/notifications').send({ nonsense: true }).expect(403);
+    await sleep(1_500);
+    expect(await runs(s)).toEqual([]);
+    // The emulator's copy of the secret works: the stored hash matches it.
+    await t
+      .http()
+      .post('/api/microsoft365/notifications')
+      .send(forged(sub?.id ?? '', sub?.clientState ?? ''))
+      .expect(202);
+  });
+
+  it('debounces many notifications into one incremental run that applies the changes', async () => {
+    const s = await scenario();
+    s.add('first');
+    await firstRun(s);
+    await reconcile(s);
+    for (let i = 0; i < 8; i++) s.add(`burst${i}`);
+    await m365.emulator.control.flushNotifications({});
+    const all = await settle(s, (list) => list.length === 2);
+    await sleep(1_500);
+    const after = await runs(s);
+    expect(after).toHaveLength(2);
+    expect(after[0]).toMatchObject({ trigger: 'NOTIFICATION', status: 'SUCCEEDED', counts: { created: 8 } });
+    expect(all[0]?.id).toBe(after[0]?.id);
+    expect((await status(s)).subscriptions[0]).toBeDefined();
+  });
+
+  it('renews before expiry and replaces an expired subscription (with a catch-up run)', async () => {
+    const s = await scenario();
+    await firstRun(s);
+    const created = (await reconcile(s)).subscriptions[0];
+    clock.advanceMinutes(21);
+    const renewed = (await reconcile(s)).subscriptions[0];
+    expect(renewed?.subscriptionId).toBe(created?.subscriptionId);
+    expect(Date.parse(renewed?.expiresAt ?? '')).toBeGreaterThan(Date.parse(created?.expiresAt ?? ''));
+    const atEmulator = m365.emulator.control.listSubscriptions({ tenant: s.directoryId });
+    expect(Date.parse(atEmulator[0]?.expirationDateTime ?? '')).toBe(Date.parse(renewed?.expiresAt ?? ''));
+
+    clock.advanceMinutes(60);
+    const replaced = (await reconcile(s)).subscriptions[0];
+    expect(replaced?.subscriptionId).not.toBe(created?.subscriptionId);
+    expect(m365.emulator.control.listSubscriptions({ tenant: s.directoryId }).map((x) => x.id)).toEqual([
+      replaced?.subscriptionId,
+    ]);
+    const all = await settle(s, (list) => list.length === 2);
+    expect(all[0]).toMatchObject({ trigger: 'NOTIFICATION' });
+  });
+
+  it('renews on reauthorizationRequired', async () => {
+    const s = await scenario();
+    await firstRun(s);
+    const created = (await reconcile(s)).subscriptions[0];
+    clock.advanceMinutes(5);
+    await m365.emulator.control.triggerLifecycleNotification({
+      subscriptionId: created?.subscriptionId ?? '',
+      lifecycleEvent: 'reauthorizationRequired',
+    });
+    for (let i = 0; i < 50; i++) {
+      const now = (await status(s)).subscriptions[0];
+      if (now?.lastLifecycleEvent === 'reauthorizationRequired' && now.expiresAt !== created?.expiresAt)
+        break;
+      await sleep(100);
+    }
+    const after = (await status(s)).subscriptions[0];
+    expect(after).toMatchObject({
+      subscriptionId: created?.subscriptionId,
+      lastLifecycleEvent: 'reauthorizationRequired',
+    });
+    expect(Date.parse(after?.expiresAt ?? '')).toBeGreaterThan(Date.parse(created?.expiresAt ?? ''));
+  });
+
+  it('falls back to incremental runs at the interval while subscriptions fail, and stops once they work again', async () => {
+    const s = await scenario();
+    await firstRun(s);
+    await reconcile(s);
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/notifications`)
+      .send({ fallbackIntervalMinutes: 5 })
+      .expect(200);
+    const scheduler = t.get(NotificationsScheduler);
+    await scheduler.fallback();
+    expect(await runs(s)).toHaveLength(1);
+
+    // Microsoft stops answering for subscriptions: renewal fails, the tenant polls.
+    m365.emulator.control.setFaults({ errorRate: 1, errorStatuses: [503], routePattern: 'subscriptions' });
+    clock.advanceMinutes(21);
+    const failing = await reconcile(s);
+    expect(failing).toMatchObject({ mode: 'polling', failingSince: expect.any(String) });
+    m365.emulator.control.setFaults({ errorRate: 0, routePattern: undefined });
+    await scheduler.fallback();
+    let all = await settle(s, (list) => list.length === 2);
+    expect(all[0]).toMatchObject({ trigger: 'SCHEDULE' });
+    clock.advanceMinutes(2);
+    await scheduler.fallback();
+    expect(await runs(s)).toHaveLength(2);
+    clock.advanceMinutes(4);
+    await scheduler.fallback();
+    all = await settle(s, (list) => list.length === 3);
+
+    // Microsoft is back: the subscription is renewed and the polling stops.
+    expect((await reconcile(s)).mode).toBe('notifications');
+    clock.advanceMinutes(6);
+    await scheduler.fallback();
+    expect(await runs(s)).toHaveLength(3);
+  });
+
+  it('polls without a reachable public URL, and keeps tenants apart', async () => {
+    const s = await scenario();
+    const other = await scenario();
+    await t.as(other.pbx.adminToken).get(`${s.base}/notifications`).expect(403);
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/notifications`)
+      .send({ fallbackIntervalMinutes: 0 })
+      .expect(400);
+    const off = await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/notifications`)
+      .send({ enabled: false })
+      .expect(200);
+    expect(off.body).toMatchObject({ mode: 'polling', reason: 'Change notifications are switched off' });
+    expect((await reconcile(s)).subscriptions).toEqual([]);
+    // Polling keeps a sync going; it never starts the first one, which is the admin's decision.
+    await t.get(NotificationsScheduler).fallback();
+    expect(await runs(s)).toEqual([]);
+    await firstRun(s);
+    clock.advanceMinutes(6);
+    await t.get(NotificationsScheduler).fallback();
+    const all = await settle(s, (list) => list.length === 2);
+    expect(all[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED' });
+  });
+});
