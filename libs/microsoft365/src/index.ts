@@ -28,6 +28,7 @@ export { microsoft365Entities } from '@pbx/microsoft365/microsoft365.entities';
 export {
   type Microsoft365EndpointOverrides,
   type Microsoft365ModuleOptions,
+  type Microsoft365NotificationOptions,
   type Microsoft365SsoOptions,
 } from '@pbx/microsoft365/microsoft365-module-options';
 export { Microsoft365Module } from '@pbx/microsoft365/microsoft365.module';

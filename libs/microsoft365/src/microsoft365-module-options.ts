@@ -37,6 +37,25 @@ export interface Microsoft365ModuleOptions {
   clock?: Clock;
   /** "Sign in with Microsoft". */
   sso?: Microsoft365SsoOptions;
+  /** Change notifications (webhooks), the polling fallback and calendar presence polling. */
+  notifications?: Microsoft365NotificationOptions;
+}
+
+export interface Microsoft365NotificationOptions {
+  /**
+   * Where Microsoft posts change notifications, when it differs from `publicUrl` (e.g. a webhook relay); `routePrefix`
+   * and `/microsoft365/notifications` are appended. Must be https, except on loopback outside production.
+   */
+  publicUrl?: string;
+  /** Notifications arriving within this window wake one user sync run; default 5 s. */
+  debounceMs?: number;
+  /**
+   * How often subscriptions are renewed, fallback runs started and calendars polled (each on its own due time,
+   * measured with the module's clock); default 30 s (0 in the `test` environment), 0 = never: tests call `tick()`.
+   */
+  tickSeconds?: number;
+  /** Requests subscriptions shorter than Graph's maximum lifetimes (minutes); for tests and for cautious hosts. */
+  maxSubscriptionLifetimeMinutes?: number;
 }
 
 export interface Microsoft365SsoOptions {

@@ -36,7 +36,7 @@ import { UserSyncPageProcessor } from '@pbx/microsoft365/user-sync/user-sync-pag
 import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
 import { UserSyncApplier } from '@pbx/microsoft365/user-sync/user-sync.applier';
 import { UserSyncController } from '@pbx/microsoft365/user-sync/user-sync.controller';
-import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { USER_SYNC_LISTENER, UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
 import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
 import { IdTokenValidator } from '@pbx/microsoft365/sso/id-token.validator';
 import {
@@ -51,6 +51,24 @@ import { SsoMsalProvider } from '@pbx/microsoft365/sso/sso-msal.provider';
 import { SsoSettingsController } from '@pbx/microsoft365/sso/sso-settings.controller';
 import { SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
 import { SsoTransactionStore } from '@pbx/microsoft365/sso/sso-transaction.store';
+import { ContactSyncApplier } from '@pbx/microsoft365/contact-sync/contact-sync.applier';
+import { ContactSyncController } from '@pbx/microsoft365/contact-sync/contact-sync.controller';
+import { ContactSyncMailboxProcessor } from '@pbx/microsoft365/contact-sync/contact-sync-mailbox.processor';
+import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
+import { ContactSyncScheduler } from '@pbx/microsoft365/contact-sync/contact-sync.scheduler';
+import { ContactSyncSettingsService } from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
+import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
+import { NotificationSettingsController } from '@pbx/microsoft365/notifications/notification-settings.controller';
+import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
+import { NotificationsController } from '@pbx/microsoft365/notifications/notifications.controller';
+import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
+import { SubscriptionManager } from '@pbx/microsoft365/notifications/subscription.manager';
+import { UserSyncTrigger } from '@pbx/microsoft365/notifications/user-sync.trigger';
+import { CalendarPresenceController } from '@pbx/microsoft365/presence/calendar-presence.controller';
+import { CalendarPresenceRunner } from '@pbx/microsoft365/presence/calendar-presence.runner';
+import { CalendarPresenceScheduler } from '@pbx/microsoft365/presence/calendar-presence.scheduler';
+import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
+import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-schedule.reader';
 
 /**
  * Connects each PBX tenant to Microsoft 365. Import it once with `forRoot`/`forRootAsync`, passing a module that
@@ -65,6 +83,10 @@ import { SsoTransactionStore } from '@pbx/microsoft365/sso/sso-transaction.store
     SsoController,
     SsoSettingsController,
     UserSyncController,
+    ContactSyncController,
+    NotificationsController,
+    NotificationSettingsController,
+    CalendarPresenceController,
   ],
   providers: [
     {
@@ -106,6 +128,21 @@ import { SsoTransactionStore } from '@pbx/microsoft365/sso/sso-transaction.store
     MailSettingsService,
     AttachmentUploadClient,
     GraphMailService,
+    ContactSyncSettingsService,
+    OutlookContactsReader,
+    ContactSyncApplier,
+    ContactSyncMailboxProcessor,
+    ContactSyncRunner,
+    ContactSyncScheduler,
+    { provide: USER_SYNC_LISTENER, useExisting: ContactSyncScheduler },
+    NotificationSettingsService,
+    UserSyncTrigger,
+    SubscriptionManager,
+    NotificationsScheduler,
+    CalendarPresenceSettingsService,
+    CalendarScheduleReader,
+    CalendarPresenceRunner,
+    CalendarPresenceScheduler,
   ],
   exports: [GraphMailService, Microsoft365Events],
 })

@@ -12,10 +12,17 @@ import { Migration20261122051524_initial } from './Migration20261122051524_initi
 import { Migration20261122091635_user_sync } from './Migration20261122091635_user_sync';
 import { Migration20261122100000_mail } from './Migration20261122100000_mail';
 import { Migration20261122100500_sso } from './Migration20261122100500_sso';
+import { Migration20261122110000_contact_sync } from './Migration20261122110000_contact_sync';
+import { Migration20261122120000_presence_notifications } from './Migration20261122120000_presence_notifications';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
   { name: 'Migration20261122100000_mail', class: Migration20261122100000_mail },
   { name: 'Migration20261122100500_sso', class: Migration20261122100500_sso },
+  { name: 'Migration20261122110000_contact_sync', class: Migration20261122110000_contact_sync },
+  {
+    name: 'Migration20261122120000_presence_notifications',
+    class: Migration20261122120000_presence_notifications,
+  },
 ];
 // </generated-migrations>

@@ -9,6 +9,8 @@ export enum RunTrigger {
   OnDemand = 'ON_DEMAND',
   /** An admin confirmed the leavers a deletion guard had held back. */
   Confirmation = 'CONFIRMATION',
+  /** Change notifications from Microsoft woke an incremental run (debounced: many notifications, one run). */
+  Notification = 'NOTIFICATION',
 }
 
 export enum RunMode {

@@ -16,7 +16,10 @@ import {
   type TenantSettingsView,
   type UpdateTenantSettingsDto,
 } from '@pbx/microsoft365/settings/tenant-settings.dto';
+import { ContactSyncSettingsEntity } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
 import { MailSettingsEntity } from '@pbx/microsoft365/mail/mail-settings.entity';
+import { NotificationSettingsEntity } from '@pbx/microsoft365/notifications/notification-settings.entity';
+import { CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
 import { SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
 import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
@@ -25,8 +28,11 @@ import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings
 const TENANT_CONFIGURATION_ENTITIES = [
   TenantSettingsEntity,
   UserSyncSettingsEntity,
+  ContactSyncSettingsEntity,
   MailSettingsEntity,
   SsoSettingsEntity,
+  NotificationSettingsEntity,
+  CalendarPresenceSettingsEntity,
 ] as const;
 
 /** Where Entra sends users back after "Sign in with Microsoft"; the admin pastes it into the app registration. */

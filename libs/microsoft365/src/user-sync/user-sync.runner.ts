@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
@@ -7,7 +7,13 @@ import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events
 import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
 import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
-import { DeletionGuardState, RunMode, RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
+import {
+  DeletionGuardState,
+  RunMode,
+  RunStatus,
+  RunTrigger,
+  SyncKind,
+} from '@pbx/microsoft365/runs/sync-run-status';
 import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
@@ -44,6 +50,14 @@ interface Prepared {
   context: UserSyncRunContext;
 }
 
+/** Told after each successful (non-dry) user sync run; the contact sync's "after user sync" schedule. */
+export const USER_SYNC_LISTENER = Symbol('USER_SYNC_LISTENER');
+
+export interface UserSyncListener {
+  /** Must not throw or block: the user sync is already finished. */
+  userSyncSucceeded(pbxTenantId: string): void;
+}
+
 /**
  * Runs user syncs: decides full or incremental, reads Graph page by page, hands each page to the planner and the
  * applier, and decides leavers at the end, behind the deletion guard. One run per tenant at a time.
@@ -64,6 +78,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
     private readonly events: Microsoft365Events,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(USER_SYNC_LISTENER) private readonly listener?: UserSyncListener,
   ) {}
 
   /** Records the run (and takes the tenant's lock), then runs it in the background. */
@@ -211,6 +226,10 @@ export class UserSyncRunner implements OnApplicationShutdown {
       }
       await this.full(context);
     });
+    const status: RunStatus = run.status;
+    if (!run.dryRun && (status === RunStatus.Succeeded || status === RunStatus.CompletedWithErrors)) {
+      this.listener?.userSyncSucceeded(run.pbxTenantId);
+    }
   }
 
   /** Runs `work` with the run's Graph meter, and closes the run as succeeded or failed. */
