@@ -339,14 +339,18 @@ export class UserSyncApplier {
         photo: u.photo ? { contentType: u.photo.contentType, data: u.photo.data } : null,
       })),
     );
-    for (const update of ready) {
-      await em.nativeUpdate(
-        UserLinkEntity,
-        { pbxTenantId, objectId: update.objectId },
-        // An answer without an ETag is stored as seen; the next metadata check corrects it.
-        { photoETag: update.photo ? (update.photo.eTag ?? 'unknown') : NO_PHOTO },
-      );
-    }
+    // One statement for the page, not one per photo.
+    const rows = ready.map((update) => ({
+      object_id: update.objectId,
+      // An answer without an ETag is stored as seen; the next metadata check corrects it.
+      etag: update.photo ? (update.photo.eTag ?? 'unknown') : NO_PHOTO,
+    }));
+    await em.execute(
+      `update m365_user_links l set photo_etag = v.etag
+         from json_to_recordset(?::json) as v(object_id text, etag text)
+        where l.pbx_tenant_id = ? and l.object_id = v.object_id`,
+      [JSON.stringify(rows), pbxTenantId],
+    );
     return ready.length;
   }
 

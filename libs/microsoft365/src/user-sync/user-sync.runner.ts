@@ -299,7 +299,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
   private async full(context: UserSyncRunContext): Promise<void> {
     // Taken before the listing: what changes while we read is replayed by the next incremental run.
     const deltaLink = await this.reader.latestDeltaLink(context.target);
-    for await (const users of this.reader.allUsers(context.target)) {
+    for await (const users of readAhead(this.reader.allUsers(context.target))) {
       for (const user of users) context.seen.add(user.id);
       await this.pages.process(context, users);
     }
@@ -314,7 +314,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
 
   private async incremental(context: UserSyncRunContext, fromLink: string): Promise<void> {
     let deltaLink: string | undefined;
-    for await (const page of this.reader.changesSince(context.target, fromLink)) {
+    for await (const page of readAhead(this.reader.changesSince(context.target, fromLink))) {
       await this.pages.process(context, lastOfEach(page.entries));
       for (const entry of page.entries) context.seen.add(entry.id);
       deltaLink = page.deltaLink ?? deltaLink;
@@ -350,6 +350,14 @@ export class UserSyncRunner implements OnApplicationShutdown {
     const { run, settings } = context;
     const leavers = [...context.leavers.values()];
     const removals = leavers.filter((l) => l.action === 'disable' || l.action === 'delete');
+    const idle =
+      !full &&
+      leavers.length === 0 &&
+      run.progress.usersRead === 0 &&
+      settings.deltaScope === scopeFingerprint(settings);
+    // Nothing changed: the stored delta link is still good (it stays valid for days, and the daily full pass takes
+    // a fresh one), so an idle run writes nothing at all.
+    if (idle && !run.dryRun) return;
     const synced = await this.em
       .fork()
       .count(UserLinkEntity, { pbxTenantId: run.pbxTenantId, state: LinkState.Active });
@@ -478,6 +486,23 @@ export class UserSyncRunner implements OnApplicationShutdown {
     const outOfScope = context.run.issues.find((i) => i.objectId === objectId);
     if (outOfScope) return outOfScope.message;
     return 'Already up to date in the PBX: nothing to change';
+  }
+}
+
+/**
+ * Asks Graph for the next page while the current one is planned and written, so the run waits for Graph and for
+ * the database at the same time rather than in turn.
+ */
+async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = pages.next();
+  // The read-ahead may fail while the current page is still being applied; the failure surfaces when awaited.
+  next.catch(() => undefined);
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = pages.next();
+    next.catch(() => undefined);
+    yield current.value;
   }
 }
 
