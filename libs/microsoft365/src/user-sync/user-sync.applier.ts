@@ -1,5 +1,6 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import {
   PBX_DIRECTORY,
@@ -152,6 +153,7 @@ export class UserSyncApplier {
       ),
     );
     let pending = creates.map((action) => ({ action, extension: action.reuseExtension }));
+    const inserts: Partial<UserLinkEntity>[] = [];
     for (let attempt = 1; pending.length > 0; attempt++) {
       const fresh = await allocator.take(em, pending.filter((p) => !p.extension).length);
       const batch: PbxUserCreate[] = [];
@@ -174,7 +176,7 @@ export class UserSyncApplier {
           );
         }
       }
-      if (batch.length === 0) return;
+      if (batch.length === 0) break;
       const answers = await this.directory.createUsers(pbxTenantId, batch);
       const byKey = new Map(pending.map((item) => [item.action.objectId, item]));
       const retry: typeof pending = [];
@@ -182,14 +184,9 @@ export class UserSyncApplier {
         const item = byKey.get(answer.key);
         if (!item?.extension) continue;
         if (answer.status === 'created') {
-          this.saveCreatedLink(
-            em,
-            pbxTenantId,
-            existing.get(answer.key),
-            item.action,
-            item.extension,
-            answer.id,
-          );
+          const link = existing.get(answer.key);
+          if (link) this.reuseLink(link, item.action, item.extension, answer.id);
+          else inserts.push(this.newLink(pbxTenantId, item.action, item.extension, answer.id));
           result.pbxUserIds.set(answer.key, answer.id);
           count(result, 'created');
           step(result, answer.key, `Created PBX user with extension ${item.extension}`);
@@ -210,33 +207,41 @@ export class UserSyncApplier {
       }
       pending = retry;
     }
+    // One multi-row insert for the page: a full run creates up to 999 links at a time.
+    if (inserts.length > 0) await em.insertMany(UserLinkEntity, inserts);
   }
 
-  private saveCreatedLink(
-    em: EntityManager,
+  private newLink(
     pbxTenantId: string,
-    link: UserLinkEntity | undefined,
     action: CreateAction,
     extension: string,
     pbxUserId: string,
-  ): void {
+  ): Partial<UserLinkEntity> {
     const now = this.clock.now();
-    const target =
-      link ??
-      em.create(UserLinkEntity, {
-        pbxTenantId,
-        objectId: action.objectId,
-        state: LinkState.Active,
-        origin: LinkOrigin.Created,
-        createdAt: now,
-      });
-    Object.assign(target, {
+    return {
+      id: randomUUID(),
+      pbxTenantId,
+      objectId: action.objectId,
+      pbxUserId,
+      extension,
+      state: LinkState.Active,
+      origin: LinkOrigin.Created,
+      userPrincipalName: action.userPrincipalName,
+      photoETag: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  /** A returning user's link (kept with its extension while they were gone) points at the new PBX user. */
+  private reuseLink(link: UserLinkEntity, action: CreateAction, extension: string, pbxUserId: string): void {
+    Object.assign(link, {
       pbxUserId,
       extension,
       state: LinkState.Active,
       userPrincipalName: action.userPrincipalName,
       photoETag: null,
-      updatedAt: now,
+      updatedAt: this.clock.now(),
     });
   }
 
