@@ -103,6 +103,12 @@ describe('toMicrosoft365Exception', () => {
       /access policy/,
     ],
     [
+      'access policy, as Exchange words it',
+      graph(403, 'ErrorAccessDenied', 'Access to OData is disabled.'),
+      Microsoft365ErrorCode.PermissionMissing,
+      /access policy/,
+    ],
+    [
       'no mailbox',
       graph(
         404,

@@ -166,7 +166,12 @@ function classifyGraphFailure(failure: MicrosoftFailure, exception: ExceptionFac
     );
   }
   if (failure.status === 403) {
-    const policy = /application access policy|ApplicationAccessPolicy/i.test(failure.message ?? '');
+    // Exchange answers a mailbox its application access policy (or RBAC for Applications) excludes with
+    // ErrorAccessDenied "Access to OData is disabled." (graph-facts §7); a missing permission reads differently.
+    const policy =
+      /application access policy|ApplicationAccessPolicy|AccessPolicy|Access to OData is disabled/i.test(
+        failure.message ?? '',
+      );
     return exception(
       Microsoft365ErrorCode.PermissionMissing,
       policy
