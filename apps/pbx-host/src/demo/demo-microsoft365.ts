@@ -85,7 +85,7 @@ interface RunView {
   id: string;
   status: string;
   counts: Record<string, number>;
-  progress: { usersRead: number };
+  progress: { usersRead: number; usersProcessed: number };
   error: { message: string; action?: string } | null;
 }
 
@@ -101,7 +101,7 @@ export async function connectDemoTenant(
     applicationId: m365.seeded.clientId,
     directoryId: m365.seeded.tenantId,
     enabled: true,
-    features: { userSync: true, singleSignOn: true },
+    features: { userSync: true, singleSignOn: true, personalContacts: true, sharedMailboxes: true },
   });
   const view = await admin.call<{ activeCertificate: { thumbprintSha256: string } | null }>(
     'GET',
@@ -126,28 +126,55 @@ export async function connectDemoTenant(
   await admin.call('PATCH', `${base}/user-sync/settings`, { syncPhotos: true, scheduleEnabled: true });
   await admin.call('PATCH', `${base}/sso`, { users: { enabled: true } }).catch(() => undefined);
 
-  const started = await admin.call<RunView>('POST', `${base}/user-sync/runs`, {});
+  const users = await runWithProgress(
+    admin,
+    `${base}/user-sync`,
+    'Syncing users   ',
+    m365.seeded.userCount,
+    print,
+  );
+  if (!users) return;
+
+  // Contacts: every synced user's folders, and the shared mailbox as the company directory, after each user sync.
+  await admin.call('PATCH', `${base}/contact-sync/settings`, {
+    sharedMailboxes: m365.seeded.sharedMailboxUserPrincipalNames,
+    schedule: 'AFTER_USER_SYNC',
+  });
+  await runWithProgress(admin, `${base}/contact-sync`, 'Syncing contacts', m365.seeded.userCount, print);
+}
+
+/** Starts a run and draws its progress until it ends; false when it failed. */
+async function runWithProgress(
+  admin: DemoAdminClient,
+  feature: string,
+  label: string,
+  total: number,
+  print: (line: string) => void,
+): Promise<boolean> {
+  const started = await admin.call<RunView>('POST', `${feature}/runs`, {});
   let run = started;
   while (run.status === 'RUNNING') {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    run = await admin.call<RunView>('GET', `${base}/user-sync/runs/${started.id}`);
-    printProgress(run.progress.usersRead, m365.seeded.userCount);
+    run = await admin.call<RunView>('GET', `${feature}/runs/${started.id}`);
+    // User sync counts users as it reads their pages; contact sync knows its mailboxes first, then works through them.
+    const contacts = feature.endsWith('/contact-sync');
+    const of = contacts && run.progress.usersRead > 0 ? run.progress.usersRead : total;
+    printProgress(label, Math.min(contacts ? run.progress.usersProcessed : run.progress.usersRead, of), of);
   }
   process.stdout.write('\n');
   if (run.error) {
-    print(`  User sync failed: ${run.error.message}. ${run.error.action ?? ''}`);
-    return;
+    print(`  ${label.trim()} failed: ${run.error.message}. ${run.error.action ?? ''}`);
+    return false;
   }
   const counts = Object.entries(run.counts)
     .map(([key, value]) => `${key} ${value}`)
     .join(', ');
-  print(`  User sync ${run.status.toLowerCase()}: ${counts || 'nothing to change'}`);
+  print(`  ${label.trim()}: ${run.status.toLowerCase()}; ${counts || 'nothing to change'}`);
+  return true;
 }
 
-function printProgress(done: number, total: number): void {
+function printProgress(label: string, done: number, total: number): void {
   const width = 30;
   const filled = Math.min(width, Math.round((done / Math.max(total, 1)) * width));
-  process.stdout.write(
-    `\r  Syncing users [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`,
-  );
+  process.stdout.write(`\r  ${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`);
 }
