@@ -28,6 +28,7 @@ import {
 } from '@pbx/microsoft365/microsoft365.module-definition';
 import { TenantSettingsController } from '@pbx/microsoft365/settings/tenant-settings.controller';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { SyncRunExecutor } from '@pbx/microsoft365/runs/sync-run.executor';
 import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
 import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
 import { UserLinksService } from '@pbx/microsoft365/user-sync/user-links.service';
@@ -109,6 +110,7 @@ import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-sche
     Microsoft365Events,
     TenantAdminGuard,
     SyncRunsService,
+    SyncRunExecutor,
     Microsoft365DirectoryReader,
     UserSyncSettingsService,
     UserSyncApplier,

@@ -1,5 +1,5 @@
+import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -32,7 +32,6 @@ import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-co
 import { SyncRunView } from '@pbx/microsoft365/runs/sync-run.view';
 import { RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
 import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import { PageQueryDto } from '@pbx/microsoft365/user-sync/user-sync-requests.dto';
 
@@ -57,7 +56,7 @@ export class ContactSyncController {
   @ApiOperation({ summary: 'Contact sync settings, the feature switches and the next scheduled run' })
   @ApiOkResponse({ type: ContactSyncSettingsView })
   async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<ContactSyncSettingsView> {
-    return this.view(await this.settings.get(tenant(pbxTenantId)));
+    return this.view(await this.settings.get(requirePbxTenant(pbxTenantId, 'contact sync')));
   }
 
   @Patch('settings')
@@ -69,7 +68,7 @@ export class ContactSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() changes: UpdateContactSyncSettingsDto,
   ): Promise<ContactSyncSettingsView> {
-    const saved = await this.settings.update(tenant(pbxTenantId), changes);
+    const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'contact sync'), changes);
     this.scheduler.apply(saved);
     return this.view(saved);
   }
@@ -78,7 +77,7 @@ export class ContactSyncController {
   @ApiOperation({ summary: 'Mailboxes Microsoft 365 reports as shared, to pick from' })
   @ApiOkResponse({ type: [SharedMailboxCandidateView] })
   async candidates(@Param('pbxTenantId') pbxTenantId: string): Promise<SharedMailboxCandidateView[]> {
-    const connection = await this.connection.requireConfigured(tenant(pbxTenantId));
+    const connection = await this.connection.requireConfigured(requirePbxTenant(pbxTenantId, 'contact sync'));
     const selected = new Set((await this.settings.get(pbxTenantId)).sharedMailboxes);
     const candidates = await this.reader.sharedMailboxCandidates({ pbxTenantId, cloud: connection.cloud });
     return candidates.map((candidate) => ({
@@ -98,7 +97,10 @@ export class ContactSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() body: StartContactSyncDto,
   ): Promise<SyncRunView> {
-    const run = await this.runner.start(tenant(pbxTenantId), { trigger: RunTrigger.Manual, ...body });
+    const run = await this.runner.start(requirePbxTenant(pbxTenantId, 'contact sync'), {
+      trigger: RunTrigger.Manual,
+      ...body,
+    });
     return SyncRunView.of(run);
   }
 
@@ -106,7 +108,9 @@ export class ContactSyncController {
   @ApiOperation({ summary: 'Contact sync run history, newest first' })
   @ApiOkResponse({ type: [SyncRunView] })
   async list(@Param('pbxTenantId') pbxTenantId: string, @Query() page: PageQueryDto): Promise<SyncRunView[]> {
-    const runs = await this.runs.list(tenant(pbxTenantId), SyncKind.Contacts, { limit: page.limit ?? 50 });
+    const runs = await this.runs.list(requirePbxTenant(pbxTenantId, 'contact sync'), SyncKind.Contacts, {
+      limit: page.limit ?? 50,
+    });
     return runs.map((run) => SyncRunView.of(run));
   }
 
@@ -119,7 +123,7 @@ export class ContactSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Param('runId', new ParseUUIDPipe()) runId: string,
   ): Promise<SyncRunView> {
-    const run = await this.runs.get(tenant(pbxTenantId), runId);
+    const run = await this.runs.get(requirePbxTenant(pbxTenantId, 'contact sync'), runId);
     if (run.kind !== SyncKind.Contacts) {
       throw new Microsoft365Exception(
         Microsoft365ErrorCode.NotFound,
@@ -137,19 +141,4 @@ export class ContactSyncController {
       this.scheduler.nextRun(settings.pbxTenantId),
     );
   }
-}
-
-/** Contact sync is per PBX tenant; the system scope holds only the system admins' sign-in. */
-function tenant(pbxTenantId: string): string {
-  if (pbxTenantId === SYSTEM_SCOPE) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'Validation failed',
-      errors: [
-        { field: 'pbxTenantId', reasons: ['contact sync belongs to a PBX tenant, not to the system scope'] },
-      ],
-    });
-  }
-  return pbxTenantId;
 }

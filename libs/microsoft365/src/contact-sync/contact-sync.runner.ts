@@ -26,9 +26,9 @@ import {
   toContactScope,
 } from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
 import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
-import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
 import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
 import { RunMode, type RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
+import { SyncRunExecutor } from '@pbx/microsoft365/runs/sync-run.executor';
 import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
 import { type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
@@ -43,9 +43,6 @@ export const REQUESTS_IN_PARALLEL = 32;
 
 /** Progress (the run's heartbeat) is saved at most this often. */
 const PROGRESS_EVERY_MS = 2_000;
-
-/** Saved even when nothing moves, well within the time after which a run counts as abandoned. */
-const HEARTBEAT_EVERY_MS = 20_000;
 
 export interface ContactRunRequest {
   trigger: RunTrigger;
@@ -76,6 +73,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     private readonly mailboxes: ContactSyncMailboxProcessor,
     private readonly applier: ContactSyncApplier,
     private readonly runs: SyncRunsService,
+    private readonly executor: SyncRunExecutor,
   ) {}
 
   /** Records the run (and takes the tenant's lock), then runs it in the background. */
@@ -146,50 +144,12 @@ export class ContactSyncRunner implements OnApplicationShutdown {
   }
 
   private async execute(prepared: Prepared): Promise<void> {
-    const { run } = prepared;
-    const meter = newGraphMeter();
-    // A long Retry-After or a slow mailbox must not make the run look abandoned to other instances.
-    const heartbeat = setInterval(() => {
-      void prepared.context.heartbeat();
-    }, HEARTBEAT_EVERY_MS);
-    try {
-      await withGraphMeter(meter, () => this.sync(prepared));
-      run.graph = { ...meter };
-      await this.runs.finish(run);
-    } catch (error) {
-      run.graph = { ...meter };
-      const exception =
-        error instanceof Microsoft365Exception
-          ? error
-          : new Microsoft365Exception(
-              Microsoft365ErrorCode.Internal,
-              'The sync stopped on an unexpected error',
-              {
-                action: 'The next run tries again; if this repeats, report it with the run id.',
-                cause: error,
-              },
-            );
-      this.logger.warn(
-        `Contact sync run ${run.id} of PBX tenant ${run.pbxTenantId} failed: ${exception.code} ` +
-          `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
-          `requestId=${exception.microsoft?.requestId ?? '-'})` +
-          (exception.code === Microsoft365ErrorCode.Internal && error instanceof Error
-            ? `: ${error.name}: ${error.message}`
-            : ''),
-      );
-      await this.runs.fail(
-        run.id,
-        {
-          code: exception.code,
-          message: exception.message,
-          ...(exception.action ? { action: exception.action } : {}),
-          ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
-        },
-        run,
-      );
-    } finally {
-      clearInterval(heartbeat);
-    }
+    await this.executor.execute(
+      prepared.run,
+      'Contact sync',
+      () => this.sync(prepared),
+      () => prepared.context.heartbeat(),
+    );
   }
 
   private async sync({ run, settings, features, context }: Prepared): Promise<void> {

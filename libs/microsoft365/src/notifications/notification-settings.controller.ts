@@ -1,5 +1,5 @@
+import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -27,7 +27,6 @@ import { NotificationSettingsService } from '@pbx/microsoft365/notifications/not
 import { renewAt } from '@pbx/microsoft365/notifications/subscription-lifetime';
 import { SubscriptionManager } from '@pbx/microsoft365/notifications/subscription.manager';
 import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
 
 /** Change notifications of one PBX tenant: on/off, the polling fallback, and the subscriptions held at Microsoft. */
 @ApiTags('Microsoft 365: change notifications')
@@ -48,7 +47,7 @@ export class NotificationSettingsController {
   @ApiOperation({ summary: 'Whether changes arrive by notification or polling, and the subscriptions held' })
   @ApiOkResponse({ type: NotificationStatusView })
   async status(@Param('pbxTenantId') pbxTenantId: string): Promise<NotificationStatusView> {
-    return this.view(tenant(pbxTenantId));
+    return this.view(requirePbxTenant(pbxTenantId, 'notifications'));
   }
 
   @Patch()
@@ -58,7 +57,7 @@ export class NotificationSettingsController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() changes: UpdateNotificationSettingsDto,
   ): Promise<NotificationStatusView> {
-    await this.settings.update(tenant(pbxTenantId), changes);
+    await this.settings.update(requirePbxTenant(pbxTenantId, 'notifications'), changes);
     return this.view(pbxTenantId);
   }
 
@@ -67,7 +66,7 @@ export class NotificationSettingsController {
   @ApiOperation({ summary: 'Create, renew or remove subscriptions now instead of at the next check' })
   @ApiOkResponse({ type: NotificationStatusView })
   async reconcile(@Param('pbxTenantId') pbxTenantId: string): Promise<NotificationStatusView> {
-    await this.manager.reconcile(tenant(pbxTenantId));
+    await this.manager.reconcile(requirePbxTenant(pbxTenantId, 'notifications'));
     return this.view(pbxTenantId);
   }
 
@@ -96,18 +95,4 @@ export class NotificationSettingsController {
       })),
     };
   }
-}
-
-function tenant(pbxTenantId: string): string {
-  if (pbxTenantId === SYSTEM_SCOPE) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'Validation failed',
-      errors: [
-        { field: 'pbxTenantId', reasons: ['notifications belong to a PBX tenant, not to the system scope'] },
-      ],
-    });
-  }
-  return pbxTenantId;
 }

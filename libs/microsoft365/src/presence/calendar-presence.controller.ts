@@ -1,5 +1,5 @@
+import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -24,7 +24,6 @@ import {
   UpdateCalendarPresenceSettingsDto,
 } from '@pbx/microsoft365/presence/calendar-presence-settings.dto';
 import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
 
 /** Calendar presence of one PBX tenant: scope, mapping of calendar states to PBX statuses, poll interval. */
 @ApiTags('Microsoft 365: calendar presence')
@@ -43,7 +42,7 @@ export class CalendarPresenceController {
   @ApiOperation({ summary: 'Calendar presence settings, the statuses the PBX offers and the last poll' })
   @ApiOkResponse({ type: CalendarPresenceSettingsView })
   async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<CalendarPresenceSettingsView> {
-    return this.settings.view(await this.settings.get(tenant(pbxTenantId)));
+    return this.settings.view(await this.settings.get(requirePbxTenant(pbxTenantId, 'calendar presence')));
   }
 
   @Patch('settings')
@@ -53,7 +52,7 @@ export class CalendarPresenceController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() changes: UpdateCalendarPresenceSettingsDto,
   ): Promise<CalendarPresenceSettingsView> {
-    const saved = await this.settings.update(tenant(pbxTenantId), changes);
+    const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'calendar presence'), changes);
     // Switched off: put back every status calendar presence changed (no Graph call: nobody is in scope any more).
     if (changes.enabled === false) await this.runner.refresh(pbxTenantId);
     return this.settings.view(saved);
@@ -63,23 +62,6 @@ export class CalendarPresenceController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Read the calendars now and set or restore statuses' })
   async refresh(@Param('pbxTenantId') pbxTenantId: string): Promise<PresenceRefreshResult> {
-    return this.runner.refresh(tenant(pbxTenantId));
+    return this.runner.refresh(requirePbxTenant(pbxTenantId, 'calendar presence'));
   }
-}
-
-function tenant(pbxTenantId: string): string {
-  if (pbxTenantId === SYSTEM_SCOPE) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'Validation failed',
-      errors: [
-        {
-          field: 'pbxTenantId',
-          reasons: ['calendar presence belongs to a PBX tenant, not to the system scope'],
-        },
-      ],
-    });
-  }
-  return pbxTenantId;
 }

@@ -1,5 +1,5 @@
+import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
 import {
-  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -22,7 +22,6 @@ import { type PbxAdminActor } from '@pbx/microsoft365/ports/pbx-admin-access.por
 import { SyncRunView } from '@pbx/microsoft365/runs/sync-run.view';
 import { RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
 import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
 import { UserLinksService } from '@pbx/microsoft365/user-sync/user-links.service';
 import {
   BindUserDto,
@@ -61,7 +60,7 @@ export class UserSyncController {
   @ApiOkResponse({ type: UserSyncSettingsView })
   async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<UserSyncSettingsView> {
     return this.settings.view(
-      await this.settings.get(tenant(pbxTenantId)),
+      await this.settings.get(requirePbxTenant(pbxTenantId, 'user sync')),
       this.scheduler.nextRun(pbxTenantId),
     );
   }
@@ -73,7 +72,7 @@ export class UserSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() changes: UpdateUserSyncSettingsDto,
   ): Promise<UserSyncSettingsView> {
-    const saved = await this.settings.update(tenant(pbxTenantId), changes);
+    const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'user sync'), changes);
     this.scheduler.apply(saved);
     return this.settings.view(saved, this.scheduler.nextRun(pbxTenantId));
   }
@@ -89,7 +88,10 @@ export class UserSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() body: StartUserSyncDto,
   ): Promise<SyncRunView> {
-    const run = await this.runner.start(tenant(pbxTenantId), { trigger: RunTrigger.Manual, ...body });
+    const run = await this.runner.start(requirePbxTenant(pbxTenantId, 'user sync'), {
+      trigger: RunTrigger.Manual,
+      ...body,
+    });
     return SyncRunView.of(run);
   }
 
@@ -97,7 +99,9 @@ export class UserSyncController {
   @ApiOperation({ summary: 'Run history, newest first' })
   @ApiOkResponse({ type: [SyncRunView] })
   async list(@Param('pbxTenantId') pbxTenantId: string, @Query() page: PageQueryDto): Promise<SyncRunView[]> {
-    const runs = await this.runs.list(tenant(pbxTenantId), SyncKind.Users, { limit: page.limit ?? 50 });
+    const runs = await this.runs.list(requirePbxTenant(pbxTenantId, 'user sync'), SyncKind.Users, {
+      limit: page.limit ?? 50,
+    });
     return runs.map((run) => SyncRunView.of(run));
   }
 
@@ -108,7 +112,7 @@ export class UserSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Param('runId', new ParseUUIDPipe()) runId: string,
   ): Promise<SyncRunView> {
-    return SyncRunView.of(await this.runs.get(tenant(pbxTenantId), runId), true);
+    return SyncRunView.of(await this.runs.get(requirePbxTenant(pbxTenantId, 'user sync'), runId), true);
   }
 
   @Post('runs/:runId/staged-removals/confirm')
@@ -119,7 +123,9 @@ export class UserSyncController {
     @Param('runId', new ParseUUIDPipe()) runId: string,
     @AdminActor() actor: PbxAdminActor | null,
   ): Promise<SyncRunView> {
-    return SyncRunView.of(await this.runner.confirmStaged(tenant(pbxTenantId), runId, actor?.id ?? null));
+    return SyncRunView.of(
+      await this.runner.confirmStaged(requirePbxTenant(pbxTenantId, 'user sync'), runId, actor?.id ?? null),
+    );
   }
 
   @Post('runs/:runId/staged-removals/reject')
@@ -130,21 +136,26 @@ export class UserSyncController {
     @Param('runId', new ParseUUIDPipe()) runId: string,
     @AdminActor() actor: PbxAdminActor | null,
   ): Promise<SyncRunView> {
-    return SyncRunView.of(await this.runner.rejectStaged(tenant(pbxTenantId), runId, actor?.id ?? null));
+    return SyncRunView.of(
+      await this.runner.rejectStaged(requirePbxTenant(pbxTenantId, 'user sync'), runId, actor?.id ?? null),
+    );
   }
 
   @Post('on-demand')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sync one user now and report each step' })
   async onDemand(@Param('pbxTenantId') pbxTenantId: string, @Body() body: OnDemandSyncDto) {
-    const result = await this.runner.onDemand(tenant(pbxTenantId), body.userPrincipalName);
+    const result = await this.runner.onDemand(
+      requirePbxTenant(pbxTenantId, 'user sync'),
+      body.userPrincipalName,
+    );
     return { objectId: result.objectId, steps: result.steps, run: SyncRunView.of(result.run) };
   }
 
   @Get('links')
   @ApiOperation({ summary: 'Which PBX user and extension each Microsoft 365 account is linked to' })
   async listLinks(@Param('pbxTenantId') pbxTenantId: string, @Query() page: PageQueryDto) {
-    const links = await this.links.list(tenant(pbxTenantId), {
+    const links = await this.links.list(requirePbxTenant(pbxTenantId, 'user sync'), {
       limit: page.limit ?? 50,
       offset: page.offset ?? 0,
     });
@@ -162,7 +173,11 @@ export class UserSyncController {
   @Post('links')
   @ApiOperation({ summary: 'Bind a PBX user to a Microsoft 365 account by hand' })
   async bind(@Param('pbxTenantId') pbxTenantId: string, @Body() body: BindUserDto) {
-    const link = await this.links.bind(tenant(pbxTenantId), body.pbxUserId, body.microsoft365User);
+    const link = await this.links.bind(
+      requirePbxTenant(pbxTenantId, 'user sync'),
+      body.pbxUserId,
+      body.microsoft365User,
+    );
     return {
       objectId: link.objectId,
       pbxUserId: link.pbxUserId,
@@ -178,21 +193,6 @@ export class UserSyncController {
     @Param('pbxTenantId') pbxTenantId: string,
     @Param('objectId') objectId: string,
   ): Promise<void> {
-    await this.links.unbind(tenant(pbxTenantId), objectId);
+    await this.links.unbind(requirePbxTenant(pbxTenantId, 'user sync'), objectId);
   }
-}
-
-/** User sync is per PBX tenant; the system scope holds only the system admins' sign-in. */
-function tenant(pbxTenantId: string): string {
-  if (pbxTenantId === SYSTEM_SCOPE) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'Validation failed',
-      errors: [
-        { field: 'pbxTenantId', reasons: ['user sync belongs to a PBX tenant, not to the system scope'] },
-      ],
-    });
-  }
-  return pbxTenantId;
 }

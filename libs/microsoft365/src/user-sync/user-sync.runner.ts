@@ -4,7 +4,6 @@ import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
-import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
 import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
 import {
@@ -14,7 +13,8 @@ import {
   RunTrigger,
   SyncKind,
 } from '@pbx/microsoft365/runs/sync-run-status';
-import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { SyncRunExecutor } from '@pbx/microsoft365/runs/sync-run.executor';
+import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
 import { DEFAULT_EXTENSION_RANGE } from '@pbx/microsoft365/user-sync/extension-range';
@@ -75,6 +75,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
     private readonly pages: UserSyncPageProcessor,
     private readonly applier: UserSyncApplier,
     private readonly runs: SyncRunsService,
+    private readonly executor: SyncRunExecutor,
     private readonly events: Microsoft365Events,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -232,68 +233,11 @@ export class UserSyncRunner implements OnApplicationShutdown {
     }
   }
 
-  /** Runs `work` with the run's Graph meter, and closes the run as succeeded or failed. */
+  /** Runs `work` inside the run frame; on-demand and confirmation runs answer their failure to the caller. */
   private async guarded(run: SyncRunEntity, work: () => Promise<void>): Promise<void> {
-    const meter = newGraphMeter();
-    const heartbeat = setInterval(() => {
-      this.runs.heartbeat(run.id).catch(() => undefined);
-    }, HEARTBEAT_INTERVAL_MS);
-    try {
-      await withGraphMeter(meter, work);
-      run.graph = { ...meter };
-      await this.runs.finish(run);
-    } catch (error) {
-      run.graph = { ...meter };
-      const exception =
-        error instanceof Microsoft365Exception
-          ? error
-          : new Microsoft365Exception(
-              Microsoft365ErrorCode.Internal,
-              'The sync stopped on an unexpected error',
-              {
-                action: 'The next run tries again; if this repeats, report it with the run id.',
-                cause: error,
-              },
-            );
-      this.logger.warn(
-        `User sync run ${run.id} of PBX tenant ${run.pbxTenantId} failed: ${exception.code} ` +
-          `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
-          `requestId=${exception.microsoft?.requestId ?? '-'})` +
-          (exception.code === Microsoft365ErrorCode.Internal && error instanceof Error
-            ? `: ${error.name}: ${error.message}`
-            : ''),
-      );
-      await this.recordFailure(run, {
-        code: exception.code,
-        message: exception.message,
-        ...(exception.action ? { action: exception.action } : {}),
-        ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
-      });
-      if (run.trigger === RunTrigger.OnDemand || run.trigger === RunTrigger.Confirmation) throw exception;
-    } finally {
-      clearInterval(heartbeat);
-    }
-  }
-
-  /**
-   * Closes a failed run. The failure may be the database itself (a dropped connection): the pool reconnects, so
-   * the record is tried a few times; if it still cannot be written, the run's stale heartbeat closes it later.
-   */
-  private async recordFailure(run: SyncRunEntity, error: NonNullable<SyncRunEntity['error']>): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await this.runs.fail(run.id, error, run);
-        return;
-      } catch (writeError) {
-        if (attempt === 3) {
-          this.logger.error(
-            `Could not record the failure of run ${run.id}: ${writeError instanceof Error ? writeError.message : 'unknown'}`,
-          );
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-      }
-    }
+    const failure = await this.executor.execute(run, 'User sync', work);
+    if (failure && (run.trigger === RunTrigger.OnDemand || run.trigger === RunTrigger.Confirmation))
+      throw failure;
   }
 
   private async full(context: UserSyncRunContext): Promise<void> {

@@ -1,0 +1,20 @@
+import { BadRequestException } from '@nestjs/common';
+import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+
+/**
+ * Features that sync a PBX tenant's data (users, contacts, presence, notifications) have no meaning in the system
+ * scope, which only holds the system administrators' own sign-in.
+ */
+export function requirePbxTenant(pbxTenantId: string, feature: string): string {
+  if (pbxTenantId === SYSTEM_SCOPE) {
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Validation failed',
+      errors: [
+        { field: 'pbxTenantId', reasons: [`${feature} belongs to a PBX tenant, not to the system scope`] },
+      ],
+    });
+  }
+  return pbxTenantId;
+}

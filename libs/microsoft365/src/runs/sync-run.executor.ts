@@ -1,0 +1,88 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
+import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+
+/**
+ * The frame every sync run executes in: its Graph traffic metered, a heartbeat while it waits (a long Retry-After
+ * must not make it look abandoned to other instances), and the run closed as succeeded or failed with Microsoft's
+ * code and what the admin should do.
+ */
+@Injectable()
+export class SyncRunExecutor {
+  private readonly logger = new Logger(SyncRunExecutor.name);
+
+  constructor(private readonly runs: SyncRunsService) {}
+
+  /** Runs `work`; answers the failure (already recorded on the run), or null when the run succeeded. */
+  async execute(
+    run: SyncRunEntity,
+    what: string,
+    work: () => Promise<void>,
+    heartbeat: () => Promise<void> = () => this.runs.heartbeat(run.id),
+  ): Promise<Microsoft365Exception | null> {
+    const meter = newGraphMeter();
+    const timer = setInterval(() => {
+      heartbeat().catch(() => undefined);
+    }, HEARTBEAT_INTERVAL_MS);
+    try {
+      await withGraphMeter(meter, work);
+      run.graph = { ...meter };
+      await this.runs.finish(run);
+      return null;
+    } catch (error) {
+      run.graph = { ...meter };
+      const exception =
+        error instanceof Microsoft365Exception
+          ? error
+          : new Microsoft365Exception(
+              Microsoft365ErrorCode.Internal,
+              'The sync stopped on an unexpected error',
+              {
+                action: 'The next run tries again; if this repeats, report it with the run id.',
+                cause: error,
+              },
+            );
+      this.logger.warn(
+        `${what} run ${run.id} of PBX tenant ${run.pbxTenantId} failed: ${exception.code} ` +
+          `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
+          `requestId=${exception.microsoft?.requestId ?? '-'})` +
+          (exception.code === Microsoft365ErrorCode.Internal && error instanceof Error
+            ? `: ${error.name}: ${error.message}`
+            : ''),
+      );
+      await this.recordFailure(run, {
+        code: exception.code,
+        message: exception.message,
+        ...(exception.action ? { action: exception.action } : {}),
+        ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
+      });
+      return exception;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
+   * The failure may be the database itself (a dropped connection): the pool reconnects, so the record is tried a
+   * few times; if it still cannot be written, the run's stale heartbeat closes it later.
+   */
+  private async recordFailure(run: SyncRunEntity, error: NonNullable<SyncRunEntity['error']>): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.runs.fail(run.id, error, run);
+        return;
+      } catch (writeError) {
+        if (attempt === 3) {
+          this.logger.error(
+            `Could not record the failure of run ${run.id}: ${writeError instanceof Error ? writeError.message : 'unknown'}`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  }
+}
