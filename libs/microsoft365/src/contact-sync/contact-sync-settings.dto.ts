@@ -1,49 +1,12 @@
+import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsEnum,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsOptional, IsString, Matches } from 'class-validator';
 import { ContactSyncSchedule } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
 import { IsCronExpression, IsTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
 import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
 
 /** A partial update of the contact sync settings: absent fields keep their value. */
-export class UpdateContactSyncSettingsDto {
-  @ApiPropertyOptional({
-    enum: SelectionMode,
-    description: 'Personal contacts of all synced users, only the selected ones, or all but them',
-  })
-  @IsOptional()
-  @IsEnum(SelectionMode, {
-    message: `selectionMode must be one of ${Object.values(SelectionMode).join(', ')}`,
-  })
-  selectionMode?: SelectionMode;
-
-  @ApiPropertyOptional({ type: [String], description: 'UPNs or object ids for INCLUDE/EXCLUDE' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10_000)
-  @IsString({ each: true })
-  @Length(1, 256, {
-    each: true,
-    message: 'each selected user must be a UPN or object id of 1 to 256 characters',
-  })
-  selectedUsers?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Only users of these departments' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(500)
-  @IsString({ each: true })
-  @Length(1, 256, { each: true })
-  departments?: string[];
-
+export class UpdateContactSyncSettingsDto extends UserSelectionDto {
   @ApiPropertyOptional({
     type: [String],
     example: ['reception@contoso.com'],

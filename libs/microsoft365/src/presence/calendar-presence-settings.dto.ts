@@ -1,18 +1,7 @@
+import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsEnum,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
 
 /** Calendar state → host status name; a state left out does not change the status. */
@@ -42,37 +31,11 @@ export class StatusMappingDto {
   workingElsewhere?: string;
 }
 
-export class UpdateCalendarPresenceSettingsDto {
+export class UpdateCalendarPresenceSettingsDto extends UserSelectionDto {
   @ApiPropertyOptional({ description: 'Switches calendar presence on or off (features.calendarPresence)' })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
-
-  @ApiPropertyOptional({
-    enum: SelectionMode,
-    description: 'All synced users, only the selected ones, or all but them',
-  })
-  @IsOptional()
-  @IsEnum(SelectionMode, {
-    message: `selectionMode must be one of ${Object.values(SelectionMode).join(', ')}`,
-  })
-  selectionMode?: SelectionMode;
-
-  @ApiPropertyOptional({ type: [String], description: 'UPNs or object ids for INCLUDE/EXCLUDE' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10_000)
-  @IsString({ each: true })
-  @Length(1, 256, { each: true })
-  selectedUsers?: string[];
-
-  @ApiPropertyOptional({ type: [String], description: 'Only users of these departments' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(500)
-  @IsString({ each: true })
-  @Length(1, 256, { each: true })
-  departments?: string[];
 
   @ApiPropertyOptional({ type: StatusMappingDto, description: 'Replaces the whole mapping' })
   @IsOptional()

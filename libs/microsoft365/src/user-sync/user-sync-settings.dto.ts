@@ -1,3 +1,4 @@
+import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -6,9 +7,7 @@ import {
   IsEnum,
   IsInt,
   IsOptional,
-  IsString,
   IsUUID,
-  Length,
   Matches,
   Max,
   Min,
@@ -21,43 +20,11 @@ import { LeaverPolicy } from '@pbx/microsoft365/user-sync/user-sync-plan';
 const EXTENSION_MESSAGE = '$property must be 3 to 13 digits without a leading zero';
 
 /** A partial update of the user sync settings: absent fields keep their value. */
-export class UpdateUserSyncSettingsDto {
+export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @ApiPropertyOptional({ description: 'Also sync guests (userType Guest)' })
   @IsOptional()
   @IsBoolean()
   includeGuests?: boolean;
-
-  @ApiPropertyOptional({
-    enum: SelectionMode,
-    description: 'All users, only the selected ones, or all but them',
-  })
-  @IsOptional()
-  @IsEnum(SelectionMode, {
-    message: `selectionMode must be one of ${Object.values(SelectionMode).join(', ')}`,
-  })
-  selectionMode?: SelectionMode;
-
-  @ApiPropertyOptional({ type: [String], description: 'UPNs or object ids for INCLUDE/EXCLUDE' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10_000)
-  @IsString({ each: true })
-  @Length(1, 256, {
-    each: true,
-    message: 'each selected user must be a UPN or object id of 1 to 256 characters',
-  })
-  selectedUsers?: string[];
-
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'Only users of these departments (as Entra matches them)',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(500)
-  @IsString({ each: true })
-  @Length(1, 256, { each: true })
-  departments?: string[];
 
   @ApiPropertyOptional({
     type: [String],
