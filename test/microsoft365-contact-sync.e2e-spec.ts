@@ -225,11 +225,22 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       externalId: expect.stringMatching(new RegExp(`^${alice}:`)),
     });
 
-    // Nothing changed: no contact written.
+    // Nothing changed: no contact written, and one contacts/delta request per folder (4 folders). The folder tree
+    // is listed again (contactFolders/delta is not offered by 21Vianet, and its depth is not documented).
+    control.resetCounters();
     const idle = await run(s);
     expect(idle).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
     expect(idle.counts['contacts.upserted']).toBeUndefined();
     expect(idle.counts['contacts.deleted']).toBeUndefined();
+    const routes = Object.fromEntries(
+      Object.entries(control.getCounters().byRoute)
+        .filter(([route]) => route.includes('contacts/delta'))
+        .map(([route, statuses]) => [route, Object.values(statuses).reduce((a, b) => a + b, 0)]),
+    );
+    expect(routes).toEqual({
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 3,
+      'GET /v1.0/users/{id}/contacts/delta': 1,
+    });
 
     control.updateContact({ ...mailbox, contactId: client.id, changes: { displayName: 'Client Carla' } });
     control.deleteContact({ ...mailbox, contactId: vipContact.id });
@@ -249,6 +260,23 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     const removal = await run(s);
     expect(removal.counts).toMatchObject({ 'folders.removed': 2, 'contacts.deleted': 2 });
     expect(names(await personal(s, pbxUser))).toEqual(['Client Carla', 'Default Dora', 'Local Lisa']);
+
+    // Folders added (at any depth) or renamed are noticed.
+    const partners = control.addContactFolder({
+      ...mailbox,
+      displayName: 'Partners',
+      parentFolderId: clients.id,
+    });
+    control.addContact({ ...mailbox, folderId: partners.id, contact: { displayName: 'Partner Pia' } });
+    control.renameContactFolder({ ...mailbox, folderId: clients.id, displayName: 'Customers' });
+    const added = await run(s);
+    expect(added.counts).toMatchObject({ folders: 3, 'folders.fullPass': 1, 'contacts.upserted': 1 });
+    expect(names(await personal(s, pbxUser))).toEqual([
+      'Client Carla',
+      'Default Dora',
+      'Local Lisa',
+      'Partner Pia',
+    ]);
   });
 
   it('publishes shared mailboxes as company contacts and reports failing mailboxes while the others sync', async () => {

@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: the user-sync benchmark, then the contact-sync benchmark, each in a process of its own (each
+ * starts its own database and exits when done). BENCH_ONLY=users or BENCH_ONLY=contacts runs one of them; every
+ * other BENCH_* variable is passed through (see each bench file).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const BENCHES = [
+  { name: 'users', file: 'user-sync.bench.ts' },
+  { name: 'contacts', file: 'contact-sync.bench.ts' },
+] as const;
+
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== '' && !BENCHES.some((bench) => bench.name === only)) {
+  throw new Error(`BENCH_ONLY must be one of ${BENCHES.map((bench) => bench.name).join(', ')}, got ${only}`);
+}
+
+let failed = false;
+for (const bench of BENCHES) {
+  if (only && only !== bench.name) continue;
+  // Same node flags as this process (--expose-gc, ts-node and tsconfig-paths).
+  const result = spawnSync(process.execPath, [...process.execArgv, join(__dirname, bench.file)], {
+    stdio: 'inherit',
+    env: process.env,
+  });
+  if (result.status !== 0) {
+    process.stderr.write(`bench ${bench.name} failed (exit ${String(result.status ?? result.signal)})\n`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
