@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '@pbx/host/auth/auth.module';
+import { SessionsModule } from '@pbx/host/auth/sessions.module';
 import { UniqueViolationFilter } from '@pbx/host/common/unique-violation.filter';
 import { ContactsModule } from '@pbx/host/contacts/contacts.module';
 import { type HostConfig } from '@pbx/host/config/host-config';
@@ -18,6 +19,8 @@ import { HostPortsModule } from '@pbx/host/microsoft365/host-ports.module';
 import { PresenceModule } from '@pbx/host/presence/presence.module';
 import { TenantsModule } from '@pbx/host/tenants/tenants.module';
 import { UsersModule } from '@pbx/host/users/users.module';
+import { VoicemailController } from '@pbx/host/voicemail/voicemail.controller';
+import { VoicemailNotifier } from '@pbx/host/voicemail/voicemail-notifier.service';
 import { createValidationPipe, Microsoft365Module, type Microsoft365ModuleOptions } from '@pbx/microsoft365';
 
 /** Path prefix under which the host mounts the Microsoft 365 module's controllers. */
@@ -60,6 +63,7 @@ export class AppModule {
         MikroOrmModule.forRoot({ ...createOrmOptions(databaseUrl), registerRequestContext: true }),
         ScheduleModule.forRoot(),
         AuthModule,
+        SessionsModule,
         TenantsModule,
         UsersModule,
         ContactsModule,
@@ -77,7 +81,10 @@ export class AppModule {
         { provide: APP_FILTER, useClass: UniqueViolationFilter },
         { provide: DATABASE_SHUTDOWN, useValue: options.onDatabaseShutdown ?? (() => Promise.resolve()) },
         DatabaseLifecycle,
+        // Uses the module's GraphMailService, which only modules importing Microsoft365Module see.
+        VoicemailNotifier,
       ],
+      controllers: [VoicemailController],
     };
   }
 }

@@ -1,6 +1,7 @@
 export * from '@pbx/microsoft365/ports';
 export { type Clock, systemClock } from '@pbx/microsoft365/common/clock';
 export { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+export { httpStatusFor } from '@pbx/microsoft365/common/microsoft365-exception.filter';
 export {
   Microsoft365Exception,
   type MicrosoftErrorDetails,
