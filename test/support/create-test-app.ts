@@ -44,6 +44,8 @@ export interface TestAppOptions {
   swagger?: boolean;
   /** Empty every table first (default true), so each test file starts from a fresh PBX with only `admin`. */
   reset?: boolean;
+  /** With `listen`: the host name in the public URL, e.g. `localhost` for browsers that want a secure context. */
+  publicHost?: string;
   /** Nest log levels (default: errors and warnings only). */
   logLevels?: LogLevel[];
 }
@@ -131,7 +133,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     environment: 'test',
     port,
     dataDir: join(tmpdir(), 'pbx-e2e-unused-data-dir'),
-    publicUrl: options.listen ? `http://127.0.0.1:${port}` : 'http://pbx.test',
+    publicUrl: options.listen ? `http://${options.publicHost ?? '127.0.0.1'}:${port}` : 'http://pbx.test',
     masterKey: randomBytes(32).toString('base64'),
     adminPassword: TEST_ADMIN_PASSWORD,
     sessionTtlMinutes: 60,

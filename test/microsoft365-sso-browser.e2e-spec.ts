@@ -1,0 +1,88 @@
+import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  connectTenant,
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Debian's Chromium; scripts/ensure-test-browser.sh installs it (playwright's own download cannot run here). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'Browser-Passw0rd!';
+
+/**
+ * "Sign in with Microsoft" in a real headless Chromium: the PBX login endpoint, the emulator's sign-in page over
+ * HTTPS, Entra's auto-submitting form_post back to the PBX, and the portal landing with a working session.
+ */
+describe('Microsoft 365 single sign-on in a real browser', () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+  let pbx: TenantWithAdmin;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: run scripts/ensure-test-browser.sh (or set CHROMIUM_PATH)`,
+      );
+    }
+    m365 = await startEmulatedMicrosoft365({ app: { permissions: [] } });
+    // localhost: a secure context for the browser, so the SameSite=None; Secure state cookie works over http.
+    t = await createTestApp({ microsoft365: m365.moduleOptions, listen: true, publicHost: 'localhost' });
+    pbx = await t.createTenantWithAdmin();
+    await connectTenant(t, m365, pbx, { settings: { features: { singleSignOn: true } } });
+    m365.emulator.control.updateApp({
+      tenant: m365.seeded.tenantId,
+      clientId: m365.seeded.clientId,
+      redirectUris: [`${t.config.publicUrl}/api/microsoft365/sso/callback`],
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // The emulator's CA is not in the browser's store; no background traffic on a closed network.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--ignore-certificate-errors',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await m365?.close();
+  });
+
+  it('signs a PBX user in through the emulated Entra sign-in page and lands on the portal with a session', async () => {
+    const upn = `browser.user@${m365.seeded.domain}`;
+    m365.emulator.control.addUser({
+      tenant: m365.seeded.tenantId,
+      user: { id: randomUUID(), userPrincipalName: upn, displayName: 'Browser User', password: PASSWORD },
+    });
+    const pbxUser = await t.createUser(pbx.adminToken, pbx.tenant.id, { userPrincipalName: upn });
+
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${t.config.publicUrl}/api/microsoft365/sso/login?tenant=${pbx.tenant.id}`);
+      await page.waitForURL((url) => url.origin === m365.emulator.baseUrl);
+      await page.fill('input[name="loginfmt"]', upn);
+      await page.fill('input[name="passwd"]', PASSWORD);
+      await page.click('#idSIButton9');
+      await page.waitForURL(/#sso_token=/, { timeout: 15_000 });
+      const landed = new URL(page.url());
+      expect(landed.origin).toBe(t.config.publicUrl);
+      const token = new URLSearchParams(landed.hash.slice(1)).get('sso_token') ?? '';
+      const me = await t.as(token).get('/api/auth/me').expect(200);
+      expect(me.body).toMatchObject({ user: { id: pbxUser.user.id }, session: { role: 'user' } });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});
