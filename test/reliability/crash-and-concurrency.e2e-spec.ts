@@ -1,4 +1,10 @@
-import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
+import {
+  PBX_CONTACTS,
+  PBX_DIRECTORY,
+  type PbxContactsPort,
+  type PbxDirectoryPort,
+  type PbxDirectoryUser,
+} from '@pbx/microsoft365';
 import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
 import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
@@ -71,9 +77,15 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     return { pbx, base, directoryId: seeded.tenantId };
   }
 
-  async function waitFor(app: TestApp, token: string, base: string, runId: string): Promise<RunBody> {
+  async function waitFor(
+    app: TestApp,
+    token: string,
+    base: string,
+    runId: string,
+    feature: 'user-sync' | 'contact-sync' = 'user-sync',
+  ): Promise<RunBody> {
     for (;;) {
-      const run = (await app.as(token).get(`${base}/user-sync/runs/${runId}`).expect(200)).body as RunBody;
+      const run = (await app.as(token).get(`${base}/${feature}/runs/${runId}`).expect(200)).body as RunBody;
       if (run.status !== 'RUNNING') return run;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -117,7 +129,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     return truth.length;
   }
 
-  it('converges after the PBX process is killed with SIGKILL in the middle of a sync', async () => {
+  it('converges after the PBX process is killed with SIGKILL in the middle of a user sync', async () => {
     const { pbx, base, directoryId } = await scenario(3_000);
     m365.emulator.control.setFaults({ latency: { fixedMs: 250, jitterMs: 0 } });
     const killAfterPages = 1 + Math.floor(Math.random() * 2);
@@ -153,6 +165,82 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     expect(recovered.status).toBe('SUCCEEDED');
     const verified = await expectTruth(pbx, directoryId);
     reportScenario(`SIGKILL after ${killAfterPages} page(s)`, { faultsInjected: 1, itemsVerified: verified });
+  }, 180_000);
+
+  it('converges after the PBX process is killed with SIGKILL in the middle of a contact sync', async () => {
+    const seeded = await m365.emulator.control.seed({
+      seed: randomUUID(),
+      tenantId: randomUUID(),
+      domain: `${randomUUID().slice(0, 8)}.onmicrosoft.com`,
+      users: 40,
+      departments: 2,
+      groupDepth: 0,
+      withoutNames: 0,
+      guests: 0,
+      disabled: 0,
+      contactsPerUser: 120,
+      app: { permissions: ['User.Read.All', 'Contacts.Read', 'MailboxSettings.Read'] },
+    });
+    const pbx = await t.createTenantWithAdmin();
+    const base = await connectTenant(
+      t,
+      { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
+      pbx,
+      {
+        settings: { features: { personalContacts: true } },
+      },
+    );
+    expect((await run(pbx.adminToken, base)).status).toBe('SUCCEEDED');
+    const contactsOf = async () =>
+      Number(
+        (
+          await t.orm.em
+            .fork()
+            .getConnection()
+            .execute<{ n: string }[]>('select count(*)::text as n from contacts where tenant_id = ?', [
+              pbx.tenant.id,
+            ])
+        )[0]?.n,
+      );
+
+    m365.emulator.control.setFaults({ latency: { fixedMs: 150, jitterMs: 0 } });
+    const child = startChild(pbx.tenant.id, 'contacts');
+    try {
+      await waitUntil(async () => (await contactsOf()) > 0, 90_000);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
+    const left = await contactsOf();
+
+    m365.clock.advanceMs(3 * 60_000);
+    const started = await t.as(pbx.adminToken).post(`${base}/contact-sync/runs`).send({}).expect(202);
+    const done = await waitFor(t, pbx.adminToken, base, (started.body as RunBody).id, 'contact-sync');
+    expect(done.status).toBe('SUCCEEDED');
+
+    // Every synced user has exactly their mailbox's contacts, each once.
+    const contacts = t.get<PbxContactsPort>(PBX_CONTACTS);
+    let verified = 0;
+    for (const user of await pbxUsers(pbx)) {
+      const mailbox = m365.emulator.control.getMailbox({
+        tenant: seeded.tenantId,
+        user: user.userPrincipalName ?? '',
+      });
+      const ids = await contacts.listExternalIds(pbx.tenant.id, { kind: 'user', userId: user.id });
+      expect({ user: user.userPrincipalName, synced: ids.length, unique: new Set(ids).size }).toEqual({
+        user: user.userPrincipalName,
+        synced: mailbox.contactCount,
+        unique: mailbox.contactCount,
+      });
+      verified += ids.length;
+    }
+    expect(verified).toBeGreaterThan(left);
+    reportScenario(`SIGKILL during a contact sync (${left} contacts written before)`, {
+      faultsInjected: 1,
+      itemsVerified: verified,
+    });
   }, 180_000);
 
   it('fails clearly when the database connections drop mid-run, applies nothing by halves, and converges', async () => {
@@ -222,7 +310,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     reportScenario('deletion guard against a broken scope', { itemsVerified: verified });
   });
 
-  function startChild(pbxTenantId: string): ChildProcess {
+  function startChild(pbxTenantId: string, sync: 'users' | 'contacts' = 'users'): ChildProcess {
     const child = spawn(
       process.execPath,
       [
@@ -243,6 +331,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
           }),
           CHILD_DATABASE_URL: String(t.orm.config.get('clientUrl')),
           CHILD_PBX_TENANT: pbxTenantId,
+          CHILD_SYNC: sync,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
