@@ -28,7 +28,8 @@ describe('Microsoft 365 single sign-on in a real browser', () => {
         `No Chromium at ${CHROMIUM}: run scripts/ensure-test-browser.sh (or set CHROMIUM_PATH)`,
       );
     }
-    m365 = await startEmulatedMicrosoft365({ app: { permissions: [] } });
+    // User.Read.All: binding the PBX user to its Microsoft account looks the account up in Graph.
+    m365 = await startEmulatedMicrosoft365({ app: { permissions: ['User.Read.All'] } });
     // localhost: a secure context for the browser, so the SameSite=None; Secure state cookie works over http.
     t = await createTestApp({ microsoft365: m365.moduleOptions, listen: true, publicHost: 'localhost' });
     pbx = await t.createTenantWithAdmin();
@@ -60,13 +61,19 @@ describe('Microsoft 365 single sign-on in a real browser', () => {
     await m365?.close();
   });
 
-  it('signs a PBX user in through the emulated Entra sign-in page and lands on the portal with a session', async () => {
+  it('signs a linked PBX user in through the emulated Entra sign-in page and lands on the portal with a session', async () => {
     const upn = `browser.user@${m365.seeded.domain}`;
-    m365.emulator.control.addUser({
+    const microsoftUser = m365.emulator.control.addUser({
       tenant: m365.seeded.tenantId,
       user: { id: randomUUID(), userPrincipalName: upn, displayName: 'Browser User', password: PASSWORD },
     });
     const pbxUser = await t.createUser(pbx.adminToken, pbx.tenant.id, { userPrincipalName: upn });
+    // Sign-in finds PBX users by their link to the Microsoft account, never by name: an admin binds it first.
+    await t
+      .as(pbx.adminToken)
+      .post(`/api/microsoft365/tenants/${pbx.tenant.id}/user-sync/links`)
+      .send({ pbxUserId: pbxUser.user.id, microsoft365User: microsoftUser.id })
+      .expect(201);
 
     const page = await browser.newPage();
     try {

@@ -7,6 +7,7 @@ import {
   type TenantWithAdmin,
   type TestApp,
   TEST_USER_PASSWORD,
+  type UserInput,
 } from '@pbx/test/support/create-test-app';
 import {
   connectTenant,
@@ -36,12 +37,15 @@ const PASSWORD = 'Emulated-password-1';
 /** Replaces the ID token in Entra's token answer: a token endpoint that lies, as a network attacker would. */
 class TamperingTransport extends HttpTransport {
   tamper?: (idToken: string) => string;
+  /** Answers the token request in Entra's place (an error Entra gives that the emulator does not model). */
+  tokenAnswer?: () => Response;
 
   constructor(options: Microsoft365ModuleOptions) {
     super(options);
     const original = this.fetch;
     Object.defineProperty(this, 'fetch', {
       value: async (url: string | URL, init: RequestInit = {}) => {
+        if (this.tokenAnswer && String(url).includes('/oauth2/v2.0/token')) return this.tokenAnswer();
         const response = await original(url, init);
         const tamper = this.tamper;
         if (!tamper || !String(url).includes('/oauth2/v2.0/token') || !response.ok) return response;
@@ -77,6 +81,23 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       // Explicit ids: the emulator's seeded id generator repeats ids across tenants created later.
       user: { id: randomUUID(), userPrincipalName: upn(name), displayName: name, password: PASSWORD },
     });
+  /** What an admin does with the user-sync links API: binds a PBX user to a Microsoft account by hand. */
+  const bind = (pbxUserId: string, microsoft365User: string) =>
+    t
+      .as(tenantA.adminToken)
+      .post(`/api/microsoft365/tenants/${tenantA.tenant.id}/user-sync/links`)
+      .send({ pbxUserId, microsoft365User })
+      .expect(201);
+  /** A Microsoft user and a PBX user of tenant A with its UPN, linked through the user-sync links API. */
+  async function addLinkedUser(name: string, input: UserInput = {}) {
+    const microsoft = addMicrosoftUser(name);
+    const pbx = await t.createUser(tenantA.adminToken, tenantA.tenant.id, {
+      userPrincipalName: upn(name),
+      ...input,
+    });
+    await bind(pbx.user.id, microsoft.id);
+    return { microsoft, pbx };
+  }
   const ssoSettings = (tenant: TenantWithAdmin | 'system', body: object, token?: string) =>
     t
       .as(token ?? (tenant === 'system' ? system : tenant.adminToken))
@@ -210,7 +231,10 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       };
       restore.push(() => (stream.write = original));
     }
-    m365 = await startEmulatedMicrosoft365({ app: { permissions: [], redirectUris: [CALLBACK] } });
+    // User.Read.All: binding a PBX user by hand looks the Microsoft account up in Graph.
+    m365 = await startEmulatedMicrosoft365({
+      app: { permissions: ['User.Read.All'], redirectUris: [CALLBACK] },
+    });
     agent = createTrustingAgent(m365.emulator.caPem);
     t = await createTestApp({
       microsoft365: m365.moduleOptions,
@@ -230,6 +254,7 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
 
   beforeEach(async () => {
     transport.tamper = undefined;
+    transport.tokenAnswer = undefined;
     sessionsBefore = await sessionCount();
   });
 
@@ -256,12 +281,8 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
     }
   });
 
-  it('signs a synced user in on the web and gives a working host session', async () => {
-    const ms = addMicrosoftUser('alice');
-    const pbx = await t.createUser(tenantA.adminToken, tenantA.tenant.id, {
-      userPrincipalName: upn('alice'),
-      email: 'someone-else@contoso.test',
-    });
+  it('signs a linked user in on the web and gives a working host session', async () => {
+    const { microsoft: ms, pbx } = await addLinkedUser('alice', { email: 'someone-else@contoso.test' });
     const result = await browserSignIn(
       `${loginA()}&login_hint=${encodeURIComponent(upn('alice'))}`,
       upn('alice'),
@@ -300,8 +321,7 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
 
   describe('refuses, with a clear code and no session', () => {
     beforeAll(async () => {
-      addMicrosoftUser('bob');
-      await t.createUser(tenantA.adminToken, tenantA.tenant.id, { userPrincipalName: upn('bob') });
+      await addLinkedUser('bob');
     });
 
     it.each<['bad-signature' | 'alg-none' | 'unknown-kid']>([
@@ -336,6 +356,58 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
         rewriteAuthorize: (url) => url.searchParams.set('code_challenge', 'A'.repeat(43)),
       });
       await expectRefused(result, 'SSO_SIGN_IN_FAILED', 401);
+    });
+
+    it('a state older than its ten minutes (the module’s clock moved on), while a nine-minute-old one works', async () => {
+      try {
+        const fresh = await browserSignIn(loginA(), upn('bob'), {
+          beforeCallback: () => m365.clock.advanceMs(9 * 60_000),
+        });
+        sessionFromPortal(fresh.location);
+        m365.clock.reset();
+        sessionsBefore = await sessionCount();
+        const stale = await browserSignIn(loginA(), upn('bob'), {
+          beforeCallback: () => m365.clock.advanceMs(10 * 60_000 + 1_000),
+        });
+        await expectRefused(stale, 'SSO_INVALID_STATE', 400);
+      } finally {
+        m365.clock.reset();
+      }
+    });
+
+    it('consent missing, when Entra sends the browser back with consent_required (AADSTS65001)', async () => {
+      // The emulator models no user/admin consent for sign-in, so the browser comes back with the form_post
+      // Entra sends in that case; the state is a real one from this browser's login.
+      const login = await t.http().get(loginA()).expect(302);
+      const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+      const state = new URL(String(login.headers.location)).searchParams.get('state') ?? '';
+      const form = {
+        error: 'consent_required',
+        error_description: `AADSTS65001: The user or administrator has not consented to use the application with ID '${m365.seeded.clientId}' named 'PBX'. Send an interactive authorization request for this user and resource.\r\nTrace ID: ${randomUUID()}`,
+        state,
+      };
+      const refused = await postCallback(form, cookie);
+      await expectRefused(refused, 'SSO_CONSENT_MISSING', 403);
+      expect(refused.text).toContain('grant consent');
+      // The refusal used the state up.
+      await expectRefused(await postCallback(form, cookie), 'SSO_INVALID_STATE', 400);
+    });
+
+    it('consent missing, when Entra refuses to redeem the code with AADSTS65001', async () => {
+      transport.tokenAnswer = () =>
+        Response.json(
+          {
+            error: 'invalid_grant',
+            error_description: `AADSTS65001: The user or administrator has not consented to use the application with ID '${m365.seeded.clientId}' named 'PBX'. Send an interactive authorization request for this user and resource.\r\nTrace ID: ${randomUUID()}`,
+            error_codes: [65001],
+            suberror: 'consent_required',
+            timestamp: new Date().toISOString(),
+            trace_id: randomUUID(),
+            correlation_id: randomUUID(),
+          },
+          { status: 400 },
+        );
+      await expectRefused(await browserSignIn(loginA(), upn('bob')), 'SSO_CONSENT_MISSING', 403);
     });
 
     it('a missing state, a forged state, and a state from another browser', async () => {
@@ -394,27 +466,44 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       await expectRefused(await browserSignIn(loginA(), upn('carol')), 'SSO_USER_NOT_FOUND', 403);
     });
 
-    it('a disabled PBX user', async () => {
-      addMicrosoftUser('dave');
-      await t.createUser(tenantA.adminToken, tenantA.tenant.id, {
-        userPrincipalName: upn('dave'),
-        enabled: false,
+    it('a PBX user with the same UPN and email who is not linked, until an admin binds them', async () => {
+      const microsoft = addMicrosoftUser('hand.made');
+      // Created by hand in the PBX, never synced nor bound: the names match, the account is not known.
+      const pbx = await t.createUser(tenantA.adminToken, tenantA.tenant.id, {
+        userPrincipalName: upn('hand.made'),
+        email: upn('hand.made'),
       });
+      const refused = await browserSignIn(loginA(), upn('hand.made'));
+      await expectRefused(refused, 'SSO_USER_NOT_FOUND', 403);
+      expect(refused.text).toContain('not linked to a PBX user');
+
+      // A bind through the user-sync links API is a link: the same sign-in now works.
+      await bind(pbx.user.id, microsoft.id);
+      const bound = await browserSignIn(loginA(), upn('hand.made'));
+      const me = await t.as(sessionFromPortal(bound.location)).get('/api/auth/me').expect(200);
+      expect(me.body).toMatchObject({ user: { id: pbx.user.id } });
+
+      // Unbound again: refused again, however well the names match.
+      await t
+        .as(tenantA.adminToken)
+        .delete(`/api/microsoft365/tenants/${tenantA.tenant.id}/user-sync/links/${microsoft.id}`)
+        .expect(204);
+      sessionsBefore = await sessionCount();
+      await expectRefused(await browserSignIn(loginA(), upn('hand.made')), 'SSO_USER_NOT_FOUND', 403);
+    });
+
+    it('a disabled PBX user', async () => {
+      await addLinkedUser('dave', { enabled: false });
       await expectRefused(await browserSignIn(loginA(), upn('dave')), 'SSO_USER_DISABLED', 403);
     });
 
     it('a user outside the sign-in rules, and a tenant admin while admins may not use SSO', async () => {
-      addMicrosoftUser('erin');
-      await t.createUser(tenantA.adminToken, tenantA.tenant.id, { userPrincipalName: upn('erin') });
+      await addLinkedUser('erin');
       await ssoSettings(tenantA, { users: { scope: 'EXCLUDE', selectedUsers: [upn('erin')] } }).expect(200);
       await expectRefused(await browserSignIn(loginA(), upn('erin')), 'SSO_NOT_ALLOWED', 403);
       await ssoSettings(tenantA, { users: { scope: 'ALL', selectedUsers: [] } }).expect(200);
 
-      addMicrosoftUser('frank');
-      await t.createUser(tenantA.adminToken, tenantA.tenant.id, {
-        userPrincipalName: upn('frank'),
-        role: 'tenant-admin',
-      });
+      await addLinkedUser('frank', { role: 'tenant-admin' });
       await expectRefused(await browserSignIn(loginA(), upn('frank')), 'SSO_NOT_ALLOWED', 403);
 
       // Once admins are allowed (this one by UPN), the session is a tenant-admin session.
@@ -435,8 +524,7 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
   });
 
   it('follows a signing-key rotation at Entra without failures', async () => {
-    addMicrosoftUser('gina');
-    await t.createUser(tenantA.adminToken, tenantA.tenant.id, { userPrincipalName: upn('gina') });
+    await addLinkedUser('gina');
     expect((await browserSignIn(loginA(), upn('gina'))).status).toBe(302);
     await m365.emulator.control.rotateSigningKey({ tenant: m365.seeded.tenantId });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -455,8 +543,7 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       `/api/microsoft365/sso/login?sipDomain=${tenantA.tenant.sipDomain}&client=app&redirect_uri=${encodeURIComponent(redirect)}${extra}`;
 
     beforeAll(async () => {
-      addMicrosoftUser('hugo');
-      await t.createUser(tenantA.adminToken, tenantA.tenant.id, { userPrincipalName: upn('hugo') });
+      await addLinkedUser('hugo');
       await ssoSettings(tenantA, { appRedirectUris: [APP_REDIRECT] }).expect(200);
     });
 
@@ -524,7 +611,7 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
     });
   });
 
-  it('signs a system admin in through the system-level configuration', async () => {
+  it('signs a system admin in only with a Microsoft account bound to them in the system-level configuration', async () => {
     await connectTenant(
       t,
       m365,
@@ -533,21 +620,59 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
         settings: { features: { singleSignOn: true } },
       },
     );
-    addMicrosoftUser('root');
+    const root = addMicrosoftUser('root');
+    // The system admin carries the account's UPN: a matching name alone must not be enough.
     await t.orm.em
       .fork()
       .execute(`update users set user_principal_name = ? where username = 'admin' and tenant_id is null`, [
         upn('root'),
       ]);
+    const adminId = String(
+      ((await t.as(system).get('/api/auth/me').expect(200)).body as { user: { id: string } }).user.id,
+    );
     const systemLogin = '/api/microsoft365/sso/login?scope=system';
-    await expectRefused(await browserSignIn(systemLogin, upn('root')), 'SSO_NOT_ALLOWED', 403);
     await ssoSettings('system', { administrators: { enabled: true, scope: 'ALL' } }).expect(200);
+    await expectRefused(await browserSignIn(systemLogin, upn('root')), 'SSO_USER_NOT_FOUND', 403);
+
+    const bound = await ssoSettings('system', {
+      systemAdminAccounts: [{ objectId: root.id.toUpperCase(), adminId }],
+      administrators: { enabled: false },
+    }).expect(200);
+    expect(bound.body).toMatchObject({ systemAdminAccounts: [{ objectId: root.id.toLowerCase(), adminId }] });
+    // Bound, and still subject to the rules.
+    await expectRefused(await browserSignIn(systemLogin, upn('root')), 'SSO_NOT_ALLOWED', 403);
+    await ssoSettings('system', { administrators: { enabled: true } }).expect(200);
     const result = await browserSignIn(systemLogin, upn('root'));
     const me = await t.as(sessionFromPortal(result.location)).get('/api/auth/me').expect(200);
-    expect(me.body).toMatchObject({ session: { role: 'system-admin' } });
+    expect(me.body).toMatchObject({ user: { id: adminId }, session: { role: 'system-admin' } });
     sessionsBefore = await sessionCount();
     // A tenant user's Microsoft account is not a system admin.
     await expectRefused(await browserSignIn(systemLogin, upn('alice')), 'SSO_USER_NOT_FOUND', 403);
+  });
+
+  it('binds system admins’ accounts only in the system scope, only to system admins, with field errors', async () => {
+    const fieldsOf = (body: unknown) =>
+      ((body as { errors: { field: string; reasons: string[] }[] }).errors ?? []).map((error) => error.field);
+    const objectId = randomUUID();
+    const inTenant = await ssoSettings(tenantA, {
+      systemAdminAccounts: [{ objectId, adminId: randomUUID() }],
+    }).expect(400);
+    expect(fieldsOf(inTenant.body)).toEqual(['systemAdminAccounts']);
+    const plain = await t.createUser(tenantA.adminToken, tenantA.tenant.id);
+    const notAnAdmin = await ssoSettings('system', {
+      systemAdminAccounts: [{ objectId, adminId: plain.user.id }],
+    }).expect(400);
+    expect(fieldsOf(notAnAdmin.body)).toEqual(['systemAdminAccounts']);
+    const malformed = await ssoSettings('system', {
+      systemAdminAccounts: [{ objectId: 'root@contoso.test', adminId: '' }],
+    }).expect(400);
+    expect(fieldsOf(malformed.body).join(' ')).toMatch(/objectId/);
+    expect(fieldsOf(malformed.body).join(' ')).toMatch(/adminId/);
+    // Nothing was saved by the refused requests.
+    const view = await t.as(system).get('/api/microsoft365/tenants/system/sso').expect(200);
+    expect((view.body as { systemAdminAccounts: { objectId: string }[] }).systemAdminAccounts).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ objectId })]),
+    );
   });
 
   describe('SSO settings API', () => {
@@ -614,11 +739,6 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
 
   it('signs a synced user in through the object-id link after a UPN rename, and refuses a recycled UPN', async () => {
     const base = `/api/microsoft365/tenants/${tenantA.tenant.id}`;
-    m365.emulator.control.grantPermissions({
-      tenant: m365.seeded.tenantId,
-      clientId: m365.seeded.clientId,
-      permissions: ['User.Read.All'],
-    });
     const carol = addMicrosoftUser('linked.user');
     m365.emulator.control.updateUser({
       tenant: m365.seeded.tenantId,

@@ -14,6 +14,7 @@ import { Migration20261122100000_mail } from './Migration20261122100000_mail';
 import { Migration20261122100500_sso } from './Migration20261122100500_sso';
 import { Migration20261122110000_contact_sync } from './Migration20261122110000_contact_sync';
 import { Migration20261122120000_presence_notifications } from './Migration20261122120000_presence_notifications';
+import { Migration20261201230000_sso_system_admin_accounts } from './Migration20261201230000_sso_system_admin_accounts';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -23,6 +24,10 @@ export const microsoft365Migrations: MigrationObject[] = [
   {
     name: 'Migration20261122120000_presence_notifications',
     class: Migration20261122120000_presence_notifications,
+  },
+  {
+    name: 'Migration20261201230000_sso_system_admin_accounts',
+    class: Migration20261201230000_sso_system_admin_accounts,
   },
 ];
 // </generated-migrations>

@@ -1,10 +1,9 @@
 import { type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365/ports/pbx-directory.port';
 import { type PbxSessionsPort, type PbxSystemAdmin } from '@pbx/microsoft365/ports/pbx-sessions.port';
-import {
-  type Microsoft365AccountLinks,
-  MicrosoftAccountResolver,
-} from '@pbx/microsoft365/sso/microsoft-account.resolver';
+import { MicrosoftAccountResolver } from '@pbx/microsoft365/sso/microsoft-account.resolver';
 import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
+import { type SystemAdminAccount } from '@pbx/microsoft365/sso/sso-settings.entity';
+import { type SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
 
 const TENANT = '00000000-0000-0000-0000-0000000000aa';
 const identity = {
@@ -37,21 +36,33 @@ function user(overrides: Partial<PbxDirectoryUser> = {}): PbxDirectoryUser {
 describe('MicrosoftAccountResolver', () => {
   let found: PbxDirectoryUser[];
   let admins: PbxSystemAdmin[];
+  let systemAccounts: SystemAdminAccount[];
+  let linkedUserId: string | null;
   let directory: { findUsers: jest.Mock };
   let sessions: { findSystemAdmins: jest.Mock };
+  let links: { findLinkedUserId: jest.Mock; findLinkedObjectId: jest.Mock };
 
   beforeEach(() => {
     found = [user()];
     admins = [];
+    systemAccounts = [];
+    linkedUserId = 'u1';
     directory = { findUsers: jest.fn(() => Promise.resolve(found)) };
     sessions = { findSystemAdmins: jest.fn(() => Promise.resolve(admins)) };
+    links = {
+      findLinkedUserId: jest.fn(() => Promise.resolve(linkedUserId)),
+      findLinkedObjectId: jest.fn(() => Promise.resolve(null)),
+    };
   });
 
-  const resolver = (links?: Microsoft365AccountLinks) =>
+  const resolver = () =>
     new MicrosoftAccountResolver(
       directory as unknown as PbxDirectoryPort,
       sessions as unknown as PbxSessionsPort,
       links,
+      {
+        rules: () => Promise.resolve({ systemAdminAccounts: systemAccounts }),
+      } as unknown as SsoSettingsService,
     );
 
   async function refusal(promise: Promise<unknown>): Promise<SsoErrorCode> {
@@ -63,7 +74,7 @@ describe('MicrosoftAccountResolver', () => {
     return (error as SsoError).code;
   }
 
-  it('matches a tenant user by UPN only, never by email, and keeps the PBX role', async () => {
+  it('finds a tenant user through the object-id link, by id, and keeps the PBX role', async () => {
     found = [user({ role: 'tenant-admin' })];
     await expect(resolver().resolve(TENANT, identity)).resolves.toEqual({
       userId: 'u1',
@@ -71,57 +82,55 @@ describe('MicrosoftAccountResolver', () => {
       enabled: true,
       userPrincipalName: 'ada@contoso.test',
     });
-    expect(directory.findUsers).toHaveBeenCalledWith(TENANT, { userPrincipalNames: ['ada@contoso.test'] });
+    expect(links.findLinkedUserId).toHaveBeenCalledWith(TENANT, identity.directoryId, identity.objectId);
+    expect(directory.findUsers).toHaveBeenCalledWith(TENANT, { ids: ['u1'] });
   });
 
   it('treats a user without a role as a plain user', async () => {
     await expect(resolver().resolve(TENANT, identity)).resolves.toMatchObject({ role: 'user' });
   });
 
-  it('prefers the object-id link and then looks the user up by id', async () => {
-    const links = {
-      findLinkedUserId: jest.fn(() => Promise.resolve('u1')),
-      findLinkedObjectId: jest.fn(() => Promise.resolve(identity.objectId)),
-    };
-    await resolver(links).resolve(TENANT, identity);
-    expect(links.findLinkedUserId).toHaveBeenCalledWith(TENANT, identity.directoryId, identity.objectId);
-    expect(directory.findUsers).toHaveBeenCalledWith(TENANT, { ids: ['u1'] });
-  });
-
-  it('falls back to the UPN for an unlinked account, unless that PBX user belongs to another account', async () => {
-    const unlinked = {
-      findLinkedUserId: () => Promise.resolve(null),
-      findLinkedObjectId: () => Promise.resolve(null),
-    };
-    await expect(resolver(unlinked).resolve(TENANT, identity)).resolves.toMatchObject({ role: 'user' });
-    const recycled = {
-      findLinkedUserId: () => Promise.resolve(null),
-      findLinkedObjectId: () => Promise.resolve('another-object-id'),
-    };
-    expect(await refusal(resolver(recycled).resolve(TENANT, identity))).toBe(SsoErrorCode.UserNotFound);
+  it('refuses an unlinked account, even when a PBX user has its UPN and email', async () => {
+    linkedUserId = null;
+    expect(await refusal(resolver().resolve(TENANT, identity))).toBe(SsoErrorCode.UserNotFound);
+    expect(directory.findUsers).not.toHaveBeenCalled();
   });
 
   it.each<[string, () => void, SsoErrorCode]>([
-    ['no user', () => (found = []), SsoErrorCode.UserNotFound],
-    ['two users', () => (found = [user(), user({ id: 'u2' })]), SsoErrorCode.UserNotFound],
+    ['a link whose PBX user is gone', () => (found = []), SsoErrorCode.UserNotFound],
+    ['a directory answering another user', () => (found = [user({ id: 'u2' })]), SsoErrorCode.UserNotFound],
     ['a disabled user', () => (found = [user({ enabled: false })]), SsoErrorCode.UserDisabled],
   ])('refuses %s', async (_name, arrange, code) => {
     arrange();
     expect(await refusal(resolver().resolve(TENANT, identity))).toBe(code);
   });
 
-  it('refuses a token without a username', async () => {
-    expect(await refusal(resolver().resolve(TENANT, { ...identity, username: null }))).toBe(
-      SsoErrorCode.UserNotFound,
-    );
+  it('signs in an account without a username when it is linked', async () => {
+    await expect(resolver().resolve(TENANT, { ...identity, username: null })).resolves.toMatchObject({
+      userId: 'u1',
+    });
   });
 
-  it('finds system admins through the sessions port in the system scope', async () => {
+  it('finds system admins only through the accounts bound in the system configuration', async () => {
     admins = [{ id: 'a1', enabled: true, userPrincipalName: 'ada@contoso.test' }];
+    expect(await refusal(resolver().resolve('system', identity))).toBe(SsoErrorCode.UserNotFound);
+    expect(sessions.findSystemAdmins).not.toHaveBeenCalled();
+
+    systemAccounts = [{ objectId: identity.objectId, adminId: 'a1' }];
     await expect(resolver().resolve('system', identity)).resolves.toMatchObject({
       userId: 'a1',
       role: 'system-admin',
     });
+    expect(sessions.findSystemAdmins).toHaveBeenCalledWith({ ids: ['a1'] });
     expect(directory.findUsers).not.toHaveBeenCalled();
+    expect(links.findLinkedUserId).not.toHaveBeenCalled();
+  });
+
+  it('refuses a bound system admin who is disabled or no longer an admin', async () => {
+    systemAccounts = [{ objectId: identity.objectId, adminId: 'a1' }];
+    admins = [{ id: 'a1', enabled: false, userPrincipalName: null }];
+    expect(await refusal(resolver().resolve('system', identity))).toBe(SsoErrorCode.UserDisabled);
+    admins = [];
+    expect(await refusal(resolver().resolve('system', identity))).toBe(SsoErrorCode.UserNotFound);
   });
 });

@@ -1,15 +1,13 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
 import { PBX_SESSIONS, type PbxSessionsPort } from '@pbx/microsoft365/ports/pbx-sessions.port';
 import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
 import { type MicrosoftIdentity } from '@pbx/microsoft365/sso/id-token-claims';
 import { type SignInRole } from '@pbx/microsoft365/sso/sign-in-rules';
 import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
+import { SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
 
-/**
- * Links between Microsoft accounts (directory id + object id) and PBX users, kept by user sync. Optional: until a
- * provider is registered under {@link MICROSOFT365_ACCOUNT_LINKS}, accounts are matched by user principal name.
- */
+/** Links between Microsoft accounts (directory id + object id) and PBX users, kept by user sync. */
 export const MICROSOFT365_ACCOUNT_LINKS = Symbol('MICROSOFT365_ACCOUNT_LINKS');
 
 export interface Microsoft365AccountLinks {
@@ -27,56 +25,54 @@ export interface PbxAccount {
 }
 
 /**
- * Finds the PBX user behind a verified Microsoft identity. By the object-id link when user sync provides one;
- * otherwise by the user principal name from the ID token (the directory's own, checked `tid`), and only when it
- * names exactly one user. Never by the `email` claim: it is mutable and unverified (the "nOAuth" hijack).
+ * Finds the PBX user behind a verified Microsoft identity, by its object id only: a tenant user through the user
+ * sync's link (made by a sync or bound by hand), a system administrator through the accounts a system admin bound
+ * in the system configuration. Never by UPN or email: a hand-made PBX user with the same name is not that account
+ * (names are mutable and recycled; email is unverified, the "nOAuth" hijack).
  */
 @Injectable()
 export class MicrosoftAccountResolver {
   constructor(
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(PBX_SESSIONS) private readonly sessions: PbxSessionsPort,
-    @Optional() @Inject(MICROSOFT365_ACCOUNT_LINKS) private readonly links?: Microsoft365AccountLinks,
+    @Inject(MICROSOFT365_ACCOUNT_LINKS) private readonly links: Microsoft365AccountLinks,
+    private readonly ssoSettings: SsoSettingsService,
   ) {}
 
   async resolve(scope: string, identity: MicrosoftIdentity): Promise<PbxAccount> {
-    const linkedId = this.links
-      ? await this.links.findLinkedUserId(scope, identity.directoryId, identity.objectId)
-      : null;
-    const lookup = linkedId
-      ? { ids: [linkedId] }
-      : identity.username
-        ? { userPrincipalNames: [identity.username] }
-        : null;
-    if (!lookup) throw notFound('the ID token names no user principal name');
+    const linkedId = await this.linkedUserId(scope, identity);
+    if (!linkedId) throw notFound(`no PBX user is linked to Microsoft account ${identity.objectId}`);
 
     const accounts: PbxAccount[] =
       scope === SYSTEM_SCOPE
-        ? (await this.sessions.findSystemAdmins(lookup)).map((admin) => ({
+        ? (await this.sessions.findSystemAdmins({ ids: [linkedId] })).map((admin) => ({
             userId: admin.id,
             role: 'system-admin',
             enabled: admin.enabled,
             userPrincipalName: admin.userPrincipalName,
           }))
-        : (await this.directory.findUsers(scope, lookup)).map((user) => ({
+        : (await this.directory.findUsers(scope, { ids: [linkedId] })).map((user) => ({
             userId: user.id,
             role: user.role ?? 'user',
             enabled: user.enabled,
             userPrincipalName: user.userPrincipalName,
           }));
-    if (accounts.length === 0) throw notFound('no PBX user has this Microsoft account');
-    // Two PBX users claiming one UPN: refusing beats guessing which one to sign in as.
-    if (accounts.length > 1) throw notFound('several PBX users match the Microsoft account');
-    const [account] = accounts as [PbxAccount];
-    // Matched by name: a PBX user that belongs to another Microsoft account (a recycled UPN) is not this one.
-    const linkedTo =
-      !linkedId && this.links ? await this.links.findLinkedObjectId(scope, account.userId) : null;
-    if (linkedTo && linkedTo !== identity.objectId) {
-      throw notFound('the PBX user with this name is linked to another Microsoft account');
-    }
+    // The link outlived its PBX user (deleted by hand, or no longer a system admin).
+    const account = accounts.find((candidate) => candidate.userId === linkedId);
+    if (!account) throw notFound(`the PBX user ${linkedId} linked to the Microsoft account is gone`);
     if (!account.enabled)
       throw new SsoError(SsoErrorCode.UserDisabled, `PBX user ${account.userId} is disabled`);
     return account;
+  }
+
+  private async linkedUserId(scope: string, identity: MicrosoftIdentity): Promise<string | null> {
+    if (scope !== SYSTEM_SCOPE) {
+      return this.links.findLinkedUserId(scope, identity.directoryId, identity.objectId);
+    }
+    // The ID token's `tid` was checked against the system configuration's directory, so the object id suffices.
+    const { systemAdminAccounts } = await this.ssoSettings.rules(SYSTEM_SCOPE);
+    const objectId = identity.objectId.toLowerCase();
+    return systemAdminAccounts.find((account) => account.objectId === objectId)?.adminId ?? null;
   }
 }
 

@@ -6,7 +6,9 @@ import {
   IsBoolean,
   IsEnum,
   IsOptional,
+  IsNotEmpty,
   IsString,
+  IsUUID,
   Matches,
   MaxLength,
   MinLength,
@@ -55,6 +57,19 @@ export class SignInRuleDto {
   selectedUsers?: string[];
 }
 
+/** A Microsoft account that may sign in as one PBX system administrator. */
+export class SystemAdminAccountDto {
+  @ApiProperty({ description: 'The Microsoft account: its object id (oid) in the system directory' })
+  @IsUUID('all', { message: 'objectId must be the object id (a UUID) of a Microsoft account' })
+  objectId!: string;
+
+  @ApiProperty({ description: 'The PBX system administrator it signs in as' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(256)
+  adminId!: string;
+}
+
 /** A partial update: absent fields keep their value. */
 export class UpdateSsoSettingsDto {
   @ApiPropertyOptional({
@@ -92,6 +107,18 @@ export class UpdateSsoSettingsDto {
   appRedirectUris?: string[];
 
   @ApiPropertyOptional({
+    type: [SystemAdminAccountDto],
+    description:
+      '`system` only: the Microsoft accounts (object ids) that may sign in, each as one system administrator; replaces the list',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => SystemAdminAccountDto)
+  systemAdminAccounts?: SystemAdminAccountDto[];
+
+  @ApiPropertyOptional({
     nullable: true,
     type: String,
     description: 'domain_hint for Entra, e.g. contoso.com',
@@ -121,6 +148,11 @@ export class SsoSettingsView {
   @ApiProperty({ type: SignInRuleView }) users!: SignInRuleView;
   @ApiProperty({ type: SignInRuleView }) administrators!: SignInRuleView;
   @ApiProperty({ type: [String] }) appRedirectUris!: string[];
+  @ApiProperty({
+    type: [SystemAdminAccountDto],
+    description: '`system` only: Microsoft accounts bound to system administrators (empty for tenants)',
+  })
+  systemAdminAccounts!: SystemAdminAccountDto[];
   @ApiProperty({ nullable: true, type: String }) domainHint!: string | null;
   @ApiProperty({ description: 'Paste into the Entra app registration (Authentication → Web)' })
   redirectUris!: string[];

@@ -5,6 +5,14 @@ import {
   type SignInRule,
 } from '@pbx/microsoft365/sso/sign-in-rules';
 
+/** A Microsoft account bound by hand to a PBX system administrator (system scope only). */
+export interface SystemAdminAccount {
+  /** The account's object id (`oid`) in the system configuration's directory. */
+  objectId: string;
+  /** The host's id of the system administrator. */
+  adminId: string;
+}
+
 /**
  * A tenant's "Sign in with Microsoft" rules (the on/off switch is the `singleSignOn` feature switch of the
  * tenant settings). The row whose `pbxTenantId` is `system` holds the rules for system administrators.
@@ -27,6 +35,14 @@ export class SsoSettingsEntity {
   appRedirectUris: string[] & Opt = [];
 
   /** Sent as `domain_hint`, so that Entra skips the home-realm discovery page (e.g. `contoso.com`). */
+  /**
+   * System scope only: the Microsoft accounts that may sign in as system administrators, each bound to one. User
+   * sync never covers system admins, so this explicit list is their equivalent of the user-sync links; a matching
+   * UPN or email is never enough.
+   */
+  @Property({ type: 'json' })
+  systemAdminAccounts: SystemAdminAccount[] & Opt = [];
+
   @Property({ type: 'text', nullable: true })
   domainHint: string | null = null;
 

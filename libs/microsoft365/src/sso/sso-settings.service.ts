@@ -1,8 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { PBX_SESSIONS, type PbxSessionsPort } from '@pbx/microsoft365/ports/pbx-sessions.port';
 import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import { type SignInRule } from '@pbx/microsoft365/sso/sign-in-rules';
@@ -11,7 +12,7 @@ import {
   type SsoSettingsView,
   type UpdateSsoSettingsDto,
 } from '@pbx/microsoft365/sso/sso-settings.dto';
-import { SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
+import { type SystemAdminAccount, SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
 
 /** Base path of the sign-in routes as browsers see them (behind the host's route prefix). */
 export function ssoBasePath(options: Microsoft365ModuleOptions): string {
@@ -31,6 +32,7 @@ export class SsoSettingsService {
     private readonly tenantSettings: TenantSettingsService,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PBX_SESSIONS) private readonly sessions: PbxSessionsPort,
   ) {}
 
   /** The rules of a scope, or the defaults when the admin never changed them. */
@@ -51,6 +53,7 @@ export class SsoSettingsService {
       users: { ...rules.users },
       administrators: { ...rules.administrators },
       appRedirectUris: [...rules.appRedirectUris],
+      systemAdminAccounts: rules.systemAdminAccounts.map((account) => ({ ...account })),
       domainHint: rules.domainHint,
       redirectUris: this.tenantSettings.redirectUris(),
       loginUrl: `${base}/login?${query}`,
@@ -59,6 +62,9 @@ export class SsoSettingsService {
   }
 
   async update(scope: string, changes: UpdateSsoSettingsDto): Promise<SsoSettingsView> {
+    const systemAdminAccounts = changes.systemAdminAccounts
+      ? await this.checkSystemAdminAccounts(scope, changes.systemAdminAccounts)
+      : undefined;
     await this.em.transactional(async (em) => {
       let rules = await em.findOne(SsoSettingsEntity, { pbxTenantId: scope });
       if (!rules) {
@@ -68,10 +74,48 @@ export class SsoSettingsService {
       if (changes.users) rules.users = merge(rules.users, changes.users);
       if (changes.administrators) rules.administrators = merge(rules.administrators, changes.administrators);
       if (changes.appRedirectUris) rules.appRedirectUris = [...new Set(changes.appRedirectUris)];
+      if (systemAdminAccounts) rules.systemAdminAccounts = systemAdminAccounts;
       if (changes.domainHint !== undefined) rules.domainHint = changes.domainHint?.toLowerCase() ?? null;
       rules.updatedAt = this.clock.now();
     });
     return this.view(scope);
+  }
+
+  /**
+   * System admins are never synced, so a system admin binds their Microsoft accounts here by hand: only in the
+   * system scope, one object id per entry, and only to an existing system administrator.
+   */
+  private async checkSystemAdminAccounts(
+    scope: string,
+    accounts: SystemAdminAccount[],
+  ): Promise<SystemAdminAccount[]> {
+    if (scope !== SYSTEM_SCOPE) {
+      throw invalid(
+        'systemAdminAccounts',
+        `systemAdminAccounts belong to the "${SYSTEM_SCOPE}" configuration; tenant users are linked by user sync`,
+      );
+    }
+    const normalized = accounts.map((account) => ({
+      objectId: account.objectId.toLowerCase(),
+      adminId: account.adminId.trim(),
+    }));
+    const objectIds = normalized.map((account) => account.objectId);
+    const repeated = objectIds.find((objectId, index) => objectIds.indexOf(objectId) !== index);
+    if (repeated) {
+      throw invalid(
+        'systemAdminAccounts',
+        `objectId ${repeated} is listed twice; an account signs in as one admin`,
+      );
+    }
+    const adminIds = [...new Set(normalized.map((account) => account.adminId))];
+    const known = new Set(
+      adminIds.length > 0
+        ? (await this.sessions.findSystemAdmins({ ids: adminIds })).map((admin) => admin.id)
+        : [],
+    );
+    const unknown = adminIds.find((adminId) => !known.has(adminId));
+    if (unknown) throw invalid('systemAdminAccounts', `${unknown} is not a system administrator of this PBX`);
+    return normalized;
   }
 
   async remove(scope: string): Promise<void> {
@@ -83,4 +127,13 @@ function merge(rule: SignInRule, changes: SignInRuleDto): SignInRule {
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
   const merged: SignInRule = { ...rule, ...defined };
   return { ...merged, selectedUsers: [...new Set(merged.selectedUsers.map((user) => user.trim()))] };
+}
+
+function invalid(field: string, reason: string): BadRequestException {
+  return new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: 'Validation failed',
+    errors: [{ field, reasons: [reason] }],
+  });
 }
