@@ -18,6 +18,8 @@ export interface StagedRemovals {
   actions: unknown[];
   decidedAt?: string;
   decidedBy?: string;
+  /** With state SUPERSEDED: the full run that decided afresh. */
+  supersededBy?: string;
 }
 
 /**

@@ -146,7 +146,11 @@ export class Microsoft365DirectoryReader {
     return eTags;
   }
 
-  /** Photo bytes; in a batch, binary bodies come back base64-encoded (graph-facts §4). */
+  /**
+   * Photo bytes; in a batch, binary bodies come back base64-encoded (graph-facts §4). A `$value` answer without
+   * an ETag header takes the metadata's `@odata.mediaEtag` (one more batch, only for those): the stored ETag is
+   * what the next pass compares the metadata with, so without it the photo would be downloaded on every pass.
+   */
   async photos(target: GraphTarget, ids: readonly string[]): Promise<Map<string, PhotoContent>> {
     const results = await this.graph.batchGet(
       target,
@@ -164,6 +168,13 @@ export class Microsoft365DirectoryReader {
         photos.set(id, null);
       } else if (!result.ok) {
         throw result.error;
+      }
+    }
+    const withoutETag = [...photos].filter(([, photo]) => photo && !photo.eTag).map(([id]) => id);
+    if (withoutETag.length > 0) {
+      for (const [id, eTag] of await this.photoETags(target, withoutETag)) {
+        const photo = photos.get(id);
+        if (photo && eTag) photos.set(id, { ...photo, eTag });
       }
     }
     return photos;

@@ -79,10 +79,16 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @IsCronExpression()
   scheduleCron?: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone of the schedule' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'Europe/Berlin',
+    description: "IANA time zone of the schedule; null = the PBX tenant's time zone",
+  })
   @IsOptional()
+  @ValidateIf((_, value) => value !== null)
   @IsTimeZone()
-  scheduleTimeZone?: string;
+  scheduleTimeZone?: string | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000 })
   @IsOptional()
@@ -113,7 +119,14 @@ export class UserSyncSettingsView {
   @ApiProperty() syncPhotos!: boolean;
   @ApiProperty() scheduleEnabled!: boolean;
   @ApiProperty() scheduleCron!: string;
-  @ApiProperty() scheduleTimeZone!: string;
+  @ApiProperty({ description: "The schedule's time zone in effect: the one set here, else the PBX tenant's" })
+  scheduleTimeZone!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The time zone set here; null when the schedule follows the PBX tenant's time zone",
+  })
+  scheduleTimeZoneSetting!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
   @ApiProperty() deletionGuardMaxUsers!: number;
   @ApiProperty() deletionGuardMaxPercent!: number;

@@ -45,12 +45,13 @@ export class UserSyncSettingsEntity {
   @Property({ type: 'boolean' })
   scheduleEnabled: boolean & Opt = false;
 
-  /** Five-field cron expression in `scheduleTimeZone`; midnight by default, as PortSIP and 3CX do. */
+  /** Five-field cron expression in the schedule's time zone; midnight by default, as PortSIP and 3CX do. */
   @Property({ type: 'text' })
   scheduleCron: string & Opt = '0 0 * * *';
 
-  @Property({ type: 'text' })
-  scheduleTimeZone: string & Opt = 'UTC';
+  /** IANA time zone the admin chose; null follows the PBX tenant's own time zone (the issue's default). */
+  @Property({ type: 'text', nullable: true })
+  scheduleTimeZone: string | null = null;
 
   /** The deletion guard trips when one run would disable or delete more than this many users... */
   @Property({ type: 'integer' })

@@ -70,7 +70,11 @@ export class UserSyncSettingsService {
     });
   }
 
-  view(settings: UserSyncSettingsEntity, nextScheduledRunAt: Date | null): UserSyncSettingsView {
+  /** `timeZone` is the schedule's effective time zone (see `ScheduleTimeZones`). */
+  view(
+    settings: UserSyncSettingsEntity,
+    schedule: { timeZone: string; nextRunAt: Date | null },
+  ): UserSyncSettingsView {
     return {
       pbxTenantId: settings.pbxTenantId,
       includeGuests: settings.includeGuests,
@@ -85,8 +89,9 @@ export class UserSyncSettingsService {
       syncPhotos: settings.syncPhotos,
       scheduleEnabled: settings.scheduleEnabled,
       scheduleCron: settings.scheduleCron,
-      scheduleTimeZone: settings.scheduleTimeZone,
-      nextScheduledRunAt: nextScheduledRunAt?.toISOString() ?? null,
+      scheduleTimeZone: schedule.timeZone,
+      scheduleTimeZoneSetting: settings.scheduleTimeZone,
+      nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
       deletionGuardMaxUsers: settings.deletionGuardMaxUsers,
       deletionGuardMaxPercent: settings.deletionGuardMaxPercent,
       lastFullRunAt: settings.lastFullRunAt?.toISOString() ?? null,

@@ -347,7 +347,8 @@ export class UserSyncApplier {
     // One statement for the page, not one per photo.
     const rows = ready.map((update) => ({
       object_id: update.objectId,
-      // An answer without an ETag is stored as seen; the next metadata check corrects it.
+      // The reader fills a missing ETag header from the metadata's mediaEtag; 'unknown' only when Graph gave
+      // neither, and the next pass then downloads the photo once more.
       etag: update.photo ? (update.photo.eTag ?? 'unknown') : NO_PHOTO,
     }));
     await em.execute(

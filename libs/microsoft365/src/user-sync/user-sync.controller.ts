@@ -59,10 +59,10 @@ export class UserSyncController {
   })
   @ApiOkResponse({ type: UserSyncSettingsView })
   async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<UserSyncSettingsView> {
-    return this.settings.view(
-      await this.settings.get(requirePbxTenant(pbxTenantId, 'user sync')),
-      this.scheduler.nextRun(pbxTenantId),
-    );
+    const settings = await this.settings.get(requirePbxTenant(pbxTenantId, 'user sync'));
+    // The settings may have been changed through another instance: the next run shown is the stored schedule's.
+    await this.scheduler.apply(settings);
+    return this.settings.view(settings, await this.scheduler.scheduleOf(settings));
   }
 
   @Patch('settings')
@@ -73,8 +73,8 @@ export class UserSyncController {
     @Body() changes: UpdateUserSyncSettingsDto,
   ): Promise<UserSyncSettingsView> {
     const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'user sync'), changes);
-    this.scheduler.apply(saved);
-    return this.settings.view(saved, this.scheduler.nextRun(pbxTenantId));
+    await this.scheduler.apply(saved);
+    return this.settings.view(saved, await this.scheduler.scheduleOf(saved));
   }
 
   @Post('runs')

@@ -108,6 +108,10 @@ export class UserSyncRunner implements OnApplicationShutdown {
     const steps: string[] = [];
     let objectId: string | null = null;
     await this.guarded(run, async () => {
+      // Without the group members every user would look in scope: a non-member would be created now and
+      // disabled again by the next run. The emulator (and so the tests) knows no `transitiveMemberOf` or
+      // `checkMemberGroups`, so the members are listed as a full run lists them: one request per 999 members.
+      await this.resolveGroupScope(context);
       const user = await this.reader.findUser(context.target, userPrincipalName);
       if (!user) {
         throw new Microsoft365Exception(
@@ -205,12 +209,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
 
   private async execute({ run, context }: Prepared): Promise<void> {
     await this.guarded(run, async () => {
-      if (context.settings.groupIds.length > 0) {
-        context.scope = toUserScope(
-          context.settings,
-          await this.reader.groupMembers(context.target, context.settings.groupIds),
-        );
-      }
+      await this.resolveGroupScope(context);
       if (run.mode === RunMode.Incremental && context.settings.deltaLink) {
         try {
           await this.incremental(context, context.settings.deltaLink);
@@ -231,6 +230,15 @@ export class UserSyncRunner implements OnApplicationShutdown {
     if (!run.dryRun && (status === RunStatus.Succeeded || status === RunStatus.CompletedWithErrors)) {
       this.listener?.userSyncSucceeded(run.pbxTenantId);
     }
+  }
+
+  /** Fills in the members of the scope's groups (nested groups included); nothing to do without a group filter. */
+  private async resolveGroupScope(context: UserSyncRunContext): Promise<void> {
+    if (context.settings.groupIds.length === 0) return;
+    context.scope = toUserScope(
+      context.settings,
+      await this.reader.groupMembers(context.target, context.settings.groupIds),
+    );
   }
 
   /** Runs `work` inside the run frame; on-demand and confirmation runs answer their failure to the caller. */
@@ -318,16 +326,22 @@ export class UserSyncRunner implements OnApplicationShutdown {
     }
     await this.em.fork().transactional(async (em) => {
       if (full) {
-        // This pass decided afresh; what earlier runs staged no longer applies.
-        await em.nativeUpdate(
-          SyncRunEntity,
-          {
-            pbxTenantId: run.pbxTenantId,
-            kind: SyncKind.Users,
-            id: { $ne: run.id },
-            stagedRemovals: { state: DeletionGuardState.Pending },
-          },
-          { stagedRemovals: null },
+        // This pass decided afresh; what earlier runs staged no longer applies. They stay in the history, marked
+        // superseded (with the run that superseded them), so an admin can still see what had been held back.
+        await em.execute(
+          `update m365_sync_runs
+              set staged_removals = staged_removals || jsonb_build_object(
+                    'state', ?::text, 'decidedAt', ?::text, 'supersededBy', ?::text)
+            where pbx_tenant_id = ? and kind = ? and id <> ? and staged_removals->>'state' = ?`,
+          [
+            DeletionGuardState.Superseded,
+            this.clock.now().toISOString(),
+            run.id,
+            run.pbxTenantId,
+            SyncKind.Users,
+            run.id,
+            DeletionGuardState.Pending,
+          ],
         );
       }
       const apply = verdict.tripped ? leavers.filter((l) => l.action === 'keep') : leavers;
@@ -400,7 +414,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
         Microsoft365ErrorCode.Conflict,
         run.stagedRemovals
           ? `The staged removals of run ${runId} were already ${run.stagedRemovals.state.toLowerCase()}`
-          : `Run ${runId} staged no removals (or a later full run replaced them)`,
+          : `Run ${runId} staged no removals`,
         { action: 'Look at the latest run in the history.' },
       );
     }

@@ -1,0 +1,71 @@
+import { type GraphBatchResult } from '@pbx/microsoft365/graph/graph-batch';
+import { type GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
+import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
+import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+
+const target: GraphTarget = { pbxTenantId: 'pbx-1', cloud: Microsoft365Cloud.Global };
+
+/** A Graph that answers `$batch` from a table of URL → result, and records what was asked. */
+type Answer = Omit<Extract<GraphBatchResult, { ok: true }>, 'id'>;
+
+function fakeGraph(answers: Record<string, Answer>) {
+  const asked: string[][] = [];
+  const graph = {
+    batchGet: jest.fn((_target: GraphTarget, requests: { id: string; url: string }[]) => {
+      asked.push(requests.map((r) => r.url));
+      const results = new Map<string, GraphBatchResult>();
+      for (const request of requests) {
+        const answer = answers[request.url];
+        if (!answer) throw new Error(`unexpected ${request.url}`);
+        results.set(request.id, { ...answer, id: request.id });
+      }
+      return Promise.resolve(results);
+    }),
+  };
+  return { reader: new Microsoft365DirectoryReader(graph as unknown as GraphApi), asked };
+}
+
+const jpeg = Buffer.from('photo').toString('base64');
+
+describe('Microsoft365DirectoryReader.photos', () => {
+  it('keeps the ETag header of the $value answer and asks nothing more', async () => {
+    const { reader, asked } = fakeGraph({
+      '/users/a/photo/$value': {
+        ok: true,
+        status: 200,
+        headers: { 'content-type': 'image/jpeg', etag: '"v1"' },
+        body: jpeg,
+      },
+    });
+    const photos = await reader.photos(target, ['a']);
+    expect(photos.get('a')).toMatchObject({ eTag: '"v1"', contentType: 'image/jpeg' });
+    expect(asked).toEqual([['/users/a/photo/$value']]);
+  });
+
+  it("takes the metadata's @odata.mediaEtag when the $value answer has no ETag header", async () => {
+    const { reader, asked } = fakeGraph({
+      '/users/a/photo/$value': {
+        ok: true,
+        status: 200,
+        headers: { 'content-type': 'image/png' },
+        body: jpeg,
+      },
+      '/users/b/photo/$value': { ok: true, status: 200, headers: { etag: '"b1"' }, body: jpeg },
+      '/users/a/photo': { ok: true, status: 200, headers: {}, body: { '@odata.mediaEtag': '"a7"' } },
+    });
+    const photos = await reader.photos(target, ['a', 'b']);
+    expect(photos.get('a')).toMatchObject({ eTag: '"a7"', contentType: 'image/png' });
+    expect(photos.get('a')?.data.toString()).toBe('photo');
+    expect(photos.get('b')).toMatchObject({ eTag: '"b1"' });
+    // Only the photo without an ETag costs a metadata request.
+    expect(asked).toEqual([['/users/a/photo/$value', '/users/b/photo/$value'], ['/users/a/photo']]);
+  });
+
+  it('leaves the ETag empty when neither answer has one', async () => {
+    const { reader } = fakeGraph({
+      '/users/a/photo/$value': { ok: true, status: 200, headers: {}, body: jpeg },
+      '/users/a/photo': { ok: true, status: 200, headers: {}, body: {} },
+    });
+    expect((await reader.photos(target, ['a'])).get('a')).toMatchObject({ eTag: null });
+  });
+});
