@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { type Clock } from '@pbx/microsoft365';
 import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
 import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  type ContactBody,
+  createTestApp,
+  type TenantWithAdmin,
+  type TestApp,
+} from '@pbx/test/support/create-test-app';
 import {
   connectTenant,
   type EmulatedMicrosoft365,
@@ -57,7 +63,12 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
       microsoft365: {
         ...m365.moduleOptions,
         clock,
-        notifications: { debounceMs: 1_000, tickSeconds: 0, maxSubscriptionLifetimeMinutes: 30 },
+        notifications: {
+          debounceMs: 1_000,
+          tickSeconds: 0,
+          maxSubscriptionLifetimeMinutes: 30,
+          quietPeriodMinutes: 10,
+        },
       },
       override: (builder) =>
         builder
@@ -76,7 +87,7 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
     m365.emulator.control.setFaults({ errorRate: 0, routePattern: undefined });
   });
 
-  async function scenario() {
+  async function scenario(options: { contacts?: boolean } = {}) {
     scenarios++;
     const seeded = await m365.emulator.control.seed({
       seed: `notifications-${scenarios}`,
@@ -85,13 +96,20 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
       users: 0,
       departments: 0,
       groupDepth: 0,
-      app: { permissions: ['User.Read.All', 'GroupMember.Read.All'] },
+      app: {
+        permissions: [
+          'User.Read.All',
+          'GroupMember.Read.All',
+          ...(options.contacts ? MAILBOX_SEED_PERMISSIONS : []),
+        ],
+      },
     });
     const pbx: TenantWithAdmin = await t.createTenantWithAdmin();
     const base = await connectTenant(
       t,
       { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
       pbx,
+      options.contacts ? { settings: { features: { personalContacts: true, sharedMailboxes: true } } } : {},
     );
     const add = (name: string) =>
       m365.emulator.control.addUser({
@@ -104,7 +122,7 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
           mail: `${name}@${seeded.domain}`,
         },
       }).id;
-    return { pbx, base, directoryId: seeded.tenantId, add };
+    return { pbx, base, directoryId: seeded.tenantId, domain: seeded.domain, add };
   }
 
   type Scenario = Awaited<ReturnType<typeof scenario>>;
@@ -304,5 +322,236 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
     await t.get(NotificationsScheduler).fallback();
     const all = await settle(s, (list) => list.length === 2);
     expect(all[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED' });
+  });
+
+  it('gathers separate notification posts within the debounce window into exactly one incremental run', async () => {
+    const s = await scenario();
+    s.add('first');
+    await firstRun(s);
+    // Changes made before the subscription exists are not notified: the hand-made posts below are the only wake-up.
+    for (let i = 0; i < 3; i++) s.add(`unnotified${i}`);
+    await reconcile(s);
+    const [sub] = m365.emulator.control.listSubscriptions({ tenant: s.directoryId });
+    // What Graph sends when it delivers changes one by one: a changeNotificationCollection per post.
+    const post = () =>
+      t
+        .http()
+        .post('/api/microsoft365/notifications')
+        .send({
+          value: [
+            {
+              id: randomUUID(),
+              subscriptionId: sub?.id,
+              subscriptionExpirationDateTime: sub?.expirationDateTime,
+              clientState: sub?.clientState,
+              changeType: 'updated',
+              resource: `Users/${randomUUID()}`,
+              tenantId: s.directoryId,
+              resourceData: { '@odata.type': '#Microsoft.Graph.User', id: randomUUID() },
+            },
+          ],
+        })
+        .expect(202);
+    for (let i = 0; i < 5; i++) {
+      await post();
+      await sleep(100);
+    }
+    const all = await settle(s, (list) => list.length === 2);
+    // Well past the window: still one run for the five posts.
+    await sleep(1_500);
+    expect(await runs(s)).toHaveLength(2);
+    expect(all[0]).toMatchObject({ trigger: 'NOTIFICATION', status: 'SUCCEEDED', counts: { created: 3 } });
+  });
+
+  it('also polls when no notification arrived for the quiet period although the subscriptions look healthy', async () => {
+    const s = await scenario();
+    await firstRun(s);
+    await reconcile(s);
+    const scheduler = t.get(NotificationsScheduler);
+    clock.advanceMinutes(9);
+    await scheduler.fallback();
+    expect(await runs(s)).toHaveLength(1);
+    expect((await status(s)).mode).toBe('notifications');
+
+    // Graph went silent without an error: after 10 quiet minutes the fallback polls, at its interval.
+    clock.advanceMinutes(2);
+    expect(await status(s)).toMatchObject({
+      mode: 'polling',
+      reason: expect.stringContaining('No change notification for more than 10 minutes') as unknown,
+    });
+    await scheduler.fallback();
+    let all = await settle(s, (list) => list.length === 2);
+    expect(all[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED' });
+    clock.advanceMinutes(2);
+    await scheduler.fallback();
+    expect(await runs(s)).toHaveLength(2);
+    clock.advanceMinutes(4);
+    await scheduler.fallback();
+    all = await settle(s, (list) => list.length === 3);
+    expect(all[0]).toMatchObject({ trigger: 'SCHEDULE' });
+
+    // A notification arrives: the silence is over and the polling stops.
+    s.add('late');
+    await m365.emulator.control.flushNotifications({});
+    all = await settle(s, (list) => list.length === 4);
+    expect(all[0]).toMatchObject({ trigger: 'NOTIFICATION', counts: { created: 1 } });
+    expect((await status(s)).mode).toBe('notifications');
+    clock.advanceMinutes(6);
+    await scheduler.fallback();
+    expect(await runs(s)).toHaveLength(4);
+  });
+
+  describe('contacts', () => {
+    const contactRuns = async (s: Scenario) =>
+      (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200)).body as RunBody[];
+    /** The mailboxes a run synced (its plan is in the detail view only). */
+    const owners = async (s: Scenario, run: RunBody | undefined) =>
+      (
+        (
+          await t
+            .as(s.pbx.adminToken)
+            .get(`${s.base}/contact-sync/runs/${run?.id ?? ''}`)
+            .expect(200)
+        ).body as { plan: { owner: string }[] | null }
+      ).plan?.map((p) => p.owner);
+
+    async function contactRun(s: Scenario): Promise<void> {
+      const before = (await contactRuns(s)).length;
+      await t.as(s.pbx.adminToken).post(`${s.base}/contact-sync/runs`).send({}).expect(202);
+      await settleContacts(s, (all) => all.length === before + 1);
+    }
+
+    async function settleContacts(s: Scenario, predicate: (all: RunBody[]) => boolean) {
+      for (let i = 0; i < 150; i++) {
+        const all = await contactRuns(s);
+        if (all.every((r) => r.status !== 'RUNNING') && predicate(all)) return all;
+        await sleep(100);
+      }
+      throw new Error(`contact runs did not settle: ${JSON.stringify(await contactRuns(s))}`);
+    }
+
+    async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+      for (let i = 0; i < 100; i++) {
+        const value = await read();
+        if (done(value)) return value;
+        await sleep(100);
+      }
+      return read();
+    }
+
+    const names = (list: ContactBody[]) => list.map((c) => c.displayName).sort();
+
+    it('subscribes per synced mailbox; a contact added or edited reaches the PBX within seconds, one mailbox per run', async () => {
+      const s = await scenario({ contacts: true });
+      const control = m365.emulator.control;
+      const alice = s.add('alice');
+      const bob = s.add('bob');
+      const reception = control.createSharedMailbox({
+        tenant: s.directoryId,
+        userPrincipalName: `reception@${s.domain}`,
+      });
+      control.addContact({ tenant: s.directoryId, user: alice, contact: { displayName: 'Alice Friend' } });
+      control.addContact({ tenant: s.directoryId, user: bob, contact: { displayName: 'Bob Friend' } });
+      const plumber = control.addContact({
+        tenant: s.directoryId,
+        user: reception.id,
+        contact: { displayName: 'Plumber Paul' },
+      });
+      await t
+        .as(s.pbx.adminToken)
+        .patch(`${s.base}/contact-sync/settings`)
+        .send({ sharedMailboxes: [`reception@${s.domain}`] })
+        .expect(200);
+      await firstRun(s);
+      await contactRun(s);
+      const links = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/links?limit=50`).expect(200))
+        .body as { objectId: string; pbxUserId: string }[];
+      const aliceUser = links.find((l) => l.objectId === alice)?.pbxUserId ?? '';
+      const personal = async () =>
+        (
+          (
+            await t
+              .as(s.pbx.adminToken)
+              .get(`/api/tenants/${s.pbx.tenant.id}/users/${aliceUser}/contacts?limit=50`)
+              .expect(200)
+          ).body as { items: ContactBody[] }
+        ).items;
+      const company = async () =>
+        (
+          (await t.as(s.pbx.adminToken).get(`/api/tenants/${s.pbx.tenant.id}/contacts?limit=50`).expect(200))
+            .body as { items: ContactBody[] }
+        ).items;
+      expect(names(await personal())).toEqual(['Alice Friend']);
+
+      const view = await reconcile(s);
+      expect(view.subscriptions.map((x) => [x.kind, x.resource])).toEqual(
+        [
+          ['USERS', 'users'],
+          ['CONTACTS', `users/${alice}/contacts`],
+          ['CONTACTS', `users/${bob}/contacts`],
+          ['CONTACTS', `users/${reception.id}/contacts`],
+        ].sort((a, b) => (a[1] ?? '').localeCompare(b[1] ?? '')),
+      );
+      const atEmulator = control.listSubscriptions({ tenant: s.directoryId });
+      const contactsSub = atEmulator.find((x) => x.resource === `users/${alice}/contacts`);
+      // Outlook resources live at most 4,230 minutes; the test caps every subscription at 30.
+      expect(Date.parse(contactsSub?.expirationDateTime ?? '')).toBeLessThanOrEqual(
+        clock.now().getTime() + 30 * 60_000,
+      );
+
+      // No flush, no scheduled run: the emulator delivers on its own, the PBX syncs only Alice's mailbox.
+      const started = Date.now();
+      control.addContact({ tenant: s.directoryId, user: alice, contact: { displayName: 'Alice Colleague' } });
+      expect(names(await until(personal, (list) => list.length === 2))).toEqual([
+        'Alice Colleague',
+        'Alice Friend',
+      ]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      let all = await settleContacts(s, (list) => list.length === 2);
+      expect(all[0]).toMatchObject({
+        trigger: 'NOTIFICATION',
+        mode: 'INCREMENTAL',
+        status: 'SUCCEEDED',
+        counts: { 'mailboxes.synced': 1, 'contacts.upserted': 1 },
+      });
+      expect(await owners(s, all[0])).toEqual(['user']);
+
+      // A shared mailbox feeds the company contacts the same way.
+      control.updateContact({
+        tenant: s.directoryId,
+        user: reception.id,
+        contactId: plumber.id,
+        changes: { displayName: 'Plumber Pauline' },
+      });
+      expect(names(await until(company, (list) => list[0]?.displayName === 'Plumber Pauline'))).toEqual([
+        'Plumber Pauline',
+      ]);
+      all = await settleContacts(s, (list) => list.length === 3);
+      expect(all[0]).toMatchObject({ trigger: 'NOTIFICATION', counts: { 'mailboxes.synced': 1 } });
+      expect(await owners(s, all[0])).toEqual(['company']);
+
+      // The shared mailbox leaves the scope: once a run stopped syncing it, its subscription goes.
+      await t
+        .as(s.pbx.adminToken)
+        .patch(`${s.base}/contact-sync/settings`)
+        .send({ sharedMailboxes: [] })
+        .expect(200);
+      await contactRun(s);
+      expect((await reconcile(s)).subscriptions.map((x) => x.resource)).not.toContain(
+        `users/${reception.id}/contacts`,
+      );
+      expect(control.listSubscriptions({ tenant: s.directoryId }).map((x) => x.resource)).not.toContain(
+        `users/${reception.id}/contacts`,
+      );
+
+      // Contact sync switched off: no contact subscription is left, here or at Microsoft.
+      await t
+        .as(s.pbx.adminToken)
+        .patch(`${s.base}/settings`)
+        .send({ features: { personalContacts: false, sharedMailboxes: false } })
+        .expect(200);
+      expect((await reconcile(s)).subscriptions.map((x) => x.resource)).toEqual(['users']);
+      expect(control.listSubscriptions({ tenant: s.directoryId }).map((x) => x.resource)).toEqual(['users']);
+    });
   });
 });

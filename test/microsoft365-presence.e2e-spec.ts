@@ -29,6 +29,8 @@ describe('Microsoft 365 calendar presence (emulator, real PostgreSQL, controllab
   let presence: PbxPresencePort;
   const clock = new MovableClock();
   let scenarios = 0;
+  /** Every scenario's PBX tenant, so a test that counts Graph calls can switch the others off. */
+  const tenants: { pbx: TenantWithAdmin; base: string }[] = [];
 
   beforeAll(async () => {
     m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
@@ -97,6 +99,7 @@ describe('Microsoft 365 calendar presence (emulator, real PostgreSQL, controllab
       .patch(`${base}/presence/settings`)
       .send({ enabled: true, mapping: { busy: 'IN_A_MEETING', oof: 'OUT_OF_OFFICE' }, ...presenceSettings })
       .expect(200);
+    tenants.push({ pbx, base });
     return {
       pbx,
       base,
@@ -294,5 +297,66 @@ describe('Microsoft 365 calendar presence (emulator, real PostgreSQL, controllab
     });
     for (let i = 0; i < 50 && (await statusOf(s, dave)) !== 'AVAILABLE'; i++) await sleep(100);
     expect(await statusOf(s, dave)).toBe('AVAILABLE');
+  });
+
+  it('reads only the notified calendar, skips watched calendars on the poll, and follows known event boundaries', async () => {
+    // The emulator counts requests of all tenants: the earlier scenarios' calendars stay out of the count.
+    for (const other of tenants) {
+      await t
+        .as(other.pbx.adminToken)
+        .patch(`${other.base}/presence/settings`)
+        .send({ enabled: false })
+        .expect(200);
+    }
+    const s = await scenario(['gina', 'hank', 'ivy']);
+    const [gina, hank, ivy] = [
+      await s.pbxUserId('gina'),
+      await s.pbxUserId('hank'),
+      await s.pbxUserId('ivy'),
+    ];
+    // Ivy's meeting is on before any subscription exists: nothing will notify it.
+    s.event('ivy', 'busy', -5, 11.5);
+    await t.as(s.pbx.adminToken).patch(`${s.base}/notifications`).send({ enabled: true }).expect(200);
+    const reconciled = await t.as(s.pbx.adminToken).post(`${s.base}/notifications/reconcile`).expect(200);
+    expect((reconciled.body as { subscriptions: { kind: string }[] }).subscriptions).toHaveLength(4);
+    const control = m365.emulator.control;
+    const calls = () => control.getCounters().byRoute[GET_SCHEDULE]?.['200'] ?? 0;
+    control.resetCounters();
+
+    // A notification for Gina's calendar: one getSchedule call, for her alone (Ivy's meeting is not seen).
+    s.event('gina', 'busy', -1, 30);
+    await control.flushNotifications({});
+    for (let i = 0; i < 50 && (await statusOf(s, gina)) !== 'IN_A_MEETING'; i++) await sleep(100);
+    expect(await statusOf(s, gina)).toBe('IN_A_MEETING');
+    await sleep(500);
+    expect(calls()).toBe(1);
+    expect(await statusOf(s, ivy)).toBe('AVAILABLE');
+
+    // The first tick of this instance reads every calendar once (nothing is known yet): one call for three users.
+    const scheduler = t.get(CalendarPresenceScheduler);
+    await scheduler.tick();
+    expect(calls()).toBe(2);
+    expect(await statusOf(s, ivy)).toBe('IN_A_MEETING');
+
+    // Every calendar is watched and known: the poll interval passes without a getSchedule call.
+    clock.advanceMinutes(2);
+    await scheduler.tick();
+    clock.advanceMinutes(9);
+    await scheduler.tick();
+    expect(calls()).toBe(2);
+    expect(await statusOf(s, ivy)).toBe('IN_A_MEETING');
+
+    // Ivy's meeting ends between two polls: the next tick after the boundary reads her calendar, and hers only.
+    clock.offsetMs += 40_000;
+    await scheduler.tick();
+    expect(calls()).toBe(3);
+    expect(await statusOf(s, ivy)).toBe('AVAILABLE');
+    expect(await statusOf(s, gina)).toBe('IN_A_MEETING');
+    expect(await statusOf(s, hank)).toBe('AVAILABLE');
+
+    // The slow safety poll reads every calendar again, in case Microsoft stopped notifying without a word.
+    clock.advanceMinutes(4);
+    await scheduler.tick();
+    expect(calls()).toBe(4);
   });
 });

@@ -56,6 +56,11 @@ export interface Microsoft365NotificationOptions {
   tickSeconds?: number;
   /** Requests subscriptions shorter than Graph's maximum lifetimes (minutes); for tests and for cautious hosts. */
   maxSubscriptionLifetimeMinutes?: number;
+  /**
+   * Minutes without any change notification (for users and groups) after which the tenant also polls at its fallback
+   * interval, although its subscriptions look healthy: Graph may stop delivering without an error. Default 10.
+   */
+  quietPeriodMinutes?: number;
 }
 
 export interface Microsoft365SsoOptions {

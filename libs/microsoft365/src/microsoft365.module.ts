@@ -65,6 +65,7 @@ import { NotificationsController } from '@pbx/microsoft365/notifications/notific
 import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
 import { SubscriptionManager } from '@pbx/microsoft365/notifications/subscription.manager';
 import { UserSyncTrigger } from '@pbx/microsoft365/notifications/user-sync.trigger';
+import { ContactSyncTrigger } from '@pbx/microsoft365/notifications/contact-sync.trigger';
 import { CalendarPresenceController } from '@pbx/microsoft365/presence/calendar-presence.controller';
 import { CalendarPresenceRunner } from '@pbx/microsoft365/presence/calendar-presence.runner';
 import { CalendarPresenceScheduler } from '@pbx/microsoft365/presence/calendar-presence.scheduler';
@@ -139,6 +140,7 @@ import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-sche
     { provide: USER_SYNC_LISTENER, useExisting: ContactSyncScheduler },
     NotificationSettingsService,
     UserSyncTrigger,
+    ContactSyncTrigger,
     SubscriptionManager,
     NotificationsScheduler,
     CalendarPresenceSettingsService,

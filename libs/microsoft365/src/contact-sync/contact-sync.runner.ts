@@ -91,8 +91,105 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     return prepared.run;
   }
 
+  /**
+   * An incremental run of only these mailboxes, for change notifications: it reads nothing of the other mailboxes
+   * and removes nothing, so a contact edit costs a few delta requests, not a pass over the tenant. Only mailboxes a
+   * run synced before and that are still meant to be synced count (the feature is on, the user's link is active and
+   * selected, the shared mailbox is still listed); the department filter is left to the scheduled run, which reads
+   * departments from Microsoft 365. Null when none qualifies: new mailboxes are the scheduled run's business.
+   */
+  async runMailboxes(
+    pbxTenantId: string,
+    mailboxIds: readonly string[],
+    trigger: RunTrigger,
+  ): Promise<SyncRunEntity | null> {
+    const connection = await this.connection.requireConfigured(pbxTenantId);
+    if (!connection.enabled || mailboxIds.length === 0) return null;
+    const settings = await this.contactSettings.get(pbxTenantId);
+    const mailboxes = await this.syncedMailboxes(pbxTenantId, mailboxIds, connection.features, settings);
+    if (mailboxes.length === 0) return null;
+    const prepared = await this.prepare(pbxTenantId, { trigger });
+    await this.executor.execute(
+      prepared.run,
+      'Contact sync',
+      () => this.syncOnly(prepared, mailboxes),
+      () => prepared.context.heartbeat(),
+    );
+    return prepared.run;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async syncedMailboxes(
+    pbxTenantId: string,
+    mailboxIds: readonly string[],
+    features: FeatureSwitches,
+    settings: ContactSyncSettingsEntity,
+  ): Promise<SyncMailbox[]> {
+    const em = this.em.fork();
+    const rows = await em.find(
+      ContactFolderEntity,
+      { pbxTenantId, mailboxId: { $in: [...mailboxIds] } },
+      { fields: ['owner', 'mailboxId', 'userPrincipalName'] },
+    );
+    const listed = new Set(settings.sharedMailboxes.map((m) => m.trim().toLowerCase()));
+    const scope = { ...toContactScope(settings), departments: new Set<string>() };
+    const mailboxes = new Map<string, SyncMailbox>();
+    for (const row of rows) {
+      const key = mailboxKey(row.owner, row.mailboxId);
+      if (mailboxes.has(key)) continue;
+      const mailbox: SyncMailbox = {
+        owner: row.owner,
+        mailboxId: row.mailboxId,
+        userPrincipalName: row.userPrincipalName,
+      };
+      if (row.owner === 'company') {
+        if (features.sharedMailboxes && listed.has((row.userPrincipalName ?? '').toLowerCase()))
+          mailboxes.set(key, mailbox);
+        continue;
+      }
+      if (!features.personalContacts) continue;
+      const link = await em.findOne(UserLinkEntity, {
+        pbxTenantId,
+        objectId: row.mailboxId,
+        pbxUserId: row.owner.slice('user:'.length),
+        state: LinkState.Active,
+      });
+      if (!link) continue;
+      const candidate = { objectId: link.objectId, userPrincipalName: link.userPrincipalName };
+      if (evaluateContactScope(candidate, scope).inScope) mailboxes.set(key, mailbox);
+    }
+    return [...mailboxes.values()];
+  }
+
+  private async syncOnly({ run, context }: Prepared, mailboxes: SyncMailbox[]): Promise<void> {
+    run.progress.usersRead = mailboxes.length;
+    await this.runs.save(run);
+    await this.processMailboxes(context, mailboxes, []);
+  }
+
+  private async processMailboxes(
+    context: ContactSyncRunContext,
+    mailboxes: SyncMailbox[],
+    reports: MailboxReport[],
+  ): Promise<void> {
+    const { run } = context;
+    await forEachLimited(mailboxes, MAILBOXES_IN_PARALLEL, async (mailbox) => {
+      const report = await this.mailboxes.process(context, mailbox);
+      reports.push(report);
+      bump(run.counts, report.status === 'FAILED' ? 'mailboxes.failed' : 'mailboxes.synced');
+      bump(run.counts, 'folders', report.folders);
+      bump(run.counts, 'folders.removed', report.foldersRemoved);
+      bump(run.counts, 'folders.fullPass', report.fullPasses);
+      bump(run.counts, 'contacts.upserted', report.upserted);
+      bump(run.counts, 'contacts.deleted', report.deleted);
+      run.progress.usersProcessed++;
+      run.plan = reports;
+      await context.progress();
+    });
+    run.plan = reports;
   }
 
   private async prepare(pbxTenantId: string, request: ContactRunRequest): Promise<Prepared> {
@@ -188,20 +285,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     }
     run.progress.usersRead = desired.length;
     await this.runs.save(run);
-    await forEachLimited(desired, MAILBOXES_IN_PARALLEL, async (mailbox) => {
-      const report = await this.mailboxes.process(context, mailbox);
-      reports.push(report);
-      bump(run.counts, report.status === 'FAILED' ? 'mailboxes.failed' : 'mailboxes.synced');
-      bump(run.counts, 'folders', report.folders);
-      bump(run.counts, 'folders.removed', report.foldersRemoved);
-      bump(run.counts, 'folders.fullPass', report.fullPasses);
-      bump(run.counts, 'contacts.upserted', report.upserted);
-      bump(run.counts, 'contacts.deleted', report.deleted);
-      run.progress.usersProcessed++;
-      run.plan = reports;
-      await context.progress();
-    });
-    run.plan = reports;
+    await this.processMailboxes(context, desired, reports);
   }
 
   /** Synced users (links with a PBX user that are active) in the contact sync scope. */

@@ -11,6 +11,7 @@ import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-err
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { type GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
 import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
 import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
 import { SubscriptionKind } from '@pbx/microsoft365/notifications/subscription-lifetime';
@@ -23,11 +24,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 
 const INTERVAL_NAME = 'microsoft365-notifications';
 const DEFAULT_TICK_SECONDS = 30;
+const DEFAULT_QUIET_PERIOD_MINUTES = 10;
 
 /**
  * Keeps subscriptions alive, and runs the fallback: while notifications do not work for a tenant (no public URL,
- * switched off, subscriptions failing or expired), an incremental user sync every `fallbackIntervalMinutes`. Its
- * runs are scheduled runs, so the runner's daily full pass still happens.
+ * switched off, subscriptions failing or expired, or silent for longer than the quiet period), an incremental user
+ * sync every `fallbackIntervalMinutes`. Its runs are scheduled runs, so the runner's daily full pass still happens.
  */
 @Injectable()
 export class NotificationsScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -79,12 +81,29 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
     if (!endpoint.usable) return endpoint.reason;
     if (settings.failingSince) return settings.lastError ?? 'Subscriptions are failing';
     const now = this.clock.now().getTime();
-    const users = (await this.manager.subscriptions(pbxTenantId)).find(
-      (s) => s.kind === SubscriptionKind.Users,
-    );
+    const subscriptions = await this.manager.subscriptions(pbxTenantId);
+    const users = subscriptions.find((s) => s.kind === SubscriptionKind.Users);
     if (!users) return 'No subscription for users yet';
     if (users.expiresAt.getTime() <= now) return 'The users subscription expired';
-    return null;
+    return this.quietReason(subscriptions, now);
+  }
+
+  /**
+   * Graph may stop delivering without telling anyone (graph-facts §9 only promises retries for 4 hours): when no
+   * change notification arrived for the quiet period although the subscriptions look healthy, the tenant polls too.
+   * A subscription just created or renewed starts the quiet period afresh; the next notification ends the polling.
+   */
+  private quietReason(subscriptions: GraphSubscriptionEntity[], now: number): string | null {
+    const minutes = this.options.notifications?.quietPeriodMinutes ?? DEFAULT_QUIET_PERIOD_MINUTES;
+    let lastHeard = 0;
+    for (const row of subscriptions) {
+      if (row.kind !== SubscriptionKind.Users && row.kind !== SubscriptionKind.Groups) continue;
+      for (const at of [row.lastNotificationAt, row.renewedAt, row.createdAt]) {
+        if (at && at.getTime() > lastHeard) lastHeard = at.getTime();
+      }
+    }
+    if (now - lastHeard <= minutes * 60_000) return null;
+    return `No change notification for more than ${minutes} minutes: also polling, in case Microsoft stopped delivering`;
   }
 
   /** Starts the fallback runs that are due. */

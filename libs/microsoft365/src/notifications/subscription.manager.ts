@@ -4,9 +4,11 @@ import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
+import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
 import { GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
+import { ContactSyncTrigger } from '@pbx/microsoft365/notifications/contact-sync.trigger';
 import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
 import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
 import {
@@ -37,6 +39,12 @@ const CHANGE_TYPES: Record<SubscriptionKind, string> = {
   [SubscriptionKind.Contacts]: 'created,updated,deleted',
 };
 
+/** The mailbox (object id) of a `users/{id}/contacts` resource. */
+export function contactsMailbox(resource: string): string | null {
+  const match = /^users\/([^/]+)\/contacts$/.exec(resource);
+  return match?.[1] ?? null;
+}
+
 export function hashClientState(clientState: string): string {
   return createHash('sha256').update(clientState, 'utf8').digest('hex');
 }
@@ -66,6 +74,7 @@ export class SubscriptionManager {
     private readonly presence: CalendarPresenceRunner,
     private readonly presenceScheduler: CalendarPresenceScheduler,
     private readonly userSync: UserSyncTrigger,
+    private readonly contactSync: ContactSyncTrigger,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -142,11 +151,14 @@ export class SubscriptionManager {
         this.userSync.wake(row.pbxTenantId);
         return;
       case SubscriptionKind.Events:
-        this.presenceScheduler.refreshSoon(row.pbxTenantId);
+        // One calendar changed: read that one, not the tenant's (one getSchedule entry instead of all of them).
+        this.presenceScheduler.refreshSoon(row.pbxTenantId, row.pbxUserId);
         return;
-      case SubscriptionKind.Contacts:
-        // Extension point: wake the contact sync of the mailbox here once it has a runner.
+      case SubscriptionKind.Contacts: {
+        const mailboxId = contactsMailbox(row.resource);
+        if (mailboxId) this.contactSync.wake(row.pbxTenantId, mailboxId);
         return;
+      }
     }
   }
 
@@ -214,8 +226,43 @@ export class SubscriptionManager {
         pbxUserId: user.pbxUserId,
       });
     }
-    // Contacts: once contact sync exists, add `users/{id}/contacts` per synced mailbox here (kind CONTACTS).
+    wanted.push(...(await this.wantedContacts(pbxTenantId, tenant)));
     return wanted;
+  }
+
+  /**
+   * One `users/{id}/contacts` subscription per mailbox the contact sync feeds (graph-facts §7, §9): the personal
+   * mailboxes of synced users in scope and the shared mailboxes, as the last contact run left them in its folder
+   * bookkeeping. A mailbox leaves that bookkeeping when a run stops syncing it, and so loses its subscription; a
+   * feature switched off keeps the synced contacts but needs no notifications. The subscription watches every folder
+   * of the mailbox (Outlook notifies contacts in any folder of the mailbox).
+   */
+  private async wantedContacts(
+    pbxTenantId: string,
+    tenant: TenantSettingsEntity | null,
+  ): Promise<WantedSubscription[]> {
+    if (!tenant?.enabled || (!tenant.features.personalContacts && !tenant.features.sharedMailboxes))
+      return [];
+    const rows = await this.em
+      .fork()
+      .find(
+        ContactFolderEntity,
+        { pbxTenantId },
+        { fields: ['owner', 'mailboxId'], orderBy: { mailboxId: 'asc', owner: 'asc' } },
+      );
+    const wanted = new Map<string, WantedSubscription>();
+    for (const row of rows) {
+      const company = row.owner === 'company';
+      if (company ? !tenant.features.sharedMailboxes : !tenant.features.personalContacts) continue;
+      const resource = `users/${row.mailboxId}/contacts`;
+      if (wanted.has(resource)) continue;
+      wanted.set(resource, {
+        kind: SubscriptionKind.Contacts,
+        resource,
+        pbxUserId: company ? null : row.owner.slice('user:'.length),
+      });
+    }
+    return [...wanted.values()];
   }
 
   private async create(target: GraphTarget, want: WantedSubscription): Promise<void> {

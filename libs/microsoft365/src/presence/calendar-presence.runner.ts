@@ -7,6 +7,7 @@ import {
   decidePresence,
   desiredStatus,
   type PresenceMemory,
+  type ScheduleItem,
 } from '@pbx/microsoft365/presence/calendar-presence.machine';
 import { type CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
 import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
@@ -27,6 +28,13 @@ export interface PresenceUser {
   address: string;
 }
 
+export interface PresenceRefreshOptions {
+  /** Read only the calendars of the PBX users this accepts; the others in scope are left as they are. */
+  select?: (pbxUserId: string) => boolean;
+  /** Record the pass as the tenant's poll (`lastPolledAt`); default: only full passes. */
+  recordPoll?: boolean;
+}
+
 export interface PresenceRefreshResult {
   users: number;
   changed: number;
@@ -37,6 +45,12 @@ export interface PresenceRefreshResult {
 @Injectable()
 export class CalendarPresenceRunner {
   private readonly logger = new Logger(CalendarPresenceRunner.name);
+  /**
+   * Per tenant and user, the next time the last read said the calendar changes state (an event starts or ends, or
+   * the read-ahead runs out). Kept in memory: after a restart nothing is known, so every calendar is read again.
+   */
+  private readonly boundaries = new Map<string, Map<string, number>>();
+  private readonly fullReads = new Map<string, number>();
 
   constructor(
     private readonly em: EntityManager,
@@ -81,12 +95,16 @@ export class CalendarPresenceRunner {
   }
 
   /**
-   * One pass over a tenant: read the calendars, decide per user, set statuses, remember what to restore. Users who
-   * left the scope (or a feature switched off) are treated as free, so their status is restored.
+   * One pass over a tenant's calendars: read them, decide per user, set statuses, remember what to restore. Users
+   * who left the scope (or a feature switched off) are treated as free, so their status is restored. `select`
+   * narrows the read to some users (an event notification names one calendar; watched calendars are skipped by the
+   * regular poll); without it every calendar in scope is read and the pass counts as a full one.
    */
-  async refresh(pbxTenantId: string): Promise<PresenceRefreshResult> {
+  async refresh(pbxTenantId: string, options: PresenceRefreshOptions = {}): Promise<PresenceRefreshResult> {
     const settings = await this.settings.get(pbxTenantId);
-    const users = await this.scopedUsers(pbxTenantId, settings);
+    const inScope = await this.scopedUsers(pbxTenantId, settings);
+    const full = options.select === undefined;
+    const users = full ? inScope : inScope.filter((u) => options.select?.(u.pbxUserId));
     const em = this.em.fork();
     const memories = new Map(
       (await em.find(UserPresenceStateEntity, { pbxTenantId })).map((row) => [row.pbxUserId, row] as const),
@@ -107,15 +125,21 @@ export class CalendarPresenceRunner {
       failed = read.failed;
       lastError = read.lastError;
     }
+    const boundaries = this.boundariesOf(pbxTenantId);
     const candidates = new Map<string, string | null>();
     for (const user of users) {
       const schedule = items.get(user.address.toLowerCase());
       // Unknown calendar state: decide nothing rather than restore in the middle of a meeting.
-      if (schedule === undefined) continue;
+      if (schedule === undefined) {
+        boundaries.delete(user.pbxUserId);
+        continue;
+      }
       candidates.set(user.pbxUserId, desiredStatus(schedule, now, settings.mapping));
+      boundaries.set(user.pbxUserId, nextBoundary(schedule, now));
     }
-    const inScope = new Set(users.map((u) => u.pbxUserId));
-    for (const pbxUserId of memories.keys()) if (!inScope.has(pbxUserId)) candidates.set(pbxUserId, null);
+    const scoped = new Set(inScope.map((u) => u.pbxUserId));
+    for (const pbxUserId of boundaries.keys()) if (!scoped.has(pbxUserId)) boundaries.delete(pbxUserId);
+    for (const pbxUserId of memories.keys()) if (!scoped.has(pbxUserId)) candidates.set(pbxUserId, null);
 
     const statuses = await this.presence.getStatuses(pbxTenantId, [...candidates.keys()]);
     let changed = 0;
@@ -136,8 +160,41 @@ export class CalendarPresenceRunner {
         this.logger.warn(`Calendar presence of a user of PBX tenant ${pbxTenantId} failed: ${lastError}`);
       }
     }
-    await this.settings.recordPoll(pbxTenantId, now, lastError);
+    if (full) this.fullReads.set(pbxTenantId, now.getTime());
+    if (options.recordPoll ?? full) await this.settings.recordPoll(pbxTenantId, now, lastError);
     return { users: users.length, changed, failed };
+  }
+
+  /** When every calendar of the tenant was last read (by this instance), in ms; 0 = not since start. */
+  lastFullRead(pbxTenantId: string): number {
+    return this.fullReads.get(pbxTenantId) ?? 0;
+  }
+
+  /**
+   * Whether the user's calendar was read and nothing is known to change before a later time: no event of the last
+   * read starts or ends by `at`, and the read-ahead window still covers `at`.
+   */
+  knowsCalendar(pbxTenantId: string, pbxUserId: string, at: Date): boolean {
+    const boundary = this.boundaries.get(pbxTenantId)?.get(pbxUserId);
+    return boundary !== undefined && boundary > at.getTime();
+  }
+
+  /** Users whose last read has an event starting or ending by `at` (or whose read-ahead ran out). */
+  dueUsers(pbxTenantId: string, at: Date): Set<string> {
+    const due = new Set<string>();
+    for (const [pbxUserId, boundary] of this.boundaries.get(pbxTenantId) ?? []) {
+      if (boundary <= at.getTime()) due.add(pbxUserId);
+    }
+    return due;
+  }
+
+  private boundariesOf(pbxTenantId: string): Map<string, number> {
+    let boundaries = this.boundaries.get(pbxTenantId);
+    if (!boundaries) {
+      boundaries = new Map();
+      this.boundaries.set(pbxTenantId, boundaries);
+    }
+    return boundaries;
   }
 
   private async remember(
@@ -162,6 +219,16 @@ export class CalendarPresenceRunner {
       }),
     );
   }
+}
+
+/** The first start or end after `now` among the items; the end of the read-ahead window when there is none. */
+export function nextBoundary(items: readonly ScheduleItem[], now: Date): number {
+  const time = now.getTime();
+  let next = time + READ_AHEAD_MS;
+  for (const item of items) {
+    for (const at of [item.start.getTime(), item.end.getTime()]) if (at > time && at < next) next = at;
+  }
+  return next;
 }
 
 function memoryOf(row: UserPresenceStateEntity): PresenceMemory {

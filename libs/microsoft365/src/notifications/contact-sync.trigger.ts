@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { KeyedDebouncer } from '@pbx/microsoft365/notifications/keyed-debouncer';
+import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
+
+const DEFAULT_DEBOUNCE_MS = 5_000;
+/** How soon to look again when another contact run holds the tenant's lock. */
+const BUSY_RETRY_MS = 2_000;
+
+/**
+ * Wakes an incremental contact sync of the mailboxes whose contacts changed. Debounced per tenant (a run holds the
+ * tenant's lock, so mailboxes notified together share one run); the run reads the changes with the folders' delta
+ * links, so a notification is only a hint and never writes anything by itself.
+ */
+@Injectable()
+export class ContactSyncTrigger implements OnApplicationShutdown {
+  private readonly logger = new Logger(ContactSyncTrigger.name);
+  private readonly debouncer: KeyedDebouncer;
+  /** Mailboxes notified and not yet handed to a run, per tenant. */
+  private readonly waiting = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly runner: ContactSyncRunner,
+    @Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions,
+  ) {
+    this.debouncer = new KeyedDebouncer({
+      windowMs: options.notifications?.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+      retryMs: BUSY_RETRY_MS,
+      work: (pbxTenantId) => this.run(pbxTenantId),
+      onError: (pbxTenantId, error) =>
+        this.logger.warn(
+          `Notification contact run of PBX tenant ${pbxTenantId} did not start: ${
+            error instanceof Microsoft365Exception ? error.code : 'INTERNAL'
+          }`,
+        ),
+    });
+  }
+
+  /** Asks for one incremental run of this mailbox soon; many calls within the window give one run. */
+  wake(pbxTenantId: string, mailboxId: string): void {
+    const mailboxes = this.waiting.get(pbxTenantId) ?? new Set<string>();
+    mailboxes.add(mailboxId);
+    this.waiting.set(pbxTenantId, mailboxes);
+    this.debouncer.poke(pbxTenantId);
+  }
+
+  pending(pbxTenantId: string): boolean {
+    return this.debouncer.pending(pbxTenantId);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.debouncer.close();
+  }
+
+  private async run(pbxTenantId: string): Promise<'done' | 'busy'> {
+    const mailboxes = [...(this.waiting.get(pbxTenantId) ?? [])];
+    this.waiting.delete(pbxTenantId);
+    if (mailboxes.length === 0) return 'done';
+    try {
+      await this.runner.runMailboxes(pbxTenantId, mailboxes, RunTrigger.Notification);
+      return 'done';
+    } catch (error) {
+      if (!(error instanceof Microsoft365Exception)) throw error;
+      if (error.code === Microsoft365ErrorCode.Conflict) {
+        // Another run holds the lock and may have read the mailbox before the change: ours follows it.
+        for (const mailboxId of mailboxes) this.wakeLater(pbxTenantId, mailboxId);
+        return 'busy';
+      }
+      if (
+        error.code === Microsoft365ErrorCode.Disabled ||
+        error.code === Microsoft365ErrorCode.NotConfigured
+      ) {
+        return 'done';
+      }
+      throw error;
+    }
+  }
+
+  /** Puts a mailbox back for the retry without poking (the debouncer reschedules itself after 'busy'). */
+  private wakeLater(pbxTenantId: string, mailboxId: string): void {
+    const mailboxes = this.waiting.get(pbxTenantId) ?? new Set<string>();
+    mailboxes.add(mailboxId);
+    this.waiting.set(pbxTenantId, mailboxes);
+  }
+}
