@@ -136,6 +136,19 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     );
     const listed = new Set(settings.sharedMailboxes.map((m) => m.trim().toLowerCase()));
     const scope = { ...toContactScope(settings), departments: new Set<string>() };
+    // One query for the links of every personal mailbox notified (a row per folder, many folders per mailbox).
+    const personal = rows.filter((row) => row.owner !== 'company').map((row) => row.mailboxId);
+    const links =
+      features.personalContacts && personal.length > 0
+        ? await em.find(
+            UserLinkEntity,
+            { pbxTenantId, objectId: { $in: [...new Set(personal)] }, state: LinkState.Active },
+            { fields: ['objectId', 'pbxUserId', 'userPrincipalName'] },
+          )
+        : [];
+    const linkByMailbox = new Map(
+      links.map((link) => [mailboxKey(`user:${link.pbxUserId ?? ''}`, link.objectId), link]),
+    );
     const mailboxes = new Map<string, SyncMailbox>();
     for (const row of rows) {
       const key = mailboxKey(row.owner, row.mailboxId);
@@ -150,13 +163,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
           mailboxes.set(key, mailbox);
         continue;
       }
-      if (!features.personalContacts) continue;
-      const link = await em.findOne(UserLinkEntity, {
-        pbxTenantId,
-        objectId: row.mailboxId,
-        pbxUserId: row.owner.slice('user:'.length),
-        state: LinkState.Active,
-      });
+      const link = linkByMailbox.get(key);
       if (!link) continue;
       const candidate = { objectId: link.objectId, userPrincipalName: link.userPrincipalName };
       if (evaluateContactScope(candidate, scope).inScope) mailboxes.set(key, mailbox);
