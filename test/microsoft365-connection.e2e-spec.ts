@@ -1,12 +1,34 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Test as NestTest } from '@nestjs/testing';
+import { microsoft365Options } from '@pbx/host/app.module';
+import { type HostConfig } from '@pbx/host/config/host-config';
+import { HostConfigModule } from '@pbx/host/config/host-config.module';
+import { createOrmOptions } from '@pbx/host/database/orm-options';
+import { prepareHost } from '@pbx/host/host-startup';
+import { HostPortsModule } from '@pbx/host/microsoft365/host-ports.module';
+import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { GraphApi } from '@pbx/microsoft365/graph/graph-api.service';
+import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
+import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
 import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { type Microsoft365Event, Microsoft365Events, ExpiryWarningLevel } from '@pbx/microsoft365';
+import {
+  type Microsoft365Event,
+  Microsoft365Events,
+  ExpiryWarningLevel,
+  MasterKeyRotationService,
+  Microsoft365Cloud,
+  Microsoft365Module,
+} from '@pbx/microsoft365';
 import { createTestApp, type TestApp, type TenantWithAdmin } from '@pbx/test/support/create-test-app';
+import { ensureWorkerDatabase } from '@pbx/test/support/test-database';
 import {
   type EmulatedMicrosoft365,
   startEmulatedMicrosoft365,
 } from '@pbx/test/support/microsoft365-test-env';
-import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /**
  * Issue 4: an admin connects a PBX tenant to an (emulated) Microsoft 365 tenant over real HTTPS, as the vendor
@@ -85,6 +107,13 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       permissions: app.permissions,
     });
   };
+
+  const countRequests = (match: (route: string) => boolean) =>
+    Object.entries(m365.emulator.control.getCounters().byRoute)
+      .filter(([route]) => match(route))
+      .reduce((sum, [, statuses]) => sum + Object.values(statuses).reduce((a, b) => a + b, 0), 0);
+  const tokenRequests = () => countRequests((route) => route.includes('/oauth2/v2.0/token'));
+  const graphRequests = () => countRequests((route) => route.includes(' /v1.0/'));
 
   async function connectionTest(tenant: TenantWithAdmin) {
     const response = await t
@@ -419,17 +448,46 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     }
   });
 
-  it.each(['GLOBAL', 'USGOV', 'USGOV_DOD', 'CHINA'])(
-    'gets a token for the %s cloud with its own Graph scope',
-    async (cloud) => {
-      await configure(tenantA, { cloud });
-      try {
-        expect(await connectionTest(tenantA)).toMatchObject({ ok: true });
-      } finally {
-        await configure(tenantA, { cloud: 'GLOBAL' });
-      }
-    },
-  );
+  it.each([
+    [Microsoft365Cloud.Global, 'https://graph.microsoft.com'],
+    [Microsoft365Cloud.UsGov, 'https://graph.microsoft.us'],
+    [Microsoft365Cloud.UsGovDod, 'https://dod-graph.microsoft.us'],
+    [Microsoft365Cloud.China, 'https://microsoftgraph.chinacloudapi.cn'],
+  ])('gets a token for the %s cloud with its own Graph scope (aud %s)', async (cloud, resource) => {
+    await configure(tenantA, { cloud });
+    try {
+      m365.emulator.control.resetCounters();
+      expect(await connectionTest(tenantA)).toMatchObject({ ok: true });
+      // Entra puts the resource of the requested `{resource}/.default` scope in `aud`: the token the module
+      // holds now shows which scope it asked the (emulated) token endpoint for. The emulator serves every
+      // cloud's resource, so a wrong scope would still succeed; only this claim tells them apart.
+      const token = await t.get(TenantTokenService).getToken(tenantA.tenant.id);
+      expect(decodeJwt(token.accessToken).aud).toBe(resource);
+      expect(CLOUD_ENDPOINTS[cloud].graphScope).toBe(`${resource}/.default`);
+      expect(tokenRequests()).toBe(1);
+    } finally {
+      await configure(tenantA, { cloud: 'GLOBAL' });
+    }
+  });
+
+  it('reuses tokens: many Graph calls for one tenant cost one token request', async () => {
+    const target = { pbxTenantId: tenantA.tenant.id, cloud: Microsoft365Cloud.Global };
+    t.get(TenantTokenService).evict(tenantA.tenant.id);
+    t.get(AppTokenProvider).evict(tenantA.tenant.id);
+    m365.emulator.control.resetCounters();
+    const graph = t.get(GraphApi);
+    try {
+      for (let call = 0; call < 3; call++) await graph.get(target, '/users?$top=1');
+      // Past the module's own one-minute token cache: the next calls go back to MSAL, whose cache still holds
+      // the token (it renews only five minutes before expiry), so Entra is not asked again.
+      m365.clock.advanceMs(2 * 60_000);
+      await Promise.all([0, 1, 2].map(() => graph.get(target, '/users?$top=1')));
+      expect(graphRequests()).toBe(6);
+      expect(tokenRequests()).toBe(1);
+    } finally {
+      m365.clock.reset();
+    }
+  });
 
   it.each([
     [{ applicationId: 'not-a-guid' }, 'applicationId', /GUID/],
@@ -579,6 +637,94 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
         where,
         jwt: /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./.test(where === 'database' ? '' : text),
       }).toEqual({ where, jwt: false });
+    }
+  });
+  it('refuses to boot the module without a master key outside development, saying what to do', async () => {
+    // The host's composition (configuration, ORM, ports, the module with the host's options) in production with
+    // no PBX_M365_MASTER_KEY. The ORM does not connect: a failed boot must leave no open pool behind.
+    const databaseUrl = await ensureWorkerDatabase();
+    const boot = (config: HostConfig) =>
+      NestTest.createTestingModule({
+        imports: [
+          HostConfigModule.forRoot(config),
+          MikroOrmModule.forRoot({ ...createOrmOptions(databaseUrl), connect: false }),
+          ScheduleModule.forRoot(),
+          Microsoft365Module.forRootAsync({
+            imports: [HostPortsModule],
+            useFactory: () => microsoft365Options(config),
+          }),
+        ],
+      }).compile();
+    const production: HostConfig = { ...t.config, environment: 'production' };
+    // The same composition boots with a key, so the refusal below is about the key and nothing else.
+    await (await boot(production)).close();
+    await expect(boot({ ...production, masterKey: undefined })).rejects.toThrow(
+      'Microsoft365Module: masterKey is required outside development. Generate one with `openssl rand -base64 32`',
+    );
+  });
+
+  // Last in this file: afterwards the rows are sealed under a key the first app does not have.
+  it('rotates the master key: a second instance with version 2 re-wraps every private key, Graph keeps working', async () => {
+    const db = t.orm.em.fork().getConnection();
+    const rows = () =>
+      db.execute<{ id: string; version: number; ciphertext: string }[]>(
+        "select id, master_key_version as version, encode(encrypted_private_key, 'hex') as ciphertext " +
+          'from m365_key_pairs order by id',
+      );
+    const before = await rows();
+    expect(before.length).toBeGreaterThan(3);
+    expect(new Set(before.map((row) => row.version))).toEqual(new Set([1]));
+
+    // What the operator does: a new PBX_M365_MASTER_KEY with PBX_M365_MASTER_KEY_VERSION=2, the old key in
+    // PBX_M365_PREVIOUS_MASTER_KEYS=1:<old>, and a restart, on the same database.
+    const second = await createTestApp({
+      reset: false,
+      microsoft365: m365.moduleOptions,
+      config: {
+        masterKey: randomBytes(32).toString('base64'),
+        masterKeyVersion: 2,
+        previousMasterKeys: { 1: t.config.masterKey ?? '' },
+      },
+    });
+    try {
+      // Two instances starting at once: the host's start-up step and another instance's explicit call race;
+      // every row is re-wrapped exactly once.
+      const [started, other] = await Promise.all([
+        prepareHost(second.app),
+        second.get(MasterKeyRotationService).rewrapSecrets(),
+      ]);
+      expect(started.masterKeyRewrap.rewrapped + other.rewrapped).toBe(before.length);
+      expect([...started.masterKeyRewrap.unreadable, ...other.unreadable]).toEqual([]);
+
+      const after = await rows();
+      expect(after.map((row) => row.id)).toEqual(before.map((row) => row.id));
+      after.forEach((row, index) => {
+        expect(row.version).toBe(2);
+        expect(row.ciphertext).not.toBe(before[index]?.ciphertext);
+      });
+      // Idempotent: the next start finds nothing to do.
+      expect(await second.get(MasterKeyRotationService).rewrapSecrets()).toEqual({
+        currentVersion: 2,
+        rewrapped: 0,
+        unreadable: [],
+      });
+
+      // The re-wrapped private key still signs a client assertion Entra accepts.
+      m365.emulator.control.resetCounters();
+      const report = await second
+        .as(tenantA.adminToken)
+        .post(`${base(tenantA)}/connection-test`)
+        .expect(200);
+      expect(report.body).toMatchObject({ ok: true, tokenAcquired: true, graphReachable: true });
+      expect(tokenRequests()).toBe(1);
+
+      // An instance that only has the old key is told what is missing instead of failing obscurely.
+      const stale = await t.get(MasterKeyRotationService).rewrapSecrets();
+      expect(stale).toMatchObject({ currentVersion: 1, rewrapped: 0 });
+      expect(stale.unreadable).toHaveLength(before.length);
+      expect(stale.unreadable[0]).toMatchObject({ masterKeyVersion: 2, reason: 'key-not-configured' });
+    } finally {
+      await second.close();
     }
   });
 });

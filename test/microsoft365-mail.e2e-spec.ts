@@ -1,8 +1,10 @@
-import { GraphMailService, voicemailNotification } from '@pbx/microsoft365';
+import { GraphMailService, Microsoft365Cloud, voicemailNotification } from '@pbx/microsoft365';
 import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { GraphApi } from '@pbx/microsoft365/graph/graph-api.service';
 import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
 import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
+import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
 import { silentWav } from '@pbx/microsoft365/mail/test-mail';
 import { type SentMailRecord } from '@pbx/m365-emulator';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
@@ -168,6 +170,32 @@ describe('Microsoft 365 mail through Graph', () => {
       expect(routeCount(SEND_MAIL, 202)).toBe(1);
     });
 
+    it('keeps cc, bcc and reply-to on the small path (one sendMail)', async () => {
+      const receipt = await mail.send(tenantA.tenant.id, {
+        to: ['Ann <ann@contoso.com>'],
+        cc: [{ address: 'team@contoso.com', name: 'Team' }, 'desk@contoso.com'],
+        bcc: ['audit@contoso.com'],
+        replyTo: [{ address: 'noreply@contoso.com', name: 'PBX' }],
+        subject: 'Missed call from 201',
+        text: 'You missed a call from extension 201.',
+      });
+      expect(receipt).toMatchObject({ method: 'sendMail', recipients: 4, uploadSessions: 0 });
+      expect(sent()).toHaveLength(1);
+      expect(sent()[0]).toMatchObject({
+        via: 'sendMail',
+        message: {
+          subject: 'Missed call from 201',
+          body: { contentType: 'text', content: 'You missed a call from extension 201.' },
+          toRecipients: [{ address: 'ann@contoso.com', name: 'Ann' }],
+          ccRecipients: [{ address: 'team@contoso.com', name: 'Team' }, { address: 'desk@contoso.com' }],
+          bccRecipients: [{ address: 'audit@contoso.com' }],
+          replyTo: [{ address: 'noreply@contoso.com', name: 'PBX' }],
+        },
+      });
+      expect(routeCount(SEND_MAIL, 202)).toBe(1);
+      expect(routeCount(SEND_DRAFT, 202)).toBe(0);
+    });
+
     it('sends a large recording through a draft and a chunked upload session, to/cc/bcc/reply-to intact', async () => {
       const recording = randomBytes(5 * 1024 * 1024 + 321);
       const small = randomBytes(10_000);
@@ -225,12 +253,20 @@ describe('Microsoft 365 mail through Graph', () => {
         attachments: [{ filename: 'card.vcf', content: 'BEGIN:VCARD\r\nEND:VCARD\r\n' }],
       });
       expect(info.accepted).toEqual(['ann@contoso.com']);
-      await transporter.sendMail({
-        to: 'bob@contoso.com',
+      const largeInfo = await transporter.sendMail({
+        to: 'Bob <bob@contoso.com>',
+        cc: 'carol@contoso.com',
+        bcc: 'audit@contoso.com',
+        replyTo: 'noreply@contoso.com',
         subject: 'Recording',
         text: 'attached',
         attachments: [{ filename: 'rec.wav', content: large }],
       });
+      expect([...largeInfo.accepted].sort()).toEqual([
+        'audit@contoso.com',
+        'bob@contoso.com',
+        'carol@contoso.com',
+      ]);
       const [first, second] = sent();
       expect(first).toMatchObject({
         via: 'sendMail',
@@ -247,6 +283,14 @@ describe('Microsoft 365 mail through Graph', () => {
       );
       expect(second).toMatchObject({
         via: 'draft',
+        message: {
+          subject: 'Recording',
+          body: { contentType: 'text', content: 'attached' },
+          toRecipients: [{ address: 'bob@contoso.com', name: 'Bob' }],
+          ccRecipients: [{ address: 'carol@contoso.com' }],
+          bccRecipients: [{ address: 'audit@contoso.com' }],
+          replyTo: [{ address: 'noreply@contoso.com' }],
+        },
         attachments: [{ name: 'rec.wav', sha256: sha256(large) }],
       });
     });
@@ -355,6 +399,35 @@ describe('Microsoft 365 mail through Graph', () => {
       expect(sent()).toHaveLength(1);
     });
 
+    it('refuses a message over 150 MB with MAIL_MESSAGE_TOO_LARGE, before any request to Microsoft', async () => {
+      // Two files under the limit each, one byte over it together with the body.
+      const half = MAIL_LIMITS.maxMessageBytes / 2;
+      const message = {
+        to: ['ann@contoso.com'],
+        subject: 'Very long voicemail',
+        text: 'x',
+        attachments: [
+          { filename: 'part1.wav', content: Buffer.alloc(half) },
+          { filename: 'part2.wav', content: Buffer.alloc(half) },
+        ],
+      };
+      await expect(mail.send(tenantA.tenant.id, message)).rejects.toMatchObject({
+        code: 'MAIL_MESSAGE_TOO_LARGE',
+        message: 'The message is 150.1 MB; Microsoft 365 accepts at most 150.0 MB',
+        details: { bytes: 150 * 1024 * 1024 + 1, limitBytes: 150 * 1024 * 1024 },
+      });
+      await expect(
+        createTransport(mail.nodemailerTransport(tenantA.tenant.id)).sendMail({
+          to: 'ann@contoso.com',
+          subject: 'Very long voicemail',
+          attachments: [{ filename: 'all.wav', content: Buffer.alloc(MAIL_LIMITS.maxMessageBytes + 1) }],
+        }),
+      ).rejects.toMatchObject({ code: 'MAIL_MESSAGE_TOO_LARGE' });
+      // Not even a token request: nothing was uploaded, no draft is left behind.
+      expect(control().getCounters().total).toBe(0);
+      expect(sent()).toHaveLength(0);
+    });
+
     it('refuses malformed messages before calling Graph', async () => {
       await expect(
         mail.send(tenantA.tenant.id, { to: ['not an address'], subject: 's' }),
@@ -364,6 +437,56 @@ describe('Microsoft 365 mail through Graph', () => {
   });
 
   describe('never twice', () => {
+    it("sends a burst of 10 from one mailbox within Outlook's concurrency limit: no 429, each delivered once", async () => {
+      // Each Outlook request holds one of the mailbox's 4 slots for 150 ms, as a real mailbox takes time.
+      const before = control().getThrottling({}).outlook;
+      control().setThrottling({
+        outlook: { enabled: true, concurrentRequestsPerMailbox: 4, requestHoldMs: 150 },
+      });
+      // A fresh minute for the module's per-mailbox budget (30 messages a minute), which earlier tests used.
+      m365.clock.advanceMs(61_000);
+      try {
+        // Control: six sendMail calls at once that bypass the mail service's pacing do run into the limit.
+        const target = { pbxTenantId: tenantA.tenant.id, cloud: Microsoft365Cloud.Global };
+        const graph = t.get(GraphApi);
+        // allSettled: the refused ones give up after their retries, and every call is over before the burst.
+        await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) =>
+            graph.post(target, `/users/${encodeURIComponent(sender)}/sendMail`, {
+              message: {
+                subject: `raw ${i}`,
+                toRecipients: [{ emailAddress: { address: 'ann@contoso.com' } }],
+              },
+            }),
+          ),
+        );
+        expect(routeCount(SEND_MAIL, 429)).toBeGreaterThan(0);
+        control().clearSentMail({});
+        control().resetCounters({});
+        waits.length = 0;
+
+        const subjects = Array.from({ length: 10 }, (_, i) => `burst ${i}`);
+        const receipts = await Promise.all(
+          subjects.map((subject) =>
+            mail.send(tenantA.tenant.id, { to: ['ann@contoso.com'], subject, text: subject }),
+          ),
+        );
+        expect(receipts.map((receipt) => receipt.method)).toEqual(subjects.map(() => 'sendMail'));
+        expect(
+          sent()
+            .map((record) => record.message.subject)
+            .sort(),
+        ).toEqual([...subjects].sort());
+        // The service keeps to 2 of the mailbox's 4 slots: Outlook never had to refuse anything.
+        expect(routeCount(SEND_MAIL, 429)).toBe(0);
+        expect(routeCount(SEND_MAIL, 202)).toBe(10);
+        expect(control().getCounters().throttled).toBe(0);
+        expect(waits).toEqual([]);
+      } finally {
+        control().setThrottling({ outlook: before });
+      }
+    });
+
     it('retries a throttled sendMail after Retry-After and delivers it exactly once', async () => {
       control().throttleNext({ count: 2, route: '/sendMail$', retryAfterSeconds: 7 });
       await mail.send(tenantA.tenant.id, { to: ['ann@contoso.com'], subject: 'after throttling', text: 'x' });

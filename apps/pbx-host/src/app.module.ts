@@ -47,6 +47,8 @@ export function microsoft365Options(
     publicUrl: config.publicUrl,
     routePrefix: `/${MICROSOFT365_API_PREFIX}`,
     ...(config.masterKey ? { masterKey: config.masterKey } : {}),
+    ...(config.masterKeyVersion !== undefined ? { masterKeyVersion: config.masterKeyVersion } : {}),
+    ...(config.previousMasterKeys ? { previousMasterKeys: config.previousMasterKeys } : {}),
     ...overrides,
   };
 }

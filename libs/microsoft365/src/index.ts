@@ -10,6 +10,10 @@ export { createValidationPipe, type FieldError } from '@pbx/microsoft365/common/
 export { type Microsoft365Event } from '@pbx/microsoft365/events/microsoft365-event';
 export { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
 export { ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+export {
+  type MasterKeyRewrapReport,
+  MasterKeyRotationService,
+} from '@pbx/microsoft365/keys/master-key-rotation.service';
 export { GraphMailService } from '@pbx/microsoft365/mail/graph-mail.service';
 export {
   type GraphMailMessage,

@@ -11,13 +11,25 @@ export interface Microsoft365EndpointOverrides {
 export interface Microsoft365ModuleOptions {
   /**
    * Master key for secrets at rest (AES-256-GCM): 32 bytes, base64 encoded. The module refuses to start without
-   * one unless `environment` is `development`.
+   * one unless `environment` is `development` or `test`.
    */
   masterKey?: string;
-  /** Version of `masterKey`, stored beside every ciphertext so the key can be rotated by re-wrapping. */
+  /**
+   * Version of `masterKey` (a positive integer, default 1), stored beside every ciphertext so the key can be
+   * rotated: give the new key a higher version and the old one in `previousMasterKeys`.
+   */
   masterKeyVersion?: number;
-  /** Older master keys by version, still accepted for decryption while secrets are re-wrapped. */
+  /**
+   * Older master keys by version, still accepted for decryption until `MasterKeyRotationService.rewrapSecrets()`
+   * (which the host calls at start-up, after the migrations) has moved every secret to `masterKey`.
+   */
   previousMasterKeys?: Record<number, string>;
+  /**
+   * Send each tenant's certificate in the `x5c` header of the client assertion (MSAL `clientCertificate.x5c`), as
+   * Subject Name + Issuer authentication requires. Off by default: the uploaded-certificate flow needs only the
+   * thumbprint.
+   */
+  sendCertificateChain?: boolean;
   environment: 'production' | 'development' | 'test';
   /** The PBX's public base URL; the redirect URIs admins paste into Entra are built from it. */
   publicUrl: string;

@@ -14,6 +14,7 @@ import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
 import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { MasterKeyRotationService } from '@pbx/microsoft365/keys/master-key-rotation.service';
 import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
 import { AttachmentUploadClient } from '@pbx/microsoft365/mail/attachment-upload.client';
 import { GraphMailService } from '@pbx/microsoft365/mail/graph-mail.service';
@@ -104,6 +105,7 @@ import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-sche
     GraphClientProvider,
     GraphApi,
     KeyManagementService,
+    MasterKeyRotationService,
     KeyExpiryMonitor,
     TenantCertificateService,
     TenantSettingsService,
@@ -148,6 +150,6 @@ import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-sche
     CalendarPresenceRunner,
     CalendarPresenceScheduler,
   ],
-  exports: [GraphMailService, Microsoft365Events],
+  exports: [GraphMailService, Microsoft365Events, MasterKeyRotationService],
 })
 export class Microsoft365Module extends Microsoft365ConfigurableModule {}

@@ -92,6 +92,44 @@ describe('parseHostConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('reads a master key rotation: the new key with its version, and the old keys by version', () => {
+    const old1 = randomBytes(32).toString('base64');
+    const old2 = randomBytes(32).toString('base64');
+    expect(
+      parseHostConfig({
+        PBX_M365_MASTER_KEY: KEY,
+        PBX_M365_MASTER_KEY_VERSION: '3',
+        PBX_M365_PREVIOUS_MASTER_KEYS: ` 1:${old1}, 2:${old2} `,
+      }),
+    ).toMatchObject({ masterKey: KEY, masterKeyVersion: 3, previousMasterKeys: { 1: old1, 2: old2 } });
+    expect(parseHostConfig({ PBX_M365_MASTER_KEY: KEY })).not.toHaveProperty('masterKeyVersion');
+  });
+
+  it.each([
+    [{ PBX_M365_MASTER_KEY_VERSION: 'two' }, /PBX_M365_MASTER_KEY_VERSION must be an integer between 1/],
+    [{ PBX_M365_MASTER_KEY_VERSION: '0' }, /PBX_M365_MASTER_KEY_VERSION must be an integer between 1/],
+    [{ PBX_M365_PREVIOUS_MASTER_KEYS: KEY }, /entry 1 is malformed: expected version:base64/],
+    [{ PBX_M365_PREVIOUS_MASTER_KEYS: `2:${KEY},` }, /entry 2 is malformed/],
+    [{ PBX_M365_PREVIOUS_MASTER_KEYS: `0:${KEY}` }, /entry 1 must have a version between 1 and/],
+    [
+      { PBX_M365_PREVIOUS_MASTER_KEYS: `1:${KEY}` },
+      /entry 1 has version 1, the version of PBX_M365_MASTER_KEY/,
+    ],
+    [{ PBX_M365_PREVIOUS_MASTER_KEYS: '2:c2hvcnQ=' }, /entry 1 \(version 2\) must be 32 random bytes/],
+    [{ PBX_M365_PREVIOUS_MASTER_KEYS: `2:${KEY},2:${KEY}` }, /entry 2 repeats version 2/],
+  ])('refuses the rotation settings %j with a clear message', (env, message) => {
+    const problems = problemsOf({ PBX_M365_MASTER_KEY: KEY, ...env });
+    expect(problems).toEqual([expect.stringMatching(message)]);
+    // The keys themselves never appear in the message.
+    expect(problems.join('\n')).not.toContain(KEY);
+  });
+
+  it('refuses rotation settings without the new master key', () => {
+    expect(
+      problemsOf({ PBX_M365_MASTER_KEY_VERSION: '2', PBX_M365_PREVIOUS_MASTER_KEYS: `1:${KEY}` }),
+    ).toEqual([expect.stringContaining('need PBX_M365_MASTER_KEY')]);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseHostConfig({ DATABASE_URL: '', PBX_ADMIN_PASSWORD: '', PORT: ' ' }, '/srv/pbx')).toEqual(
       parseHostConfig({}, '/srv/pbx'),

@@ -17,6 +17,13 @@ export interface HostConfig {
    * may be absent here and is then generated into `dataDir` by `ensureDevelopmentSecrets`.
    */
   masterKey?: string;
+  /** Version of `masterKey` (PBX_M365_MASTER_KEY_VERSION, default 1); raise it with every new master key. */
+  masterKeyVersion?: number;
+  /**
+   * Older master keys by version (PBX_M365_PREVIOUS_MASTER_KEYS), kept while the stored secrets are re-wrapped
+   * under the current one at start-up.
+   */
+  previousMasterKeys?: Record<number, string>;
   /** Password of the bootstrap system admin `admin`, used only when no system admin exists yet. */
   adminPassword?: string;
   /** Lifetime of the host's session tokens. */
@@ -76,6 +83,47 @@ function url(name: string, raw: string, protocols: string[], problems: string[])
   return raw;
 }
 
+const MAX_MASTER_KEY_VERSION = 1_000_000;
+const PREVIOUS_MASTER_KEYS_FORMAT = 'version:base64 pairs separated by commas, e.g. `1:<old key>`';
+
+/**
+ * PBX_M365_PREVIOUS_MASTER_KEYS: `version:base64,version:base64`. Base64 has neither `:` nor `,`, so the format
+ * needs no quoting. Problems name the entry by position and version only, never by its key.
+ */
+function parsePreviousMasterKeys(
+  raw: string | undefined,
+  currentVersion: number,
+  problems: string[],
+): Record<number, string> | undefined {
+  if (raw === undefined) {
+    return undefined;
+  }
+  const keys: Record<number, string> = {};
+  raw.split(',').forEach((entry, index) => {
+    const what = `PBX_M365_PREVIOUS_MASTER_KEYS entry ${index + 1}`;
+    const match = /^\s*(\d+)\s*:\s*(\S+)\s*$/.exec(entry);
+    if (!match?.[1] || !match[2]) {
+      problems.push(`${what} is malformed: expected ${PREVIOUS_MASTER_KEYS_FORMAT}`);
+      return;
+    }
+    const version = Number(match[1]);
+    if (!Number.isSafeInteger(version) || version < 1 || version > MAX_MASTER_KEY_VERSION) {
+      problems.push(`${what} must have a version between 1 and ${MAX_MASTER_KEY_VERSION}`);
+    } else if (version === currentVersion) {
+      problems.push(
+        `${what} has version ${version}, the version of PBX_M365_MASTER_KEY: each master key needs its own version`,
+      );
+    } else if (keys[version] !== undefined) {
+      problems.push(`${what} repeats version ${version}`);
+    } else if (!isMasterKey(match[2])) {
+      problems.push(`${what} (version ${version}) must be 32 random bytes, base64 encoded`);
+    } else {
+      keys[version] = match[2];
+    }
+  });
+  return keys;
+}
+
 function nonEmpty(raw: string | undefined): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
@@ -130,6 +178,28 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     );
   }
 
+  const masterKeyVersion = integer(
+    'PBX_M365_MASTER_KEY_VERSION',
+    env.PBX_M365_MASTER_KEY_VERSION,
+    1,
+    1,
+    MAX_MASTER_KEY_VERSION,
+    problems,
+  );
+  const previousMasterKeys = parsePreviousMasterKeys(
+    nonEmpty(env.PBX_M365_PREVIOUS_MASTER_KEYS),
+    masterKeyVersion,
+    problems,
+  );
+  const rotating =
+    nonEmpty(env.PBX_M365_MASTER_KEY_VERSION) !== undefined || previousMasterKeys !== undefined;
+  if (rotating && masterKey === undefined) {
+    problems.push(
+      'PBX_M365_MASTER_KEY_VERSION and PBX_M365_PREVIOUS_MASTER_KEYS need PBX_M365_MASTER_KEY: set the new master ' +
+        'key there, and the old one in PBX_M365_PREVIOUS_MASTER_KEYS',
+    );
+  }
+
   const adminPassword = env.PBX_ADMIN_PASSWORD === '' ? undefined : env.PBX_ADMIN_PASSWORD;
   if (adminPassword !== undefined && adminPassword.length < MIN_ADMIN_PASSWORD_LENGTH) {
     problems.push(`PBX_ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long`);
@@ -145,6 +215,8 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     dataDir,
     publicUrl,
     ...(masterKey ? { masterKey } : {}),
+    ...(nonEmpty(env.PBX_M365_MASTER_KEY_VERSION) !== undefined ? { masterKeyVersion } : {}),
+    ...(previousMasterKeys ? { previousMasterKeys } : {}),
     ...(adminPassword ? { adminPassword } : {}),
     sessionTtlMinutes,
   };

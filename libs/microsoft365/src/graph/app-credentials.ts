@@ -9,6 +9,8 @@ export interface AppCredentials {
   keyPairId: string;
   thumbprintSha256: string;
   privateKeyPem: string;
+  /** The key pair's certificate; sent as `x5c` when `sendCertificateChain` is on. */
+  certificatePem?: string;
 }
 
 export interface AppToken {

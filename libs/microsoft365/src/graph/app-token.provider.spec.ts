@@ -1,6 +1,11 @@
 import { AuthError } from '@azure/msal-node';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
+import { generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
+import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { decodeProtectedHeader } from 'jose';
 
 describe(AppTokenProvider.toException.name, () => {
   const endpointsError = new AuthError(
@@ -67,5 +72,88 @@ describe('AppTokenProvider.toException for a throttled Entra', () => {
     });
     expect(exception.code).toBe(Microsoft365ErrorCode.Throttled);
     expect(exception.microsoft?.retryAfterSeconds).toBe(3);
+  });
+});
+
+describe('AppTokenProvider client assertion', () => {
+  const directoryId = '11111111-2222-3333-4444-555555555555';
+  const authorityBase = 'https://login.gateway.test';
+
+  /** Entra's discovery and token endpoints, answering from memory and keeping every token request body. */
+  function fakeEntra() {
+    const tokenRequests: URLSearchParams[] = [];
+    const json = (body: unknown) =>
+      new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    const fetch = (url: string | URL, init: RequestInit = {}): Promise<Response> => {
+      const href = new URL(String(url)).pathname;
+      if (href.endsWith('/.well-known/openid-configuration')) {
+        return Promise.resolve(
+          json({
+            issuer: `${authorityBase}/${directoryId}/v2.0`,
+            authorization_endpoint: `${authorityBase}/${directoryId}/oauth2/v2.0/authorize`,
+            token_endpoint: `${authorityBase}/${directoryId}/oauth2/v2.0/token`,
+            end_session_endpoint: `${authorityBase}/${directoryId}/oauth2/v2.0/logout`,
+            jwks_uri: `${authorityBase}/${directoryId}/discovery/v2.0/keys`,
+          }),
+        );
+      }
+      if (href.endsWith('/oauth2/v2.0/token')) {
+        tokenRequests.push(new URLSearchParams(typeof init.body === 'string' ? init.body : ''));
+        const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const accessToken = `${part({ alg: 'none' })}.${part({ roles: ['User.Read.All'] })}.sig`;
+        return Promise.resolve(json({ token_type: 'Bearer', expires_in: 3599, access_token: accessToken }));
+      }
+      return Promise.resolve(new Response('{}', { status: 404 }));
+    };
+    return { transport: { fetch } as unknown as HttpTransport, tokenRequests };
+  }
+
+  async function assertionHeader(sendCertificateChain: boolean) {
+    const pair = await generateKeyPair({
+      commonName: 'PBX tenant t1',
+      now: new Date(),
+      validityDays: 30,
+      modulusLength: 2048,
+    });
+    const entra = fakeEntra();
+    const provider = new AppTokenProvider(
+      {
+        environment: 'test',
+        publicUrl: 'https://pbx.test',
+        endpoints: { authorityBaseUrl: authorityBase },
+        sendCertificateChain,
+      },
+      entra.transport,
+      { ...defaultResilienceSettings(), maxAttempts: 1 },
+    );
+    const token = await provider.acquire({
+      pbxTenantId: 't1',
+      cloud: Microsoft365Cloud.Global,
+      applicationId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      directoryId,
+      keyPairId: 'k1',
+      thumbprintSha256: pair.details.thumbprintSha256,
+      privateKeyPem: pair.privateKeyPem,
+      certificatePem: pair.certificatePem,
+    });
+    expect(token.roles).toEqual(['User.Read.All']);
+    expect(entra.tokenRequests).toHaveLength(1);
+    const assertion = entra.tokenRequests[0]?.get('client_assertion') ?? '';
+    return { header: decodeProtectedHeader(assertion), pair };
+  }
+
+  it('identifies the certificate by its SHA-256 thumbprint and sends no chain by default', async () => {
+    const { header, pair } = await assertionHeader(false);
+    expect(header['x5t#S256']).toBe(Buffer.from(pair.details.thumbprintSha256, 'hex').toString('base64url'));
+    expect(header.x5c).toBeUndefined();
+  });
+
+  it('sends the certificate as x5c when sendCertificateChain is on (Subject Name + Issuer)', async () => {
+    const { header, pair } = await assertionHeader(true);
+    const der = Buffer.from(
+      pair.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''),
+      'base64',
+    ).toString('base64');
+    expect(header.x5c).toEqual([der]);
   });
 });

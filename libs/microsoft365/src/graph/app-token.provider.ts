@@ -135,6 +135,12 @@ export class AppTokenProvider {
           clientCertificate: {
             thumbprintSha256: credentials.thumbprintSha256,
             privateKey: credentials.privateKeyPem,
+            // The public certificate in the assertion's `x5c` header: what Subject Name + Issuer
+            // authentication needs. Opt-in; thumbprint-only assertions are the default and what Entra expects of
+            // an uploaded certificate.
+            ...(this.options.sendCertificateChain && credentials.certificatePem
+              ? { x5c: credentials.certificatePem }
+              : {}),
           },
         },
         system: {

@@ -113,7 +113,7 @@ export class TenantTokenService {
   }
 
   private async credentials(
-    base: Omit<AppCredentials, 'keyPairId' | 'thumbprintSha256' | 'privateKeyPem'>,
+    base: Omit<AppCredentials, 'keyPairId' | 'thumbprintSha256' | 'privateKeyPem' | 'certificatePem'>,
     pair: KeyPairEntity,
   ): Promise<AppCredentials> {
     return {
@@ -121,6 +121,7 @@ export class TenantTokenService {
       keyPairId: pair.id,
       thumbprintSha256: pair.thumbprintSha256,
       privateKeyPem: await this.keys.privateKeyPem(pair),
+      certificatePem: pair.certificatePem,
     };
   }
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
 import { generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
-import { KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
+import { KeyPairEntity, keyPairSecretContext } from '@pbx/microsoft365/keys/key-pair.entity';
 import { KeyPairStatus } from '@pbx/microsoft365/keys/key-pair-status';
 import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
 
@@ -67,7 +67,10 @@ export class KeyManagementService {
       pair.thumbprintSha256 = generated.details.thumbprintSha256;
       pair.notBefore = generated.details.notBefore;
       pair.notAfter = generated.details.notAfter;
-      const sealed = this.secretBox.seal(Buffer.from(generated.privateKeyPem, 'utf8'), secretContext(pair));
+      const sealed = this.secretBox.seal(
+        Buffer.from(generated.privateKeyPem, 'utf8'),
+        keyPairSecretContext(pair),
+      );
       pair.encryptedPrivateKey = sealed.ciphertext;
       pair.masterKeyVersion = sealed.masterKeyVersion;
       em.persist(pair);
@@ -91,7 +94,7 @@ export class KeyManagementService {
     return this.secretBox
       .open(
         { ciphertext: row.encryptedPrivateKey, masterKeyVersion: row.masterKeyVersion },
-        secretContext(row),
+        keyPairSecretContext(row),
       )
       .toString('utf8');
   }
@@ -138,29 +141,4 @@ export class KeyManagementService {
   async removeAll(pbxTenantId: string): Promise<void> {
     await this.em.fork().nativeDelete(KeyPairEntity, { pbxTenantId });
   }
-
-  /** Re-encrypts every private key under the current master key; run after introducing a new master key. */
-  async rewrapAll(): Promise<number> {
-    const em = this.em.fork();
-    const rows = await em.find(
-      KeyPairEntity,
-      { masterKeyVersion: { $ne: this.secretBox.currentVersion } },
-      { fields: ['id', 'pbxTenantId', 'encryptedPrivateKey', 'masterKeyVersion'] },
-    );
-    for (const row of rows) {
-      const sealed = this.secretBox.rewrap(
-        { ciphertext: row.encryptedPrivateKey, masterKeyVersion: row.masterKeyVersion },
-        secretContext(row),
-      );
-      row.encryptedPrivateKey = sealed.ciphertext;
-      row.masterKeyVersion = sealed.masterKeyVersion;
-    }
-    await em.flush();
-    return rows.length;
-  }
-}
-
-/** Binds a private key's ciphertext to its tenant and key pair. */
-function secretContext(pair: Pick<KeyPairEntity, 'id' | 'pbxTenantId'>): string {
-  return `m365-key-pair:${pair.pbxTenantId}:${pair.id}`;
 }

@@ -69,3 +69,11 @@ export class KeyPairEntity {
   @Property({ type: 'text', nullable: true })
   lastActivationError: string | null = null;
 }
+
+/**
+ * Additional authenticated data of a private key's ciphertext: binds it to its tenant and key pair, so a
+ * ciphertext copied into another row does not decrypt.
+ */
+export function keyPairSecretContext(pair: Pick<KeyPairEntity, 'id' | 'pbxTenantId'>): string {
+  return `m365-key-pair:${pair.pbxTenantId}:${pair.id}`;
+}

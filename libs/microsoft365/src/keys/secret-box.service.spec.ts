@@ -56,6 +56,35 @@ describe(SecretBox.name, () => {
     expect(() => new SecretBox({ environment: 'development', publicUrl: 'https://pbx' })).not.toThrow();
   });
 
+  it('should open secrets of every configured version and say which versions it holds', () => {
+    const rotated = new SecretBox({
+      environment: 'production',
+      publicUrl: 'https://pbx',
+      masterKey: keyB,
+      masterKeyVersion: 3,
+      previousMasterKeys: { 1: keyA },
+    });
+    expect([1, 2, 3].map((version) => rotated.hasVersion(version))).toEqual([true, false, true]);
+    expect(rotated.open(box.seal(Buffer.from('old'), 'ctx'), 'ctx').toString()).toBe('old');
+    expect(rotated.seal(Buffer.from('new'), 'ctx').masterKeyVersion).toBe(3);
+  });
+
+  it.each([
+    [{ masterKeyVersion: 0 }, /masterKeyVersion must be a positive integer/],
+    [{ masterKeyVersion: 1.5 }, /masterKeyVersion must be a positive integer/],
+    [{ previousMasterKeys: { 0: keyB } }, /previousMasterKeys\.0 must be a positive integer/],
+    [{ previousMasterKeys: { 1: keyB } }, /previousMasterKeys\.1 has the version of the current masterKey/],
+    [
+      { masterKeyVersion: 2, previousMasterKeys: { 1: Buffer.alloc(8).toString('base64') } },
+      /previousMasterKeys\.1 must be 32 bytes/,
+    ],
+  ])('should refuse the master key configuration %j at start-up', (options, message) => {
+    expect(
+      () =>
+        new SecretBox({ environment: 'production', publicUrl: 'https://pbx', masterKey: keyA, ...options }),
+    ).toThrow(message);
+  });
+
   it('should refuse a master key of the wrong length', () => {
     expect(
       () =>

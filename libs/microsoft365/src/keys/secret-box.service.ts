@@ -25,13 +25,29 @@ export class SecretBox {
   private readonly keys = new Map<number, Buffer>();
   readonly currentVersion: number;
 
+  /**
+   * Runs when the module boots, so a missing or malformed master key stops the PBX at start-up with a message
+   * naming the option, rather than at the first secret.
+   */
   constructor(@Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions) {
-    this.currentVersion = options.masterKeyVersion ?? 1;
+    this.currentVersion = SecretBox.version(options.masterKeyVersion ?? 1, 'masterKeyVersion');
     const current = options.masterKey ?? SecretBox.developmentKey(options);
     this.keys.set(this.currentVersion, SecretBox.decodeKey(current, 'masterKey'));
-    for (const [version, key] of Object.entries(options.previousMasterKeys ?? {})) {
-      this.keys.set(Number(version), SecretBox.decodeKey(key, `previousMasterKeys.${version}`));
+    for (const [rawVersion, key] of Object.entries(options.previousMasterKeys ?? {})) {
+      const name = `previousMasterKeys.${rawVersion}`;
+      const version = SecretBox.version(Number(rawVersion), `the version of ${name}`);
+      if (version === this.currentVersion) {
+        throw new Error(
+          `Microsoft365Module: ${name} has the version of the current masterKey; each master key needs its own version`,
+        );
+      }
+      this.keys.set(version, SecretBox.decodeKey(key, name));
     }
+  }
+
+  /** Whether secrets sealed under `version` can be opened with the configured keys. */
+  hasVersion(version: number): boolean {
+    return this.keys.has(version);
   }
 
   seal(plaintext: Buffer, context: string): SealedSecret {
@@ -85,6 +101,13 @@ export class SecretBox {
       );
     }
     return key;
+  }
+
+  private static version(value: number, name: string): number {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`Microsoft365Module: ${name} must be a positive integer (got ${String(value)})`);
+    }
+    return value;
   }
 
   private static decodeKey(value: string, name: string): Buffer {

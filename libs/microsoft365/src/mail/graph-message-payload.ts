@@ -187,6 +187,7 @@ export function fileAttachmentJsonBytes(file: PreparedAttachment): number {
   return jsonBytes(fileAttachmentJson(file, false)) + 4 * Math.ceil(file.bytes.length / 3);
 }
 
+/** Rounded up, so that a message one byte over the limit never reads as exactly the limit. */
 function megabytes(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(1);
+  return (Math.ceil((bytes / (1024 * 1024)) * 10) / 10).toFixed(1);
 }
