@@ -15,7 +15,8 @@ const USAGE = `Usage: npm run emulator -- [options]
   --contacts <n>        contacts per mailbox across nested contact folders (default 20; generated on first use)
   --shared-mailboxes <n> shared mailboxes (userPurpose "shared") with the same contacts (default 2)
   --events <n>          calendar events per mailbox around the start time (default 6)
-  --latency <ms>        fixed latency added to Entra/Graph requests (default 0)
+  --latency <ms>        fixed latency added to Entra/Graph requests (default 0); an Outlook request holds
+                        its mailbox slot for it, so a 5th parallel request to one mailbox gets a 429
   --fault-5xx <rate>    probability 0..1 of a random 5xx (default 0)
   --fault-drop <rate>   probability 0..1 of a dropped connection (default 0)
   --seed <n>            seed for ids, names and faults (default 42)

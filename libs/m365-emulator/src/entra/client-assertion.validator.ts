@@ -1,5 +1,4 @@
 import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { entraTimestamp } from '@pbx/m365-emulator/core/time.format';
 import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
 import { decodeJwt, numberClaim, stringClaim, verifyJwtSignature } from '@pbx/m365-emulator/entra/jwt.codec';
 import type { AppRegistration } from '@pbx/m365-emulator/state/app-registration';
@@ -8,6 +7,8 @@ import type { KeyCredential } from '@pbx/m365-emulator/state/key-credential';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Entra tolerates 5 minutes of clock skew on nbf/exp; MSAL reuses an assertion right up to its exp (§1.3). */
 const CLOCK_SKEW_SECONDS = 300;
+/** The largest time a JavaScript Date holds; claims beyond it are printed as plain numbers. */
+const MAX_DATE_MS = 8.64e15;
 
 export interface AssertionContext {
   readonly app: AppRegistration;
@@ -73,10 +74,12 @@ export class ClientAssertionValidator {
     const audience = this.audienceOf(jwt.payload);
     const accepted = context.acceptedAudiences.map((url) => url.toLowerCase());
     if (!audience.some((aud) => accepted.includes(aud.toLowerCase()))) {
+      // Entra's code and wording for an assertion addressed to another token endpoint (MSAL.NET issue #2746;
+      // older answers carried the same text under 50012). 700212 is the federated-credential audience error.
       throw new AadstsError(
         'invalid_client',
-        700212,
-        `The audience of the client assertion ('${audience.join(', ')}') does not match the token endpoint '${context.acceptedAudiences[0] ?? ''}'.`,
+        700023,
+        'Client assertion audience claim does not match Realm issuer. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .',
       );
     }
 
@@ -123,8 +126,13 @@ export class ClientAssertionValidator {
     return key;
   }
 
+  /**
+   * exp is required; nbf (or iat when nbf is absent) must not lie in the future. Both get Entra's 5 minutes of
+   * clock skew: an assertion 4 minutes past its exp still works, 6 minutes past it does not.
+   */
   private checkLifetime(payload: Record<string, unknown>): void {
-    const now = this.clock.nowSeconds();
+    const nowMs = this.clock.now();
+    const now = nowMs / 1000;
     const exp = numberClaim(payload, 'exp');
     const nbf = numberClaim(payload, 'nbf') ?? numberClaim(payload, 'iat');
     const invalid =
@@ -132,12 +140,16 @@ export class ClientAssertionValidator {
       exp + CLOCK_SKEW_SECONDS < now ||
       (nbf !== undefined && nbf - CLOCK_SKEW_SECONDS > now);
     if (!invalid) return;
-    const format = (seconds: number | undefined): string =>
-      seconds === undefined ? 'unspecified' : entraTimestamp(seconds * 1000);
+    // Entra prints these as .NET round-trip times, and a missing bound as the epoch, e.g. "assertion valid
+    // from 1970-01-01T00:00:00.0000000Z" (MSAL.NET issue #4951, MSAL Java issue #984).
+    const format = (ms: number): string =>
+      Math.abs(ms) <= MAX_DATE_MS
+        ? new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z')
+        : String(ms / 1000);
     throw new AadstsError(
       'invalid_client',
       700024,
-      `Client assertion is not within its valid time range. Current time: ${entraTimestamp(now * 1000)}, assertion valid from ${format(nbf)}, expiry time of assertion ${format(exp)}. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials .`,
+      `Client assertion is not within its valid time range. Current time: ${format(nowMs)}, assertion valid from ${format((nbf ?? 0) * 1000)}, expiry time of assertion ${format((exp ?? 0) * 1000)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
     );
   }
 

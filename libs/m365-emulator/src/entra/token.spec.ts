@@ -199,6 +199,10 @@ describe('Entra token endpoint (client credentials with certificates)', () => {
       }),
     });
     expect(wrongAudience.status).toBe(401);
+    expect(wrongAudience.json).toMatchObject({ error: 'invalid_client', error_codes: [700023] });
+    expect(String(wrongAudience.json['error_description'])).toContain(
+      'AADSTS700023: Client assertion audience claim does not match Realm issuer.',
+    );
     const wrongIssuer = await fixture.requestToken({
       client_assertion: fixture.assertion({ claims: { iss: 'someone-else' } }),
     });
@@ -210,6 +214,41 @@ describe('Entra token endpoint (client credentials with certificates)', () => {
       }),
     });
     expect(stale.json).toMatchObject({ error: 'invalid_client', error_codes: [700024] });
+  });
+
+  describe('assertion time range (nbf / exp with 5 minutes of skew)', () => {
+    const now = (): number => fixture.emulator.clock.nowSeconds();
+    const tokenWith = (claims: Record<string, unknown>) =>
+      fixture.requestToken({ client_assertion: fixture.assertion({ claims }) });
+
+    it('accepts an assertion 4 minutes past its exp and rejects one 6 minutes past (700024)', async () => {
+      const fourPast = await tokenWith({ nbf: now() - 900, iat: now() - 900, exp: now() - 240 });
+      expect(fourPast.status).toBe(200);
+      const sixPast = await tokenWith({ nbf: now() - 900, iat: now() - 900, exp: now() - 360 });
+      expect(sixPast.status).toBe(401);
+      expect(sixPast.json).toMatchObject({ error: 'invalid_client', error_codes: [700024] });
+      expect(String(sixPast.json['error_description'])).toMatch(
+        /^AADSTS700024: Client assertion is not within its valid time range\. Current time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z, assertion valid from /,
+      );
+    });
+
+    it('rejects an nbf more than 5 minutes in the future (700024) and tolerates 4 minutes', async () => {
+      const early = await tokenWith({ nbf: now() + 240, iat: now() + 240, exp: now() + 840 });
+      expect(early.status).toBe(200);
+      const future = await tokenWith({ nbf: now() + 360, iat: now(), exp: now() + 960 });
+      expect(future.status).toBe(401);
+      expect(future.json).toMatchObject({ error: 'invalid_client', error_codes: [700024] });
+    });
+
+    it('rejects an assertion without exp (700024) and prints the missing bound as the epoch', async () => {
+      const noExp = await tokenWith({ exp: undefined });
+      expect(noExp.json).toMatchObject({ error: 'invalid_client', error_codes: [700024] });
+      expect(String(noExp.json['error_description'])).toContain(
+        'expiry time of assertion 1970-01-01T00:00:00.0000000Z',
+      );
+      const textExp = await tokenWith({ exp: String(now() + 600) });
+      expect(textExp.json).toMatchObject({ error_codes: [700024] });
+    });
   });
 
   it('accepts the tenant domain in the path and exposes discovery + JWKS', async () => {

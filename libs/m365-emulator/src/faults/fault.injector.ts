@@ -28,6 +28,8 @@ interface FailAfterRule {
 export class FaultInjector {
   private config: FaultConfig;
   private random: SeededRandom;
+  /** Separate stream for $batch items, so batching doesn't shift the faults external requests get. */
+  private itemRandom: SeededRandom;
   private routePattern: RegExp | undefined;
   private readonly throttleRules: ThrottleRule[] = [];
   private readonly failAfterRules: FailAfterRule[] = [];
@@ -35,6 +37,7 @@ export class FaultInjector {
   constructor(config: Partial<FaultConfig> = {}) {
     this.config = { ...DEFAULT_FAULT_CONFIG };
     this.random = new SeededRandom(this.config.seed);
+    this.itemRandom = new SeededRandom(this.config.seed + 1);
     this.configure(config);
   }
 
@@ -48,7 +51,10 @@ export class FaultInjector {
       if (!(rate >= 0 && rate <= 1)) throw new RangeError('Fault rates must be between 0 and 1');
     }
     this.routePattern = this.config.routePattern ? new RegExp(this.config.routePattern) : undefined;
-    if (changes.seed !== undefined) this.random = new SeededRandom(changes.seed);
+    if (changes.seed !== undefined) {
+      this.random = new SeededRandom(changes.seed);
+      this.itemRandom = new SeededRandom(changes.seed + 1);
+    }
     return this.snapshot();
   }
 
@@ -77,6 +83,17 @@ export class FaultInjector {
           ? errorStatuses[Math.floor(statusRoll * errorStatuses.length)]
           : undefined,
     };
+  }
+
+  /**
+   * The injected latency of an Outlook item inside $batch: the time it occupies its mailbox (no drops or 5xx:
+   * those hit the outer request). Other batch items get none; they run in parallel within the outer latency.
+   */
+  batchItemLatency(path: string): number {
+    const jitterRoll = this.itemRandom.next();
+    if (this.routePattern && !this.routePattern.test(path)) return 0;
+    const { latency } = this.config;
+    return latency.fixedMs + Math.floor(jitterRoll * latency.jitterMs);
   }
 
   throttleNext(input: ThrottleNextInput): void {

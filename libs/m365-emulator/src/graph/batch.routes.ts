@@ -7,10 +7,14 @@ import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/em
 /** JSON batching allows at most 20 requests (graph-facts §5). */
 export const MAX_BATCH_REQUESTS = 20;
 
-/** Graph sends at most 4 Outlook items of a batch to Outlook in parallel, whatever the mailbox (graph-facts §6). */
+/**
+ * Graph sends at most 4 Outlook items of a batch to Outlook in parallel, whatever the mailbox (graph-facts §6),
+ * so one batch never exceeds an app + mailbox's 4 concurrent requests on its own. Photos are Outlook items too
+ * (profile API); the pattern must cover every route marked with asOutlookRoutes.
+ */
 const OUTLOOK_BATCH_PARALLELISM = 4;
 const OUTLOOK_ITEM =
-  /^\/?users\/[^/?]+\/(contacts|contactfolders|calendar|calendarview|events|messages|sendmail|mailboxsettings)(\/|\?|$)/i;
+  /^\/?users\/[^/?]+\/(contacts|contactfolders|calendar|calendarview|events|messages|sendmail|mailboxsettings|photo|photos)(\/|\?|$)/i;
 
 interface BatchItem {
   readonly id: string;
@@ -161,6 +165,9 @@ async function execute(
 }
 
 async function batch(context: EmulatorContext, request: EmulatorRequest): Promise<EmulatorResponse> {
+  // Graph authenticates the batch itself: no or a bad bearer token is one 401 for the whole batch, not 20
+  // per-item 401s. Items still check their own permissions.
+  context.graphAuth.authenticate(request);
   let raw: unknown;
   try {
     raw = readJson(request);

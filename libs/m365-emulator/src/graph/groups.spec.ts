@@ -115,6 +115,37 @@ describe('Graph groups: members, transitiveMembers, delta', () => {
     expect(afterDelete.json['value']).toEqual([{ id: group.id, '@removed': { reason: 'changed' } }]);
   });
 
+  it('groups/delta tokens expire on demand and after 7 days (410 syncStateNotFound)', async () => {
+    const initial = async (): Promise<string> => {
+      let link: string | undefined = '/groups/delta?$select=displayName';
+      let deltaLink = '';
+      while (link) {
+        const page = await graph(link);
+        expect(page.status).toBe(200);
+        link = page.json['@odata.nextLink'] as string | undefined;
+        deltaLink = (page.json['@odata.deltaLink'] as string | undefined) ?? deltaLink;
+      }
+      return deltaLink;
+    };
+    const forced = await initial();
+    expect((await graph(forced)).status).toBe(200);
+    fixture.emulator.control.expireDeltaTokens({ tenant: fixture.tenantId });
+    const expired = await graph(forced);
+    expect(expired.status).toBe(410);
+    expect(expired.json).toMatchObject({ error: { code: 'syncStateNotFound' } });
+    expect(expired.headers.get('location')).toContain('/groups/delta?$select=displayName&$deltatoken=');
+
+    const aged = await initial();
+    fixture.emulator.control.advanceClock({ days: 7, minutes: 1 });
+    token = await fixture.token();
+    const stale = await graph(aged);
+    expect(stale.status).toBe(410);
+    expect(stale.json).toMatchObject({ error: { code: 'syncStateNotFound' } });
+    expect((await graph('/groups/delta?$deltatoken=garbage')).json).toMatchObject({
+      error: { code: 'resyncRequired' },
+    });
+  });
+
   it('needs a group permission', async () => {
     fixture.emulator.control.revokePermissions({
       tenant: fixture.tenantId,

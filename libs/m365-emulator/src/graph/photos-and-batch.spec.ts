@@ -102,6 +102,25 @@ describe('Graph photos and JSON $batch', () => {
     expect((byId.get('5')?.['body'] as Row)['value']).toHaveLength(2);
   });
 
+  it('authenticates the batch itself: no or a bad bearer token is one 401 for the whole batch', async () => {
+    const body = JSON.stringify({ requests: [{ id: '1', method: 'GET', url: '/users?$top=1' }] });
+    const anonymous = await fixture.fetch('/v1.0/$batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json).toMatchObject({ error: { code: 'InvalidAuthenticationToken' } });
+    expect(anonymous.json['responses']).toBeUndefined();
+    const forged = await fixture.graph('/$batch', {
+      token: 'not.a.token',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(forged.status).toBe(401);
+  });
+
   it('throttles a single item with its own Retry-After and rejects batches over 20 or with duplicate ids', async () => {
     fixture.emulator.control.throttleNext({ count: 1, route: '/photo', retryAfterSeconds: 3 });
     const result = await graph('/$batch', {

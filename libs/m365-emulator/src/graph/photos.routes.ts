@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
 import { PHOTO_READ_PERMISSIONS } from '@pbx/m365-emulator/graph/graph-permissions';
 import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { findUserOrThrow } from '@pbx/m365-emulator/graph/users.routes';
+import { MailboxAccess } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
 import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
 import {
   binaryResponse,
@@ -10,6 +10,7 @@ import {
   odataResponse,
   type EmulatorResponse,
 } from '@pbx/m365-emulator/http/emulator-response';
+import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
 import { generateFlatJpeg } from '@pbx/m365-emulator/seed/jpeg.generator';
 import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
 import type { UserPhoto } from '@pbx/m365-emulator/state/user-photo';
@@ -100,67 +101,67 @@ function value(request: EmulatorRequest, photo: UserPhoto, variant: PhotoVariant
   return binaryResponse(200, photoBytes(photo, variant), 'image/jpeg', { etag });
 }
 
-function withUser(context: EmulatorContext, request: EmulatorRequest): DirectoryUser {
-  const caller = context.graphAuth.authorize(request, PHOTO_READ_PERMISSIONS);
-  return findUserOrThrow(caller.tenant, requireParam(request, 'id'));
-}
-
-export const photosRoutes: RouteFamily = (context) => [
-  {
-    method: 'GET',
-    path: '/v1.0/users/{id}/photo',
-    kind: 'graph',
-    handler: (request) => {
-      const user = withUser(context, request);
-      const photo = photoOf(user);
-      return odataResponse(200, metadata(context, user, photo, largest(photo)));
+/** Photos come from the Outlook profile API and occupy the user's mailbox slot like other Outlook reads. */
+export const photosRoutes: RouteFamily = (context) => {
+  const access = new MailboxAccess(context);
+  const withUser =
+    (handler: (user: DirectoryUser, request: EmulatorRequest) => EmulatorResponse) =>
+    (request: EmulatorRequest): Promise<EmulatorResponse> =>
+      access.runProfile(request, PHOTO_READ_PERMISSIONS, (user) => handler(user, request));
+  return asOutlookRoutes([
+    {
+      method: 'GET',
+      path: '/v1.0/users/{id}/photo',
+      kind: 'graph',
+      handler: withUser((user) => {
+        const photo = photoOf(user);
+        return odataResponse(200, metadata(context, user, photo, largest(photo)));
+      }),
     },
-  },
-  {
-    method: 'GET',
-    path: '/v1.0/users/{id}/photo/$value',
-    kind: 'graph',
-    handler: (request) => {
-      const photo = photoOf(withUser(context, request));
-      return value(request, photo, largest(photo));
+    {
+      method: 'GET',
+      path: '/v1.0/users/{id}/photo/$value',
+      kind: 'graph',
+      handler: withUser((user, request) => {
+        const photo = photoOf(user);
+        return value(request, photo, largest(photo));
+      }),
     },
-  },
-  {
-    method: 'GET',
-    path: '/v1.0/users/{id}/photos',
-    kind: 'graph',
-    handler: (request) => {
-      const user = withUser(context, request);
-      const photo = photoOf(user);
-      return odataResponse(200, {
-        '@odata.context': `${context.urls.graphBaseUrl}/$metadata#users('${user.id}')/photos`,
-        value: variants(photo).map((variant) => {
-          const { ['@odata.context']: _context, ...rest } = metadata(context, user, photo, variant);
-          return rest;
-        }),
-      });
+    {
+      method: 'GET',
+      path: '/v1.0/users/{id}/photos',
+      kind: 'graph',
+      handler: withUser((user) => {
+        const photo = photoOf(user);
+        return odataResponse(200, {
+          '@odata.context': `${context.urls.graphBaseUrl}/$metadata#users('${user.id}')/photos`,
+          value: variants(photo).map((variant) => {
+            const { ['@odata.context']: _context, ...rest } = metadata(context, user, photo, variant);
+            return rest;
+          }),
+        });
+      }),
     },
-  },
-  {
-    method: 'GET',
-    path: '/v1.0/users/{id}/photos/{size}',
-    kind: 'graph',
-    handler: (request) => {
-      const user = withUser(context, request);
-      const photo = photoOf(user);
-      return odataResponse(
-        200,
-        metadata(context, user, photo, variantOf(photo, requireParam(request, 'size'))),
-      );
+    {
+      method: 'GET',
+      path: '/v1.0/users/{id}/photos/{size}',
+      kind: 'graph',
+      handler: withUser((user, request) => {
+        const photo = photoOf(user);
+        return odataResponse(
+          200,
+          metadata(context, user, photo, variantOf(photo, requireParam(request, 'size'))),
+        );
+      }),
     },
-  },
-  {
-    method: 'GET',
-    path: '/v1.0/users/{id}/photos/{size}/$value',
-    kind: 'graph',
-    handler: (request) => {
-      const photo = photoOf(withUser(context, request));
-      return value(request, photo, variantOf(photo, requireParam(request, 'size')));
+    {
+      method: 'GET',
+      path: '/v1.0/users/{id}/photos/{size}/$value',
+      kind: 'graph',
+      handler: withUser((user, request) => {
+        const photo = photoOf(user);
+        return value(request, photo, variantOf(photo, requireParam(request, 'size')));
+      }),
     },
-  },
-];
+  ]);
+};

@@ -14,6 +14,11 @@ export interface EmulatorRequest {
   readonly clientRequestId: string | undefined;
   /** True for requests dispatched from inside a JSON $batch. */
   readonly viaBatch: boolean;
+  /**
+   * Injected latency an Outlook route spends while it holds its mailbox slot (MailboxAccess); 0 for other
+   * routes, whose latency the pipeline applies before the handler.
+   */
+  readonly mailboxWorkMs: number;
   /** Headers that guards add (e.g. x-ms-resource-unit); merged into whatever the handler returns. */
   readonly responseHeaders: Record<string, string>;
 }

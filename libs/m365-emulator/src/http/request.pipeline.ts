@@ -49,6 +49,18 @@ export class RequestPipeline {
     const lookup = this.router.lookup(call.method, url.pathname);
     const route =
       lookup.kind === 'matched' ? lookup.match.route : this.fallbackRoute(call.method, url.pathname, lookup);
+    const faulted = route.kind !== 'control' && !call.viaBatch;
+    const decision = faulted ? this.faults.decide(url.pathname) : undefined;
+    // Outlook keeps the mailbox busy for the whole request, so an Outlook route spends its latency while it
+    // holds the app + mailbox concurrency slot (MailboxAccess). A request that is dropped or answered with an
+    // injected 5xx never reaches the mailbox; it waits here instead.
+    const reachesMailbox =
+      route.outlook === true && decision?.drop !== true && decision?.errorStatus === undefined;
+    const mailboxWorkMs = !reachesMailbox
+      ? 0
+      : call.viaBatch
+        ? this.faults.batchItemLatency(url.pathname)
+        : (decision?.latencyMs ?? 0);
     const request: EmulatorRequest = {
       method: call.method.toUpperCase(),
       url,
@@ -61,13 +73,13 @@ export class RequestPipeline {
       clientRequestId:
         call.headers['client-request-id'] ?? url.searchParams.get('client-request-id') ?? undefined,
       viaBatch: call.viaBatch,
+      mailboxWorkMs,
       responseHeaders: {},
     };
     const routeKey = `${route.method} ${route.path}`;
 
-    if (route.kind !== 'control' && !call.viaBatch) {
-      const decision = this.faults.decide(url.pathname);
-      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision) {
+      if (!reachesMailbox && decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.drop) {
         this.counters.record(routeKey, 'dropped');
         return { kind: 'drop' };
@@ -97,7 +109,7 @@ export class RequestPipeline {
     } catch (error) {
       response = this.renderError(request, error);
     }
-    if (route.kind !== 'control' && !call.viaBatch) {
+    if (faulted) {
       // The work is done (e.g. the mail went out); only the answer is lost on the way back.
       const failAfter = this.faults.takeFailAfterHandling(url.pathname);
       if (failAfter !== undefined) {

@@ -18,4 +18,15 @@ export interface RouteDefinition {
   readonly resourceUnits?: number;
   /** Exempt from request throttling (used by $batch, whose items are throttled one by one). */
   readonly throttleExempt?: boolean;
+  /**
+   * An Outlook route (mail, contacts, calendar, mailbox settings, photos through the profile API): its injected
+   * latency is spent inside MailboxAccess while the app + mailbox concurrency slot is held, as the real
+   * service keeps the mailbox busy for the whole request. Set it with `asOutlookRoutes`.
+   */
+  readonly outlook?: boolean;
+}
+
+/** Marks a family's routes as Outlook routes (see RouteDefinition.outlook). */
+export function asOutlookRoutes(routes: RouteDefinition[]): RouteDefinition[] {
+  return routes.map((route) => ({ ...route, outlook: true }));
 }

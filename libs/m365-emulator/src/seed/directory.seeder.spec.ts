@@ -86,7 +86,8 @@ describe('deterministic directory seeding', () => {
     } finally {
       await fixture.close();
     }
-  });
+    // The seed itself may take up to 20 s (asserted above) on a busy CI machine; Jest's default 5 s is less.
+  }, 30_000);
 
   it('plans 1,000 mailboxes x 200 contacts lazily and generates the same content on first use', async () => {
     const [a, b] = await Promise.all([M365Emulator.start(), M365Emulator.start()]);

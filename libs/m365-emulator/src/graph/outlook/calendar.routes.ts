@@ -27,6 +27,7 @@ import {
 import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
 import type { CalendarEvent } from '@pbx/m365-emulator/state/mailbox/calendar-event';
 import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
 
 export const CALENDAR_READ_PERMISSIONS: readonly string[] = ['Calendars.Read', 'Calendars.ReadWrite'];
 /** getSchedule's least privileged application permission is Calendars.ReadBasic (current docs). */
@@ -35,7 +36,7 @@ export const SCHEDULE_READ_PERMISSIONS: readonly string[] = [
   ...CALENDAR_READ_PERMISSIONS,
 ];
 
-/** graph-facts §8: at most 20 schedules, interval 5..1440 minutes, a window of at most 62 days. */
+/** graph-facts §8: at most 20 schedules, interval 5..1440 minutes, a window shorter than 62 days. */
 export const MAX_SCHEDULES = 20;
 const MAX_WINDOW_DAYS = 62;
 
@@ -147,7 +148,8 @@ function getSchedule(target: MailboxTarget, request: EmulatorRequest, contextUrl
     throw invalidParameter('availabilityViewInterval must be between 5 and 1440 minutes.');
   if (endMs <= startMs) throw invalidParameter('The end time must be later than the start time.');
   const days = Math.ceil((endMs - startMs) / DAY_MS);
-  if (endMs - startMs > MAX_WINDOW_DAYS * DAY_MS) {
+  // The documented limit is "< 62 days": a window of exactly 62 days is already too long.
+  if (endMs - startMs >= MAX_WINDOW_DAYS * DAY_MS) {
     throw new GraphError(
       400,
       'ErrorTimeIntervalTooBig',
@@ -204,7 +206,7 @@ export const calendarRoutes: RouteFamily = (context) => {
       ...projectEvent(event, responseTimeZone(request), select),
     });
   });
-  return [
+  return asOutlookRoutes([
     { method: 'GET', path: '/v1.0/users/{id}/calendarView', kind: 'graph', handler: view },
     { method: 'GET', path: '/v1.0/users/{id}/calendar/calendarView', kind: 'graph', handler: view },
     { method: 'GET', path: '/v1.0/users/{id}/events', kind: 'graph', handler: events },
@@ -223,5 +225,5 @@ export const calendarRoutes: RouteFamily = (context) => {
           ),
         ),
     },
-  ];
+  ]);
 };

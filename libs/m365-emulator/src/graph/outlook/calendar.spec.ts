@@ -186,6 +186,17 @@ describe('calendar events, calendarView and getSchedule', () => {
         message: expect.stringContaining('The allowed limit = 62 days; the actual limit = 63 days.'),
       },
     });
+    const window = (days: number, endTime = '00:00:00') =>
+      schedule({
+        schedules: [upn],
+        startTime: { dateTime: `${DAY}T00:00:00`, timeZone: 'UTC' },
+        endTime: { dateTime: `${plusDays(days)}T${endTime}`, timeZone: 'UTC' },
+        availabilityViewInterval: 1440,
+      });
+    const exactly62 = await window(62);
+    expect(exactly62.status).toBe(400);
+    expect(exactly62.json).toMatchObject({ error: { code: 'ErrorTimeIntervalTooBig' } });
+    expect((await window(61, '23:59:00')).status).toBe(200);
   });
 
   it('accepts Calendars.ReadBasic for getSchedule only, and seeds events around now', async () => {

@@ -18,6 +18,7 @@ import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emul
 import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
 import type { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
 import type { MailboxContact } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
+import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
 
 /** Application permissions for reading contacts (graph-facts §7). */
 export const CONTACT_READ_PERMISSIONS: readonly string[] = ['Contacts.Read', 'Contacts.ReadWrite'];
@@ -97,7 +98,7 @@ export const contactsRoutes: RouteFamily = (context) => {
   const usersContext = (request: EmulatorRequest): string =>
     `${context.urls.graphBaseUrl}/$metadata#users('${encodeURIComponent(requireParam(request, 'id'))}')`;
   const userBase = (target: MailboxTarget): string => `${context.urls.graphBaseUrl}/users/${target.user.id}`;
-  return [
+  return asOutlookRoutes([
     {
       method: 'GET',
       path: '/v1.0/users/{id}/contactFolders',
@@ -209,5 +210,5 @@ export const contactsRoutes: RouteFamily = (context) => {
         singleContact(request, contactOf(target, request), `${usersContext(request)}/contacts`),
       ),
     },
-  ];
+  ]);
 };

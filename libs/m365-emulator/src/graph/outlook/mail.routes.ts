@@ -24,6 +24,7 @@ import type {
   MailMessageFields,
 } from '@pbx/m365-emulator/state/mailbox/mail-message';
 import type { SentAttachment } from '@pbx/m365-emulator/state/mailbox/sent-mail.log';
+import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
 
 export const MAIL_SEND_PERMISSIONS: readonly string[] = ['Mail.Send'];
 /** Drafts and upload sessions need Mail.ReadWrite, not just Mail.Send (graph-facts §10). */
@@ -275,7 +276,7 @@ class MailService {
 /** sendMail, drafts, large attachments through upload sessions, and send (graph-facts §10). */
 export const mailRoutes: RouteFamily = (context) => {
   const mail = new MailService(context);
-  return [
+  return asOutlookRoutes([
     {
       method: 'POST',
       path: '/v1.0/users/{id}/sendMail',
@@ -306,5 +307,5 @@ export const mailRoutes: RouteFamily = (context) => {
       kind: 'graph',
       handler: (request) => mail.sendDraft(request),
     },
-  ];
+  ]);
 };

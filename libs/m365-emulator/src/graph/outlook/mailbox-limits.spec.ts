@@ -10,11 +10,13 @@ describe('mailbox availability, shared mailboxes and Outlook limits', () => {
   let fixture: EmulatorFixture;
   let token: string;
   let users: string[];
+  /** Every licensed member mailbox, for tests that need more mailboxes than the five samples. */
+  let mailboxes: string[];
 
   beforeAll(async () => {
     fixture = await EmulatorFixture.start({
       seed: {
-        users: 12,
+        users: 20,
         guests: 0.3,
         contactsPerUser: 3,
         sharedMailboxes: 1,
@@ -23,6 +25,11 @@ describe('mailbox availability, shared mailboxes and Outlook limits', () => {
     });
     token = await fixture.token();
     users = fixture.seeded.sampleUserPrincipalNames;
+    const tenant = fixture.emulator.control.tenant(fixture.tenantId);
+    mailboxes = tenant.users
+      .all()
+      .filter((user) => user.fields.userType !== 'Guest' && tenant.mailboxes.hasMailbox(user))
+      .map((user) => user.id);
   });
 
   afterAll(async () => {
@@ -30,6 +37,7 @@ describe('mailbox availability, shared mailboxes and Outlook limits', () => {
   });
 
   afterEach(() => {
+    fixture.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
     fixture.emulator.control.setThrottling({
       outlook: {
         enabled: true,
@@ -159,6 +167,96 @@ describe('mailbox availability, shared mailboxes and Outlook limits', () => {
     ]);
   });
 
+  describe('with injected latency only (no requestHoldMs)', () => {
+    const LATENCY_MS = 400;
+    const statusesOf = (results: { status: number }[]): number[] =>
+      results.map((result) => result.status).sort((a, b) => a - b);
+    const batchOf = (paths: string[]) =>
+      fixture.graph('/$batch', {
+        token,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          requests: paths.map((url, index) => ({ id: String(index + 1), method: 'GET', url })),
+        }),
+      });
+    const itemStatuses = (batch: { json: Row }): number[] =>
+      (batch.json['responses'] as Row[]).map((item) => Number(item['status'])).sort((a, b) => a - b);
+
+    beforeEach(() => {
+      // Latency is the request's simulated duration: an Outlook request spends it holding its mailbox slot.
+      control().setFaults({ latency: { fixedMs: LATENCY_MS, jitterMs: 0 } });
+    });
+
+    it('answers some of 8 parallel requests to one mailbox with 429 MailboxConcurrency', async () => {
+      const user = mailboxes[4] ?? '';
+      const started = Date.now();
+      const results = await Promise.all(Array.from({ length: 8 }, () => graph(`/users/${user}/contacts`)));
+      const ok = results.filter((result) => result.status === 200);
+      const throttled = results.filter((result) => result.status === 429);
+      expect(ok.length + throttled.length).toBe(8);
+      expect(ok.length).toBeLessThanOrEqual(4);
+      expect(throttled.length).toBeGreaterThanOrEqual(4);
+      expect(throttled[0]?.json).toMatchObject({
+        error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' },
+      });
+      expect(throttled[0]?.headers.get('retry-after')).toBe('1');
+      // The admitted ones really took the injected latency.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(LATENCY_MS - 20);
+    });
+
+    it('lets 4 parallel requests to one mailbox through, and mailboxes do not interfere', async () => {
+      const [first, second] = [mailboxes[5] ?? '', mailboxes[6] ?? ''];
+      expect(
+        statusesOf(await Promise.all([0, 1, 2, 3].map(() => graph(`/users/${first}/contacts`)))),
+      ).toEqual([200, 200, 200, 200]);
+      const mixed = await Promise.all([
+        ...[0, 1, 2, 3].map(() => graph(`/users/${first}/contactFolders`)),
+        ...[0, 1, 2, 3].map(() => graph(`/users/${second}/mailboxSettings`)),
+      ]);
+      expect(statusesOf(mixed)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+    });
+
+    it('counts photos (Outlook profile API) against the mailbox limit too', async () => {
+      const user = mailboxes[7] ?? '';
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => graph(`/users/${user}/photo/$value`)),
+      );
+      const throttled = results.filter((result) => result.status === 429);
+      expect(throttled.length).toBeGreaterThanOrEqual(4);
+      expect(throttled[0]?.json).toMatchObject({ error: { code: 'ApplicationThrottled' } });
+    });
+
+    it('runs a $batch of 8 Outlook items to one mailbox 4 at a time without tripping the limit', async () => {
+      const user = mailboxes[8] ?? '';
+      const started = Date.now();
+      const batch = await batchOf([
+        ...Array.from({ length: 6 }, () => `/users/${user}/contacts`),
+        `/users/${user}/photo`,
+        `/users/${user}/mailboxSettings`,
+      ]);
+      expect(batch.status).toBe(200);
+      expect(itemStatuses(batch).filter((status) => status === 429)).toEqual([]);
+      // Outer request, then two rounds of 4 items each holding the mailbox for the latency.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3 * LATENCY_MS - 20);
+    });
+
+    it('lets two concurrent batches to one mailbox exceed it: batch parallelism is per batch', async () => {
+      const user = mailboxes[9] ?? '';
+      const paths = Array.from({ length: 4 }, () => `/users/${user}/contacts`);
+      const batches = await Promise.all([batchOf(paths), batchOf(paths)]);
+      const statuses = batches.flatMap((batch) => itemStatuses(batch));
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
+      const throttledItem = batches
+        .flatMap((batch) => batch.json['responses'] as Row[])
+        .find((item) => item['status'] === 429);
+      expect(throttledItem).toMatchObject({
+        headers: { 'Retry-After': '1' },
+        body: { error: { code: 'ApplicationThrottled' } },
+      });
+    });
+  });
+
   it('limits requests per 10 minutes per app and mailbox on the emulator clock', async () => {
     control().setThrottling({ outlook: { requestsPer10Minutes: 3 } });
     const user = users[3] ?? '';
@@ -167,7 +265,9 @@ describe('mailbox availability, shared mailboxes and Outlook limits', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
     const throttled = await graph(`/users/${user}/contacts`);
     expect(throttled.json).toMatchObject({ error: { code: 'ApplicationThrottled' } });
-    expect(Number(throttled.headers.get('retry-after'))).toBe(200);
+    // A sliding window: the slot frees up when the first of the three leaves the window, ~10 minutes on.
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(599);
+    expect(Number(throttled.headers.get('retry-after'))).toBeLessThanOrEqual(600);
     control().advanceClock({ minutes: 10 });
     expect((await graph(`/users/${user}/contacts`)).status).toBe(200);
   });

@@ -2,6 +2,7 @@ import type { RouteFamily } from '@pbx/m365-emulator/emulator.context';
 import { MailboxAccess, type MailboxTarget } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
 import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
 import { odataResponse } from '@pbx/m365-emulator/http/emulator-response';
+import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
 
 /** Reading mailboxSettings/userPurpose needs MailboxSettings.Read (graph-facts §7). */
 export const MAILBOX_SETTINGS_READ_PERMISSIONS: readonly string[] = [
@@ -48,7 +49,7 @@ export const mailboxSettingsRoutes: RouteFamily = (context) => {
   const access = new MailboxAccess(context);
   const contextUrl = (request: EmulatorRequest): string =>
     `${context.urls.graphBaseUrl}/$metadata#users('${encodeURIComponent(requireParam(request, 'id'))}')/mailboxSettings`;
-  return [
+  return asOutlookRoutes([
     {
       method: 'GET',
       path: '/v1.0/users/{id}/mailboxSettings',
@@ -70,5 +71,5 @@ export const mailboxSettingsRoutes: RouteFamily = (context) => {
           }),
         ),
     },
-  ];
+  ]);
 };

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorContext } from '@pbx/m365-emulator/emulator.context';
 import type { GraphCaller } from '@pbx/m365-emulator/graph/graph-caller';
+import { findUserOrThrow } from '@pbx/m365-emulator/graph/users.routes';
 import {
   accessPolicyDenied,
   invalidUser,
@@ -24,7 +25,8 @@ export interface MailboxTarget {
 /**
  * The gate every Outlook route passes: token and permission (ErrorAccessDenied), the user (ErrorInvalidUser),
  * a mailbox (MailboxNotEnabledForRESTAPI), application access policies, then the per app + mailbox limits
- * (graph-facts §6, §7, §10). The concurrency slot is held for the emulated processing time and the handler.
+ * (graph-facts §6, §7, §10). The concurrency slot is held for the request's whole simulated duration: the
+ * injected latency (request.mailboxWorkMs), the emulated processing time and the handler.
  */
 export class MailboxAccess {
   constructor(private readonly context: EmulatorContext) {}
@@ -41,12 +43,38 @@ export class MailboxAccess {
     const mailboxes = caller.tenant.mailboxes;
     if (!mailboxes.hasMailbox(user)) throw mailboxNotEnabled();
     if (mailboxes.isBlocked(user.id, caller.appId)) throw accessPolicyDenied();
+    return this.occupy(request, caller, user, () =>
+      handler({ caller, user, mailbox: () => mailboxes.open(user) }),
+    );
+  }
+
+  /**
+   * Profile photos: Graph serves them through the Outlook profile API, so they count against the same app +
+   * mailbox limits (graph-facts §6), but they are authorised and looked up as directory reads (a user without
+   * a mailbox still has a photo in Entra).
+   */
+  async runProfile(
+    request: EmulatorRequest,
+    permissions: readonly string[],
+    handler: (user: DirectoryUser) => EmulatorResponse | Promise<EmulatorResponse>,
+  ): Promise<EmulatorResponse> {
+    const caller = this.context.graphAuth.authorize(request, permissions);
+    const user = findUserOrThrow(caller.tenant, requireParam(request, 'id'));
+    return this.occupy(request, caller, user, () => handler(user));
+  }
+
+  private async occupy(
+    request: EmulatorRequest,
+    caller: GraphCaller,
+    user: DirectoryUser,
+    work: () => EmulatorResponse | Promise<EmulatorResponse>,
+  ): Promise<EmulatorResponse> {
     const admission = this.context.outlookThrottle.admit(caller.tenant.id, caller.appId, user.id);
     if (!admission.admitted) throw mailboxThrottled(admission.limit, admission.retryAfterSeconds);
     try {
-      const holdMs = this.context.outlookLimits().requestHoldMs;
-      if (holdMs > 0) await sleep(holdMs);
-      return await handler({ caller, user, mailbox: () => mailboxes.open(user) });
+      const busyMs = request.mailboxWorkMs + this.context.outlookLimits().requestHoldMs;
+      if (busyMs > 0) await sleep(busyMs);
+      return await work();
     } finally {
       admission.release();
     }
