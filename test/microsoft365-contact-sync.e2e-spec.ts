@@ -38,6 +38,13 @@ interface RunBody {
   error: { code: string; message: string } | null;
 }
 
+interface SettingsBody {
+  schedule: string;
+  scheduleTimeZone: string;
+  scheduleTimeZoneSetting: string | null;
+  nextScheduledRunAt: string | null;
+}
+
 /** A PBX tenant connected to its own emulated Microsoft 365 tenant, so scenarios cannot disturb each other. */
 interface Scenario {
   pbx: TenantWithAdmin;
@@ -445,6 +452,112 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       .send({ schedule: 'OFF' })
       .expect(200);
   });
+
+  async function patchSettings(s: Scenario, body: Record<string, unknown>): Promise<SettingsBody> {
+    const response = await t.as(s.pbx.adminToken).patch(`${s.base}/contact-sync/settings`).send(body);
+    expect(response.status).toBe(200);
+    return response.body as SettingsBody;
+  }
+
+  it("runs its own cron in the PBX tenant's time zone unless the admin chose one", async () => {
+    const s = await scenario();
+    const scheduler = t.get(ContactSyncScheduler);
+    const shown = async () =>
+      (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/settings`).expect(200)).body as SettingsBody;
+    // The test harness creates PBX tenants in Europe/Berlin. Nothing scheduled yet, but the zone is shown.
+    expect(await shown()).toMatchObject({
+      schedule: 'OFF',
+      scheduleTimeZone: 'Europe/Berlin',
+      scheduleTimeZoneSetting: null,
+      nextScheduledRunAt: null,
+    });
+
+    // No time zone sent: 02:30 in Berlin is 00:30 or 01:30 UTC (summer or winter time).
+    const saved = await patchSettings(s, { schedule: 'CRON', scheduleCron: '30 2 * * *' });
+    expect(saved).toMatchObject({ scheduleTimeZone: 'Europe/Berlin', scheduleTimeZoneSetting: null });
+    expect(saved.nextScheduledRunAt).toMatch(/T0[01]:30:00/);
+
+    // A zone of the admin's choosing wins, and is kept.
+    const chosen = await patchSettings(s, { scheduleTimeZone: 'Asia/Tokyo' });
+    expect(chosen).toMatchObject({ scheduleTimeZone: 'Asia/Tokyo', scheduleTimeZoneSetting: 'Asia/Tokyo' });
+    expect(chosen.nextScheduledRunAt).toMatch(/T17:30:00/);
+    expect(await shown()).toMatchObject({ scheduleTimeZoneSetting: 'Asia/Tokyo' });
+    // UTC chosen on purpose is a choice too, not "the tenant's".
+    const utc = await patchSettings(s, { scheduleTimeZone: 'UTC' });
+    expect(utc).toMatchObject({ scheduleTimeZone: 'UTC', scheduleTimeZoneSetting: 'UTC' });
+    expect(utc.nextScheduledRunAt).toMatch(/T02:30:00/);
+
+    // null goes back to the tenant's zone.
+    const reset = await patchSettings(s, { scheduleTimeZone: null });
+    expect(reset).toMatchObject({ scheduleTimeZone: 'Europe/Berlin', scheduleTimeZoneSetting: null });
+    expect(reset.nextScheduledRunAt).toMatch(/T0[01]:30:00/);
+
+    // The PBX tenant moves: the next reconcile moves the schedule along.
+    await t
+      .as(await t.loginAsSystemAdmin())
+      .patch(`/api/tenants/${s.pbx.tenant.id}`)
+      .send({ timeZone: 'America/New_York' })
+      .expect(200);
+    expect(scheduler.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T0[01]:30:00/);
+    await scheduler.reconcile();
+    expect(scheduler.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T0[67]:30:00/);
+    expect(await shown()).toMatchObject({
+      scheduleTimeZone: 'America/New_York',
+      scheduleTimeZoneSetting: null,
+    });
+
+    const off = await patchSettings(s, { schedule: 'OFF' });
+    expect(off).toMatchObject({ nextScheduledRunAt: null, scheduleTimeZone: 'America/New_York' });
+    expect(scheduler.nextRun(s.pbx.tenant.id)).toBeNull();
+  });
+
+  it('a cron schedule saved through one instance is followed by another on its next reconcile or tick', async () => {
+    const s = await scenario({ schedule: 'CRON', scheduleCron: '0 3 * * *', scheduleTimeZone: 'UTC' });
+    const alice = s.add('alice');
+    m365.emulator.control.addContact({
+      tenant: s.directoryId,
+      user: alice,
+      contact: { displayName: 'Alice Friend' },
+    });
+    const links = await syncUsers(s);
+    const second = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      reset: false,
+      config: { masterKey: t.config.masterKey },
+    });
+    try {
+      const other = second.get(ContactSyncScheduler);
+      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T03:00:00/);
+
+      // Changed through the first instance: the second keeps the old job until it reconciles.
+      await patchSettings(s, { scheduleCron: '15 4 * * *' });
+      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T03:00:00/);
+      await other.reconcile();
+      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T04:15:00/);
+
+      // A job firing at a time the settings no longer ask for runs nothing and is replaced.
+      await patchSettings(s, { scheduleCron: '45 5 * * *' });
+      await other.tick(s.pbx.tenant.id);
+      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T05:45:00/);
+      expect((await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200)).body).toEqual([]);
+      // A tick at the right time runs, on the second instance.
+      await other.tick(s.pbx.tenant.id);
+      const ran = (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200))
+        .body as RunBody[];
+      expect(ran).toEqual([
+        expect.objectContaining({ trigger: 'SCHEDULE', status: 'SUCCEEDED', mode: 'FULL' }),
+      ]);
+      expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
+
+      // No longer on its own cron (after each user sync instead): the second instance drops its job.
+      await patchSettings(s, { schedule: 'AFTER_USER_SYNC' });
+      expect(other.nextRun(s.pbx.tenant.id)).not.toBeNull();
+      await other.reconcile();
+      expect(other.nextRun(s.pbx.tenant.id)).toBeNull();
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 
   it('rejects bad settings with the field and reason, and keeps tenants apart', async () => {
     const s = await scenario();

@@ -1,6 +1,15 @@
 import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsOptional, IsString, Matches } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateIf,
+} from 'class-validator';
 import { ContactSyncSchedule } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
 import { IsCronExpression, IsTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
 import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
@@ -37,10 +46,16 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
   @IsCronExpression()
   scheduleCron?: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'IANA time zone of the cron schedule' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'Europe/Berlin',
+    description: "IANA time zone of the cron schedule; null = the PBX tenant's time zone",
+  })
   @IsOptional()
+  @ValidateIf((_, value) => value !== null)
   @IsTimeZone()
-  scheduleTimeZone?: string;
+  scheduleTimeZone?: string | null;
 }
 
 export class ContactSyncSettingsView {
@@ -55,7 +70,16 @@ export class ContactSyncSettingsView {
   @ApiProperty({ type: [String] }) sharedMailboxes!: string[];
   @ApiProperty({ enum: ContactSyncSchedule }) schedule!: ContactSyncSchedule;
   @ApiProperty() scheduleCron!: string;
-  @ApiProperty() scheduleTimeZone!: string;
+  @ApiProperty({
+    description: "The cron schedule's time zone in effect: the one set here, else the PBX tenant's",
+  })
+  scheduleTimeZone!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The time zone set here; null when the schedule follows the PBX tenant's time zone",
+  })
+  scheduleTimeZoneSetting!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
 }
 

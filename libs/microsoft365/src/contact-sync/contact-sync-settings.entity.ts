@@ -4,7 +4,7 @@ import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
 export enum ContactSyncSchedule {
   /** Manual runs only. */
   Off = 'OFF',
-  /** Its own cron expression, in the tenant's time zone. */
+  /** Its own cron expression, in the schedule's time zone (the PBX tenant's unless the admin chose one). */
   Cron = 'CRON',
   /** Right after every successful user sync run, so new users get their contacts at once. */
   AfterUserSync = 'AFTER_USER_SYNC',
@@ -39,8 +39,9 @@ export class ContactSyncSettingsEntity {
   @Property({ type: 'text' })
   scheduleCron: string & Opt = '0 1 * * *';
 
-  @Property({ type: 'text' })
-  scheduleTimeZone: string & Opt = 'UTC';
+  /** IANA time zone the admin chose for the cron schedule; null follows the PBX tenant's own time zone. */
+  @Property({ type: 'text', nullable: true })
+  scheduleTimeZone: string | null = null;
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();

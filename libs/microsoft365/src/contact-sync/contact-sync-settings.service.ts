@@ -51,10 +51,11 @@ export class ContactSyncSettingsService {
     });
   }
 
+  /** `schedule.timeZone` is the cron schedule's effective time zone (see `effectiveTimeZone`). */
   view(
     settings: ContactSyncSettingsEntity,
     features: FeatureSwitches | null,
-    nextScheduledRunAt: Date | null,
+    schedule: { timeZone: string; nextRunAt: Date | null },
   ): ContactSyncSettingsView {
     const switches = features ?? DEFAULT_FEATURE_SWITCHES;
     return {
@@ -67,8 +68,9 @@ export class ContactSyncSettingsService {
       sharedMailboxes: settings.sharedMailboxes,
       schedule: settings.schedule,
       scheduleCron: settings.scheduleCron,
-      scheduleTimeZone: settings.scheduleTimeZone,
-      nextScheduledRunAt: nextScheduledRunAt?.toISOString() ?? null,
+      scheduleTimeZone: schedule.timeZone,
+      scheduleTimeZoneSetting: settings.scheduleTimeZone,
+      nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
     };
   }
 }

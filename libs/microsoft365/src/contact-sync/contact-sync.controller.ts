@@ -56,7 +56,10 @@ export class ContactSyncController {
   @ApiOperation({ summary: 'Contact sync settings, the feature switches and the next scheduled run' })
   @ApiOkResponse({ type: ContactSyncSettingsView })
   async getSettings(@Param('pbxTenantId') pbxTenantId: string): Promise<ContactSyncSettingsView> {
-    return this.view(await this.settings.get(requirePbxTenant(pbxTenantId, 'contact sync')));
+    const settings = await this.settings.get(requirePbxTenant(pbxTenantId, 'contact sync'));
+    // The settings may have been changed through another instance: the next run shown is the stored schedule's.
+    await this.scheduler.apply(settings);
+    return this.view(settings);
   }
 
   @Patch('settings')
@@ -69,7 +72,7 @@ export class ContactSyncController {
     @Body() changes: UpdateContactSyncSettingsDto,
   ): Promise<ContactSyncSettingsView> {
     const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'contact sync'), changes);
-    this.scheduler.apply(saved);
+    await this.scheduler.apply(saved);
     return this.view(saved);
   }
 
@@ -138,7 +141,7 @@ export class ContactSyncController {
     return this.settings.view(
       settings,
       connection?.features ?? null,
-      this.scheduler.nextRun(settings.pbxTenantId),
+      await this.scheduler.scheduleOf(settings),
     );
   }
 }

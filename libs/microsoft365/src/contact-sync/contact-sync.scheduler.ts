@@ -1,4 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
@@ -8,63 +14,84 @@ import {
 } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
 import { ContactSyncSettingsService } from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
 import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { PBX_TENANTS, type PbxTenantsPort } from '@pbx/microsoft365/ports/pbx-tenants.port';
 import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
+import { TenantCronJobs } from '@pbx/microsoft365/runs/tenant-cron-jobs';
+import { effectiveTimeZone } from '@pbx/microsoft365/user-sync/schedule-time-zone';
 import { type UserSyncListener } from '@pbx/microsoft365/user-sync/user-sync.runner';
-import { CronJob } from 'cron';
-
-const jobName = (pbxTenantId: string) => `microsoft365-contact-sync:${pbxTenantId}`;
 
 /**
- * Contact sync on its own cron (per tenant, in the tenant's time zone), or right after each successful user sync.
- * Every PBX instance registers the jobs; the run lock lets one instance run and the others skip.
+ * Contact sync on its own cron (per tenant, in the schedule's time zone: the PBX tenant's unless the admin chose
+ * one), or right after each successful user sync. Every PBX instance registers the cron jobs; the run lock lets
+ * one instance run and the others skip. A PATCH reaches one instance only, so every instance also compares its
+ * jobs with the stored settings every minute and on each tick, and replaces those that no longer match
+ * (`TenantCronJobs`, shared with the user sync).
  */
 @Injectable()
 export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown, UserSyncListener {
   private readonly logger = new Logger(ContactSyncScheduler.name);
   private readonly pending = new Set<Promise<void>>();
+  private readonly jobs: TenantCronJobs<ContactSyncSettingsEntity>;
 
   constructor(
-    private readonly registry: SchedulerRegistry,
+    registry: SchedulerRegistry,
     private readonly settings: ContactSyncSettingsService,
     private readonly runner: ContactSyncRunner,
-  ) {}
+    @Inject(PBX_TENANTS) private readonly tenants: PbxTenantsPort,
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+  ) {
+    this.jobs = new TenantCronJobs(
+      registry,
+      'microsoft365-contact-sync',
+      'Contact sync',
+      {
+        all: () => this.settings.all(),
+        wanted: async (stored) =>
+          scheduleModeOf(stored) === ContactSyncSchedule.Cron
+            ? { cron: stored.scheduleCron, timeZone: await this.timeZoneOf(stored) }
+            : null,
+        onTick: (pbxTenantId) => this.tick(pbxTenantId),
+      },
+      this.logger,
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const settings of await this.settings.all()) this.apply(settings);
+    await this.jobs.start(this.options.environment);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.jobs.stop();
     await Promise.allSettled([...this.pending]);
   }
 
-  /** Registers, replaces or removes the tenant's cron job to match its settings. */
-  apply(settings: ContactSyncSettingsEntity): void {
-    const name = jobName(settings.pbxTenantId);
-    if (this.registry.doesExist('cron', name)) this.registry.deleteCronJob(name);
-    if (scheduleOf(settings) !== ContactSyncSchedule.Cron) return;
-    const job = CronJob.from({
-      cronTime: settings.scheduleCron,
-      timeZone: settings.scheduleTimeZone,
-      onTick: () => this.tick(settings.pbxTenantId),
-      start: false,
-    });
-    this.registry.addCronJob(name, job);
-    job.start();
+  /** Registers, replaces or removes the tenant's cron job to match its settings; a matching job is left alone. */
+  apply(settings: ContactSyncSettingsEntity): Promise<void> {
+    return this.jobs.apply(settings);
+  }
+
+  /** Brings this instance's cron jobs in line with the stored settings of every tenant. */
+  reconcile(): Promise<void> {
+    return this.jobs.reconcile();
+  }
+
+  /** The cron schedule's time zone in effect, and this instance's next run (null when no job is registered). */
+  async scheduleOf(
+    settings: ContactSyncSettingsEntity,
+  ): Promise<{ timeZone: string; nextRunAt: Date | null }> {
+    return { timeZone: await this.timeZoneOf(settings), nextRunAt: this.nextRun(settings.pbxTenantId) };
   }
 
   nextRun(pbxTenantId: string): Date | null {
-    const name = jobName(pbxTenantId);
-    if (!this.registry.doesExist('cron', name)) return null;
-    return this.registry.getCronJob(name).nextDate().toJSDate();
+    return this.jobs.nextRun(pbxTenantId);
   }
 
   async tick(pbxTenantId: string): Promise<void> {
-    // The configuration may have changed since the job was registered (on this or another instance).
-    const settings = await this.settings.get(pbxTenantId);
-    if (scheduleOf(settings) !== ContactSyncSchedule.Cron) {
-      this.apply(settings);
-      return;
-    }
+    // The schedule may have changed since the job was registered (on this or another instance): a job that no
+    // longer matches the settings is replaced, and its tick, at the old time, runs nothing.
+    if (!(await this.jobs.stillWanted(await this.settings.get(pbxTenantId)))) return;
     await this.runScheduled(pbxTenantId, (id) => this.runner.runNow(id, { trigger: RunTrigger.Schedule }));
   }
 
@@ -72,7 +99,7 @@ export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicati
   userSyncSucceeded(pbxTenantId: string): void {
     const done = (async () => {
       const settings = await this.settings.get(pbxTenantId);
-      if (scheduleOf(settings) !== ContactSyncSchedule.AfterUserSync) return;
+      if (scheduleModeOf(settings) !== ContactSyncSchedule.AfterUserSync) return;
       await this.runScheduled(pbxTenantId, (id) => this.runner.start(id, { trigger: RunTrigger.Schedule }));
     })()
       .catch((error: unknown) =>
@@ -98,9 +125,13 @@ export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicati
       this.logger.warn(`Scheduled contact sync of PBX tenant ${pbxTenantId} did not start: ${code}`);
     }
   }
+
+  private timeZoneOf(settings: ContactSyncSettingsEntity): Promise<string> {
+    return effectiveTimeZone(this.tenants, settings.pbxTenantId, settings.scheduleTimeZone);
+  }
 }
 
 /** The entity's `Opt` brand hides the enum from the linter's comparison check. */
-function scheduleOf(settings: ContactSyncSettingsEntity): ContactSyncSchedule {
+function scheduleModeOf(settings: ContactSyncSettingsEntity): ContactSyncSchedule {
   return settings.schedule;
 }

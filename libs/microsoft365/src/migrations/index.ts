@@ -15,6 +15,7 @@ import { Migration20261122100500_sso } from './Migration20261122100500_sso';
 import { Migration20261122110000_contact_sync } from './Migration20261122110000_contact_sync';
 import { Migration20261122120000_presence_notifications } from './Migration20261122120000_presence_notifications';
 import { Migration20261201220000_user_sync_time_zone } from './Migration20261201220000_user_sync_time_zone';
+import { Migration20261201224000_contact_sync_time_zone } from './Migration20261201224000_contact_sync_time_zone';
 import { Migration20261201230000_sso_system_admin_accounts } from './Migration20261201230000_sso_system_admin_accounts';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
@@ -27,6 +28,10 @@ export const microsoft365Migrations: MigrationObject[] = [
     class: Migration20261122120000_presence_notifications,
   },
   { name: 'Migration20261201220000_user_sync_time_zone', class: Migration20261201220000_user_sync_time_zone },
+  {
+    name: 'Migration20261201224000_contact_sync_time_zone',
+    class: Migration20261201224000_contact_sync_time_zone,
+  },
   {
     name: 'Migration20261201230000_sso_system_admin_accounts',
     class: Migration20261201230000_sso_system_admin_accounts,
