@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the user-sync benchmark, then the contact-sync benchmark, each in a process of its own (each
- * starts its own database and exits when done). BENCH_ONLY=users or BENCH_ONLY=contacts runs one of them; every
- * other BENCH_* variable is passed through (see each bench file).
+ * `npm run bench`: the user-sync, contact-sync and real-time benchmarks, each in a process of its own (each starts
+ * its own database and emulator child, and exits when done). BENCH_ONLY=users, contacts or realtime runs one of
+ * them; every other BENCH_* variable is passed through (see each bench file).
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const BENCHES = [
   { name: 'users', file: 'user-sync.bench.ts' },
   { name: 'contacts', file: 'contact-sync.bench.ts' },
+  { name: 'realtime', file: 'realtime.bench.ts' },
 ] as const;
 
 const only = process.env.BENCH_ONLY;

@@ -1,6 +1,7 @@
 /**
  * User-sync benchmark (issue 5): full, photo, idle-incremental and 1%-changed incremental runs against the
- * in-process Microsoft 365 emulator with 100 ms of injected latency per request, on a real PostgreSQL.
+ * Microsoft 365 emulator (a child process, see support/emulator.process.ts) with 100 ms of injected latency per
+ * request, on a real PostgreSQL.
  *
  *   npm run bench                        # sizes 10000,100000; photos only for 10000
  *   BENCH_SIZES=10000 npm run bench      # one size
@@ -15,29 +16,39 @@
  * Prints the JSON and writes it to bench/results/user-sync.json. Not a timed test: the figures are reported, and
  * each target of the issue is marked met or not met.
  */
-import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { startEmbeddedDatabase } from '@pbx/host/database/embedded-database';
-import { createTemporaryDirectory } from '@pbx/host/database/temporary-directory';
+import { type MikroORM } from '@mikro-orm/postgresql';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  createMonitor,
+  EMULATOR_PROCESS_NOTE,
+  environment,
+  envInt,
+  loadNow,
+  log,
+  mb,
+  type MemoryFigures,
+  MemorySampler,
+  startDatabase,
+  type StatementCounts,
+  StatementCounter,
+  summarizeRoutes,
+  waitForRun,
+} from './support/bench.measurement';
 import {
   connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
-import { TEST_SERVER_URL_ENV } from '@pbx/test/support/test-env';
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+  type EmulatorProcess,
+  forEachLimited,
+  startEmulatorProcess,
+} from './support/emulator.process';
 
 const RESULTS_DIR = join(__dirname, 'results');
 const RESULTS_FILE = join(RESULTS_DIR, 'user-sync.json');
 const PERMISSIONS = ['User.Read.All', 'GroupMember.Read.All', 'ProfilePhoto.Read.All'];
-const POLL_MS = 50;
-const RSS_SAMPLE_MS = 100;
-const RUN_TIMEOUT_MS = 60 * 60 * 1000;
-/** Tables whose writes are the run's own bookkeeping (the run history row), not directory changes. */
-const BOOKKEEPING_TABLES = new Set(['m365_sync_runs']);
+/** Control calls in flight when changing 1% of the users. */
+const CONTROL_CONCURRENCY = 16;
 
 interface RunBody {
   id: string;
@@ -63,6 +74,8 @@ interface ScenarioResult {
   wallMs: number;
   /** finishedAt - startedAt of the run record. */
   runDurationMs: number | null;
+  /** os.loadavg()[0] when the scenario started and ended (2 cores: above 2 the machine was oversubscribed). */
+  loadAverage: { atStart: number; atEnd: number };
   graph: {
     /**
      * Requests the emulator answered on Graph routes (token and discovery requests excluded, counted apart). The
@@ -82,19 +95,7 @@ interface ScenarioResult {
   issues: { total: number; byCode: Record<string, number> };
   error: RunBody['error'];
   database: StatementCounts;
-  memory: { peakRssMb: number; rssAtStartMb: number; rssAtEndMb: number; peakHeapUsedMb: number };
-}
-
-interface StatementCounts {
-  /** Every statement the app's MikroORM sent to PostgreSQL, including begin/commit/savepoints. */
-  statements: number;
-  byKind: Record<string, number>;
-  /** insert/update/delete statements by table. */
-  writesByTable: Record<string, number>;
-  /** Writes outside the run history row (see BOOKKEEPING_TABLES). */
-  directoryWrites: number;
-  /** The first write statement seen per table (its start and end), to tell what was written. */
-  firstWriteByTable: Record<string, string>;
+  memory: MemoryFigures;
 }
 
 interface Target {
@@ -105,15 +106,6 @@ interface Target {
 }
 
 // ---- configuration -------------------------------------------------------------------------------------------
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a non-negative integer, got ${raw}`);
-  return value;
-}
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000')
   .split(',')
@@ -140,120 +132,11 @@ function photosFor(size: number): boolean {
   return size <= photosMax;
 }
 
-// ---- measurement -------------------------------------------------------------------------------------------------
-
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-
-/** Samples RSS and heap every 100 ms (and once at stop, so short runs still get a sample). */
-class MemorySampler {
-  private peakRss = 0;
-  private peakHeap = 0;
-  private readonly timer: NodeJS.Timeout;
-  readonly rssAtStart = process.memoryUsage().rss;
-
-  constructor() {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
-  }
-
-  private sample(): void {
-    const usage = process.memoryUsage();
-    this.peakRss = Math.max(this.peakRss, usage.rss);
-    this.peakHeap = Math.max(this.peakHeap, usage.heapUsed);
-  }
-
-  stop(): ScenarioResult['memory'] {
-    clearInterval(this.timer);
-    this.sample();
-    return {
-      peakRssMb: mb(this.peakRss),
-      rssAtStartMb: mb(this.rssAtStart),
-      rssAtEndMb: mb(process.memoryUsage().rss),
-      peakHeapUsedMb: mb(this.peakHeap),
-    };
-  }
-}
-
-/**
- * Counts the statements the app sends to PostgreSQL. MikroORM routes every statement (queries of the entity
- * manager, raw `execute()` calls, and the begin/commit/savepoint of its transactions) through
- * `Connection.logQuery`, which hands it to the configured logger's `logQuery` whether or not debug logging is on.
- * createTestApp builds the ORM config itself (no `loggerFactory` hook) and pg_stat_statements is not available on
- * the embedded server, so the bench wraps `logQuery` on the app's logger instance. The bench polls the run status
- * through a separate MikroORM instance (its own logger), so polling does not inflate the counts; the statements
- * of the POST's own authentication (session lookup) are included.
- */
-class StatementCounter {
-  private counts: StatementCounts = StatementCounter.empty();
-  private active = false;
-
-  constructor(orm: MikroORM) {
-    const logger = orm.config.getLogger();
-    const original = logger.logQuery.bind(logger);
-    logger.logQuery = (context) => {
-      if (this.active) this.record(context.query ?? '');
-      original(context);
-    };
-  }
-
-  private static empty(): StatementCounts {
-    return { statements: 0, byKind: {}, writesByTable: {}, directoryWrites: 0, firstWriteByTable: {} };
-  }
-
-  start(): void {
-    this.counts = StatementCounter.empty();
-    this.active = true;
-  }
-
-  stop(): StatementCounts {
-    this.active = false;
-    return this.counts;
-  }
-
-  private record(query: string): void {
-    const sql = query.trim().toLowerCase();
-    const kind = /^[a-z]+/.exec(sql)?.[0] ?? 'other';
-    this.counts.statements++;
-    this.counts.byKind[kind] = (this.counts.byKind[kind] ?? 0) + 1;
-    const write = /(?:^|\s)(?:insert\s+into|update|delete\s+from)\s+"?([a-z0-9_]+)"?/.exec(sql);
-    if (write && (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'with')) {
-      const table = write[1] ?? '?';
-      this.counts.writesByTable[table] = (this.counts.writesByTable[table] ?? 0) + 1;
-      this.counts.firstWriteByTable[table] ??= abbreviate(query.trim());
-      if (!BOOKKEEPING_TABLES.has(table)) this.counts.directoryWrites++;
-    }
-  }
-}
-
-function abbreviate(sql: string): string {
-  return sql.length <= 400 ? sql : `${sql.slice(0, 200)} … ${sql.slice(-200)}`;
-}
-
-function isTokenRoute(route: string): boolean {
-  return /oauth2|token|openid|discovery/i.test(route);
-}
-
-function summarizeRoutes(byRoute: Record<string, Record<string, number>>) {
-  let requests = 0;
-  let tokenRequests = 0;
-  let throttled = 0;
-  let batchCalls = 0;
-  for (const [route, statuses] of Object.entries(byRoute)) {
-    for (const [status, count] of Object.entries(statuses)) {
-      if (route === 'POST /v1.0/$batch') batchCalls += count;
-      if (isTokenRoute(route)) tokenRequests += count;
-      else requests += count;
-      if (status === '429') throttled += count;
-    }
-  }
-  return { requests, batchCalls, tokenRequests, throttled };
-}
-
 // ---- harness -----------------------------------------------------------------------------------------------------
 
 interface Harness {
   t: TestApp;
-  m365: EmulatedMicrosoft365;
+  emulator: EmulatorProcess;
   statements: StatementCounter;
   /** Reads run status without going through the app's ORM (so it is not counted). */
   monitor: MikroORM;
@@ -261,29 +144,26 @@ interface Harness {
 }
 
 async function startHarness(): Promise<Harness> {
-  const m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
-  const t = await createTestApp({ microsoft365: m365.moduleOptions });
-  const statements = new StatementCounter(t.orm);
-  const monitor = await MikroORM.init({
-    driver: PostgreSqlDriver,
-    clientUrl: t.orm.config.getClientUrl(),
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    allowGlobalContext: true,
-    debug: false,
-    pool: { min: 0, max: 1 },
-  });
-  return {
-    t,
-    m365,
-    statements,
-    monitor,
-    close: async () => {
-      await monitor.close(true);
-      await t.close();
-      await m365.close();
-    },
-  };
+  const emulator = await startEmulatorProcess();
+  try {
+    const t = await createTestApp({ microsoft365: emulator.moduleOptions });
+    const statements = new StatementCounter(t.orm);
+    const monitor = await createMonitor(t.orm);
+    return {
+      t,
+      emulator,
+      statements,
+      monitor,
+      close: async () => {
+        await monitor.close(true);
+        await t.close();
+        await emulator.close();
+      },
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
 }
 
 interface Connected {
@@ -297,8 +177,8 @@ let directories = 0;
 async function seedAndConnect(h: Harness, users: number, photos: boolean): Promise<Connected> {
   directories++;
   const started = Date.now();
-  h.m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
-  const seeded = await h.m365.emulator.control.seed({
+  await h.emulator.control('setFaults', { latency: { fixedMs: 0, jitterMs: 0 } });
+  const seeded = await h.emulator.control('seed', {
     seed: `bench-${directories}`,
     tenantId: randomUUID(),
     domain: `bench${directories}.onmicrosoft.com`,
@@ -309,30 +189,21 @@ async function seedAndConnect(h: Harness, users: number, photos: boolean): Promi
     app: { permissions: PERMISSIONS },
   });
   const pbx = await h.t.createTenantWithAdmin();
-  const env = { ...h.m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } };
-  const base = await connectTenant(h.t, env, pbx, { permissions: PERMISSIONS });
+  const base = await connectTenant(
+    h.t,
+    h.emulator,
+    { tenantId: seeded.tenantId, clientId: seeded.clientId ?? '' },
+    pbx,
+    { permissions: PERMISSIONS },
+  );
   await h.t
     .as(pbx.adminToken)
     .patch(`${base}/user-sync/settings`)
     .send({ syncPhotos: photos, extensionStart })
     .expect(200);
-  h.m365.emulator.control.setFaults({ latency: { fixedMs: latencyMs, jitterMs: 0 } });
+  await h.emulator.control('setFaults', { latency: { fixedMs: latencyMs, jitterMs: 0 } });
   log(`seeded ${users} users (photos: ${photos}) and connected in ${Date.now() - started} ms`);
   return { pbx, base, directoryId: seeded.tenantId };
-}
-
-async function waitForRun(h: Harness, runId: string): Promise<void> {
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  const connection = h.monitor.em.getConnection();
-  while (Date.now() < deadline) {
-    const rows = await connection.execute<{ status: string }[]>(
-      'select status from m365_sync_runs where id = ?',
-      [runId],
-    );
-    if (rows[0] && rows[0].status !== 'RUNNING') return;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  throw new Error(`run ${runId} did not finish within ${RUN_TIMEOUT_MS} ms`);
 }
 
 async function measure(
@@ -344,21 +215,25 @@ async function measure(
 ): Promise<ScenarioResult> {
   global.gc?.();
   log(`${scenario} (${users} users) ...`);
-  h.m365.emulator.control.resetCounters();
-  const memory = new MemorySampler();
+  await h.emulator.control('resetCounters', {});
+  const loadAtStart = loadNow();
+  const memory = new MemorySampler(h.emulator);
   h.statements.start();
   const started = Date.now();
   const response = await h.t.as(c.pbx.adminToken).post(`${c.base}/user-sync/runs`).send(body).expect(202);
   const runId = (response.body as RunBody).id;
-  await waitForRun(h, runId);
+  await waitForRun(h.monitor, runId);
   const wallMs = Date.now() - started;
   const database = h.statements.stop();
   const memoryFigures = memory.stop();
-  const counters = h.m365.emulator.control.getCounters();
+  const counters = await h.emulator.counters();
   const run = (await h.t.as(c.pbx.adminToken).get(`${c.base}/user-sync/runs/${runId}`).expect(200))
     .body as RunBody;
   const byCode: Record<string, number> = {};
   for (const issue of run.issues ?? []) byCode[issue.code] = (byCode[issue.code] ?? 0) + 1;
+  const byRoute = Object.fromEntries(
+    Object.entries(counters.byRoute).filter(([route]) => !route.includes('/_emulator/')),
+  );
   const result: ScenarioResult = {
     scenario,
     users,
@@ -367,7 +242,8 @@ async function measure(
     modeReason: run.modeReason,
     wallMs,
     runDurationMs: run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
-    graph: { ...summarizeRoutes(counters.byRoute), byRoute: counters.byRoute, reportedByRun: run.graph },
+    loadAverage: { atStart: loadAtStart, atEnd: loadNow() },
+    graph: { ...summarizeRoutes(byRoute), byRoute, reportedByRun: run.graph },
     counts: run.counts,
     progress: run.progress,
     issues: { total: run.issues?.length ?? 0, byCode },
@@ -377,12 +253,13 @@ async function measure(
   };
   log(
     `${scenario}: ${run.status} ${run.mode} in ${wallMs} ms, ${result.graph.requests} Graph requests, ` +
-      `${database.statements} statements, peak RSS ${memoryFigures.peakRssMb} MB`,
+      `${database.statements} statements, peak RSS PBX ${memoryFigures.pbx.peakRssMb} MB, emulator ` +
+      `${memoryFigures.emulator.peakRssMb} MB`,
   );
   return result;
 }
 
-/** Changes the job title of 1% of the users the first run linked (at least one). */
+/** Changes the job title of 1% of the users the first run linked (at least one), through the control API. */
 async function changeOnePercent(h: Harness, c: Connected, users: number): Promise<number> {
   const count = Math.max(1, Math.floor(users / 100));
   const rows = await h.monitor.em
@@ -391,13 +268,13 @@ async function changeOnePercent(h: Harness, c: Connected, users: number): Promis
       'select object_id from m365_user_links where pbx_tenant_id = ? order by object_id limit ?',
       [c.pbx.tenant.id, count],
     );
-  for (const row of rows) {
-    h.m365.emulator.control.updateUser({
+  await forEachLimited(rows, CONTROL_CONCURRENCY, async (row) => {
+    await h.emulator.control('updateUser', {
       tenant: c.directoryId,
       user: row.object_id,
       changes: { jobTitle: `Benchmark title ${randomUUID().slice(0, 8)}` },
     });
-  }
+  });
   return rows.length;
 }
 
@@ -436,9 +313,9 @@ function evaluate(size: number, results: ScenarioResult[]): Target[] {
       met: idle.status === 'SUCCEEDED' && idle.database.directoryWrites === 0,
     });
   }
-  const peak = Math.max(...results.map((r) => r.memory.peakRssMb));
+  const peak = Math.max(...results.map((r) => r.memory.pbx.peakRssMb));
   targets.push({
-    target: 'Peak RSS (largest over the scenarios of this size)',
+    target: 'Peak RSS of the PBX process (largest over the scenarios of this size; emulator not included)',
     limit: '< 400 MB',
     measured: peak,
     met: peak < 400,
@@ -446,38 +323,17 @@ function evaluate(size: number, results: ScenarioResult[]): Target[] {
   return targets;
 }
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
 // ---- main ----------------------------------------------------------------------------------------------------------
-
-async function startDatabase(): Promise<() => Promise<void>> {
-  // createTestApp creates and empties `pbx_test_${JEST_WORKER_ID}` on this server: a name of its own for the bench.
-  process.env.JEST_WORKER_ID = 'bench';
-  if (process.env.DATABASE_URL) {
-    process.env[TEST_SERVER_URL_ENV] = process.env.DATABASE_URL;
-    return () => Promise.resolve();
-  }
-  const directory = await createTemporaryDirectory('pbx-bench-');
-  const started = Date.now();
-  const cluster = await startEmbeddedDatabase({
-    directory: `${directory}/pg`,
-    persistent: false,
-    fast: true,
-  });
-  process.env[TEST_SERVER_URL_ENV] = cluster.url;
-  log(`embedded PostgreSQL started in ${Date.now() - started} ms`);
-  return async () => {
-    await cluster.stop();
-    await rm(directory, { recursive: true, force: true });
-  };
-}
 
 interface SizeResult {
   size: number;
-  /** RSS of the booted process (app, emulator, ts-node) after a GC, before any directory was seeded. */
+  /**
+   * RSS of the booted PBX process (Nest app, module, MikroORM pool, ts-node's compiled sources) after a GC, before
+   * anything was seeded or synced: what the PBX costs before its first sync.
+   */
   baselineRssMb: number;
+  /** The emulator child's RSS when it had started, before anything was seeded. */
+  emulatorBaselineRssMb: number;
   scenarios: ScenarioResult[];
   targets: Target[];
 }
@@ -486,6 +342,7 @@ async function benchSize(size: number): Promise<SizeResult> {
   const h = await startHarness();
   global.gc?.();
   const baselineRssMb = mb(process.memoryUsage().rss);
+  const emulatorBaselineRssMb = h.emulator.memory().rssMb;
   const scenarios: ScenarioResult[] = [];
   try {
     const plain = await seedAndConnect(h, size, false);
@@ -503,7 +360,7 @@ async function benchSize(size: number): Promise<SizeResult> {
   } finally {
     await h.close();
   }
-  return { size, baselineRssMb, scenarios, targets: evaluate(size, scenarios) };
+  return { size, baselineRssMb, emulatorBaselineRssMb, scenarios, targets: evaluate(size, scenarios) };
 }
 
 async function main(): Promise<void> {
@@ -527,13 +384,8 @@ async function writeReport(results: SizeResult[], complete: boolean): Promise<st
   const report = {
     benchmark: 'user-sync',
     generatedAt: new Date().toISOString(),
-    environment: {
-      node: process.version,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      totalMemoryMb: mb(totalmem()),
-      database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL (fsync off)',
-    },
+    command: 'npm run bench (BENCH_ONLY=users)',
+    environment: environment(),
     config: {
       sizes,
       injectedLatencyMs: latencyMs,
@@ -541,18 +393,18 @@ async function writeReport(results: SizeResult[], complete: boolean): Promise<st
       photos: sizes.map((size) => ({ size, photoScenario: photosFor(size) })),
     },
     notes: [
-      'In-process: the host app (Nest, no listening socket; requests via supertest), the Microsoft 365 emulator ' +
-        '(HTTPS on loopback, holding the seeded directory in memory) and the PostgreSQL client pool share one ' +
-        'Node process, so RSS includes the emulator and its directory, not only the sync. PostgreSQL itself runs ' +
-        'in its own processes and is not included.',
+      EMULATOR_PROCESS_NOTE,
+      'baselineRssMb is the PBX process after boot and a GC, before the first seed or sync: it includes ts-node ' +
+        '(the sources compiled in memory) and the Nest app; the peak RSS target applies to memory.pbx.peakRssMb.',
       'Each size gets a fresh app and emulator on an emptied database; the photo scenario uses a second ' +
         'directory (seeded with photos) and a second PBX tenant, so its full run creates every user too.',
       'graph.requests counts the requests the emulator answered on Graph routes during the run (token requests ' +
-        'are listed apart); graph.reportedByRun is what the run recorded itself.',
+        'are listed apart, control calls left out); graph.reportedByRun is what the run recorded itself.',
       'database.statements counts every statement the app sent through MikroORM during the run (begin/commit ' +
         'included, plus the session lookup of the POST that started it); directoryWrites excludes the writes to ' +
         'the run history row (m365_sync_runs).',
-      'wallMs is measured from the POST to the moment a 50 ms poll saw the run finished.',
+      'wallMs is measured from the POST to the moment a 50 ms poll saw the run finished. loadAverage is ' +
+        'os.loadavg()[0] around each scenario: on a machine busy with other work the wall times are pessimistic.',
     ],
     complete,
     results,
