@@ -13,6 +13,7 @@ import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
 import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
 import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import {
   type Microsoft365Event,
   Microsoft365Events,
@@ -486,6 +487,27 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       expect(tokenRequests()).toBe(1);
     } finally {
       m365.clock.reset();
+    }
+  });
+
+  it('a settings change drops the cached token: the next Graph call asks Entra again, for the new cloud', async () => {
+    const pbxTenantId = tenantA.tenant.id;
+    const graph = t.get(GraphApi);
+    // Warm every cache: the module's resolved token and MSAL's, both for the Global cloud's Graph scope.
+    await graph.get({ pbxTenantId, cloud: Microsoft365Cloud.Global }, '/users?$top=1');
+    m365.emulator.control.resetCounters();
+    try {
+      // Through the service, not the controller: every caller of update (the mail settings too) must evict.
+      await t.get(TenantSettingsService).update(pbxTenantId, { cloud: Microsoft365Cloud.UsGov });
+      await graph.get({ pbxTenantId, cloud: Microsoft365Cloud.UsGov }, '/users?$top=1');
+      expect(tokenRequests()).toBe(1);
+      expect(graphRequests()).toBe(1);
+      // Within the minute the old token would have been cached for: this one is for the new cloud's Graph.
+      const token = await t.get(TenantTokenService).getToken(pbxTenantId);
+      expect(decodeJwt(token.accessToken).aud).toBe('https://graph.microsoft.us');
+      expect(tokenRequests()).toBe(1);
+    } finally {
+      await configure(tenantA, { cloud: 'GLOBAL' });
     }
   });
 

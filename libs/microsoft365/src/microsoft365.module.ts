@@ -11,6 +11,7 @@ import {
   graphResilienceSettingsProvider,
 } from '@pbx/microsoft365/graph/graph-client.provider';
 import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
 import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
 import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
@@ -100,6 +101,7 @@ import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-sche
     graphResilienceSettingsProvider,
     SecretBox,
     HttpTransport,
+    MsalClientProvider,
     AppTokenProvider,
     TenantTokenService,
     GraphClientProvider,

@@ -1,6 +1,7 @@
 import { AuthError } from '@azure/msal-node';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
 import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
@@ -117,13 +118,15 @@ describe('AppTokenProvider client assertion', () => {
     });
     const entra = fakeEntra();
     const provider = new AppTokenProvider(
-      {
-        environment: 'test',
-        publicUrl: 'https://pbx.test',
-        endpoints: { authorityBaseUrl: authorityBase },
-        sendCertificateChain,
-      },
-      entra.transport,
+      new MsalClientProvider(
+        {
+          environment: 'test',
+          publicUrl: 'https://pbx.test',
+          endpoints: { authorityBaseUrl: authorityBase },
+          sendCertificateChain,
+        },
+        entra.transport,
+      ),
       { ...defaultResilienceSettings(), maxAttempts: 1 },
     );
     const token = await provider.acquire({

@@ -1,4 +1,4 @@
-import { AuthError, ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { AuthError } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
@@ -8,46 +8,30 @@ import {
   type ResilienceSettings,
 } from '@pbx/microsoft365/graph/resilience.middleware';
 import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
-import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import {
-  MsalNetworkClient,
-  describeTransportError,
-  msalCallContext,
-} from '@pbx/microsoft365/graph/msal-network-client';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
+import { describeTransportError, msalCallContext } from '@pbx/microsoft365/graph/msal-network-client';
 import {
   type MicrosoftFailure,
   toMicrosoft365Exception,
 } from '@pbx/microsoft365/graph/parse-microsoft-error';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
 import { decodeJwt } from 'jose';
 
 /** MSAL's error when the authority's OpenID metadata could not be loaded. */
 const ENDPOINTS_RESOLUTION_ERROR = 'endpoints_resolution_error';
 
 /**
- * The only owner of MSAL for app-only tokens. One ConfidentialClientApplication per tenant and key pair, kept
- * so that MSAL's token cache works: tokens are reused until five minutes before expiry, never minted per call.
+ * App-only tokens, through the tenant's MSAL client from {@link MsalClientProvider}, which keeps it so that MSAL's
+ * token cache works: tokens are reused until five minutes before expiry, never minted per call.
  */
 @Injectable()
 export class AppTokenProvider {
   private readonly logger = new Logger(AppTokenProvider.name);
-  private readonly clients = new Map<string, ConfidentialClientApplication>();
-  private readonly networkClient: MsalNetworkClient;
 
   constructor(
-    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
-    transport: HttpTransport,
+    private readonly msalClients: MsalClientProvider,
     @Inject(GRAPH_RESILIENCE_SETTINGS) private readonly resilience: ResilienceSettings,
-  ) {
-    this.networkClient = new MsalNetworkClient(transport);
-  }
-
-  authorityFor(credentials: Pick<AppCredentials, 'cloud' | 'directoryId'>): string {
-    const base = this.options.endpoints?.authorityBaseUrl ?? CLOUD_ENDPOINTS[credentials.cloud].loginBaseUrl;
-    return `${base.replace(/\/$/, '')}/${credentials.directoryId}`;
-  }
+  ) {}
 
   /**
    * A token from MSAL's cache, or from Entra. Entra's 429 and 5xx answers (and unreachable endpoints) are retried
@@ -78,7 +62,7 @@ export class AppTokenProvider {
     credentials: AppCredentials,
     options: { skipCache?: boolean },
   ): Promise<AppToken> {
-    const client = this.clientFor(credentials);
+    const client = this.msalClients.clientFor(credentials);
     const context: { lastFailure?: MicrosoftFailure } = {};
     try {
       const result = await msalCallContext.run(context, () =>
@@ -106,56 +90,9 @@ export class AppTokenProvider {
     }
   }
 
-  /** Forgets cached clients (and so their tokens) of a tenant, after its settings or keys changed. */
+  /** Forgets the tenant's MSAL clients (and so their tokens), for sign-in too, after its settings or keys changed. */
   evict(pbxTenantId: string): void {
-    for (const key of [...this.clients.keys()]) {
-      if (key.startsWith(`${pbxTenantId}|`)) this.clients.delete(key);
-    }
-  }
-
-  private clientFor(credentials: AppCredentials): ConfidentialClientApplication {
-    const key = [
-      credentials.pbxTenantId,
-      credentials.keyPairId,
-      credentials.applicationId,
-      credentials.directoryId,
-      credentials.cloud,
-    ].join('|');
-    let client = this.clients.get(key);
-    if (!client) {
-      const authority = this.authorityFor(credentials);
-      const overridden = this.options.endpoints?.authorityBaseUrl !== undefined;
-      client = new ConfidentialClientApplication({
-        auth: {
-          clientId: credentials.applicationId,
-          authority,
-          // A non-Microsoft host (emulator, gateway) must be declared, or MSAL asks Microsoft's instance
-          // discovery about it; listing it also satisfies MSAL's issuer check (graph-facts §1.5).
-          knownAuthorities: overridden ? [new URL(authority).host] : [],
-          clientCertificate: {
-            thumbprintSha256: credentials.thumbprintSha256,
-            privateKey: credentials.privateKeyPem,
-            // The public certificate in the assertion's `x5c` header: what Subject Name + Issuer
-            // authentication needs. Opt-in; thumbprint-only assertions are the default and what Entra expects of
-            // an uploaded certificate.
-            ...(this.options.sendCertificateChain && credentials.certificatePem
-              ? { x5c: credentials.certificatePem }
-              : {}),
-          },
-        },
-        system: {
-          networkClient: this.networkClient,
-          loggerOptions: {
-            // MSAL's own logs may contain PII and request details; only warnings, never PII.
-            logLevel: LogLevel.Warning,
-            piiLoggingEnabled: false,
-            loggerCallback: (_level, message) => this.logger.debug(message),
-          },
-        },
-      });
-      this.clients.set(key, client);
-    }
-    return client;
+    this.msalClients.evict(pbxTenantId);
   }
 
   /**

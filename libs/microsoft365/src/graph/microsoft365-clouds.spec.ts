@@ -1,7 +1,6 @@
-import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
-import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
 import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
 
 /**
@@ -33,10 +32,9 @@ describe('CLOUD_ENDPOINTS', () => {
   it("builds a tenant's authority on its cloud's login host unless an endpoint override is set", () => {
     const transport = { fetch: () => Promise.reject(new Error('no network in unit tests')) };
     const provider = (endpoints?: { authorityBaseUrl: string }) =>
-      new AppTokenProvider(
+      new MsalClientProvider(
         { environment: 'test', publicUrl: 'https://pbx.test', ...(endpoints ? { endpoints } : {}) },
         transport as unknown as HttpTransport,
-        defaultResilienceSettings(),
       );
     const directoryId = '11111111-2222-3333-4444-555555555555';
     expect(provider().authorityFor({ cloud: Microsoft365Cloud.UsGovDod, directoryId })).toBe(

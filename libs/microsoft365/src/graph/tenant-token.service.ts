@@ -4,6 +4,7 @@ import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-err
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
 import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
 import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
@@ -32,8 +33,13 @@ export class TenantTokenService {
     private readonly settings: TenantSettingsService,
     private readonly keys: KeyManagementService,
     private readonly tokens: AppTokenProvider,
+    msalClients: MsalClientProvider,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    // Whoever drops a tenant's MSAL clients (settings saved, key pair generated or removed) drops the resolved
+    // token too: it names the old cloud, app or key, and would otherwise serve Graph calls for up to a minute.
+    msalClients.onEvict((pbxTenantId) => this.evict(pbxTenantId));
+  }
 
   async getToken(
     pbxTenantId: string,

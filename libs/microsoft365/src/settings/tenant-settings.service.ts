@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
 import { daysUntil, expiryMessage, expiryWarningLevel } from '@pbx/microsoft365/keys/expiry-warning';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
 import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
@@ -43,7 +43,7 @@ export class TenantSettingsService {
   constructor(
     private readonly em: EntityManager,
     private readonly keys: KeyManagementService,
-    private readonly tokens: AppTokenProvider,
+    private readonly msalClients: MsalClientProvider,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -76,7 +76,8 @@ export class TenantSettingsService {
       }
       settings.updatedAt = this.clock.now();
     });
-    this.tokens.evict(pbxTenantId);
+    // The MSAL clients of both flows and the resolved token: the next call uses the new cloud, app or directory.
+    this.msalClients.evict(pbxTenantId);
     return this.view(pbxTenantId);
   }
 
@@ -87,7 +88,7 @@ export class TenantSettingsService {
       for (const entity of TENANT_CONFIGURATION_ENTITIES) await em.nativeDelete(entity, { pbxTenantId });
     });
     await this.keys.removeAll(pbxTenantId);
-    this.tokens.evict(pbxTenantId);
+    this.msalClients.evict(pbxTenantId);
   }
 
   /** The settings, insisting that the ids needed to talk to Microsoft are there. */

@@ -299,6 +299,8 @@ export class SsoFlowService {
         keyPairId: active.id,
         thumbprintSha256: active.thumbprintSha256,
         privateKeyPem: await this.keys.privateKeyPem(active),
+        // Sent as `x5c` only when the host turned on `sendCertificateChain`, as for app tokens.
+        certificatePem: active.certificatePem,
       },
       rules: await this.ssoSettings.rules(scope),
     };

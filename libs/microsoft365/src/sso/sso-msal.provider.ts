@@ -1,9 +1,8 @@
-import { AuthError, ConfidentialClientApplication, LogLevel, ResponseMode } from '@azure/msal-node';
+import { AuthError, ResponseMode } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type AppCredentials } from '@pbx/microsoft365/graph/app-credentials';
-import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import { MsalNetworkClient } from '@pbx/microsoft365/graph/msal-network-client';
+import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
 import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
@@ -29,31 +28,26 @@ export interface SsoEndpoints {
 }
 
 /**
- * The only owner of MSAL for user sign-in: builds the authorization URL (PKCE S256, state, nonce, form_post) and
- * redeems the code with the tenant's certificate credential. MSAL does not verify the ID token's signature or
- * claims; the caller does that with {@link IdTokenValidator}.
+ * User sign-in through the tenant's MSAL client from {@link MsalClientProvider}: builds the authorization URL
+ * (PKCE S256, state, nonce, form_post) and redeems the code with the tenant's certificate credential. MSAL does
+ * not verify the ID token's signature or claims; the caller does that with {@link IdTokenValidator}.
  */
 @Injectable()
 export class SsoMsalProvider {
   private readonly logger = new Logger(SsoMsalProvider.name);
-  private readonly clients = new Map<string, ConfidentialClientApplication>();
-  private readonly networkClient: MsalNetworkClient;
 
   constructor(
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
-    transport: HttpTransport,
-  ) {
-    this.networkClient = new MsalNetworkClient(transport);
-  }
+    private readonly msalClients: MsalClientProvider,
+  ) {}
 
   endpoints(credentials: Pick<AppCredentials, 'cloud' | 'directoryId'>): SsoEndpoints {
-    const cloud = CLOUD_ENDPOINTS[credentials.cloud];
     const override = this.options.endpoints?.authorityBaseUrl?.replace(/\/+$/, '');
-    const authority = `${override ?? cloud.loginBaseUrl}/${credentials.directoryId}`;
+    const authority = this.msalClients.authorityFor(credentials);
     return {
       authority,
       // China's tokens name another host than its login host (graph-facts §1.5); a gateway keeps its own.
-      issuer: `${override ?? cloud.issuerBaseUrl}/${credentials.directoryId}/v2.0`,
+      issuer: `${override ?? CLOUD_ENDPOINTS[credentials.cloud].issuerBaseUrl}/${credentials.directoryId}/v2.0`,
       jwksUri: `${authority}/discovery/v2.0/keys`,
       logoutUrl: `${authority}/oauth2/v2.0/logout`,
     };
@@ -61,7 +55,7 @@ export class SsoMsalProvider {
 
   async authorizationUrl(credentials: AppCredentials, request: AuthorizationRequest): Promise<string> {
     try {
-      return await this.clientFor(credentials).getAuthCodeUrl({
+      return await this.msalClients.clientFor(credentials).getAuthCodeUrl({
         scopes: SIGN_IN_SCOPES,
         redirectUri: request.redirectUri,
         state: request.state,
@@ -82,7 +76,7 @@ export class SsoMsalProvider {
     credentials: AppCredentials,
     request: { code: string; redirectUri: string; codeVerifier: string; nonce: string },
   ): Promise<string> {
-    const client = this.clientFor(credentials);
+    const client = this.msalClients.clientFor(credentials);
     try {
       const result = await client.acquireTokenByCode({
         scopes: SIGN_IN_SCOPES,
@@ -98,13 +92,6 @@ export class SsoMsalProvider {
       return result.idToken;
     } catch (error) {
       throw this.toSsoError(credentials, error);
-    }
-  }
-
-  /** Forgets a tenant's clients after its settings or keys changed. */
-  evict(pbxTenantId: string): void {
-    for (const key of [...this.clients.keys()]) {
-      if (key.startsWith(`${pbxTenantId}|`)) this.clients.delete(key);
     }
   }
 
@@ -127,42 +114,5 @@ export class SsoMsalProvider {
     const detail = `Sign-in with Entra failed for PBX tenant ${credentials.pbxTenantId}: ${error instanceof Error ? error.name : 'unknown'}`;
     this.logger.warn(detail);
     return new SsoError(SsoErrorCode.Unavailable, detail);
-  }
-
-  private clientFor(credentials: AppCredentials): ConfidentialClientApplication {
-    const key = [
-      credentials.pbxTenantId,
-      credentials.keyPairId,
-      credentials.applicationId,
-      credentials.directoryId,
-      credentials.cloud,
-    ].join('|');
-    let client = this.clients.get(key);
-    if (!client) {
-      const { authority } = this.endpoints(credentials);
-      const overridden = this.options.endpoints?.authorityBaseUrl !== undefined;
-      client = new ConfidentialClientApplication({
-        auth: {
-          clientId: credentials.applicationId,
-          authority,
-          // As for app tokens: a non-Microsoft host (emulator, gateway) must be declared (graph-facts §1.5).
-          knownAuthorities: overridden ? [new URL(authority).host] : [],
-          clientCertificate: {
-            thumbprintSha256: credentials.thumbprintSha256,
-            privateKey: credentials.privateKeyPem,
-          },
-        },
-        system: {
-          networkClient: this.networkClient,
-          loggerOptions: {
-            logLevel: LogLevel.Warning,
-            piiLoggingEnabled: false,
-            loggerCallback: (_level, message) => this.logger.debug(message),
-          },
-        },
-      });
-      this.clients.set(key, client);
-    }
-    return client;
   }
 }

@@ -1,0 +1,100 @@
+import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type AppCredentials } from '@pbx/microsoft365/graph/app-credentials';
+import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
+import { MsalNetworkClient } from '@pbx/microsoft365/graph/msal-network-client';
+import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+
+/**
+ * The only place that builds `@azure/msal-node` clients, for app-only tokens and for sign-in alike. One
+ * ConfidentialClientApplication per tenant credentials, kept so that MSAL's caches work: tokens are reused until
+ * five minutes before expiry and the authority's metadata is loaded once, never per call. The flows themselves
+ * (client credentials, authorization code) and their error mapping stay with their providers.
+ */
+@Injectable()
+export class MsalClientProvider {
+  private readonly logger = new Logger(MsalClientProvider.name);
+  private readonly clients = new Map<string, ConfidentialClientApplication>();
+  private readonly evictListeners: ((pbxTenantId: string) => void)[] = [];
+  private readonly networkClient: MsalNetworkClient;
+
+  constructor(
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    transport: HttpTransport,
+  ) {
+    this.networkClient = new MsalNetworkClient(transport);
+  }
+
+  /** Entra's authority for a tenant: its cloud's login host, or the configured gateway/emulator. */
+  authorityFor(credentials: Pick<AppCredentials, 'cloud' | 'directoryId'>): string {
+    const base = this.options.endpoints?.authorityBaseUrl ?? CLOUD_ENDPOINTS[credentials.cloud].loginBaseUrl;
+    return `${base.replace(/\/+$/, '')}/${credentials.directoryId}`;
+  }
+
+  clientFor(credentials: AppCredentials): ConfidentialClientApplication {
+    // The public certificate in the assertion's `x5c` header: what Subject Name + Issuer authentication needs.
+    // Opt-in; thumbprint-only assertions are the default and what Entra expects of an uploaded certificate.
+    const x5c = this.options.sendCertificateChain ? credentials.certificatePem : undefined;
+    const key = [
+      credentials.pbxTenantId,
+      credentials.keyPairId,
+      credentials.applicationId,
+      credentials.directoryId,
+      credentials.cloud,
+      // Part of the key because callers differ in whether they pass the certificate: whichever flow builds the
+      // client first must not decide whether the other one sends the chain.
+      x5c ? 'x5c' : '',
+    ].join('|');
+    let client = this.clients.get(key);
+    if (!client) {
+      const authority = this.authorityFor(credentials);
+      const overridden = this.options.endpoints?.authorityBaseUrl !== undefined;
+      client = new ConfidentialClientApplication({
+        auth: {
+          clientId: credentials.applicationId,
+          authority,
+          // A non-Microsoft host (emulator, gateway) must be declared, or MSAL asks Microsoft's instance
+          // discovery about it; listing it also satisfies MSAL's issuer check (graph-facts §1.5).
+          knownAuthorities: overridden ? [new URL(authority).host] : [],
+          clientCertificate: {
+            thumbprintSha256: credentials.thumbprintSha256,
+            privateKey: credentials.privateKeyPem,
+            ...(x5c ? { x5c } : {}),
+          },
+        },
+        system: {
+          networkClient: this.networkClient,
+          loggerOptions: {
+            // MSAL's own logs may contain PII and request details; only warnings, never PII.
+            logLevel: LogLevel.Warning,
+            piiLoggingEnabled: false,
+            loggerCallback: (_level, message) => this.logger.debug(message),
+          },
+        },
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /**
+   * Forgets a tenant's clients (and so MSAL's tokens) of both flows after its settings or keys changed, and tells
+   * whoever registered with {@link onEvict}, so that nothing derived from the old credentials outlives them.
+   */
+  evict(pbxTenantId: string): void {
+    for (const key of [...this.clients.keys()]) {
+      if (key.startsWith(`${pbxTenantId}|`)) this.clients.delete(key);
+    }
+    for (const listener of this.evictListeners) listener(pbxTenantId);
+  }
+
+  /**
+   * For caches kept above MSAL (the resolved tokens of `TenantTokenService`): they cannot be reached from the
+   * settings service, which they depend on, so they are dropped through here.
+   */
+  onEvict(listener: (pbxTenantId: string) => void): void {
+    this.evictListeners.push(listener);
+  }
+}
