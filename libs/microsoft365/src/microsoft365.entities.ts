@@ -6,6 +6,7 @@ import { SsoTransactionEntity } from '@pbx/microsoft365/sso/sso-transaction.enti
 import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
 import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
 import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { UserSyncGroupMemberEntity } from '@pbx/microsoft365/user-sync/user-sync-group-member.entity';
 import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
 import { ContactItemEntity } from '@pbx/microsoft365/contact-sync/contact-item.entity';
 import { ContactSyncSettingsEntity } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
@@ -23,6 +24,7 @@ export const microsoft365Entities = [
   MailSettingsEntity,
   UserSyncSettingsEntity,
   UserLinkEntity,
+  UserSyncGroupMemberEntity,
   SyncRunEntity,
   ContactSyncSettingsEntity,
   ContactFolderEntity,

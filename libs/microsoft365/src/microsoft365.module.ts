@@ -33,6 +33,8 @@ import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-setting
 import { SyncRunExecutor } from '@pbx/microsoft365/runs/sync-run.executor';
 import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
 import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
+import { GroupScopeResolver } from '@pbx/microsoft365/user-sync/group-scope.resolver';
+import { UserSyncGroupMembersStore } from '@pbx/microsoft365/user-sync/user-sync-group-members.store';
 import { UserLinksService } from '@pbx/microsoft365/user-sync/user-links.service';
 import { UserLinkAccountLinks } from '@pbx/microsoft365/user-sync/user-link-account-links.provider';
 import { UserSyncPageProcessor } from '@pbx/microsoft365/user-sync/user-sync-page.processor';
@@ -117,6 +119,8 @@ import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-sche
     SyncRunsService,
     SyncRunExecutor,
     Microsoft365DirectoryReader,
+    UserSyncGroupMembersStore,
+    GroupScopeResolver,
     UserSyncSettingsService,
     UserSyncApplier,
     UserSyncPageProcessor,

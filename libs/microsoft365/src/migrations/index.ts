@@ -17,6 +17,7 @@ import { Migration20261122120000_presence_notifications } from './Migration20261
 import { Migration20261201220000_user_sync_time_zone } from './Migration20261201220000_user_sync_time_zone';
 import { Migration20261201224000_contact_sync_time_zone } from './Migration20261201224000_contact_sync_time_zone';
 import { Migration20261201230000_sso_system_admin_accounts } from './Migration20261201230000_sso_system_admin_accounts';
+import { Migration20261201233000_user_sync_group_delta } from './Migration20261201233000_user_sync_group_delta';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -35,6 +36,10 @@ export const microsoft365Migrations: MigrationObject[] = [
   {
     name: 'Migration20261201230000_sso_system_admin_accounts',
     class: Migration20261201230000_sso_system_admin_accounts,
+  },
+  {
+    name: 'Migration20261201233000_user_sync_group_delta',
+    class: Migration20261201233000_user_sync_group_delta,
   },
 ];
 // </generated-migrations>

@@ -69,3 +69,68 @@ describe('Microsoft365DirectoryReader.photos', () => {
     expect((await reader.photos(target, ['a'])).get('a')).toMatchObject({ eTag: null });
   });
 });
+
+/** A Graph that answers `pages` from a table of URL → pages, and records what was asked. */
+function pagingGraph(answers: Record<string, Record<string, unknown>[]>) {
+  const asked: string[] = [];
+  const graph = {
+    // eslint-disable-next-line @typescript-eslint/require-await
+    async *pages(_target: GraphTarget, path: string) {
+      asked.push(path);
+      const pages = answers[path];
+      if (!pages) throw new Error(`unexpected ${path}`);
+      yield* pages;
+    },
+  };
+  return { reader: new Microsoft365DirectoryReader(graph as unknown as GraphApi), asked };
+}
+
+describe('Microsoft365DirectoryReader group scope', () => {
+  it('lists users and nested groups of each root in one listing, leaving other member types out', async () => {
+    const { reader, asked } = pagingGraph({
+      '/groups/ROOT/transitiveMembers?$select=id&$top=999': [
+        {
+          value: [
+            { '@odata.type': '#microsoft.graph.user', id: 'u1' },
+            { '@odata.type': '#microsoft.graph.group', id: 'NESTED' },
+            { '@odata.type': '#microsoft.graph.device', id: 'd1' },
+          ],
+        },
+        { value: [{ '@odata.type': '#microsoft.graph.user', id: 'u2' }] },
+      ],
+    });
+    const closure = await reader.groupClosure(target, ['ROOT']);
+    expect([...closure.members]).toEqual(['u1', 'u2']);
+    expect(closure.groups).toEqual(['root', 'nested']);
+    expect(asked).toEqual(['/groups/ROOT/transitiveMembers?$select=id&$top=999']);
+  });
+
+  it('merges the groups of a delta round and returns its deltaLink', async () => {
+    const { reader } = pagingGraph({
+      'https://graph/groups/delta?$deltatoken=a': [
+        {
+          value: [
+            { id: 'G1', 'members@delta': [{ id: 'u1' }] },
+            { id: 'g2', displayName: 'renamed' },
+          ],
+          '@odata.nextLink': 'next',
+        },
+        {
+          value: [
+            { id: 'g1', 'members@delta': [{ id: 'u2', '@removed': { reason: 'deleted' } }] },
+            { id: 'g3', '@removed': { reason: 'changed' } },
+          ],
+          '@odata.deltaLink': 'https://graph/groups/delta?$deltatoken=b',
+        },
+      ],
+    });
+    expect(await reader.groupChangesSince(target, 'https://graph/groups/delta?$deltatoken=a')).toEqual({
+      changes: [
+        { id: 'g1', removed: false, memberChanges: 2 },
+        { id: 'g2', removed: false, memberChanges: 0 },
+        { id: 'g3', removed: true, memberChanges: 0 },
+      ],
+      deltaLink: 'https://graph/groups/delta?$deltatoken=b',
+    });
+  });
+});

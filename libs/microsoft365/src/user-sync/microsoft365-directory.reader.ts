@@ -8,6 +8,7 @@ import {
   USER_SELECT,
 } from '@pbx/microsoft365/user-sync/microsoft365-user';
 import { toMicrosoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user.parser';
+import { type GroupDeltaChange, mergeGroupChanges } from '@pbx/microsoft365/user-sync/group-scope.planner';
 
 /** The most `/users` returns per page; delta does not take `$top` and pages by Graph's own size. */
 const USERS_PAGE_SIZE = 999;
@@ -19,6 +20,16 @@ export interface DeltaPage {
   /** Present on the last page of a round only. */
   deltaLink?: string;
 }
+
+/** The users of a group scope (object ids as Graph spells them) and the groups they are reached through. */
+export interface GroupClosure {
+  members: Set<string>;
+  /** The configured groups and every group nested in them, lower-cased. */
+  groups: string[];
+}
+
+const USER_TYPE = '#microsoft.graph.user';
+const GROUP_TYPE = '#microsoft.graph.group';
 
 export type PhotoContent = { contentType: string; data: Buffer; eTag: string | null } | null;
 
@@ -62,20 +73,23 @@ export class Microsoft365DirectoryReader {
   }
 
   /**
-   * Object ids of the users in any of the groups, nested groups included (Entra provisioning cannot do nested
-   * groups). The cast to users needs the advanced query headers (graph-facts §3.3).
+   * The users in any of the groups and the groups they came through (the groups themselves included), nested
+   * groups included (Entra provisioning cannot do nested groups). The untyped listing returns users and groups
+   * together, each with its `@odata.type`, so the closure the groups delta watches costs no extra request.
    */
-  async groupMembers(target: GraphTarget, groupIds: readonly string[]): Promise<Set<string>> {
+  async groupClosure(target: GraphTarget, groupIds: readonly string[]): Promise<GroupClosure> {
     const members = new Set<string>();
+    const groups = new Set(groupIds.map((id) => id.toLowerCase()));
     for (const groupId of groupIds) {
-      const path =
-        `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user` +
-        `?$select=id&$top=${USERS_PAGE_SIZE}&$count=true`;
+      const path = `/groups/${encodeURIComponent(groupId)}/transitiveMembers?$select=id&$top=${USERS_PAGE_SIZE}`;
       try {
-        for await (const page of this.graph.pages<{ id: string }>(target, path, {
-          ConsistencyLevel: 'eventual',
-        })) {
-          for (const member of page.value) members.add(member.id);
+        for await (const page of this.graph.pages<{ id: string; '@odata.type'?: string }>(target, path)) {
+          for (const member of page.value) {
+            const type = member['@odata.type']?.toLowerCase();
+            // Devices, contacts and service principals can be members too; they are neither users nor groups.
+            if (type === USER_TYPE) members.add(member.id);
+            else if (type === GROUP_TYPE) groups.add(member.id.toLowerCase());
+          }
         }
       } catch (error) {
         if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.GraphNotFound) {
@@ -91,7 +105,47 @@ export class Microsoft365DirectoryReader {
         throw error;
       }
     }
-    return members;
+    return { members, groups: [...groups] };
+  }
+
+  /**
+   * A groups delta link for "from now on", taken before the members are listed, like `latestDeltaLink`: a
+   * membership change made while they are read shows in the next round and has them read again.
+   */
+  async latestGroupDeltaLink(target: GraphTarget): Promise<string> {
+    const page = await this.graph.get<{ '@odata.deltaLink'?: string }>(
+      target,
+      `/groups/delta?$select=members&$deltatoken=latest`,
+    );
+    const link = page['@odata.deltaLink'];
+    if (!link) throw unexpected('Graph answered a groups delta request without a deltaLink');
+    return link;
+  }
+
+  /**
+   * The groups that changed since `deltaLink`, every group of the tenant (delta's `$filter` takes at most 50 ids
+   * and pins them into the link, where a closure grows as groups are nested). Throws DELTA_EXPIRED when Graph no
+   * longer knows the link.
+   */
+  async groupChangesSince(
+    target: GraphTarget,
+    deltaLink: string,
+  ): Promise<{ changes: GroupDeltaChange[]; deltaLink: string }> {
+    const changes: GroupDeltaChange[] = [];
+    let next: string | undefined;
+    for await (const page of this.graph.pages<Record<string, unknown>>(target, deltaLink)) {
+      for (const raw of page.value) {
+        const members = raw['members@delta'];
+        changes.push({
+          id: String(raw['id']).toLowerCase(),
+          removed: raw['@removed'] !== undefined,
+          memberChanges: Array.isArray(members) ? members.length : 0,
+        });
+      }
+      next = page['@odata.deltaLink'] ?? next;
+    }
+    if (!next) throw unexpected('Graph ended a groups delta round without a deltaLink');
+    return { changes: mergeGroupChanges(changes), deltaLink: next };
   }
 
   /** One user by object id or UPN; null when Microsoft 365 has no such user. */

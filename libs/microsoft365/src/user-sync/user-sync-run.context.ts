@@ -1,6 +1,7 @@
 import { type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
 import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
 import { type ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
+import { type ResolvedGroupScope } from '@pbx/microsoft365/user-sync/group-scope.resolver';
 import { type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
 import { type LeaverAction } from '@pbx/microsoft365/user-sync/user-sync-plan';
 import { type UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
@@ -14,6 +15,8 @@ export interface UserSyncRunContext {
   target: GraphTarget;
   settings: UserSyncSettingsEntity;
   scope: UserScope;
+  /** The group scope's members and groups delta link; absent without a group filter (and on on-demand runs). */
+  groupScope?: ResolvedGroupScope;
   allocator: ExtensionAllocator;
   /** Object ids Graph returned in this run. */
   seen: Set<string>;

@@ -72,6 +72,17 @@ export class UserSyncSettingsEntity {
   @Property({ type: 'datetime', nullable: true })
   lastFullRunAt: Date | null = null;
 
+  /**
+   * Where the groups delta of a group scope starts: it tells an incremental run whether any group of the scope
+   * changed members, so the stored members can be reused. null = the members are read from Graph next time.
+   */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  groupDeltaLink: string | null = null;
+
+  /** Object ids of the scope's groups and of every group nested in them when the members were last read. */
+  @Property({ type: 'json', nullable: true, hidden: true })
+  groupClosure: string[] | null = null;
+
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 }

@@ -19,6 +19,7 @@ import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-setting
 import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
 import { DEFAULT_EXTENSION_RANGE } from '@pbx/microsoft365/user-sync/extension-range';
 import { ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
+import { GroupScopeResolver } from '@pbx/microsoft365/user-sync/group-scope.resolver';
 import {
   type DirectoryEntry,
   Microsoft365DirectoryReader,
@@ -72,6 +73,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
     private readonly connection: TenantSettingsService,
     private readonly userSyncSettings: UserSyncSettingsService,
     private readonly reader: Microsoft365DirectoryReader,
+    private readonly groupScopes: GroupScopeResolver,
     private readonly pages: UserSyncPageProcessor,
     private readonly applier: UserSyncApplier,
     private readonly runs: SyncRunsService,
@@ -111,7 +113,10 @@ export class UserSyncRunner implements OnApplicationShutdown {
       // Without the group members every user would look in scope: a non-member would be created now and
       // disabled again by the next run. The emulator (and so the tests) knows no `transitiveMemberOf` or
       // `checkMemberGroups`, so the members are listed as a full run lists them: one request per 999 members.
-      await this.resolveGroupScope(context);
+      if (context.settings.groupIds.length > 0) {
+        const { members } = await this.reader.groupClosure(context.target, context.settings.groupIds);
+        context.scope = toUserScope(context.settings, members);
+      }
       const user = await this.reader.findUser(context.target, userPrincipalName);
       if (!user) {
         throw new Microsoft365Exception(
@@ -209,7 +214,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
 
   private async execute({ run, context }: Prepared): Promise<void> {
     await this.guarded(run, async () => {
-      await this.resolveGroupScope(context);
+      await this.resolveGroupScope(context, run.mode === RunMode.Incremental);
       if (run.mode === RunMode.Incremental && context.settings.deltaLink) {
         try {
           await this.incremental(context, context.settings.deltaLink);
@@ -232,13 +237,14 @@ export class UserSyncRunner implements OnApplicationShutdown {
     }
   }
 
-  /** Fills in the members of the scope's groups (nested groups included); nothing to do without a group filter. */
-  private async resolveGroupScope(context: UserSyncRunContext): Promise<void> {
+  /**
+   * Fills in the members of the scope's groups (nested groups included); nothing to do without a group filter.
+   * An incremental run reuses the stored members when the groups delta shows no membership change in the scope.
+   */
+  private async resolveGroupScope(context: UserSyncRunContext, incremental: boolean): Promise<void> {
     if (context.settings.groupIds.length === 0) return;
-    context.scope = toUserScope(
-      context.settings,
-      await this.reader.groupMembers(context.target, context.settings.groupIds),
-    );
+    context.groupScope = await this.groupScopes.resolve(context.target, context.settings, incremental);
+    context.scope = toUserScope(context.settings, context.groupScope.members);
   }
 
   /** Runs `work` inside the run frame; on-demand and confirmation runs answer their failure to the caller. */
@@ -272,7 +278,9 @@ export class UserSyncRunner implements OnApplicationShutdown {
       deltaLink = page.deltaLink ?? deltaLink;
     }
     const members = context.scope.groupMembers;
-    if (members) {
+    // Reused members: no group of the scope changed members since they were stored, and the users that changed
+    // came through the users' delta above, so there is nothing to compare (and an idle run reads nothing more).
+    if (members && context.groupScope?.readReason !== null) {
       // Membership changes do not show in the users' delta: compare the members with the links instead.
       const active = await this.activeLinks(context.run.pbxTenantId);
       const activeIds = new Set(active.map((l) => l.objectId));
@@ -302,11 +310,14 @@ export class UserSyncRunner implements OnApplicationShutdown {
     const { run, settings } = context;
     const leavers = [...context.leavers.values()];
     const removals = leavers.filter((l) => l.action === 'disable' || l.action === 'delete');
+    const groupScope = context.groupScope;
     const idle =
       !full &&
       leavers.length === 0 &&
       run.progress.usersRead === 0 &&
-      settings.deltaScope === scopeFingerprint(settings);
+      settings.deltaScope === scopeFingerprint(settings) &&
+      // Members read again must be stored, or every following run would read them again.
+      (groupScope ? groupScope.readReason === null : settings.groupDeltaLink === null);
     // Nothing changed: the stored delta link is still good (it stays valid for days, and the daily full pass takes
     // a fresh one), so an idle run writes nothing at all.
     if (idle && !run.dryRun) return;
@@ -357,11 +368,15 @@ export class UserSyncRunner implements OnApplicationShutdown {
         deltaLink,
         deltaScope: scopeFingerprint(settings),
         lastFullRunAt: full ? this.clock.now() : settings.lastFullRunAt,
+        groupDeltaLink: groupScope?.deltaLink ?? null,
+        groupClosure: groupScope?.closure ?? null,
       });
       await em.upsert(UserSyncSettingsEntity, cursor, {
         onConflictFields: ['pbxTenantId'],
-        onConflictMergeFields: ['deltaLink', 'deltaScope', 'lastFullRunAt'],
+        onConflictMergeFields: ['deltaLink', 'deltaScope', 'lastFullRunAt', 'groupDeltaLink', 'groupClosure'],
       });
+      if (groupScope) await this.groupScopes.save(em, run.pbxTenantId, groupScope);
+      else if (settings.groupDeltaLink !== null) await this.groupScopes.forget(em, run.pbxTenantId);
     });
     if (verdict.tripped) {
       this.logger.warn(
