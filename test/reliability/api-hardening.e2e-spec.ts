@@ -5,7 +5,7 @@ import {
   type EmulatedMicrosoft365,
   startEmulatedMicrosoft365,
 } from '@pbx/test/support/microsoft365-test-env';
-import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
+import { createTrustingAgent, MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { randomUUID } from 'node:crypto';
 
 interface Schema {
@@ -102,7 +102,11 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
       };
       restore.push(() => (stream.write = original));
     }
-    m365 = await startEmulatedMicrosoft365({ users: 30 });
+    m365 = await startEmulatedMicrosoft365({
+      users: 30,
+      contactsPerUser: 5,
+      app: { permissions: [], redirectUris: [SSO_CALLBACK] },
+    });
     t = await createTestApp({
       microsoft365: m365.moduleOptions,
       swagger: true,
@@ -117,7 +121,7 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
         'ProfilePhoto.Read.All',
         ...MAILBOX_SEED_PERMISSIONS,
       ],
-      settings: { features: { mail: true, singleSignOn: true } },
+      settings: { features: { mail: true, singleSignOn: true, personalContacts: true } },
     });
     const document = (await t.http().get('/api/docs/json').expect(200)).body as {
       paths: Record<
@@ -255,6 +259,59 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
     reportScenario('malformed input on every module endpoint', { itemsVerified: verified });
   });
 
+  async function signInWithMicrosoft(userPrincipalName: string): Promise<void> {
+    const agent = createTrustingAgent(m365.emulator.caPem);
+    const emulator = async (url: string, form?: Record<string, string>) => {
+      const response = await fetch(url, {
+        method: form ? 'POST' : 'GET',
+        ...(form
+          ? {
+              body: new URLSearchParams(form),
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            }
+          : {}),
+        redirect: 'manual',
+        dispatcher: agent,
+      });
+      return response.text();
+    };
+    const login = await t
+      .http()
+      .get(
+        `/api/microsoft365/sso/login?tenant=${tenantA.tenant.id}&login_hint=${encodeURIComponent(userPrincipalName)}`,
+      )
+      .expect(302);
+    const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+    const page = await emulator(String(login.headers.location));
+    const ctx = /name="ctx" id="ctx" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const action = /id="signInForm" name="f1" method="post" action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const posted = await emulator(`${m365.emulator.baseUrl}${action}`, {
+      ctx,
+      loginfmt: userPrincipalName,
+      passwd: m365.seeded.password,
+    });
+    const form = Object.fromEntries(
+      [...posted.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)" \/>/g)].map((m) => [
+        m[1] ?? '',
+        (m[2] ?? '')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&amp;/g, '&'),
+      ]),
+    );
+    const callback = await t
+      .http()
+      .post('/api/microsoft365/sso/callback')
+      .type('form')
+      .send(form)
+      .set('Cookie', cookie);
+    answers.push(callback.text, String(callback.headers.location));
+    expect({ status: callback.status, location: String(callback.headers.location) }).toEqual({
+      status: 302,
+      location: expect.stringContaining('#sso_token=') as unknown,
+    });
+  }
+
   it('keeps every secret out of answers, logs and the database after real work', async () => {
     const base = `/api/microsoft365/tenants/${tenantA.tenant.id}`;
     const started = await t.as(tenantA.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
@@ -264,15 +321,33 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
       run = (await t.as(tenantA.adminToken).get(`${base}/user-sync/runs/${run.id}`)).body as typeof run;
     }
     expect(run.status).toBe('SUCCEEDED');
+    // A contact sync (mailbox reads with the app token) and a mail sent through Graph (sendMail with a token).
+    const contactRun = await t.as(tenantA.adminToken).post(`${base}/contact-sync/runs`).send({}).expect(202);
+    let contacts = contactRun.body as { id: string; status: string; counts: Record<string, number> };
+    for (let i = 0; contacts.status === 'RUNNING' && i < 400; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      contacts = (await t.as(tenantA.adminToken).get(`${base}/contact-sync/runs/${contacts.id}`))
+        .body as typeof contacts;
+    }
+    expect(contacts.status).toBe('SUCCEEDED');
+    expect(contacts.counts['contacts.upserted']).toBeGreaterThan(0);
     const mailbox = m365.seeded.sampleUserPrincipalNames[0] ?? '';
     await t
       .as(tenantA.adminToken)
       .patch(`${base}/mail/settings`)
-      .send({ senderAddress: mailbox })
-      .expect((r) => {
-        if (r.status >= 500) throw new Error(`mail settings answered ${r.status}`);
-      });
+      .send({ senderAddress: mailbox, enabled: true })
+      .expect(200);
+    await t
+      .as(tenantA.adminToken)
+      .post(`${base}/mail/test-mail`)
+      .send({ to: 'secrets-check@example.com' })
+      .expect(200);
+    expect(m365.emulator.control.listSentMail({ tenant: m365.seeded.tenantId }).length).toBeGreaterThan(0);
     await t.as(tenantA.adminToken).post(`${base}/connection-test`).expect(200);
+
+    // "Sign in with Microsoft" as a browser does it: the module redeems the code with a client assertion and
+    // checks the ID token it gets back.
+    await signInWithMicrosoft(m365.seeded.sampleUserPrincipalNames[1] ?? '');
 
     const dump: string[] = [];
     const connection = t.orm.em.fork().getConnection();
@@ -301,6 +376,8 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
     expect(calls).toBeGreaterThan(100);
   });
 });
+
+const SSO_CALLBACK = 'http://pbx.test/api/microsoft365/sso/callback';
 
 /** The status itself when it is one of the expected ones, so a mismatch shows the operation and what came back. */
 function oneOf(status: number, ...expected: number[]): number | string {

@@ -14,6 +14,7 @@ import {
   startEmulatedMicrosoft365,
 } from '@pbx/test/support/microsoft365-test-env';
 import { reportScenario } from '@pbx/test/support/reliability-report';
+import { type Knex, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -243,29 +244,85 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     });
   }, 180_000);
 
-  it('fails clearly when the database connections drop mid-run, applies nothing by halves, and converges', async () => {
+  it('fails clearly when the database connections drop mid-page, applies nothing by halves, and converges', async () => {
     const { pbx, base, directoryId } = await scenario(2_100);
-    m365.emulator.control.setFaults({ latency: { fixedMs: 200, jitterMs: 0 } });
-    const started = await t.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
-    await waitUntil(async () => (await pbxUsers(pbx)).length > 0, 60_000);
-    // Every other connection to this database is cut, as when PostgreSQL restarts or fails over.
-    await t.orm.em
-      .fork()
-      .getConnection()
-      .execute(
+    // A connection of our own, outside the app's pool, so cutting "every other connection" spares only the test.
+    const admin = await MikroORM.init({
+      driver: PostgreSqlDriver,
+      clientUrl: String(t.orm.config.get('clientUrl')),
+      entities: [],
+      discovery: { warnWhenNoEntities: false },
+      allowGlobalContext: true,
+      debug: false,
+    });
+    const knex = admin.em.getConnection().getKnex();
+    /** Rows of a query on the test's own connection (or inside `on`, the lock holder's transaction). */
+    const rows = async <T>(sql: string, bindings: Knex.RawBinding[] = [], on: Knex = knex): Promise<T[]> =>
+      (await on.raw<{ rows: T[] }>(sql, bindings)).rows;
+    const runRow = async (runId: string) =>
+      (
+        await rows<{ status: string; pages: number }>(
+          `select status, (progress->>'pagesRead')::int as pages from m365_sync_runs where id = ?`,
+          [runId],
+        )
+      )[0];
+    let lock: Knex.Transaction | undefined;
+    try {
+      m365.emulator.control.setFaults({ latency: { fixedMs: 200, jitterMs: 0 } });
+      const started = await t.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
+      const runId = (started.body as RunBody).id;
+      // Mid-way for certain: the first page (999 users) is written, and the run is still going.
+      await waitUntil(
+        async () => (await runRow(runId))?.pages === 1 && (await pbxUsers(pbx)).length === 999,
+        60_000,
+      );
+      // Writes to the PBX's users and our links wait behind this lock (reads do not): the next page's transaction
+      // stops inside, with whatever it wrote before its first blocked statement still uncommitted.
+      lock = await knex.transaction();
+      await lock.raw('lock table users, m365_user_links in share mode');
+      expect((await runRow(runId))?.status).toBe('RUNNING');
+      const lockPid = (await rows<{ pid: number }>('select pg_backend_pid() as pid', [], lock))[0]?.pid ?? 0;
+      await waitUntil(async () => {
+        const blocked = await rows<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where ? = any(pg_blocking_pids(pid))',
+          [lockPid],
+        );
+        return (blocked[0]?.n ?? 0) > 0;
+      }, 60_000);
+      // Every connection to this database but the lock holder's is cut, as when PostgreSQL restarts or fails over.
+      await lock.raw(
         'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
       );
-    const broken = await waitFor(t, pbx.adminToken, base, (started.body as RunBody).id);
-    m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
-    // Either the run died with a reason, or the pool reconnected in time and it finished; never half a page.
-    expect(broken.status === 'SUCCEEDED' || Boolean(broken.error?.message)).toBe(true);
-    const left = await pbxUsers(pbx);
-    expect(left.length % 999 === 0 || left.length === 2_100).toBe(true);
+      await lock.rollback();
+      lock = undefined;
+      const broken = await waitFor(t, pbx.adminToken, base, runId);
+      m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
+      expect(broken.status).toBe('FAILED');
+      expect(broken.error).toMatchObject({
+        code: 'INTERNAL',
+        message: expect.stringMatching(
+          /lost its connection to the PBX database \(PostgreSQL 57P01\)/,
+        ) as unknown,
+      });
 
-    const recovered = await run(pbx.adminToken, base);
-    expect(recovered.status).toBe('SUCCEEDED');
-    const verified = await expectTruth(pbx, directoryId);
-    reportScenario('database connections dropped mid-run', { faultsInjected: 1, itemsVerified: verified });
+      // Nothing by halves: exactly the first page, every link with its PBX user and every synced user with its link.
+      const left = await pbxUsers(pbx);
+      expect(left).toHaveLength(999);
+      expect(new Set(left.map((u) => u.extension)).size).toBe(999);
+      const links = await rows<{ pbx_user_id: string | null }>(
+        `select pbx_user_id from m365_user_links where pbx_tenant_id = ? and state = 'ACTIVE'`,
+        [pbx.tenant.id],
+      );
+      expect(links.map((l) => l.pbx_user_id ?? '').sort()).toEqual(left.map((u) => u.id).sort());
+
+      const recovered = await run(pbx.adminToken, base);
+      expect(recovered.status).toBe('SUCCEEDED');
+      const verified = await expectTruth(pbx, directoryId);
+      reportScenario('database connections dropped mid-page', { faultsInjected: 1, itemsVerified: verified });
+    } finally {
+      await lock?.rollback().catch(() => undefined);
+      await admin.close(true);
+    }
   }, 120_000);
 
   it('lets one of two PBX instances run when both start the same sync, with unique extensions', async () => {

@@ -45,6 +45,18 @@ export async function startDemoMicrosoft365(
   return { emulator, seeded: { ...seeded, clientId: seeded.clientId } };
 }
 
+export class DemoCallError extends Error {
+  constructor(
+    method: string,
+    path: string,
+    readonly status: number,
+    body: string,
+  ) {
+    super(`${method} ${path} answered ${status}: ${body}`);
+    this.name = 'DemoCallError';
+  }
+}
+
 /** The demo talks to its own PBX over HTTP, exactly as an admin's browser would. */
 export class DemoAdminClient {
   constructor(
@@ -75,7 +87,7 @@ export class DemoAdminClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    if (!response.ok) throw new DemoCallError(method, path, response.status, text);
     const type = response.headers.get('content-type') ?? '';
     return (type.includes('json') ? JSON.parse(text) : text) as T;
   }
@@ -151,7 +163,7 @@ async function runWithProgress(
   total: number,
   print: (line: string) => void,
 ): Promise<boolean> {
-  const started = await admin.call<RunView>('POST', `${feature}/runs`, {});
+  const started = await startOrFollow(admin, feature);
   let run = started;
   while (run.status === 'RUNNING') {
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -171,6 +183,26 @@ async function runWithProgress(
     .join(', ');
   print(`  ${label.trim()}: ${run.status.toLowerCase()}; ${counts || 'nothing to change'}`);
   return true;
+}
+
+/**
+ * Starts a run, or follows the one already going: on a restart the contact sync is scheduled after every user
+ * sync, so the demo's user sync has started one by the time the demo asks for it.
+ */
+async function startOrFollow(admin: DemoAdminClient, feature: string): Promise<RunView> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.call<RunView>('POST', `${feature}/runs`, {});
+    } catch (error) {
+      if (!(error instanceof DemoCallError) || error.status !== 409 || attempt >= 20) throw error;
+    }
+    const running = (await admin.call<RunView[]>('GET', `${feature}/runs?limit=1`)).find(
+      (run) => run.status === 'RUNNING',
+    );
+    if (running) return running;
+    // It ended between the two calls: ask again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 function printProgress(label: string, done: number, total: number): void {

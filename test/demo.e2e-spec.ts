@@ -1,0 +1,208 @@
+import { createTemporaryDirectory } from '@pbx/host/database/temporary-directory';
+import { findFreePort } from '@pbx/test/support/free-port';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+
+interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+interface RunView {
+  status: string;
+  mode: string;
+}
+
+/** One `npm run demo` process, with everything it printed so far. */
+interface Demo {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs: number) => Promise<RegExpExecArray>;
+}
+
+/**
+ * What a newcomer does first: `npm run demo` (the script's own command, run by node so the test holds its pid),
+ * on free ports and a fresh data folder. It must connect the emulated tenant, sync users and contacts, print what to
+ * try next, answer over REST with the synced data and serve the OpenAPI page; a restart keeps the data and its user
+ * sync is incremental.
+ */
+describe('the demo (npm run demo)', () => {
+  let dataDir = '';
+  const started: Demo[] = [];
+
+  beforeAll(async () => {
+    // Owner-only temp folders are not enough: as root, the embedded PostgreSQL runs as `postgres`.
+    dataDir = await createTemporaryDirectory('pbx-demo-e2e-');
+  });
+
+  afterAll(async () => {
+    for (const demo of started) await stop(demo.child);
+    stopLeftoverPostgres(join(dataDir, 'postgres'));
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  function startDemo(port: number, emulatorPort: number): Demo {
+    // The command of `npm run demo`, so the test follows the script when it changes.
+    const script = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { demo: string } }
+    ).scripts.demo;
+    const [tool, ...args] = script.split(/\s+/);
+    expect(tool).toBe('ts-node');
+    // A newcomer's shell: no test database, no test environment.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      DEMO_M365_PORT: String(emulatorPort),
+    };
+    for (const name of ['DATABASE_URL', 'NODE_ENV', 'PBX_PUBLIC_URL', 'JEST_WORKER_ID']) delete env[name];
+    env.DATA_DIR = dataDir;
+    const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    const listeners = new Set<() => void>();
+    const append = (chunk: Buffer) => {
+      text += chunk.toString();
+      listeners.forEach((listener) => listener());
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    child.once('exit', () => listeners.forEach((listener) => listener()));
+    const demo: Demo = {
+      child,
+      output: () => text,
+      waitFor: (pattern, timeoutMs) =>
+        new Promise((resolve, reject) => {
+          const check = () => {
+            const match = pattern.exec(text);
+            if (match) return done(() => resolve(match));
+            if (child.exitCode !== null || child.signalCode !== null)
+              done(() =>
+                reject(new Error(`The demo ended (${child.exitCode ?? child.signalCode}):\n${tail(text)}`)),
+              );
+          };
+          const timer = setTimeout(
+            () => done(() => reject(new Error(`No ${String(pattern)} in ${timeoutMs} ms:\n${tail(text)}`))),
+            timeoutMs,
+          );
+          const done = (settle: () => void) => {
+            clearTimeout(timer);
+            listeners.delete(check);
+            settle();
+          };
+          listeners.add(check);
+          check();
+        }),
+    };
+    started.push(demo);
+    return demo;
+  }
+
+  it('sets everything up, shows what to try next, and keeps the data across a restart', async () => {
+    const port = await findFreePort();
+    const emulatorPort = await findFreePort();
+
+    const first = startDemo(port, emulatorPort);
+    await first.waitFor(/Try next:/, 150_000);
+    expect(first.output()).toContain('Connection test: OK');
+    expect(first.output()).toMatch(/Syncing users: succeeded/);
+    expect(first.output()).toMatch(/Syncing contacts: succeeded/);
+    expect(first.output()).toContain('(demo tenant Contoso created)');
+    const session = readSession(first.output());
+    expect(session.usersUrl.startsWith(`http://localhost:${port}/`)).toBe(true);
+
+    const users = await get<Page<{ id: string; userPrincipalName: string | null }>>(
+      session,
+      session.usersUrl,
+    );
+    const synced = users.items.filter((u) => u.userPrincipalName?.endsWith('.onmicrosoft.com'));
+    expect(synced.length).toBeGreaterThan(0);
+    // 300 in the emulated tenant, less guests, disabled and nameless accounts; plus the demo's own four.
+    expect(users.total).toBeGreaterThan(250);
+    const someone = synced[0]?.id ?? '';
+    const personal = await get<Page<unknown>>(session, `${session.usersUrl}/${someone}/contacts`);
+    expect(personal.total).toBeGreaterThan(0);
+    const company = await get<Page<unknown>>(session, session.usersUrl.replace(/\/users$/, '/contacts'));
+    expect(company.total).toBeGreaterThan(1);
+
+    const docs = await fetch(`http://localhost:${port}/api/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toMatch(/swagger/i);
+    const openApi = (await (await fetch(`http://localhost:${port}/api/docs/json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openApi.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/microsoft365/tenants/{pbxTenantId}/user-sync/runs',
+        '/api/microsoft365/tenants/{pbxTenantId}/contact-sync/runs',
+      ]),
+    );
+
+    // Ctrl+C in a terminal: the demo shuts down by itself, embedded PostgreSQL included.
+    await stop(first.child);
+    expect(first.child.signalCode).not.toBe('SIGKILL');
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const second = startDemo(port, emulatorPort);
+    await second.waitFor(/Try next:/, 120_000);
+    expect(second.output()).toContain('(existing data kept)');
+    const again = readSession(second.output());
+    expect(again.usersUrl).toBe(session.usersUrl);
+    const after = await get<Page<{ id: string }>>(again, again.usersUrl);
+    expect(after.total).toBe(users.total);
+    const personalAfter = await get<Page<unknown>>(again, `${again.usersUrl}/${someone}/contacts`);
+    expect(personalAfter.total).toBe(personal.total);
+    // Newest first: the restart's run read only the changes since the first start's full pass.
+    const runs = await get<RunView[]>(again, again.runsUrl);
+    expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
+    expect(runs.at(-1)).toMatchObject({ status: 'SUCCEEDED', mode: 'FULL' });
+  }, 300_000);
+});
+
+/** The tenant admin's bearer token and URLs from the "Try next" lines. */
+function readSession(output: string): { token: string; usersUrl: string; runsUrl: string } {
+  const users = /synced users: +curl -H "Authorization: Bearer ([^"]+)" (\S+)/.exec(output);
+  const runs = /run history: +curl -H "Authorization: Bearer [^"]+" (\S+)/.exec(output);
+  expect(users && runs).toBeTruthy();
+  return { token: users?.[1] ?? '', usersUrl: users?.[2] ?? '', runsUrl: runs?.[1] ?? '' };
+}
+
+async function get<T>(session: { token: string }, url: string): Promise<T> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${session.token}` } });
+  const text = await response.text();
+  expect({ url, status: response.status }).toEqual({ url, status: 200 });
+  return JSON.parse(text) as T;
+}
+
+/** SIGTERM (the demo closes HTTP, the ORM and its embedded PostgreSQL), then SIGKILL if it hangs. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** After a SIGKILL the embedded cluster may outlive the demo: stop it by the pid it recorded. */
+function stopLeftoverPostgres(clusterDir: string): void {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+function tail(text: string): string {
+  return text.slice(-3_000);
+}
