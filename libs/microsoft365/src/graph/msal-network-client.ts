@@ -91,10 +91,13 @@ function remember(failure: MicrosoftFailure): void {
 }
 
 export function describeTransportError(error: unknown): { code: string; timedOut: boolean } {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return { code: 'TIMEOUT', timedOut: true };
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'UNKNOWN';
+  // Read structurally, not with `instanceof Error`: fetch's abort/timeout errors are DOMExceptions, and errors
+  // from another realm (undici's own, or a test sandbox's) fail `instanceof` although they are errors.
+  const { name, cause } =
+    typeof error === 'object' && error !== null ? (error as { name?: unknown; cause?: unknown }) : {};
+  if (name === 'TimeoutError' || name === 'AbortError') return { code: 'TIMEOUT', timedOut: true };
+  const causeCode =
+    typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  const code = typeof causeCode === 'string' ? causeCode : typeof name === 'string' ? name : 'UNKNOWN';
   return { code, timedOut: code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' };
 }
