@@ -15,6 +15,7 @@ interface Schema {
   items?: Schema;
   enum?: unknown[];
   allOf?: Schema[];
+  nullable?: boolean;
 }
 
 interface Operation {
@@ -216,6 +217,22 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
             named: true,
           });
           verified++;
+          // `null` where the document does not allow it: a 400 naming the field, never a NOT NULL violation (500)
+          // or a value silently ignored.
+          if (!propertySchema.nullable) {
+            const nulled = await call(tenantA.adminToken, operation, url, { [property]: null });
+            const named = ((nulled.body as { errors?: { field: string }[] }).errors ?? []).some(
+              (e) => e.field === property || e.field.startsWith(`${property}.`),
+            );
+            expect({ label, property, value: null, status: nulled.status, named }).toEqual({
+              label,
+              property,
+              value: null,
+              status: 400,
+              named: true,
+            });
+            verified++;
+          }
         }
         const oversized = await call(tenantA.adminToken, operation, url, { blob: 'x'.repeat(2_000_000) });
         expect({ label, status: oversized.status }).toEqual({ label, status: 413 });

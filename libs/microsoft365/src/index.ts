@@ -6,6 +6,7 @@ export {
   Microsoft365Exception,
   type MicrosoftErrorDetails,
 } from '@pbx/microsoft365/common/microsoft365.exception';
+export { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 export { createValidationPipe, type FieldError } from '@pbx/microsoft365/common/validation.pipe';
 export { type Microsoft365Event } from '@pbx/microsoft365/events/microsoft365-event';
 export { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';

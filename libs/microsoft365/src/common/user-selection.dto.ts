@@ -1,6 +1,7 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
-import { ArrayMaxSize, IsArray, IsEnum, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEnum, IsString, Length } from 'class-validator';
 
 /**
  * Which users a feature applies to, as PortSIP's per-feature scopes do: all, only the selected, or all but the
@@ -11,14 +12,14 @@ export class UserSelectionDto {
     enum: SelectionMode,
     description: 'All users, only the selected ones, or all but them',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(SelectionMode, {
     message: `selectionMode must be one of ${Object.values(SelectionMode).join(', ')}`,
   })
   selectionMode?: SelectionMode;
 
   @ApiPropertyOptional({ type: [String], description: 'UPNs or object ids for INCLUDE/EXCLUDE' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10_000)
   @IsString({ each: true })
@@ -32,7 +33,7 @@ export class UserSelectionDto {
     type: [String],
     description: 'Only users of these departments (as Entra matches them)',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(500)
   @IsString({ each: true })

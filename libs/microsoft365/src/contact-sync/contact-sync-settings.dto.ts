@@ -1,3 +1,4 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
@@ -21,7 +22,7 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
     example: ['reception@contoso.com'],
     description: 'UPNs of shared mailboxes whose contacts become company contacts',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
@@ -35,14 +36,14 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
     enum: ContactSyncSchedule,
     description: 'Manual only, its own cron expression, or right after each user sync',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(ContactSyncSchedule, {
     message: `schedule must be one of ${Object.values(ContactSyncSchedule).join(', ')}`,
   })
   schedule?: ContactSyncSchedule;
 
   @ApiPropertyOptional({ example: '0 1 * * *', description: 'Five-field cron expression (schedule CRON)' })
-  @IsOptional()
+  @IsOmittable()
   @IsCronExpression()
   scheduleCron?: string;
 
@@ -92,7 +93,7 @@ export class SharedMailboxCandidateView {
 
 export class StartContactSyncDto {
   @ApiPropertyOptional({ description: 'Read every folder in full instead of only the changes' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   full?: boolean;
 }

@@ -1,10 +1,11 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, ValidateIf } from 'class-validator';
 
 /** A partial update: absent fields keep their value; `senderAddress: null` clears it. */
 export class UpdateMailSettingsDto {
   @ApiPropertyOptional({ description: 'Send PBX mail through Microsoft Graph (the `mail` feature switch)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
@@ -19,7 +20,7 @@ export class UpdateMailSettingsDto {
   senderAddress?: string | null;
 
   @ApiPropertyOptional({ description: 'Keep a copy of every notification in the Sent Items of the mailbox' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   saveToSentItems?: boolean;
 }
@@ -44,12 +45,12 @@ export class SendTestMailDto {
   to!: string;
 
   @ApiPropertyOptional({ description: 'Send it the way a large voicemail goes (draft and upload session)' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['small', 'large'], { message: 'attachment must be "small" or "large"' })
   attachment?: 'small' | 'large';
 
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   subject?: string;

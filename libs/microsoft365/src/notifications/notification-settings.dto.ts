@@ -1,9 +1,10 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 
 export class UpdateNotificationSettingsDto {
   @ApiPropertyOptional({ description: 'Use change notifications when Microsoft can reach the PBX' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
@@ -12,7 +13,7 @@ export class UpdateNotificationSettingsDto {
     maximum: 1440,
     description: 'Minutes between incremental runs while notifications do not work',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   @Max(1440)

@@ -1,31 +1,32 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
 
 /** Calendar state → host status name; a state left out does not change the status. */
 export class StatusMappingDto {
   @ApiPropertyOptional({ example: 'IN_A_MEETING' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 64)
   busy?: string;
 
   @ApiPropertyOptional({ example: 'OUT_OF_OFFICE' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 64)
   oof?: string;
 
   @ApiPropertyOptional({ example: 'AWAY' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 64)
   tentative?: string;
 
   @ApiPropertyOptional({ example: 'BUSINESS_TRIP' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 64)
   workingElsewhere?: string;
@@ -33,12 +34,12 @@ export class StatusMappingDto {
 
 export class UpdateCalendarPresenceSettingsDto extends UserSelectionDto {
   @ApiPropertyOptional({ description: 'Switches calendar presence on or off (features.calendarPresence)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ type: StatusMappingDto, description: 'Replaces the whole mapping' })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => StatusMappingDto)
   mapping?: StatusMappingDto;
@@ -48,7 +49,7 @@ export class UpdateCalendarPresenceSettingsDto extends UserSelectionDto {
     maximum: 900,
     description: 'Seconds between calendar reads; a status changes within this long of an event boundary',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(30)
   @Max(900)

@@ -1,3 +1,4 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
@@ -6,7 +7,7 @@ import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud
 export class FeatureSwitchesDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() userSync?: boolean;
   @ApiPropertyOptional({ description: 'Limit user sync to members of groups (needs GroupMember.Read.All)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   groupFilter?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() photos?: boolean;
@@ -23,24 +24,24 @@ export class UpdateTenantSettingsDto {
     description: 'Application (client) ID of the Entra app registration',
     format: 'uuid',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID('all', { message: 'applicationId must be the Application (client) ID, a GUID' })
   applicationId?: string;
 
   @ApiPropertyOptional({ description: 'Directory (tenant) ID of your Microsoft 365 tenant', format: 'uuid' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID('all', { message: 'directoryId must be the Directory (tenant) ID, a GUID' })
   directoryId?: string;
 
   @ApiPropertyOptional({ enum: Microsoft365Cloud })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(Microsoft365Cloud, {
     message: `cloud must be one of ${Object.values(Microsoft365Cloud).join(', ')}`,
   })
   cloud?: Microsoft365Cloud;
 
   @ApiPropertyOptional({ description: 'Switch the whole integration on or off; off keeps all data' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
@@ -49,14 +50,14 @@ export class UpdateTenantSettingsDto {
     minimum: 30,
     maximum: 1095,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(30)
   @Max(1095)
   certificateValidityDays?: number;
 
   @ApiPropertyOptional({ type: FeatureSwitchesDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => FeatureSwitchesDto)
   features?: FeatureSwitchesDto;

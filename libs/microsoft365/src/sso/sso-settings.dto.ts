@@ -1,3 +1,4 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -25,17 +26,17 @@ const APP_REDIRECT_URI = /^(https:\/\/[^\s#]+|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:[
 
 export class SignInRuleDto {
   @ApiPropertyOptional({ description: 'Whether this role may sign in with Microsoft at all' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
   @ApiPropertyOptional({ description: 'Allowed from the web portal' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   web?: boolean;
 
   @ApiPropertyOptional({ description: 'Allowed from the mobile app' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   app?: boolean;
 
@@ -43,12 +44,12 @@ export class SignInRuleDto {
     enum: SignInScope,
     description: 'All users, only the selected, or all but the selected',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(SignInScope, { message: `scope must be one of ${Object.values(SignInScope).join(', ')}` })
   scope?: SignInScope;
 
   @ApiPropertyOptional({ type: [String], description: 'User principal names or object ids' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10_000)
   @IsString({ each: true })
@@ -76,7 +77,7 @@ export class UpdateSsoSettingsDto {
     type: SignInRuleDto,
     description: 'Tenant users (PortSIP: sign_in_as_standard_user)',
   })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => SignInRuleDto)
   users?: SignInRuleDto;
@@ -85,7 +86,7 @@ export class UpdateSsoSettingsDto {
     type: SignInRuleDto,
     description: 'Tenant admins, or system admins for `system` (PortSIP: sign_in_as_administrator)',
   })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => SignInRuleDto)
   administrators?: SignInRuleDto;
@@ -94,7 +95,7 @@ export class UpdateSsoSettingsDto {
     type: [String],
     description: 'Where the mobile app may be sent back to: https app links or com.example.app:/path',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -111,7 +112,7 @@ export class UpdateSsoSettingsDto {
     description:
       '`system` only: the Microsoft accounts (object ids) that may sign in, each as one system administrator; replaces the list',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })

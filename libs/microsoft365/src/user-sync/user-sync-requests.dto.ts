@@ -1,25 +1,16 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 
 export class StartUserSyncDto {
   @ApiPropertyOptional({ description: 'Read every user instead of only the changes since the last run' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   full?: boolean;
 
   @ApiPropertyOptional({ description: 'Plan only: report what would happen, change nothing' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   dryRun?: boolean;
 }
@@ -49,7 +40,7 @@ export class BindUserDto {
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -57,7 +48,7 @@ export class PageQueryDto {
   limit?: number;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(0)

@@ -1,3 +1,4 @@
+import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
 import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
@@ -22,7 +23,7 @@ const EXTENSION_MESSAGE = '$property must be 3 to 13 digits without a leading ze
 /** A partial update of the user sync settings: absent fields keep their value. */
 export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @ApiPropertyOptional({ description: 'Also sync guests (userType Guest)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   includeGuests?: boolean;
 
@@ -30,7 +31,7 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
     type: [String],
     description: 'Only members of these groups, nested groups included',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
   @IsUUID('all', { each: true, message: 'each groupIds entry must be a group object id (GUID)' })
@@ -55,27 +56,27 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @ApiPropertyOptional({
     description: 'Link PBX users with the same UPN or email instead of creating new ones',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   linkExistingUsers?: boolean;
 
   @ApiPropertyOptional({ enum: LeaverPolicy })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(LeaverPolicy, { message: `leaverPolicy must be one of ${Object.values(LeaverPolicy).join(', ')}` })
   leaverPolicy?: LeaverPolicy;
 
   @ApiPropertyOptional({ description: 'Copy profile photos (needs ProfilePhoto.Read.All or User.Read.All)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   syncPhotos?: boolean;
 
   @ApiPropertyOptional({ description: 'Run on the schedule below' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   scheduleEnabled?: boolean;
 
   @ApiPropertyOptional({ example: '0 0 * * *', description: 'Five-field cron expression' })
-  @IsOptional()
+  @IsOmittable()
   @IsCronExpression()
   scheduleCron?: string;
 
@@ -91,14 +92,14 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   scheduleTimeZone?: string | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1_000_000 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   deletionGuardMaxUsers?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100 })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100)

@@ -1,6 +1,7 @@
+import { IsOmittable } from '@pbx/microsoft365';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TrimLowerCase } from '@pbx/host/common/transforms';
-import { IsFQDN, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsFQDN, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'alice', maxLength: 64 })
@@ -20,7 +21,7 @@ export class LoginDto {
     example: 'contoso.pbx.example.com',
     description: "The tenant's SIP domain; leave out to sign in as a system admin",
   })
-  @IsOptional()
+  @IsOmittable()
   @TrimLowerCase()
   @IsString()
   @MaxLength(253)

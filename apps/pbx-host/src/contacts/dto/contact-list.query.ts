@@ -1,11 +1,12 @@
+import { IsOmittable } from '@pbx/microsoft365';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { PageQueryDto } from '@pbx/host/common/page-query.dto';
 import { Trim } from '@pbx/host/common/transforms';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 
 export class ContactListQuery extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Matches display name or company', maxLength: 100 })
-  @IsOptional()
+  @IsOmittable()
   @Trim()
   @IsString()
   @MaxLength(100)

@@ -1,5 +1,6 @@
+import { IsOmittable } from '@pbx/microsoft365';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 /** A voicemail the PBX's voicemail server just recorded (the reference host has no media server). */
 export class CreateVoicemailDto {
@@ -9,7 +10,7 @@ export class CreateVoicemailDto {
   callerNumber!: string;
 
   @ApiPropertyOptional({ example: 'Fabrikam Reception' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 128)
   callerName?: string;
