@@ -6,6 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
+import { describeUnexpected, lostDatabaseConnection } from '@pbx/microsoft365/common/database-failure';
 import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import { type Response } from 'express';
@@ -52,6 +53,9 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
  * their code, message, admin action and Microsoft's error code; Nest's HTTP exceptions (validation) pass through;
  * anything else is a 500 without internals, logged with a reference the admin can quote.
  */
+/** Long enough for a connection pool to reconnect after a PostgreSQL restart or failover. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 @Catch()
 export class Microsoft365ExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(Microsoft365ExceptionFilter.name);
@@ -83,10 +87,22 @@ export class Microsoft365ExceptionFilter implements ExceptionFilter {
       response.status(exception.getStatus()).json(exception.getResponse());
       return;
     }
+    const lostDatabase = lostDatabaseConnection(exception);
+    if (lostDatabase) {
+      // PostgreSQL restarting or failing over: a moment's outage of the PBX, not a bug; the caller may retry.
+      this.logger.warn(`The PBX database is not reachable (${lostDatabase})`);
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        code: Microsoft365ErrorCode.Unavailable,
+        message: 'The PBX database is not reachable right now',
+        action: 'Try again in a moment; if this lasts, check that PostgreSQL is running and reachable.',
+      });
+      return;
+    }
     const reference = randomUUID();
-    const name = exception instanceof Error ? exception.name : typeof exception;
-    const message = exception instanceof Error ? exception.message : '';
-    this.logger.error(`Unhandled ${name} (reference ${reference}): ${message}`);
+    // Never the raw message of a database error: it carries the SQL with its bound values (session hashes, profiles).
+    this.logger.error(`Unhandled error (reference ${reference}): ${describeUnexpected(exception)}`);
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       code: Microsoft365ErrorCode.Internal,
