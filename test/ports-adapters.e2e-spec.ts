@@ -160,6 +160,25 @@ describe('host ports adapters', () => {
       expect(await directory.findUsers('not-a-uuid', { emails: ['ida@contoso.com'] })).toEqual([]);
     });
 
+    it('finds every match of a lookup larger than one IN list, each user once, ordered by id', async () => {
+      // 450 users: more than two of the adapter's chunks of 200, matched by UPN in one chunk and email in another.
+      const created = await directory.createUsers(
+        a.tenant.id,
+        Array.from({ length: 450 }, (_, i) => ({
+          key: `bulk${i}`,
+          profile: profile(`Bulk${i}`),
+          extension: String(30000 + i),
+          enabled: true,
+        })),
+      );
+      const ids = created.map((result) => (result as { id: string }).id);
+      const found = await directory.findUsers(a.tenant.id, {
+        userPrincipalNames: Array.from({ length: 450 }, (_, i) => `bulk${i}@contoso.onmicrosoft.com`),
+        emails: Array.from({ length: 450 }, (_, i) => `BULK${449 - i}@contoso.com`),
+      });
+      expect(found.map((user) => user.id)).toEqual([...ids].sort());
+    });
+
     it('answers which extensions are used, in one query', async () => {
       expect(await directory.findUsedExtensions(a.tenant.id, ['2001', '2002', '7777', '2001'])).toEqual([
         '2001',

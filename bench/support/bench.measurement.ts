@@ -107,6 +107,9 @@ export class StatementCounter {
     const original = logger.logQuery.bind(logger);
     logger.logQuery = (context) => {
       if (this.active) this.record(context.query ?? '');
+      // BENCH_SLOW_SQL=1: statements over 50 ms to stderr, to see where a run's database time goes.
+      if (this.active && process.env.BENCH_SLOW_SQL && (context.took ?? 0) > 50)
+        process.stderr.write(`[slow sql ${context.took}ms] ${(context.query ?? '').slice(0, 300)}\n`);
       original(context);
     };
   }
