@@ -1,20 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { PBX_CONTACTS, type PbxContactsPort } from '@pbx/microsoft365';
 import { ContactSyncScheduler } from '@pbx/microsoft365/contact-sync/contact-sync.scheduler';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
+import { type ContactBody, createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
-  type ContactBody,
-  createTestApp,
-  type TenantWithAdmin,
-  type TestApp,
-} from '@pbx/test/support/create-test-app';
-import {
-  connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
+  createDirectoryScenario,
+  type DirectoryScenario as Scenario,
+  FAST_GRAPH_RETRIES,
+  resetEmulatorFaults,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
 interface RunBody {
   id: string;
@@ -45,17 +40,6 @@ interface SettingsBody {
   nextScheduledRunAt: string | null;
 }
 
-/** A PBX tenant connected to its own emulated Microsoft 365 tenant, so scenarios cannot disturb each other. */
-interface Scenario {
-  pbx: TenantWithAdmin;
-  base: string;
-  directoryId: string;
-  domain: string;
-  /** Adds a Microsoft 365 user; returns its object id. */
-  add(name: string, fields?: Record<string, unknown>): string;
-  upn(name: string): string;
-}
-
 describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', () => {
   let m365: EmulatedMicrosoft365;
   let t: TestApp;
@@ -63,15 +47,7 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
   let scenarios = 0;
 
   beforeAll(async () => {
-    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
-    t = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      // Retry-After is honoured; the tests need not wait out the back-off of 5xx answers.
-      override: (builder) =>
-        builder
-          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
-          .useValue({ ...defaultResilienceSettings(), maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 2_000 }),
-    });
+    ({ m365, t } = await startSyncTestApp({ graphRetries: { ...FAST_GRAPH_RETRIES, maxAttempts: 4 } }));
     contacts = t.get<PbxContactsPort>(PBX_CONTACTS);
   });
 
@@ -80,51 +56,18 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     await m365?.close();
   });
 
-  afterEach(() => {
-    m365.emulator.control.clearThrottles();
-  });
+  afterEach(() => resetEmulatorFaults(m365));
 
   async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
     scenarios++;
-    const domain = `contacts${scenarios}.onmicrosoft.com`;
-    const seeded = await m365.emulator.control.seed({
+    return createDirectoryScenario(t, m365, {
       seed: `contact-sync-${scenarios}`,
-      tenantId: randomUUID(),
-      domain,
-      users: 0,
-      departments: 0,
-      groupDepth: 0,
-      app: { permissions: [...MAILBOX_SEED_PERMISSIONS, 'User.Read.All'] },
+      domain: `contacts${scenarios}.onmicrosoft.com`,
+      permissions: [...MAILBOX_SEED_PERMISSIONS, 'User.Read.All'],
+      tenantSettings: { features: { personalContacts: true, sharedMailboxes: true } },
+      settings,
+      settingsPath: 'contact-sync/settings',
     });
-    const pbx = await t.createTenantWithAdmin();
-    const env = { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } };
-    const base = await connectTenant(t, env, pbx, {
-      settings: { features: { personalContacts: true, sharedMailboxes: true } },
-    });
-    if (Object.keys(settings).length > 0) {
-      await t.as(pbx.adminToken).patch(`${base}/contact-sync/settings`).send(settings).expect(200);
-    }
-    const upn = (name: string) => `${name}@${domain}`;
-    return {
-      pbx,
-      base,
-      directoryId: seeded.tenantId,
-      domain,
-      upn,
-      add: (name, fields = {}) =>
-        m365.emulator.control.addUser({
-          tenant: seeded.tenantId,
-          user: {
-            userPrincipalName: upn(name),
-            displayName: `${name} Example`,
-            givenName: name,
-            surname: 'Example',
-            mail: upn(name),
-            department: 'Sales',
-            ...fields,
-          },
-        }).id,
-    };
   }
 
   async function waitFor(s: Scenario, path: string, runId: string): Promise<RunBody> {

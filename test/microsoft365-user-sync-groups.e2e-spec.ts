@@ -1,14 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { randomUUID } from 'node:crypto';
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
 import { UserSyncGroupMemberEntity } from '@pbx/microsoft365/user-sync/user-sync-group-member.entity';
 import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
-  connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
+  createDirectoryScenario,
+  type DirectoryScenario,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
 interface RunBody {
   id: string;
@@ -21,13 +21,9 @@ interface RunBody {
 }
 
 /** A PBX tenant with its own emulated directory: a root group with a nested group, and the users around them. */
-interface Scenario {
-  pbx: TenantWithAdmin;
-  base: string;
-  directoryId: string;
+interface Scenario extends DirectoryScenario {
   root: string;
   nested: string;
-  add(upn: string): string;
 }
 
 describe('Microsoft 365 user sync, group scope through groups/delta (emulator over HTTPS, real PostgreSQL)', () => {
@@ -38,8 +34,7 @@ describe('Microsoft 365 user sync, group scope through groups/delta (emulator ov
   let scenarios = 0;
 
   beforeAll(async () => {
-    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
-    t = await createTestApp({ microsoft365: m365.moduleOptions });
+    ({ m365, t } = await startSyncTestApp());
     directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
     em = t.get(EntityManager);
   });
@@ -52,48 +47,30 @@ describe('Microsoft 365 user sync, group scope through groups/delta (emulator ov
   /** Root "Phones" holds bob and the nested "Phones EU", which holds carol; alice is in no group. */
   async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
     scenarios++;
-    const seeded = await m365.emulator.control.seed({
+    const s = await createDirectoryScenario(t, m365, {
       seed: `user-sync-groups-${scenarios}`,
-      tenantId: randomUUID(),
       domain: `groups${scenarios}.onmicrosoft.com`,
-      users: 0,
-      departments: 0,
-      groupDepth: 0,
-      app: { permissions: ['User.Read.All', 'GroupMember.Read.All'] },
+      permissions: ['User.Read.All', 'GroupMember.Read.All'],
+      // Only group membership matters here: the users carry no department.
+      userDefaults: {},
     });
-    const pbx = await t.createTenantWithAdmin();
-    const base = await connectTenant(
-      t,
-      { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
-      pbx,
-    );
     const control = m365.emulator.control;
-    const tenant = seeded.tenantId;
-    const add = (upn: string): string =>
-      control.addUser({
-        tenant,
-        user: {
-          userPrincipalName: `${upn}@${seeded.domain}`,
-          displayName: `${upn} Example`,
-          givenName: upn,
-          surname: 'Example',
-          mail: `${upn}@${seeded.domain}`,
-        },
-      }).id;
-    add('alice');
-    const bob = add('bob');
-    const carol = add('carol');
+    const tenant = s.directoryId;
+    s.add('alice');
+    const bob = s.add('bob');
+    const carol = s.add('carol');
     const root = control.createGroup({ tenant, group: { displayName: 'Phones' } }).id;
     const nested = control.createGroup({ tenant, group: { displayName: 'Phones EU' } }).id;
     control.addGroupMember({ tenant, group: root, member: nested });
     control.addGroupMember({ tenant, group: nested, member: carol });
     control.addGroupMember({ tenant, group: root, member: bob });
+    // The group scope needs the group ids, so these settings go in after the groups exist.
     await t
-      .as(pbx.adminToken)
-      .patch(`${base}/user-sync/settings`)
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
       .send({ groupIds: [root], ...settings })
       .expect(200);
-    return { pbx, base, directoryId: tenant, root, nested, add };
+    return { ...s, root, nested };
   }
 
   async function run(s: Scenario, body: Record<string, unknown> = {}): Promise<RunBody> {

@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
 import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
-  connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
+  createDirectoryScenario,
+  type DirectoryScenario as Scenario,
+  FAST_GRAPH_RETRIES,
+  resetEmulatorFaults,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
 interface RunBody {
   id: string;
@@ -40,15 +40,6 @@ interface SettingsBody {
   nextScheduledRunAt: string | null;
 }
 
-/** A PBX tenant connected to its own emulated Microsoft 365 directory, so scenarios cannot disturb each other. */
-interface Scenario {
-  pbx: TenantWithAdmin;
-  base: string;
-  directoryId: string;
-  domain: string;
-  add(upn: string, fields?: Record<string, unknown>): string;
-}
-
 /**
  * Scope, numbering, leavers, the deletion guard, progress and schedules of the user sync, end to end against the
  * emulator over HTTPS and real PostgreSQL (the companion of microsoft365-user-sync.e2e-spec.ts).
@@ -61,14 +52,7 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
   let scenarios = 0;
 
   beforeAll(async () => {
-    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
-    t = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      override: (builder) =>
-        builder
-          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
-          .useValue({ ...defaultResilienceSettings(), maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 2_000 }),
-    });
+    ({ m365, t } = await startSyncTestApp({ graphRetries: FAST_GRAPH_RETRIES }));
     directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
     systemToken = await t.loginAsSystemAdmin();
   });
@@ -78,51 +62,17 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
     await m365?.close();
   });
 
-  afterEach(() => {
-    m365.emulator.control.clearThrottles();
-    m365.emulator.control.setFaults({
-      errorRate: 0,
-      routePattern: undefined,
-      latency: { fixedMs: 0, jitterMs: 0 },
-    });
-  });
+  afterEach(() => resetEmulatorFaults(m365));
 
   async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
     scenarios++;
-    const seeded = await m365.emulator.control.seed({
+    return createDirectoryScenario(t, m365, {
       seed: `user-sync-scope-${scenarios}`,
-      tenantId: randomUUID(),
       domain: `scope${scenarios}.onmicrosoft.com`,
-      users: 0,
-      departments: 0,
-      groupDepth: 0,
-      app: { permissions: ['User.Read.All', 'GroupMember.Read.All'] },
+      permissions: ['User.Read.All', 'GroupMember.Read.All'],
+      systemToken,
+      settings,
     });
-    const pbx = await t.createTenantWithAdmin(systemToken);
-    const env = { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } };
-    const base = await connectTenant(t, env, pbx);
-    if (Object.keys(settings).length > 0) {
-      await t.as(pbx.adminToken).patch(`${base}/user-sync/settings`).send(settings).expect(200);
-    }
-    return {
-      pbx,
-      base,
-      directoryId: seeded.tenantId,
-      domain: seeded.domain,
-      add: (upn, fields = {}) =>
-        m365.emulator.control.addUser({
-          tenant: seeded.tenantId,
-          user: {
-            userPrincipalName: `${upn}@${seeded.domain}`,
-            displayName: `${upn} Example`,
-            givenName: upn,
-            surname: 'Example',
-            mail: `${upn}@${seeded.domain}`,
-            department: 'Sales',
-            ...fields,
-          },
-        }).id,
-    };
   }
 
   const settings = (s: Scenario, body: Record<string, unknown>) =>

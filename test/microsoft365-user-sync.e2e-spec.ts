@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
 import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
-  connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
+  createDirectoryScenario,
+  type DirectoryScenario as Scenario,
+  FAST_GRAPH_RETRIES,
+  resetEmulatorFaults,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
 interface RunBody {
   id: string;
@@ -31,14 +31,6 @@ interface RunBody {
   error: { code: string; message: string; action?: string } | null;
 }
 
-/** A PBX tenant connected to its own emulated Microsoft 365 directory, so scenarios cannot disturb each other. */
-interface Scenario {
-  pbx: TenantWithAdmin;
-  base: string;
-  directoryId: string;
-  add(upn: string, fields?: Record<string, unknown>): string;
-}
-
 describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () => {
   let m365: EmulatedMicrosoft365;
   let t: TestApp;
@@ -46,15 +38,7 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
   let scenarios = 0;
 
   beforeAll(async () => {
-    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
-    t = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      // Graph's Retry-After is honoured, but the tests do not need to wait out the back-off of 5xx answers.
-      override: (builder) =>
-        builder
-          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
-          .useValue({ ...defaultResilienceSettings(), maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 2_000 }),
-    });
+    ({ m365, t } = await startSyncTestApp({ graphRetries: FAST_GRAPH_RETRIES }));
     directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
   });
 
@@ -63,48 +47,16 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
     await m365?.close();
   });
 
-  afterEach(() => {
-    m365.emulator.control.clearThrottles();
-    m365.emulator.control.setFaults({ errorRate: 0, routePattern: undefined });
-  });
+  afterEach(() => resetEmulatorFaults(m365));
 
   async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
     scenarios++;
-    const seeded = await m365.emulator.control.seed({
+    return createDirectoryScenario(t, m365, {
       seed: `user-sync-${scenarios}`,
-      tenantId: randomUUID(),
       domain: `scenario${scenarios}.onmicrosoft.com`,
-      users: 0,
-      departments: 0,
-      groupDepth: 0,
-      app: { permissions: ['User.Read.All', 'GroupMember.Read.All', 'ProfilePhoto.Read.All'] },
+      permissions: ['User.Read.All', 'GroupMember.Read.All', 'ProfilePhoto.Read.All'],
+      settings,
     });
-    const pbx = await t.createTenantWithAdmin();
-    const env = { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } };
-    const base = await connectTenant(t, env, pbx);
-    if (Object.keys(settings).length > 0) {
-      await t.as(pbx.adminToken).patch(`${base}/user-sync/settings`).send(settings).expect(200);
-    }
-    return {
-      pbx,
-      base,
-      directoryId: seeded.tenantId,
-      add: (upn, fields = {}) => {
-        const [name = 'x'] = upn.split('@');
-        return m365.emulator.control.addUser({
-          tenant: seeded.tenantId,
-          user: {
-            userPrincipalName: `${upn}@${seeded.domain}`,
-            displayName: `${name} Example`,
-            givenName: name,
-            surname: 'Example',
-            mail: `${upn}@${seeded.domain}`,
-            department: 'Sales',
-            ...fields,
-          },
-        }).id;
-      },
-    };
   }
 
   async function run(s: Scenario, body: Record<string, unknown> = {}): Promise<RunBody> {

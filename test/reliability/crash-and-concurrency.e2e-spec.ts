@@ -5,14 +5,15 @@ import {
   type PbxDirectoryPort,
   type PbxDirectoryUser,
 } from '@pbx/microsoft365';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
 import {
-  connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
+  createDirectoryScenario,
+  type DirectoryScenario,
+  type DirectoryScenarioOptions,
+  resetEmulatorFaults,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 import { reportScenario } from '@pbx/test/support/reliability-report';
 import { type Knex, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -37,14 +38,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
   let directory: PbxDirectoryPort;
 
   beforeAll(async () => {
-    m365 = await startEmulatedMicrosoft365({ users: 0, departments: 0, groupDepth: 0 });
-    t = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      override: (builder) =>
-        builder
-          .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
-          .useValue({ ...defaultResilienceSettings(), baseDelayMs: 10, maxDelayMs: 2_000 }),
-    });
+    ({ m365, t } = await startSyncTestApp({ graphRetries: { baseDelayMs: 10, maxDelayMs: 2_000 } }));
     directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
   });
 
@@ -53,29 +47,19 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     await m365?.close();
   });
 
-  afterEach(() => {
-    m365.emulator.control.setFaults({ latency: { fixedMs: 0, jitterMs: 0 } });
-  });
+  afterEach(() => resetEmulatorFaults(m365));
 
-  async function scenario(
+  function scenario(
     users: number,
-  ): Promise<{ pbx: TenantWithAdmin; base: string; directoryId: string }> {
-    const seeded = await m365.emulator.control.seed({
+    options: Partial<DirectoryScenarioOptions> = {},
+  ): Promise<DirectoryScenario> {
+    return createDirectoryScenario(t, m365, {
       seed: randomUUID(),
-      tenantId: randomUUID(),
       domain: `${randomUUID().slice(0, 8)}.onmicrosoft.com`,
-      users,
-      departments: 3,
-      groupDepth: 0,
-      app: { permissions: ['User.Read.All'] },
+      permissions: ['User.Read.All'],
+      ...options,
+      seedOptions: { users, departments: 3, ...options.seedOptions },
     });
-    const pbx = await t.createTenantWithAdmin();
-    const base = await connectTenant(
-      t,
-      { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
-      pbx,
-    );
-    return { pbx, base, directoryId: seeded.tenantId };
   }
 
   async function waitFor(
@@ -181,28 +165,11 @@ describe('reliability: crashes, lost database connections and concurrent instanc
   }, 180_000);
 
   it('converges after the PBX process is killed with SIGKILL in the middle of a contact sync', async () => {
-    const seeded = await m365.emulator.control.seed({
-      seed: randomUUID(),
-      tenantId: randomUUID(),
-      domain: `${randomUUID().slice(0, 8)}.onmicrosoft.com`,
-      users: 40,
-      departments: 2,
-      groupDepth: 0,
-      withoutNames: 0,
-      guests: 0,
-      disabled: 0,
-      contactsPerUser: 120,
-      app: { permissions: ['User.Read.All', 'Contacts.Read', 'MailboxSettings.Read'] },
+    const { pbx, base, directoryId } = await scenario(40, {
+      permissions: ['User.Read.All', 'Contacts.Read', 'MailboxSettings.Read'],
+      seedOptions: { departments: 2, withoutNames: 0, guests: 0, disabled: 0, contactsPerUser: 120 },
+      tenantSettings: { features: { personalContacts: true } },
     });
-    const pbx = await t.createTenantWithAdmin();
-    const base = await connectTenant(
-      t,
-      { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } },
-      pbx,
-      {
-        settings: { features: { personalContacts: true } },
-      },
-    );
     expect((await run(pbx.adminToken, base)).status).toBe('SUCCEEDED');
     const contactsOf = async () =>
       Number(
@@ -238,7 +205,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
     let verified = 0;
     for (const user of await pbxUsers(pbx)) {
       const mailbox = m365.emulator.control.getMailbox({
-        tenant: seeded.tenantId,
+        tenant: directoryId,
         user: user.userPrincipalName ?? '',
       });
       const ids = await contacts.listExternalIds(pbx.tenant.id, { kind: 'user', userId: user.id });

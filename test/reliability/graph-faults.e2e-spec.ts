@@ -1,14 +1,13 @@
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { defaultResilienceSettings, type RetryEvent } from '@pbx/microsoft365/graph/resilience.middleware';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { type RetryEvent } from '@pbx/microsoft365/graph/resilience.middleware';
+import { type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
 import {
-  connectTenant,
-  type EmulatedMicrosoft365,
-  startEmulatedMicrosoft365,
-} from '@pbx/test/support/microsoft365-test-env';
+  createDirectoryScenario,
+  resetEmulatorFaults,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 import { reportScenario } from '@pbx/test/support/reliability-report';
-import { randomUUID } from 'node:crypto';
 
 interface RunBody {
   id: string;
@@ -38,39 +37,32 @@ describe('reliability: user sync through Graph faults', () => {
   const retries: RetryEvent[] = [];
 
   beforeAll(async () => {
-    m365 = await startEmulatedMicrosoft365({ users: 0, departments: 0, groupDepth: 0 });
-    t = await createTestApp({
-      microsoft365: m365.moduleOptions,
+    ({ m365, t } = await startSyncTestApp({
       // Microsoft's Retry-After is honoured as sent; only our own back-off and timeout are shortened for the test.
-      override: (builder) =>
-        builder.overrideProvider(GRAPH_RESILIENCE_SETTINGS).useValue({
-          ...defaultResilienceSettings(),
-          baseDelayMs: 10,
-          maxDelayMs: 3_000,
-          timeoutMs: 1_500,
-          onRetry: (event: RetryEvent) => retries.push(event),
-        }),
-    });
+      graphRetries: {
+        baseDelayMs: 10,
+        maxDelayMs: 3_000,
+        timeoutMs: 1_500,
+        onRetry: (event: RetryEvent) => retries.push(event),
+      },
+    }));
     directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
-    const seeded = await m365.emulator.control.seed({
+    ({ pbx, base, directoryId } = await createDirectoryScenario(t, m365, {
       seed: 'faults',
-      tenantId: randomUUID(),
       domain: 'faults.onmicrosoft.com',
-      users: 1_200,
-      departments: 4,
-      groupDepth: 1,
-      photos: 0.3,
-      guests: 0.02,
-      disabled: 0.02,
-      withoutNames: 0.01,
-      app: { permissions: ['User.Read.All', 'GroupMember.Read.All', 'ProfilePhoto.Read.All'] },
-    });
-    directoryId = seeded.tenantId;
-    pbx = await t.createTenantWithAdmin();
-    base = await connectTenant(t, { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } }, pbx, {
-      settings: {},
-    });
-    await t.as(pbx.adminToken).patch(`${base}/user-sync/settings`).send({ syncPhotos: true }).expect(200);
+      permissions: ['User.Read.All', 'GroupMember.Read.All', 'ProfilePhoto.Read.All'],
+      seedOptions: {
+        users: 1_200,
+        departments: 4,
+        groupDepth: 1,
+        photos: 0.3,
+        guests: 0.02,
+        disabled: 0.02,
+        withoutNames: 0.01,
+      },
+      tenantSettings: {},
+      settings: { syncPhotos: true },
+    }));
   });
 
   afterAll(async () => {
@@ -78,15 +70,7 @@ describe('reliability: user sync through Graph faults', () => {
     await m365?.close();
   });
 
-  afterEach(() => {
-    m365.emulator.control.clearThrottles();
-    m365.emulator.control.setFaults({
-      errorRate: 0,
-      dropRate: 0,
-      latency: { fixedMs: 0, jitterMs: 0 },
-      routePattern: undefined,
-    });
-  });
+  afterEach(() => resetEmulatorFaults(m365));
 
   async function runUntilSucceeded(
     body: Record<string, unknown> = {},

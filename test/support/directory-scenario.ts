@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { TestingModuleBuilder } from '@nestjs/testing';
+import type { SeedOptions } from '@pbx/m365-emulator';
+import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
+import {
+  defaultResilienceSettings,
+  type ResilienceSettings,
+} from '@pbx/microsoft365/graph/resilience.middleware';
+import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  connectTenant,
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
+
+/**
+ * The back-off most sync suites use: Graph's Retry-After is still honoured as sent, but the tests need not wait
+ * out our own back-off after 5xx answers.
+ */
+export const FAST_GRAPH_RETRIES: Readonly<Partial<ResilienceSettings>> = {
+  maxAttempts: 3,
+  baseDelayMs: 20,
+  maxDelayMs: 2_000,
+};
+
+/** A testing-module override: the module's default resilience settings with `changes` on top. */
+export function fastGraphRetries(
+  changes: Partial<ResilienceSettings>,
+): (builder: TestingModuleBuilder) => TestingModuleBuilder {
+  return (builder) =>
+    builder
+      .overrideProvider(GRAPH_RESILIENCE_SETTINGS)
+      .useValue({ ...defaultResilienceSettings(), ...changes });
+}
+
+/**
+ * Starts an empty emulator (each scenario seeds its own directory) and the PBX test app pointed at it. Without
+ * `graphRetries` the module keeps its production back-off.
+ */
+export async function startSyncTestApp(
+  options: { graphRetries?: Partial<ResilienceSettings> } = {},
+): Promise<{ m365: EmulatedMicrosoft365; t: TestApp }> {
+  const m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
+  try {
+    const t = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      ...(options.graphRetries ? { override: fastGraphRetries(options.graphRetries) } : {}),
+    });
+    return { m365, t };
+  } catch (error) {
+    // The caller never gets the emulator to close in its afterAll.
+    await m365.close();
+    throw error;
+  }
+}
+
+/** Undoes what a test may have injected into the shared emulator, so a failed test cannot slow down the next. */
+export function resetEmulatorFaults(m365: EmulatedMicrosoft365): void {
+  m365.emulator.control.clearThrottles();
+  m365.emulator.control.setFaults({
+    errorRate: 0,
+    dropRate: 0,
+    latency: { fixedMs: 0, jitterMs: 0 },
+    routePattern: undefined,
+  });
+}
+
+/** A PBX tenant connected to its own emulated Microsoft 365 directory, so scenarios cannot disturb each other. */
+export interface DirectoryScenario {
+  pbx: TenantWithAdmin;
+  /** The module's base URL for the PBX tenant. */
+  base: string;
+  /** The emulated Entra tenant's id. */
+  directoryId: string;
+  domain: string;
+  /** Adds a Microsoft 365 user `name@domain`; returns its object id. */
+  add(name: string, fields?: Record<string, unknown>): string;
+  upn(name: string): string;
+}
+
+export interface DirectoryScenarioOptions {
+  /** The emulator's seed; unique per scenario, so every directory gets its own ids. */
+  seed: string;
+  domain: string;
+  /** Application permissions the seeded app registration is granted. */
+  permissions: readonly string[];
+  /** Anything else to seed; by default the directory is empty (no users, departments or groups). */
+  seedOptions?: Partial<Omit<SeedOptions, 'seed' | 'tenantId' | 'domain' | 'app'>>;
+  /** The system admin's token for creating the PBX tenant; logs in afresh when omitted. */
+  systemToken?: string;
+  /** Module tenant settings sent while connecting (e.g. features). */
+  tenantSettings?: Record<string, unknown>;
+  /** Sync settings PATCHed after connecting, when not empty. */
+  settings?: Record<string, unknown>;
+  /** Where `settings` go, below the tenant's base URL. */
+  settingsPath?: 'user-sync/settings' | 'contact-sync/settings';
+  /** Fields of every user `add` creates, under the call's own fields; department Sales when omitted. */
+  userDefaults?: Record<string, unknown>;
+}
+
+/**
+ * Seeds a fresh emulated directory with an app registration, creates a PBX tenant with its admin and connects
+ * the two the way an admin does (`connectTenant`).
+ */
+export async function createDirectoryScenario(
+  t: TestApp,
+  m365: EmulatedMicrosoft365,
+  options: DirectoryScenarioOptions,
+): Promise<DirectoryScenario> {
+  const seeded = await m365.emulator.control.seed({
+    seed: options.seed,
+    tenantId: randomUUID(),
+    domain: options.domain,
+    users: 0,
+    departments: 0,
+    groupDepth: 0,
+    ...options.seedOptions,
+    app: { permissions: [...options.permissions] },
+  });
+  const pbx = await t.createTenantWithAdmin(options.systemToken);
+  const env = { ...m365, seeded: { ...seeded, clientId: seeded.clientId ?? '' } };
+  const base = await connectTenant(t, env, pbx, { settings: options.tenantSettings });
+  const settings = options.settings ?? {};
+  if (Object.keys(settings).length > 0) {
+    await t
+      .as(pbx.adminToken)
+      .patch(`${base}/${options.settingsPath ?? 'user-sync/settings'}`)
+      .send(settings)
+      .expect(200);
+  }
+  const userDefaults = options.userDefaults ?? { department: 'Sales' };
+  const upn = (name: string) => `${name}@${seeded.domain}`;
+  return {
+    pbx,
+    base,
+    directoryId: seeded.tenantId,
+    domain: seeded.domain,
+    upn,
+    add: (name, fields = {}) =>
+      m365.emulator.control.addUser({
+        tenant: seeded.tenantId,
+        user: {
+          userPrincipalName: upn(name),
+          displayName: `${name} Example`,
+          givenName: name,
+          surname: 'Example',
+          mail: upn(name),
+          ...userDefaults,
+          ...fields,
+        },
+      }).id,
+  };
+}
