@@ -8,6 +8,7 @@ import {
   FAST_GRAPH_RETRIES,
   resetEmulatorFaults,
   startSyncTestApp,
+  waitForRun,
 } from '@pbx/test/support/directory-scenario';
 import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
@@ -70,15 +71,8 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     });
   }
 
-  async function waitFor(s: Scenario, path: string, runId: string): Promise<RunBody> {
-    for (let i = 0; i < 600; i++) {
-      const body = (await t.as(s.pbx.adminToken).get(`${s.base}/${path}/runs/${runId}`).expect(200))
-        .body as RunBody;
-      if (body.status !== 'RUNNING') return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${runId} did not finish`);
-  }
+  const waitFor = (s: Scenario, feature: 'user-sync' | 'contact-sync', runId: string) =>
+    waitForRun<RunBody>(t, s, feature, runId);
 
   async function syncUsers(s: Scenario): Promise<Map<string, string>> {
     const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send({}).expect(202);

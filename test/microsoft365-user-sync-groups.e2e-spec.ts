@@ -6,6 +6,7 @@ import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario,
+  runToEnd,
   startSyncTestApp,
 } from '@pbx/test/support/directory-scenario';
 import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
@@ -73,17 +74,7 @@ describe('Microsoft 365 user sync, group scope through groups/delta (emulator ov
     return { ...s, root, nested };
   }
 
-  async function run(s: Scenario, body: Record<string, unknown> = {}): Promise<RunBody> {
-    const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send(body).expect(202);
-    const runId = (started.body as RunBody).id;
-    for (let i = 0; i < 400; i++) {
-      const response = await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs/${runId}`).expect(200);
-      const current = response.body as RunBody;
-      if (current.status !== 'RUNNING') return current;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${runId} did not finish`);
-  }
+  const run = (s: Scenario, body: Record<string, unknown> = {}) => runToEnd<RunBody>(t, s, 'user-sync', body);
 
   /** Graph requests by route since the last reset (the emulator counts them; tokens are not Graph). */
   function graphRoutes(): Record<string, number> {

@@ -6,7 +6,9 @@ import {
   type DirectoryScenario as Scenario,
   FAST_GRAPH_RETRIES,
   resetEmulatorFaults,
+  runToEnd,
   startSyncTestApp,
+  syncedPbxUsers,
 } from '@pbx/test/support/directory-scenario';
 import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
@@ -78,35 +80,14 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
   const settings = (s: Scenario, body: Record<string, unknown>) =>
     t.as(s.pbx.adminToken).patch(`${s.base}/user-sync/settings`).send(body).expect(200);
 
-  async function run(s: Scenario, body: Record<string, unknown> = {}): Promise<RunBody> {
-    const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send(body).expect(202);
-    return waitFor(s, (started.body as RunBody).id);
-  }
+  const run = (s: Scenario, body: Record<string, unknown> = {}) => runToEnd<RunBody>(t, s, 'user-sync', body);
 
   async function getRun(s: Scenario, runId: string): Promise<RunBody> {
     return (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs/${runId}`).expect(200))
       .body as RunBody;
   }
 
-  async function waitFor(s: Scenario, runId: string): Promise<RunBody> {
-    for (let i = 0; i < 600; i++) {
-      const body = await getRun(s, runId);
-      if (body.status !== 'RUNNING') return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${runId} did not finish`);
-  }
-
-  async function pbxUsers(s: Scenario): Promise<PbxDirectoryUser[]> {
-    const all: PbxDirectoryUser[] = [];
-    let after: string | undefined;
-    do {
-      const page = await directory.listUsers(s.pbx.tenant.id, { after, limit: 1000 });
-      all.push(...page.users);
-      after = page.next;
-    } while (after);
-    return all.filter((u) => u.id !== s.pbx.admin.id);
-  }
+  const pbxUsers = (s: Scenario): Promise<PbxDirectoryUser[]> => syncedPbxUsers(directory, s);
 
   /** `name:extension:enabled` of every synced PBX user, sorted. */
   async function summary(s: Scenario): Promise<string[]> {

@@ -6,7 +6,10 @@ import {
   type DirectoryScenario as Scenario,
   FAST_GRAPH_RETRIES,
   resetEmulatorFaults,
+  runToEnd,
   startSyncTestApp,
+  syncedPbxUsers,
+  waitForRun,
 } from '@pbx/test/support/directory-scenario';
 import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 
@@ -59,32 +62,11 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
     });
   }
 
-  async function run(s: Scenario, body: Record<string, unknown> = {}): Promise<RunBody> {
-    const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send(body).expect(202);
-    return waitFor(s, (started.body as RunBody).id);
-  }
+  const run = (s: Scenario, body: Record<string, unknown> = {}) => runToEnd<RunBody>(t, s, 'user-sync', body);
 
-  async function waitFor(s: Scenario, runId: string): Promise<RunBody> {
-    for (let i = 0; i < 400; i++) {
-      const response = await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs/${runId}`).expect(200);
-      const body = response.body as RunBody;
-      if (body.status !== 'RUNNING') return body;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${runId} did not finish`);
-  }
+  const waitFor = (s: Scenario, runId: string) => waitForRun<RunBody>(t, s, 'user-sync', runId);
 
-  async function pbxUsers(s: Scenario): Promise<PbxDirectoryUser[]> {
-    const all: PbxDirectoryUser[] = [];
-    let after: string | undefined;
-    do {
-      const page = await directory.listUsers(s.pbx.tenant.id, { after, limit: 1000 });
-      all.push(...page.users);
-      after = page.next;
-    } while (after);
-    // The tenant admin the test harness created is not a synced user.
-    return all.filter((u) => u.id !== s.pbx.admin.id);
-  }
+  const pbxUsers = (s: Scenario): Promise<PbxDirectoryUser[]> => syncedPbxUsers(directory, s);
 
   const byUpn = (users: PbxDirectoryUser[], upn: string) =>
     users.find((u) => u.userPrincipalName?.startsWith(`${upn}@`));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestingModuleBuilder } from '@nestjs/testing';
+import type { PbxDirectoryPort, PbxDirectoryUser } from '@pbx/microsoft365';
 import type { SeedOptions } from '@pbx/m365-emulator';
 import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
 import {
@@ -150,4 +151,53 @@ export async function createDirectoryScenario(
         },
       }).id,
   };
+}
+
+/** The run fields every sync e2e test reads; each file extends it with what it asserts on. */
+export interface SyncRunStatus {
+  id: string;
+  status: string;
+}
+
+/** Polls a user-sync or contact-sync run until it is no longer RUNNING (50 ms apart, `tries` times at most). */
+export async function waitForRun<T extends SyncRunStatus>(
+  t: TestApp,
+  s: Pick<DirectoryScenario, 'pbx' | 'base'>,
+  feature: 'user-sync' | 'contact-sync',
+  runId: string,
+  tries = 600,
+): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const body = (await t.as(s.pbx.adminToken).get(`${s.base}/${feature}/runs/${runId}`).expect(200))
+      .body as T;
+    if (body.status !== 'RUNNING') return body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`run ${runId} did not finish`);
+}
+
+/** Starts a run (202) and waits for its end. */
+export async function runToEnd<T extends SyncRunStatus>(
+  t: TestApp,
+  s: Pick<DirectoryScenario, 'pbx' | 'base'>,
+  feature: 'user-sync' | 'contact-sync',
+  body: Record<string, unknown> = {},
+): Promise<T> {
+  const started = await t.as(s.pbx.adminToken).post(`${s.base}/${feature}/runs`).send(body).expect(202);
+  return waitForRun<T>(t, s, feature, (started.body as SyncRunStatus).id);
+}
+
+/** Every PBX user of the scenario's tenant through the directory port, less the admin the harness created. */
+export async function syncedPbxUsers(
+  directory: PbxDirectoryPort,
+  s: Pick<DirectoryScenario, 'pbx'>,
+): Promise<PbxDirectoryUser[]> {
+  const all: PbxDirectoryUser[] = [];
+  let after: string | undefined;
+  do {
+    const page = await directory.listUsers(s.pbx.tenant.id, { after, limit: 1000 });
+    all.push(...page.users);
+    after = page.next;
+  } while (after);
+  return all.filter((u) => u.id !== s.pbx.admin.id);
 }
