@@ -5,6 +5,7 @@
  */
 import type { ControlOperation, CountersSnapshot, EmulatorControl } from '@pbx/m365-emulator';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
+import { type AdminDriver, connectTenantTo } from '@pbx/test/support/microsoft365-test-env';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -160,17 +161,9 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The minimum of the test app that connectTenant drives. */
-interface AdminDriver {
-  as(token: string): {
-    patch(url: string): { send(body: object): { expect(status: number): Promise<{ body: unknown }> } };
-    post(url: string): { expect(status: number): Promise<{ text: string }> };
-  };
-}
-
 /**
- * What a PBX admin does to connect a tenant (as test/support/microsoft365-test-env.ts connectTenant, but the
- * certificate upload and the admin consent go through the child's control API). Returns the module's base URL.
+ * What a PBX admin does to connect a tenant (test/support's connectTenantTo), with the certificate upload and the
+ * admin consent through the child's control API. Returns the module's base URL.
  */
 export async function connectTenant(
   app: AdminDriver,
@@ -179,24 +172,17 @@ export async function connectTenant(
   pbx: { tenant: { id: string }; adminToken: string },
   options: { permissions?: string[]; settings?: Record<string, unknown> } = {},
 ): Promise<string> {
-  const base = `/api/microsoft365/tenants/${pbx.tenant.id}`;
-  await app
-    .as(pbx.adminToken)
-    .patch(`${base}/settings`)
-    .send({
-      applicationId: directory.clientId,
-      directoryId: directory.tenantId,
-      enabled: true,
-      ...options.settings,
-    })
-    .expect(200);
-  const pem = (await app.as(pbx.adminToken).post(`${base}/certificates`).expect(201)).text;
   const target = { tenant: directory.tenantId, clientId: directory.clientId };
-  await emulator.control('addCertificate', { ...target, pem });
-  if (options.permissions?.length) {
-    await emulator.control('grantPermissions', { ...target, permissions: options.permissions });
-  }
-  return base;
+  return connectTenantTo(
+    app,
+    directory,
+    {
+      addCertificate: (pem) => emulator.control('addCertificate', { ...target, pem }),
+      grantPermissions: (permissions) => emulator.control('grantPermissions', { ...target, permissions }),
+    },
+    pbx,
+    options,
+  );
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight (for bulk control calls). */

@@ -60,20 +60,28 @@ export async function startEmulatedMicrosoft365(
 }
 
 /** The minimum of the test app that `connectTenant` drives. */
-interface AdminDriver {
+export interface AdminDriver {
   as(token: string): {
     patch(url: string): { send(body: object): { expect(status: number): Promise<{ body: unknown }> } };
     post(url: string): { expect(status: number): Promise<{ text: string }> };
   };
 }
 
+/** The Entra side of connecting: the app registration's certificate upload and admin consent. */
+export interface AppRegistrationDriver {
+  addCertificate(pem: string): unknown;
+  grantPermissions(permissions: string[]): unknown;
+}
+
 /**
  * What a PBX admin does to connect a tenant, end to end: settings, "generate a new key pair", upload of
- * public_key.pem in the Entra portal, admin consent for `permissions`. Returns the module's base URL for the tenant.
+ * public_key.pem in the Entra portal (`registration`), admin consent for `permissions`. Returns the module's base
+ * URL for the tenant.
  */
-export async function connectTenant(
+export async function connectTenantTo(
   app: AdminDriver,
-  m365: EmulatedMicrosoft365,
+  directory: { tenantId: string; clientId: string },
+  registration: AppRegistrationDriver,
   tenant: { tenant: { id: string }; adminToken: string },
   options: { permissions?: string[]; settings?: Record<string, unknown> } = {},
 ): Promise<string> {
@@ -82,17 +90,34 @@ export async function connectTenant(
     .as(tenant.adminToken)
     .patch(`${base}/settings`)
     .send({
-      applicationId: m365.seeded.clientId,
-      directoryId: m365.seeded.tenantId,
+      applicationId: directory.clientId,
+      directoryId: directory.tenantId,
       enabled: true,
       ...options.settings,
     })
     .expect(200);
   const pem = (await app.as(tenant.adminToken).post(`${base}/certificates`).expect(201)).text;
-  const target = { tenant: m365.seeded.tenantId, clientId: m365.seeded.clientId };
-  m365.emulator.control.addCertificate({ ...target, pem });
-  if (options.permissions?.length) {
-    m365.emulator.control.grantPermissions({ ...target, permissions: options.permissions });
-  }
+  await registration.addCertificate(pem);
+  if (options.permissions?.length) await registration.grantPermissions(options.permissions);
   return base;
+}
+
+/** {@link connectTenantTo} the in-process emulator's seeded tenant and app. */
+export async function connectTenant(
+  app: AdminDriver,
+  m365: EmulatedMicrosoft365,
+  tenant: { tenant: { id: string }; adminToken: string },
+  options: { permissions?: string[]; settings?: Record<string, unknown> } = {},
+): Promise<string> {
+  const target = { tenant: m365.seeded.tenantId, clientId: m365.seeded.clientId };
+  return connectTenantTo(
+    app,
+    { tenantId: m365.seeded.tenantId, clientId: m365.seeded.clientId },
+    {
+      addCertificate: (pem) => m365.emulator.control.addCertificate({ ...target, pem }),
+      grantPermissions: (permissions) => m365.emulator.control.grantPermissions({ ...target, permissions }),
+    },
+    tenant,
+    options,
+  );
 }

@@ -4,12 +4,12 @@ import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exc
 import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { KeyedDebouncer } from '@pbx/microsoft365/notifications/keyed-debouncer';
+import {
+  BUSY_RETRY_MS,
+  DEFAULT_DEBOUNCE_MS,
+  KeyedDebouncer,
+} from '@pbx/microsoft365/notifications/keyed-debouncer';
 import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
-
-const DEFAULT_DEBOUNCE_MS = 5_000;
-/** How soon to look again when another contact run holds the tenant's lock. */
-const BUSY_RETRY_MS = 2_000;
 
 /**
  * Wakes an incremental contact sync of the mailboxes whose contacts changed. Debounced per tenant (a run holds the

@@ -81,3 +81,8 @@ export class KeyedDebouncer {
     }
   }
 }
+
+/** How long notifications for one key are gathered into one run unless `notifications.debounceMs` says otherwise. */
+export const DEFAULT_DEBOUNCE_MS = 5_000;
+/** How soon a debounced run looks again when another run holds the tenant's lock. */
+export const BUSY_RETRY_MS = 2_000;

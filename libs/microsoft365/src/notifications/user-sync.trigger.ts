@@ -3,14 +3,14 @@ import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-err
 import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { KeyedDebouncer } from '@pbx/microsoft365/notifications/keyed-debouncer';
+import {
+  BUSY_RETRY_MS,
+  DEFAULT_DEBOUNCE_MS,
+  KeyedDebouncer,
+} from '@pbx/microsoft365/notifications/keyed-debouncer';
 import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
 import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
 import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
-
-const DEFAULT_DEBOUNCE_MS = 5_000;
-/** How soon to look again when another run holds the tenant's lock. */
-const BUSY_RETRY_MS = 2_000;
 
 /**
  * Wakes the incremental user sync of a tenant when notifications say something changed. A notification is only a
