@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     ignores: [
-      'dist/**',
+      '**/dist/**',
       'node_modules/**',
       '.data/**',
       'coverage/**',
@@ -40,9 +40,23 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
       'object-shorthand': 'error',
       'no-console': 'error',
+    },
+  },
+  {
+    // The packages and the reference host are compiled and run without path aliases: relative imports inside a
+    // package, and another package only through its public entry point (its package.json `exports`).
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../*'], message: 'Use a path alias (@pbx/...) instead of ../' }] },
+        {
+          patterns: [
+            {
+              group: ['@pbx/*/**', '@pbx/host', '@pbx/test'],
+              message: 'Import relatively inside a package, and other packages by their name only',
+            },
+          ],
+        },
       ],
     },
   },

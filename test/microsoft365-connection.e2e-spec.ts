@@ -528,11 +528,16 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     expect(response.body.errors).toContainEqual({ field, reasons: [expect.stringMatching(reason)] });
   });
 
-  it('refuses a malformed tenant id with 400 and an unknown certificate status with 404', async () => {
-    const response = await t.as(system).get('/api/microsoft365/tenants/not-a-tenant/settings').expect(400);
-    expect(response.body.errors).toEqual([
-      { field: 'pbxTenantId', reasons: [expect.stringContaining('UUID')] },
-    ]);
+  it('refuses a malformed tenant id with 400, an unknown one with 404, and an unknown certificate status with 404', async () => {
+    for (const malformed of ['a%20b', 'x'.repeat(129), '%25']) {
+      const response = await t.as(system).get(`/api/microsoft365/tenants/${malformed}/settings`).expect(400);
+      expect(response.body.errors).toEqual([
+        { field: 'pbxTenantId', reasons: [expect.stringContaining('must be the id of a PBX tenant')] },
+      ]);
+    }
+    // Host ids are opaque: a slug is a well-formed id, of a tenant this PBX does not have.
+    const unknown = await t.as(system).get('/api/microsoft365/tenants/not-a-tenant/settings').expect(404);
+    expect(unknown.body.code).toBe('NOT_FOUND');
     await asA()
       .get(`${base(tenantA)}/certificates/retired/public_key.pem`)
       .expect(404);

@@ -2,6 +2,7 @@ import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions, PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365';
 import { createTrustingAgent } from '@pbx/m365-emulator';
+import { fetch, type RequestInit, Response } from 'undici';
 import {
   createTestApp,
   type TenantWithAdmin,

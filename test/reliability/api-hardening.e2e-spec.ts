@@ -7,6 +7,7 @@ import {
 } from '@pbx/test/support/microsoft365-test-env';
 import { createTrustingAgent, MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { randomUUID } from 'node:crypto';
+import { fetch } from 'undici';
 
 interface Schema {
   $ref?: string;

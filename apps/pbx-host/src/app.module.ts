@@ -2,25 +2,21 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from '@pbx/host/auth/auth.module';
-import { SessionsModule } from '@pbx/host/auth/sessions.module';
-import { UniqueViolationFilter } from '@pbx/host/common/unique-violation.filter';
-import { ContactsModule } from '@pbx/host/contacts/contacts.module';
-import { type HostConfig } from '@pbx/host/config/host-config';
-import { HostConfigModule } from '@pbx/host/config/host-config.module';
-import {
-  DATABASE_SHUTDOWN,
-  DatabaseLifecycle,
-  type DatabaseShutdown,
-} from '@pbx/host/database/database-lifecycle';
-import { createOrmOptions } from '@pbx/host/database/orm-options';
-import { HealthModule } from '@pbx/host/health/health.module';
-import { HostPortsModule } from '@pbx/host/microsoft365/host-ports.module';
-import { PresenceModule } from '@pbx/host/presence/presence.module';
-import { TenantsModule } from '@pbx/host/tenants/tenants.module';
-import { UsersModule } from '@pbx/host/users/users.module';
-import { VoicemailController } from '@pbx/host/voicemail/voicemail.controller';
-import { VoicemailNotifier } from '@pbx/host/voicemail/voicemail-notifier.service';
+import { AuthModule } from './auth/auth.module';
+import { SessionsModule } from './auth/sessions.module';
+import { UniqueViolationFilter } from './common/unique-violation.filter';
+import { ContactsModule } from './contacts/contacts.module';
+import { type HostConfig } from './config/host-config';
+import { HostConfigModule } from './config/host-config.module';
+import { DATABASE_SHUTDOWN, DatabaseLifecycle, type DatabaseShutdown } from './database/database-lifecycle';
+import { createOrmOptions } from './database/orm-options';
+import { HealthModule } from './health/health.module';
+import { HostPortsModule } from './microsoft365/host-ports.module';
+import { PresenceModule } from './presence/presence.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { UsersModule } from './users/users.module';
+import { VoicemailController } from './voicemail/voicemail.controller';
+import { VoicemailNotifier } from './voicemail/voicemail-notifier.service';
 import { createValidationPipe, Microsoft365Module, type Microsoft365ModuleOptions } from '@pbx/microsoft365';
 
 /** Path prefix under which the host mounts the Microsoft 365 module's controllers. */

@@ -1,10 +1,9 @@
-import './register-aliases';
 import 'reflect-metadata';
-import { HostConfigError, parseHostConfig } from '@pbx/host/config/host-config';
-import { seedDemoData } from '@pbx/host/demo/demo-data';
-import { DemoAdminClient, connectDemoTenant, startDemoMicrosoft365 } from '@pbx/host/demo/demo-microsoft365';
-import { startHost } from '@pbx/host/start-host';
-import { UserRole } from '@pbx/host/users/user-role';
+import { HostConfigError, parseHostConfig } from './config/host-config';
+import { seedDemoData } from './demo/demo-data';
+import { DemoAdminClient, connectDemoTenant, startDemoMicrosoft365 } from './demo/demo-microsoft365';
+import { startHost } from './start-host';
+import { UserRole } from './users/user-role';
 import { type Server } from 'node:http';
 import { join } from 'node:path';
 

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { type INestApplication, Logger } from '@nestjs/common';
-import { SystemAdminBootstrap } from '@pbx/host/auth/system-admin.bootstrap';
-import { runMigrations } from '@pbx/host/database/run-migrations';
+import { SystemAdminBootstrap } from './auth/system-admin.bootstrap';
+import { runMigrations } from './database/run-migrations';
 import { type MasterKeyRewrapReport, MasterKeyRotationService } from '@pbx/microsoft365';
 
 /**

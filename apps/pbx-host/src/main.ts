@@ -1,7 +1,6 @@
-import './register-aliases';
 import 'reflect-metadata';
-import { HostConfigError } from '@pbx/host/config/host-config';
-import { startHost } from '@pbx/host/start-host';
+import { HostConfigError } from './config/host-config';
+import { startHost } from './start-host';
 import { join } from 'node:path';
 
 startHost().then(

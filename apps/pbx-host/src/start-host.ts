@@ -1,11 +1,11 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '@pbx/host/app.module';
-import { ensureDevelopmentSecrets } from '@pbx/host/config/development-secrets';
-import { type HostConfig, parseHostConfig } from '@pbx/host/config/host-config';
-import { redactDatabaseUrl, resolveDatabase } from '@pbx/host/database/resolve-database';
-import { prepareHost } from '@pbx/host/host-startup';
-import { API_DOCS_PATH, configureHttpApp } from '@pbx/host/http-app';
+import { AppModule } from './app.module';
+import { ensureDevelopmentSecrets } from './config/development-secrets';
+import { type HostConfig, parseHostConfig } from './config/host-config';
+import { redactDatabaseUrl, resolveDatabase } from './database/resolve-database';
+import { prepareHost } from './host-startup';
+import { API_DOCS_PATH, configureHttpApp } from './http-app';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
 
 export interface StartedHost {

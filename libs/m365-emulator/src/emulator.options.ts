@@ -1,7 +1,7 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import type { RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import type { WebhookConfig } from '@pbx/m365-emulator/graph/subscriptions/webhook.config';
-import type { FaultConfig, LatencyConfig, ThrottlingInput } from '@pbx/m365-emulator/faults/fault.config';
+import type { EmulatorClock } from './core/emulator.clock';
+import type { RouteFamily } from './emulator.context';
+import type { WebhookConfig } from './graph/subscriptions/webhook.config';
+import type { FaultConfig, LatencyConfig, ThrottlingInput } from './faults/fault.config';
 
 export interface M365EmulatorOptions {
   /** 0 (default) picks a free port. */

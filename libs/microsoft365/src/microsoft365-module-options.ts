@@ -1,5 +1,5 @@
 import { type ModuleMetadata } from '@nestjs/common';
-import { type Clock } from '@pbx/microsoft365/common/clock';
+import { type Clock } from './common/clock';
 
 export interface Microsoft365EndpointOverrides {
   /** Replaces the cloud's login host, e.g. `https://localhost:8443` for the emulator or a corporate gateway. */

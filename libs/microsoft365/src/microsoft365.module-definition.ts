@@ -1,8 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import {
-  type Microsoft365ModuleExtras,
-  type Microsoft365ModuleOptions,
-} from '@pbx/microsoft365/microsoft365-module-options';
+import { type Microsoft365ModuleExtras, type Microsoft365ModuleOptions } from './microsoft365-module-options';
 
 export const {
   ConfigurableModuleClass: Microsoft365ConfigurableModule,

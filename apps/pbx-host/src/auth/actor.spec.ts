@@ -1,5 +1,5 @@
-import { type Actor, canActForUser, canAdministerTenant, canReachTenant } from '@pbx/host/auth/actor';
-import { UserRole } from '@pbx/host/users/user-role';
+import { type Actor, canActForUser, canAdministerTenant, canReachTenant } from './actor';
+import { UserRole } from '../users/user-role';
 
 const A = 'a0000000-0000-4000-8000-000000000000';
 const B = 'b0000000-0000-4000-8000-000000000000';

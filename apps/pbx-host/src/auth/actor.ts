@@ -1,4 +1,4 @@
-import { UserRole } from '@pbx/host/users/user-role';
+import { UserRole } from '../users/user-role';
 import { type Request } from 'express';
 
 /** Who is calling: the user behind a valid session, as the guard resolved it. */

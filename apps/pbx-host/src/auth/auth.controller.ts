@@ -6,15 +6,15 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { type Actor } from '@pbx/host/auth/actor';
-import { AuthService } from '@pbx/host/auth/auth.service';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import { CurrentActor } from '@pbx/host/auth/current-actor.decorator';
-import { LoginDto } from '@pbx/host/auth/dto/login.dto';
-import { LoginResponse, MeResponse } from '@pbx/host/auth/dto/session.response';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { ApiValidationResponse } from '@pbx/host/common/api-responses.decorator';
-import { ErrorResponse } from '@pbx/host/common/error.response';
+import { type Actor } from './actor';
+import { AuthService } from './auth.service';
+import { Authenticated } from './authenticated.decorator';
+import { CurrentActor } from './current-actor.decorator';
+import { LoginDto } from './dto/login.dto';
+import { LoginResponse, MeResponse } from './dto/session.response';
+import { SessionsService } from './sessions.service';
+import { ApiValidationResponse } from '../common/api-responses.decorator';
+import { ErrorResponse } from '../common/error.response';
 
 @ApiTags('auth')
 @Controller('api/auth')

@@ -1,13 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { type Actor } from '@pbx/host/auth/actor';
-import { type LoginDto } from '@pbx/host/auth/dto/login.dto';
-import { type LoginResponse, type MeResponse } from '@pbx/host/auth/dto/session.response';
-import { dummyPasswordHash, verifyPassword } from '@pbx/host/auth/password-hasher';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
-import { UserResponse } from '@pbx/host/users/dto/user.response';
-import { UserEntity } from '@pbx/host/users/user.entity';
+import { type Actor } from './actor';
+import { type LoginDto } from './dto/login.dto';
+import { type LoginResponse, type MeResponse } from './dto/session.response';
+import { dummyPasswordHash, verifyPassword } from './password-hasher';
+import { SessionsService } from './sessions.service';
+import { TenantsService } from '../tenants/tenants.service';
+import { UserResponse } from '../users/dto/user.response';
+import { UserEntity } from '../users/user.entity';
 
 const INVALID = 'Invalid username, password or SIP domain';
 

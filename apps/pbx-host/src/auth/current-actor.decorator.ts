@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, UnauthorizedException } from '@nestjs/common';
-import { type Actor, type AuthenticatedRequest } from '@pbx/host/auth/actor';
+import { type Actor, type AuthenticatedRequest } from './actor';
 
 /** The caller resolved by SessionGuard; only on guarded endpoints. */
 export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {

@@ -1,4 +1,4 @@
-import { dummyPasswordHash, hashPassword, verifyPassword } from '@pbx/host/auth/password-hasher';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hasher';
 
 describe('password hashing', () => {
   it('verifies the right password and refuses a wrong one', async () => {

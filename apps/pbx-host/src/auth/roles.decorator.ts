@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { type UserRole } from '@pbx/host/users/user-role';
+import { type UserRole } from '../users/user-role';
 
 export const ROLES_KEY = 'pbx:roles';
 

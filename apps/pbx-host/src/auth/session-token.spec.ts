@@ -1,4 +1,4 @@
-import { bearerToken, generateSessionToken, hashSessionToken } from '@pbx/host/auth/session-token';
+import { bearerToken, generateSessionToken, hashSessionToken } from './session-token';
 
 describe('session tokens', () => {
   it('are random, URL-safe and 256 bits long', () => {

@@ -1,6 +1,6 @@
 import { Entity, Enum, ManyToOne, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { UserEntity } from '../users/user.entity';
+import { UserRole } from '../users/user-role';
 import { randomUUID } from 'node:crypto';
 
 export type SessionClient = 'password' | 'web' | 'app';

@@ -6,11 +6,11 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type AuthenticatedRequest, canReachTenant } from '@pbx/host/auth/actor';
-import { ROLES_KEY } from '@pbx/host/auth/roles.decorator';
-import { bearerToken } from '@pbx/host/auth/session-token';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { type UserRole } from '@pbx/host/users/user-role';
+import { type AuthenticatedRequest, canReachTenant } from './actor';
+import { ROLES_KEY } from './roles.decorator';
+import { bearerToken } from './session-token';
+import { SessionsService } from './sessions.service';
+import { type UserRole } from '../users/user-role';
 import { isUUID } from 'class-validator';
 
 /**

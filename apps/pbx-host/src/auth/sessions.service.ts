@@ -1,11 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { type Actor } from '@pbx/host/auth/actor';
-import { type SessionClient, SessionEntity } from '@pbx/host/auth/session.entity';
-import { generateSessionToken, hashSessionToken } from '@pbx/host/auth/session-token';
-import { HOST_CONFIG, type HostConfig } from '@pbx/host/config/host-config';
-import { type UserRole } from '@pbx/host/users/user-role';
+import { type Actor } from './actor';
+import { type SessionClient, SessionEntity } from './session.entity';
+import { generateSessionToken, hashSessionToken } from './session-token';
+import { HOST_CONFIG, type HostConfig } from '../config/host-config';
+import { type UserRole } from '../users/user-role';
 import { randomUUID } from 'node:crypto';
 
 export interface IssuedSession {

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { hashPassword } from '@pbx/host/auth/password-hasher';
-import { HOST_CONFIG, type HostConfig } from '@pbx/host/config/host-config';
-import { UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { hashPassword } from './password-hasher';
+import { HOST_CONFIG, type HostConfig } from '../config/host-config';
+import { UserEntity } from '../users/user.entity';
+import { UserRole } from '../users/user-role';
 
 export const BOOTSTRAP_ADMIN_USERNAME = 'admin';
 

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse } from '@nestjs/swagger';
-import { ErrorResponse, FieldErrorsResponse } from '@pbx/host/common/error.response';
+import { ErrorResponse, FieldErrorsResponse } from './error.response';
 
 /** Documents the 400 every endpoint with input may answer. */
 export const ApiValidationResponse = () =>

@@ -1,4 +1,4 @@
-import { containsPattern } from '@pbx/host/common/like-pattern';
+import { containsPattern } from './like-pattern';
 
 describe('containsPattern', () => {
   it('escapes LIKE wildcards', () => {

@@ -1,4 +1,4 @@
-import { fieldErrorForConstraint } from '@pbx/host/common/unique-violation.filter';
+import { fieldErrorForConstraint } from './unique-violation.filter';
 
 describe('fieldErrorForConstraint', () => {
   it('names the field each unique constraint guards', () => {

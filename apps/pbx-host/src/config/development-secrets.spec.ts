@@ -1,5 +1,5 @@
-import { ensureDevelopmentSecrets } from '@pbx/host/config/development-secrets';
-import { type HostConfig, isMasterKey } from '@pbx/host/config/host-config';
+import { ensureDevelopmentSecrets } from './development-secrets';
+import { type HostConfig, isMasterKey } from './host-config';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

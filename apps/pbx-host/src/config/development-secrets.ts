@@ -1,4 +1,4 @@
-import { type HostConfig } from '@pbx/host/config/host-config';
+import { type HostConfig } from './host-config';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { HOST_CONFIG, type HostConfig } from '@pbx/host/config/host-config';
+import { HOST_CONFIG, type HostConfig } from './host-config';
 
 /** Makes the validated host configuration injectable everywhere as HOST_CONFIG. */
 @Module({})

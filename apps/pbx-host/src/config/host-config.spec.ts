@@ -1,4 +1,4 @@
-import { HostConfigError, isMasterKey, parseHostConfig } from '@pbx/host/config/host-config';
+import { HostConfigError, isMasterKey, parseHostConfig } from './host-config';
 import { randomBytes } from 'node:crypto';
 
 const KEY = randomBytes(32).toString('base64');

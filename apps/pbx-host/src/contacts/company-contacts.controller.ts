@@ -18,17 +18,17 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import { ApiInputAndLookup } from '@pbx/host/common/api-responses.decorator';
-import { companyOwner } from '@pbx/host/contacts/contact-owner';
-import { ContactsService } from '@pbx/host/contacts/contacts.service';
-import { ContactListQuery } from '@pbx/host/contacts/dto/contact-list.query';
-import { CompanyContactParams } from '@pbx/host/contacts/dto/contact-params';
-import { ContactPageResponse, ContactResponse } from '@pbx/host/contacts/dto/contact.response';
-import { CreateContactDto } from '@pbx/host/contacts/dto/create-contact.dto';
-import { UpdateContactDto } from '@pbx/host/contacts/dto/update-contact.dto';
-import { TenantIdParams } from '@pbx/host/tenants/dto/tenant-id.params';
-import { UserRole } from '@pbx/host/users/user-role';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiInputAndLookup } from '../common/api-responses.decorator';
+import { companyOwner } from './contact-owner';
+import { ContactsService } from './contacts.service';
+import { ContactListQuery } from './dto/contact-list.query';
+import { CompanyContactParams } from './dto/contact-params';
+import { ContactPageResponse, ContactResponse } from './dto/contact.response';
+import { CreateContactDto } from './dto/create-contact.dto';
+import { UpdateContactDto } from './dto/update-contact.dto';
+import { TenantIdParams } from '../tenants/dto/tenant-id.params';
+import { UserRole } from '../users/user-role';
 
 /** The tenant's company address book: every member reads it, admins change it. */
 @ApiTags('company contacts')

@@ -1,4 +1,4 @@
-import { ContactOwnerKind } from '@pbx/host/contacts/contact-owner-kind';
+import { ContactOwnerKind } from './contact-owner-kind';
 
 /** Whose address book: a user's personal one, or the tenant's company one. */
 export type ContactOwner =

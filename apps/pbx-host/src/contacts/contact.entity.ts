@@ -9,9 +9,9 @@ import {
   PrimaryKey,
   Property,
 } from '@mikro-orm/core';
-import { ContactOwnerKind } from '@pbx/host/contacts/contact-owner-kind';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { UserEntity } from '@pbx/host/users/user.entity';
+import { ContactOwnerKind } from './contact-owner-kind';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { UserEntity } from '../users/user.entity';
 import { randomUUID } from 'node:crypto';
 
 /**

@@ -1,15 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { containsPattern } from '@pbx/host/common/like-pattern';
-import { type Page } from '@pbx/host/common/page.response';
-import { ContactEntity } from '@pbx/host/contacts/contact.entity';
-import { type ContactOwner, ownerFilter } from '@pbx/host/contacts/contact-owner';
-import { ContactOwnerKind } from '@pbx/host/contacts/contact-owner-kind';
-import { type ContactListQuery } from '@pbx/host/contacts/dto/contact-list.query';
-import { type CreateContactDto } from '@pbx/host/contacts/dto/create-contact.dto';
-import { type UpdateContactDto } from '@pbx/host/contacts/dto/update-contact.dto';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
-import { UsersService } from '@pbx/host/users/users.service';
+import { containsPattern } from '../common/like-pattern';
+import { type Page } from '../common/page.response';
+import { ContactEntity } from './contact.entity';
+import { type ContactOwner, ownerFilter } from './contact-owner';
+import { ContactOwnerKind } from './contact-owner-kind';
+import { type ContactListQuery } from './dto/contact-list.query';
+import { type CreateContactDto } from './dto/create-contact.dto';
+import { type UpdateContactDto } from './dto/update-contact.dto';
+import { TenantsService } from '../tenants/tenants.service';
+import { UsersService } from '../users/users.service';
 
 /** Personal and company address books, as the REST API manages them (contacts made by hand). */
 @Injectable()

@@ -19,17 +19,17 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { type Actor, canActForUser } from '@pbx/host/auth/actor';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import { CurrentActor } from '@pbx/host/auth/current-actor.decorator';
-import { ApiInputAndLookup } from '@pbx/host/common/api-responses.decorator';
-import { userOwner } from '@pbx/host/contacts/contact-owner';
-import { ContactsService } from '@pbx/host/contacts/contacts.service';
-import { ContactListQuery } from '@pbx/host/contacts/dto/contact-list.query';
-import { PersonalContactParams, UserContactsParams } from '@pbx/host/contacts/dto/contact-params';
-import { ContactPageResponse, ContactResponse } from '@pbx/host/contacts/dto/contact.response';
-import { CreateContactDto } from '@pbx/host/contacts/dto/create-contact.dto';
-import { UpdateContactDto } from '@pbx/host/contacts/dto/update-contact.dto';
+import { type Actor, canActForUser } from '../auth/actor';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { ApiInputAndLookup } from '../common/api-responses.decorator';
+import { userOwner } from './contact-owner';
+import { ContactsService } from './contacts.service';
+import { ContactListQuery } from './dto/contact-list.query';
+import { PersonalContactParams, UserContactsParams } from './dto/contact-params';
+import { ContactPageResponse, ContactResponse } from './dto/contact.response';
+import { CreateContactDto } from './dto/create-contact.dto';
+import { UpdateContactDto } from './dto/update-contact.dto';
 
 /** A user's personal address book: the user's own, and their tenant's admins'. */
 @ApiTags('personal contacts')

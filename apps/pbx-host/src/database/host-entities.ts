@@ -1,8 +1,8 @@
-import { SessionEntity } from '@pbx/host/auth/session.entity';
-import { ContactEntity } from '@pbx/host/contacts/contact.entity';
-import { PresenceEntity } from '@pbx/host/presence/presence.entity';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { UserEntity } from '@pbx/host/users/user.entity';
+import { SessionEntity } from '../auth/session.entity';
+import { ContactEntity } from '../contacts/contact.entity';
+import { PresenceEntity } from '../presence/presence.entity';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { UserEntity } from '../users/user.entity';
 
 /** The host PBX's own entities (the Microsoft 365 module brings its own, with their own migrations). */
 export const hostEntities = [TenantEntity, UserEntity, ContactEntity, PresenceEntity, SessionEntity];

@@ -1,8 +1,8 @@
 import { type AnyEntity, type EntityClass, ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { hostEntities } from '@pbx/host/database/host-entities';
-import { HOST_MIGRATIONS_TABLE } from '@pbx/host/migrations';
+import { hostEntities } from './host-entities';
+import { HOST_MIGRATIONS_TABLE } from '../migrations';
 import { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Entities } from '@pbx/microsoft365';
 
 export type EntityList = EntityClass<AnyEntity>[];

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { type HostConfig } from '@pbx/host/config/host-config';
-import { type DatabaseShutdown } from '@pbx/host/database/database-lifecycle';
-import { startEmbeddedDatabase } from '@pbx/host/database/embedded-database';
+import { type HostConfig } from '../config/host-config';
+import { type DatabaseShutdown } from './database-lifecycle';
+import { startEmbeddedDatabase } from './embedded-database';
 import { join } from 'node:path';
 
 export interface ResolvedDatabase {

@@ -1,7 +1,7 @@
 import { type MigrationObject, type MigrationsOptions, type MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { type EntityManager } from '@mikro-orm/postgresql';
-import { HOST_MIGRATIONS_TABLE, hostMigrations } from '@pbx/host/migrations';
+import { HOST_MIGRATIONS_TABLE, hostMigrations } from '../migrations';
 import { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Migrations } from '@pbx/microsoft365';
 
 export interface MigrationSet {

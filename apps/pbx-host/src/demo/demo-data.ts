@@ -1,14 +1,14 @@
 import { RequestContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { type INestApplication } from '@nestjs/common';
-import { companyOwner, userOwner } from '@pbx/host/contacts/contact-owner';
-import { ContactsService } from '@pbx/host/contacts/contacts.service';
-import { PresenceStatus } from '@pbx/host/presence/presence-status';
-import { PresenceService } from '@pbx/host/presence/presence.service';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
-import { UserRole } from '@pbx/host/users/user-role';
-import { UsersService } from '@pbx/host/users/users.service';
+import { companyOwner, userOwner } from '../contacts/contact-owner';
+import { ContactsService } from '../contacts/contacts.service';
+import { PresenceStatus } from '../presence/presence-status';
+import { PresenceService } from '../presence/presence.service';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantsService } from '../tenants/tenants.service';
+import { UserRole } from '../users/user-role';
+import { UsersService } from '../users/users.service';
 
 export const DEMO_SIP_DOMAIN = 'contoso.pbx.example';
 export const DEMO_PASSWORD = 'demo-password';

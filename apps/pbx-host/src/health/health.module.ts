@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HealthController } from '@pbx/host/health/health.controller';
+import { HealthController } from './health.controller';
 
 @Module({ controllers: [HealthController] })
 export class HealthModule {}

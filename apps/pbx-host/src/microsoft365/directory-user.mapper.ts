@@ -1,5 +1,5 @@
-import { type UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { type UserEntity } from '../users/user.entity';
+import { UserRole } from '../users/user-role';
 import { type PbxDirectoryUser, type PbxUserProfile } from '@pbx/microsoft365';
 
 /**

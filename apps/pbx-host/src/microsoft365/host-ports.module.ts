@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { SessionsModule } from '@pbx/host/auth/sessions.module';
-import { PbxAdminAccessAdapter } from '@pbx/host/microsoft365/pbx-admin-access.adapter';
-import { PbxContactsAdapter } from '@pbx/host/microsoft365/pbx-contacts.adapter';
-import { PbxDirectoryAdapter } from '@pbx/host/microsoft365/pbx-directory.adapter';
-import { PbxPresenceAdapter } from '@pbx/host/microsoft365/pbx-presence.adapter';
-import { PbxSessionsAdapter } from '@pbx/host/microsoft365/pbx-sessions.adapter';
-import { PbxTenantsAdapter } from '@pbx/host/microsoft365/pbx-tenants.adapter';
-import { PresenceModule } from '@pbx/host/presence/presence.module';
-import { TenantsModule } from '@pbx/host/tenants/tenants.module';
+import { SessionsModule } from '../auth/sessions.module';
+import { PbxAdminAccessAdapter } from './pbx-admin-access.adapter';
+import { PbxContactsAdapter } from './pbx-contacts.adapter';
+import { PbxDirectoryAdapter } from './pbx-directory.adapter';
+import { PbxPresenceAdapter } from './pbx-presence.adapter';
+import { PbxSessionsAdapter } from './pbx-sessions.adapter';
+import { PbxTenantsAdapter } from './pbx-tenants.adapter';
+import { PresenceModule } from '../presence/presence.module';
+import { TenantsModule } from '../tenants/tenants.module';
 import {
   PBX_ADMIN_ACCESS,
   PBX_CONTACTS,

@@ -1,10 +1,10 @@
-import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EnsureEntityManagerContext } from '../common/ensure-context.decorator';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { type Actor, canAdministerTenant } from '@pbx/host/auth/actor';
-import { bearerToken } from '@pbx/host/auth/session-token';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { UserRole } from '@pbx/host/users/user-role';
+import { type Actor, canAdministerTenant } from '../auth/actor';
+import { bearerToken } from '../auth/session-token';
+import { SessionsService } from '../auth/sessions.service';
+import { UserRole } from '../users/user-role';
 import { type PbxAdminAccessDecision, type PbxAdminAccessPort } from '@pbx/microsoft365';
 
 /** The Authorization header of whatever request object the module hands over (Express, or anything alike). */

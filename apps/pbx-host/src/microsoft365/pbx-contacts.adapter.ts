@@ -1,11 +1,11 @@
-import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EnsureEntityManagerContext } from '../common/ensure-context.decorator';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { ContactOwnerKind } from '@pbx/host/contacts/contact-owner-kind';
+import { ContactOwnerKind } from '../contacts/contact-owner-kind';
 import { type PbxContact, type PbxContactOwner, type PbxContactsPort } from '@pbx/microsoft365';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { jsonArray } from '@pbx/host/common/sql-array';
+import { jsonArray } from '../common/sql-array';
 
 /** The `externalSource` of every contact the Microsoft 365 module writes. */
 export const MICROSOFT365_SOURCE = 'microsoft365';

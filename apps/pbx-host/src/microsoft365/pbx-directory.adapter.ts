@@ -1,13 +1,13 @@
 import { type FilterQuery, sql } from '@mikro-orm/core';
-import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EnsureEntityManagerContext } from '../common/ensure-context.decorator';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { PROFILE_FIELDS, pickProfile, toDirectoryUser } from '@pbx/host/microsoft365/directory-user.mapper';
-import { syncedUsername } from '@pbx/host/microsoft365/synced-username';
-import { EXTENSION_PATTERN } from '@pbx/host/users/dto/user-fields';
-import { UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { SessionsService } from '../auth/sessions.service';
+import { PROFILE_FIELDS, pickProfile, toDirectoryUser } from './directory-user.mapper';
+import { syncedUsername } from './synced-username';
+import { EXTENSION_PATTERN } from '../users/dto/user-fields';
+import { UserEntity } from '../users/user.entity';
+import { UserRole } from '../users/user-role';
 import {
   type PbxDirectoryPage,
   type PbxDirectoryPort,
@@ -20,7 +20,7 @@ import {
 } from '@pbx/microsoft365';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { jsonArray } from '@pbx/host/common/sql-array';
+import { jsonArray } from '../common/sql-array';
 
 const MAX_PAGE = 1000;
 

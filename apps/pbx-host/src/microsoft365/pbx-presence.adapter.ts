@@ -1,8 +1,8 @@
-import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EnsureEntityManagerContext } from '../common/ensure-context.decorator';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { isPresenceStatus, PRESENCE_STATUSES } from '@pbx/host/presence/presence-status';
-import { PresenceService } from '@pbx/host/presence/presence.service';
+import { isPresenceStatus, PRESENCE_STATUSES } from '../presence/presence-status';
+import { PresenceService } from '../presence/presence.service';
 import { type PbxPresencePort, type PbxPresenceState } from '@pbx/microsoft365';
 import { isUUID } from 'class-validator';
 

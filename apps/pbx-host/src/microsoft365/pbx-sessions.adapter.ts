@@ -1,10 +1,10 @@
-import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EnsureEntityManagerContext } from '../common/ensure-context.decorator';
 import { type FilterQuery, sql } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { SessionsService } from '../auth/sessions.service';
+import { UserEntity } from '../users/user.entity';
+import { UserRole } from '../users/user-role';
 import {
   type PbxSession,
   type PbxSessionRequest,

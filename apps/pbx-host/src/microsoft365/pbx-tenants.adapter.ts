@@ -1,8 +1,8 @@
-import { EnsureEntityManagerContext } from '@pbx/host/common/ensure-context.decorator';
+import { EnsureEntityManagerContext } from '../common/ensure-context.decorator';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { type TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
+import { type TenantEntity } from '../tenants/tenant.entity';
+import { TenantsService } from '../tenants/tenants.service';
 import { type PbxTenant, type PbxTenantsPort } from '@pbx/microsoft365';
 
 function toPbxTenant(tenant: TenantEntity | null): PbxTenant | null {

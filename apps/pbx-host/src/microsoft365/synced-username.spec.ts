@@ -1,4 +1,4 @@
-import { syncedUsername } from '@pbx/host/microsoft365/synced-username';
+import { syncedUsername } from './synced-username';
 import { type PbxUserProfile } from '@pbx/microsoft365';
 
 const profile = (userPrincipalName: string | null, email: string | null = null): PbxUserProfile => ({

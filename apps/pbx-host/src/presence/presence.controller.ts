@@ -1,15 +1,15 @@
 import { Body, Controller, ForbiddenException, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { type Actor, canActForUser } from '@pbx/host/auth/actor';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import { CurrentActor } from '@pbx/host/auth/current-actor.decorator';
-import { ApiInputAndLookup } from '@pbx/host/common/api-responses.decorator';
-import { PageQueryDto } from '@pbx/host/common/page-query.dto';
-import { PresencePageResponse, PresenceResponse } from '@pbx/host/presence/dto/presence.response';
-import { SetPresenceDto } from '@pbx/host/presence/dto/set-presence.dto';
-import { PresenceService } from '@pbx/host/presence/presence.service';
-import { TenantIdParams } from '@pbx/host/tenants/dto/tenant-id.params';
-import { UserParams } from '@pbx/host/users/dto/user-params';
+import { type Actor, canActForUser } from '../auth/actor';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { ApiInputAndLookup } from '../common/api-responses.decorator';
+import { PageQueryDto } from '../common/page-query.dto';
+import { PresencePageResponse, PresenceResponse } from './dto/presence.response';
+import { SetPresenceDto } from './dto/set-presence.dto';
+import { PresenceService } from './presence.service';
+import { TenantIdParams } from '../tenants/dto/tenant-id.params';
+import { UserParams } from '../users/dto/user-params';
 
 @ApiTags('presence')
 @Controller('api/tenants/:tenantId')

@@ -1,7 +1,7 @@
 import { Entity, Enum, ManyToOne, OneToOne, type Opt, PrimaryKeyProp, Property } from '@mikro-orm/core';
-import { PresenceStatus } from '@pbx/host/presence/presence-status';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { UserEntity } from '@pbx/host/users/user.entity';
+import { PresenceStatus } from './presence-status';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { UserEntity } from '../users/user.entity';
 
 /** A user's extension presence; a user without a row has the default status. */
 @Entity({ tableName: 'presence' })

@@ -1,10 +1,10 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { SessionsModule } from '@pbx/host/auth/sessions.module';
-import { PresenceController } from '@pbx/host/presence/presence.controller';
-import { PresenceEntity } from '@pbx/host/presence/presence.entity';
-import { PresenceService } from '@pbx/host/presence/presence.service';
-import { UsersModule } from '@pbx/host/users/users.module';
+import { SessionsModule } from '../auth/sessions.module';
+import { PresenceController } from './presence.controller';
+import { PresenceEntity } from './presence.entity';
+import { PresenceService } from './presence.service';
+import { UsersModule } from '../users/users.module';
 
 @Module({
   imports: [MikroOrmModule.forFeature([PresenceEntity]), SessionsModule, UsersModule],

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { type Page } from '@pbx/host/common/page.response';
-import { DEFAULT_PRESENCE_STATUS, type PresenceStatus } from '@pbx/host/presence/presence-status';
-import { UsersService } from '@pbx/host/users/users.service';
-import { jsonArray } from '@pbx/host/common/sql-array';
+import { type Page } from '../common/page.response';
+import { DEFAULT_PRESENCE_STATUS, type PresenceStatus } from './presence-status';
+import { UsersService } from '../users/users.service';
+import { jsonArray } from '../common/sql-array';
 
 export interface UserPresence {
   userId: string;

@@ -17,19 +17,15 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import {
-  ApiConflict,
-  ApiInputAndLookup,
-  ApiValidationResponse,
-} from '@pbx/host/common/api-responses.decorator';
-import { PageQueryDto } from '@pbx/host/common/page-query.dto';
-import { CreateTenantDto } from '@pbx/host/tenants/dto/create-tenant.dto';
-import { TenantIdParams } from '@pbx/host/tenants/dto/tenant-id.params';
-import { TenantPageResponse, TenantResponse } from '@pbx/host/tenants/dto/tenant.response';
-import { UpdateTenantDto } from '@pbx/host/tenants/dto/update-tenant.dto';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
-import { UserRole } from '@pbx/host/users/user-role';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiConflict, ApiInputAndLookup, ApiValidationResponse } from '../common/api-responses.decorator';
+import { PageQueryDto } from '../common/page-query.dto';
+import { CreateTenantDto } from './dto/create-tenant.dto';
+import { TenantIdParams } from './dto/tenant-id.params';
+import { TenantPageResponse, TenantResponse } from './dto/tenant.response';
+import { UpdateTenantDto } from './dto/update-tenant.dto';
+import { TenantsService } from './tenants.service';
+import { UserRole } from '../users/user-role';
 
 @ApiTags('tenants')
 @Controller('api/tenants')

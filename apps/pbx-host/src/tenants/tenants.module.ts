@@ -1,9 +1,9 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { SessionsModule } from '@pbx/host/auth/sessions.module';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { TenantsController } from '@pbx/host/tenants/tenants.controller';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
+import { SessionsModule } from '../auth/sessions.module';
+import { TenantEntity } from './tenant.entity';
+import { TenantsController } from './tenants.controller';
+import { TenantsService } from './tenants.service';
 
 @Module({
   imports: [MikroOrmModule.forFeature([TenantEntity]), SessionsModule],

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { type Page } from '@pbx/host/common/page.response';
-import { type CreateTenantDto } from '@pbx/host/tenants/dto/create-tenant.dto';
-import { type UpdateTenantDto } from '@pbx/host/tenants/dto/update-tenant.dto';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
+import { type Page } from '../common/page.response';
+import { type CreateTenantDto } from './dto/create-tenant.dto';
+import { type UpdateTenantDto } from './dto/update-tenant.dto';
+import { TenantEntity } from './tenant.entity';
 import { isUUID } from 'class-validator';
 
 @Injectable()

@@ -9,8 +9,8 @@ import {
   Property,
   Unique,
 } from '@mikro-orm/core';
-import { TenantEntity } from '@pbx/host/tenants/tenant.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { UserRole } from './user-role';
 import { randomUUID } from 'node:crypto';
 
 /**

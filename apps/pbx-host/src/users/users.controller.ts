@@ -27,19 +27,19 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { type Actor, canActForUser } from '@pbx/host/auth/actor';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import { CurrentActor } from '@pbx/host/auth/current-actor.decorator';
-import { ApiConflict, ApiInputAndLookup } from '@pbx/host/common/api-responses.decorator';
-import { readBody } from '@pbx/host/common/read-body';
-import { TenantIdParams } from '@pbx/host/tenants/dto/tenant-id.params';
-import { CreateUserDto } from '@pbx/host/users/dto/create-user.dto';
-import { UpdateUserDto } from '@pbx/host/users/dto/update-user.dto';
-import { UserListQuery } from '@pbx/host/users/dto/user-list.query';
-import { UserParams } from '@pbx/host/users/dto/user-params';
-import { UserPageResponse, UserResponse } from '@pbx/host/users/dto/user.response';
-import { UserRole } from '@pbx/host/users/user-role';
-import { UsersService } from '@pbx/host/users/users.service';
+import { type Actor, canActForUser } from '../auth/actor';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { ApiConflict, ApiInputAndLookup } from '../common/api-responses.decorator';
+import { readBody } from '../common/read-body';
+import { TenantIdParams } from '../tenants/dto/tenant-id.params';
+import { CreateUserDto } from './dto/create-user.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserListQuery } from './dto/user-list.query';
+import { UserParams } from './dto/user-params';
+import { UserPageResponse, UserResponse } from './dto/user.response';
+import { UserRole } from './user-role';
+import { UsersService } from './users.service';
 import { type Request } from 'express';
 
 export const PHOTO_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];

@@ -1,15 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { hashPassword } from '@pbx/host/auth/password-hasher';
-import { SessionsService } from '@pbx/host/auth/sessions.service';
-import { containsPattern } from '@pbx/host/common/like-pattern';
-import { type Page } from '@pbx/host/common/page.response';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
-import { type CreateUserDto } from '@pbx/host/users/dto/create-user.dto';
-import { type UpdateUserDto } from '@pbx/host/users/dto/update-user.dto';
-import { type UserListQuery } from '@pbx/host/users/dto/user-list.query';
-import { UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { hashPassword } from '../auth/password-hasher';
+import { SessionsService } from '../auth/sessions.service';
+import { containsPattern } from '../common/like-pattern';
+import { type Page } from '../common/page.response';
+import { TenantsService } from '../tenants/tenants.service';
+import { type CreateUserDto } from './dto/create-user.dto';
+import { type UpdateUserDto } from './dto/update-user.dto';
+import { type UserListQuery } from './dto/user-list.query';
+import { UserEntity } from './user.entity';
+import { UserRole } from './user-role';
 
 export interface UserPhoto {
   contentType: string;

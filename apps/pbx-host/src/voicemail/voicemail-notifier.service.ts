@@ -1,11 +1,8 @@
 import { HttpException, Injectable, UnprocessableEntityException } from '@nestjs/common';
-import { TenantsService } from '@pbx/host/tenants/tenants.service';
-import { UsersService } from '@pbx/host/users/users.service';
-import {
-  type CreateVoicemailDto,
-  type VoicemailNotifiedResponse,
-} from '@pbx/host/voicemail/dto/voicemail.dto';
-import { voicemailWav } from '@pbx/host/voicemail/voicemail-wav';
+import { TenantsService } from '../tenants/tenants.service';
+import { UsersService } from '../users/users.service';
+import { type CreateVoicemailDto, type VoicemailNotifiedResponse } from './dto/voicemail.dto';
+import { voicemailWav } from './voicemail-wav';
 import {
   GraphMailService,
   httpStatusFor,

@@ -1,4 +1,4 @@
-import { voicemailWav } from '@pbx/host/voicemail/voicemail-wav';
+import { voicemailWav } from './voicemail-wav';
 
 describe(voicemailWav.name, () => {
   it('writes a valid 8 kHz 16-bit mono PCM WAV of the asked length', () => {

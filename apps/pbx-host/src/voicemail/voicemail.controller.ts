@@ -1,11 +1,11 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '@pbx/host/auth/authenticated.decorator';
-import { ApiInputAndLookup } from '@pbx/host/common/api-responses.decorator';
-import { UserParams } from '@pbx/host/users/dto/user-params';
-import { UserRole } from '@pbx/host/users/user-role';
-import { CreateVoicemailDto, VoicemailNotifiedResponse } from '@pbx/host/voicemail/dto/voicemail.dto';
-import { VoicemailNotifier } from '@pbx/host/voicemail/voicemail-notifier.service';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiInputAndLookup } from '../common/api-responses.decorator';
+import { UserParams } from '../users/dto/user-params';
+import { UserRole } from '../users/user-role';
+import { CreateVoicemailDto, VoicemailNotifiedResponse } from './dto/voicemail.dto';
+import { VoicemailNotifier } from './voicemail-notifier.service';
 
 @ApiTags('voicemail')
 @Controller('api/tenants/:tenantId/users/:userId/voicemails')

@@ -1,6 +1,6 @@
-import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { jsonResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import { EmulatorHttpError } from '@pbx/m365-emulator/http/emulator-http.error';
+import type { EmulatorRequest } from '../http/emulator-request';
+import { jsonResponse, type EmulatorResponse } from '../http/emulator-response';
+import { EmulatorHttpError } from '../http/emulator-http.error';
 
 /** Control-API errors: plain JSON, clearly not Microsoft's format. */
 export class ControlError extends EmulatorHttpError {

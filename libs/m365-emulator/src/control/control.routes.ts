@@ -1,8 +1,8 @@
-import type { EmulatorControl } from '@pbx/m365-emulator/control/emulator.control';
-import { ControlError } from '@pbx/m365-emulator/control/control.error';
-import { readJson, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { jsonResponse, textResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import type { RouteDefinition } from '@pbx/m365-emulator/http/route-definition';
+import type { EmulatorControl } from './emulator.control';
+import { ControlError } from './control.error';
+import { readJson, requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { jsonResponse, textResponse, type EmulatorResponse } from '../http/emulator-response';
+import type { RouteDefinition } from '../http/route-definition';
 
 /** Control operations reachable over HTTP; each is an EmulatorControl method taking one JSON object. */
 export const CONTROL_OPERATIONS = [

@@ -1,5 +1,5 @@
-import type { DirectoryGroupFields } from '@pbx/m365-emulator/state/directory-group';
-import type { DirectoryUserFields } from '@pbx/m365-emulator/state/directory-user';
+import type { DirectoryGroupFields } from '../state/directory-group';
+import type { DirectoryUserFields } from '../state/directory-user';
 
 export interface TenantInfo {
   id: string;

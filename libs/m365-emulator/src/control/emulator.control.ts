@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import type { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '@pbx/m365-emulator/core/time.format';
-import type { EmulatorUrls } from '@pbx/m365-emulator/emulator-urls';
-import { SigningKeyRing, type PublishedSigningKey } from '@pbx/m365-emulator/entra/signing-key.ring';
-import { ControlError } from '@pbx/m365-emulator/control/control.error';
-import { MailboxControl } from '@pbx/m365-emulator/control/mailbox.control';
+import type { EmulatorClock } from '../core/emulator.clock';
+import type { SeededRandom } from '../core/seeded.random';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.format';
+import type { EmulatorUrls } from '../emulator-urls';
+import { SigningKeyRing, type PublishedSigningKey } from '../entra/signing-key.ring';
+import { ControlError } from './control.error';
+import { MailboxControl } from './mailbox.control';
 import type {
   ContactFolderInfo,
   ContactInfo,
@@ -15,8 +15,8 @@ import type {
   MailboxInfo,
   MailboxRef,
   SubscriptionInfo,
-} from '@pbx/m365-emulator/control/mailbox-control.types';
-import { SubscriptionControl } from '@pbx/m365-emulator/control/subscription.control';
+} from './mailbox-control.types';
+import { SubscriptionControl } from './subscription.control';
 import type {
   AppInfo,
   CertificateInfo,
@@ -28,33 +28,33 @@ import type {
   TenantInfo,
   UserInfo,
   UserInput,
-} from '@pbx/m365-emulator/control/control.types';
+} from './control.types';
 import type {
   FaultConfig,
   ThrottleNextInput,
   FailAfterHandlingInput,
   ThrottlingConfig,
   ThrottlingInput,
-} from '@pbx/m365-emulator/faults/fault.config';
-import type { FaultInjector } from '@pbx/m365-emulator/faults/fault.injector';
-import type { CountersSnapshot, RequestCounters } from '@pbx/m365-emulator/faults/request.counters';
-import type { ResourceUnitThrottle } from '@pbx/m365-emulator/faults/resource-unit.throttle';
-import { photoEtag } from '@pbx/m365-emulator/graph/photos.routes';
+} from '../faults/fault.config';
+import type { FaultInjector } from '../faults/fault.injector';
+import type { CountersSnapshot, RequestCounters } from '../faults/request.counters';
+import type { ResourceUnitThrottle } from '../faults/resource-unit.throttle';
+import { photoEtag } from '../graph/photos.routes';
 import type {
   ChangeNotificationDispatcher,
   LifecycleEvent,
-} from '@pbx/m365-emulator/graph/subscriptions/change-notification.dispatcher';
-import type { SubscriptionRegistry } from '@pbx/m365-emulator/graph/subscriptions/subscription.registry';
-import { DirectorySeeder, type SeedOptions, type SeedResult } from '@pbx/m365-emulator/seed/directory.seeder';
-import { readJpegSize } from '@pbx/m365-emulator/seed/jpeg.generator';
-import { AppRegistration } from '@pbx/m365-emulator/state/app-registration';
-import type { DirectoryGroup } from '@pbx/m365-emulator/state/directory-group';
-import type { DirectoryUser, DirectoryUserFields } from '@pbx/m365-emulator/state/directory-user';
-import type { KeyCredential } from '@pbx/m365-emulator/state/key-credential';
-import type { UserPurpose } from '@pbx/m365-emulator/state/mailbox/mailbox.store';
-import type { SentMailRecord } from '@pbx/m365-emulator/state/mailbox/sent-mail.log';
-import { type TenantRegistry } from '@pbx/m365-emulator/state/tenant.registry';
-import { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+} from '../graph/subscriptions/change-notification.dispatcher';
+import type { SubscriptionRegistry } from '../graph/subscriptions/subscription.registry';
+import { DirectorySeeder, type SeedOptions, type SeedResult } from '../seed/directory.seeder';
+import { readJpegSize } from '../seed/jpeg.generator';
+import { AppRegistration } from '../state/app-registration';
+import type { DirectoryGroup } from '../state/directory-group';
+import type { DirectoryUser, DirectoryUserFields } from '../state/directory-user';
+import type { KeyCredential } from '../state/key-credential';
+import type { UserPurpose } from '../state/mailbox/mailbox.store';
+import type { SentMailRecord } from '../state/mailbox/sent-mail.log';
+import { type TenantRegistry } from '../state/tenant.registry';
+import { TenantState } from '../state/tenant.state';
 
 export interface ControlDependencies {
   readonly tenants: TenantRegistry;

@@ -1,6 +1,6 @@
-import type { DeliveryStats } from '@pbx/m365-emulator/graph/subscriptions/graph-subscription';
-import type { FreeBusyStatus } from '@pbx/m365-emulator/state/mailbox/calendar-event';
-import type { ContactFields, EmailAddress } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
+import type { DeliveryStats } from '../graph/subscriptions/graph-subscription';
+import type { FreeBusyStatus } from '../state/mailbox/calendar-event';
+import type { ContactFields, EmailAddress } from '../state/mailbox/mailbox-contact';
 
 export interface MailboxRef {
   tenant: string;

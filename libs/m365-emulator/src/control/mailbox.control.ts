@@ -1,6 +1,6 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { fromOutlookDateTime, resolveTimeZone } from '@pbx/m365-emulator/core/time-zone.converter';
-import { ControlError } from '@pbx/m365-emulator/control/control.error';
+import type { EmulatorClock } from '../core/emulator.clock';
+import { fromOutlookDateTime, resolveTimeZone } from '../core/time-zone.converter';
+import { ControlError } from './control.error';
 import type {
   ContactFolderInfo,
   ContactInfo,
@@ -10,19 +10,19 @@ import type {
   EventTimeInput,
   MailboxInfo,
   MailboxRef,
-} from '@pbx/m365-emulator/control/mailbox-control.types';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
+} from './mailbox-control.types';
+import type { DirectoryUser } from '../state/directory-user';
 import {
   FREE_BUSY_STATUSES,
   type CalendarEvent,
   type CalendarEventFields,
-} from '@pbx/m365-emulator/state/mailbox/calendar-event';
-import type { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
-import type { Mailbox } from '@pbx/m365-emulator/state/mailbox/mailbox';
-import type { ContactFields, MailboxContact } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
-import { USER_PURPOSES, type UserPurpose } from '@pbx/m365-emulator/state/mailbox/mailbox.store';
-import type { SentMailRecord } from '@pbx/m365-emulator/state/mailbox/sent-mail.log';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+} from '../state/mailbox/calendar-event';
+import type { ContactFolder } from '../state/mailbox/contact-folder';
+import type { Mailbox } from '../state/mailbox/mailbox';
+import type { ContactFields, MailboxContact } from '../state/mailbox/mailbox-contact';
+import { USER_PURPOSES, type UserPurpose } from '../state/mailbox/mailbox.store';
+import type { SentMailRecord } from '../state/mailbox/sent-mail.log';
+import type { TenantState } from '../state/tenant.state';
 
 const EMPTY: readonly string[] = [];
 

@@ -1,14 +1,14 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { ControlError } from '@pbx/m365-emulator/control/control.error';
-import type { SubscriptionInfo } from '@pbx/m365-emulator/control/mailbox-control.types';
+import type { EmulatorClock } from '../core/emulator.clock';
+import { ControlError } from './control.error';
+import type { SubscriptionInfo } from './mailbox-control.types';
 import {
   graphDateTime,
   type ChangeNotificationDispatcher,
   type LifecycleEvent,
-} from '@pbx/m365-emulator/graph/subscriptions/change-notification.dispatcher';
-import type { GraphSubscription } from '@pbx/m365-emulator/graph/subscriptions/graph-subscription';
-import type { SubscriptionRegistry } from '@pbx/m365-emulator/graph/subscriptions/subscription.registry';
-import { isOutlookResource } from '@pbx/m365-emulator/graph/subscriptions/subscription-resource';
+} from '../graph/subscriptions/change-notification.dispatcher';
+import type { GraphSubscription } from '../graph/subscriptions/graph-subscription';
+import type { SubscriptionRegistry } from '../graph/subscriptions/subscription.registry';
+import { isOutlookResource } from '../graph/subscriptions/subscription-resource';
 
 const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = [
   'reauthorizationRequired',

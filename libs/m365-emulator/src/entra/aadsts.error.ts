@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { entraTimestamp } from '@pbx/m365-emulator/core/time.format';
-import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { jsonResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import { EmulatorHttpError } from '@pbx/m365-emulator/http/emulator-http.error';
+import { entraTimestamp } from '../core/time.format';
+import type { EmulatorRequest } from '../http/emulator-request';
+import { jsonResponse, type EmulatorResponse } from '../http/emulator-response';
+import { EmulatorHttpError } from '../http/emulator-http.error';
 
 export type OAuthErrorCode =
   | 'invalid_request'

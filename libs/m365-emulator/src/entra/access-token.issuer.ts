@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import type { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
-import type { EmulatorUrls } from '@pbx/m365-emulator/emulator-urls';
-import { signJwtRs256 } from '@pbx/m365-emulator/entra/jwt.codec';
-import type { AppRegistration } from '@pbx/m365-emulator/state/app-registration';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import type { EmulatorClock } from '../core/emulator.clock';
+import type { SeededRandom } from '../core/seeded.random';
+import type { EmulatorUrls } from '../emulator-urls';
+import { signJwtRs256 } from './jwt.codec';
+import type { AppRegistration } from '../state/app-registration';
+import type { DirectoryUser } from '../state/directory-user';
+import type { TenantState } from '../state/tenant.state';
 
 export interface IssuedToken {
   readonly token: string;

@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { entraTimestamp, MINUTE_MS } from '@pbx/m365-emulator/core/time.format';
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import {
-  appNotFound,
-  findApp,
-  isMultiTenantSegment,
-  tenantNotFound,
-} from '@pbx/m365-emulator/entra/login-tenant.resolver';
-import type { PendingAuthorization } from '@pbx/m365-emulator/entra/sign-in-session.store';
-import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
-import { renderErrorPage, renderFormPost, renderSignInPage } from '@pbx/m365-emulator/entra/sign-in.page';
-import { readForm, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import {
-  htmlResponse,
-  redirectResponse,
-  type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import { entraTimestamp, MINUTE_MS } from '../core/time.format';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import { appNotFound, findApp, isMultiTenantSegment, tenantNotFound } from './login-tenant.resolver';
+import type { PendingAuthorization } from './sign-in-session.store';
+import { AadstsError } from './aadsts.error';
+import { renderErrorPage, renderFormPost, renderSignInPage } from './sign-in.page';
+import { readForm, requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { htmlResponse, redirectResponse, type EmulatorResponse } from '../http/emulator-response';
+import type { DirectoryUser } from '../state/directory-user';
+import type { TenantState } from '../state/tenant.state';
 
 export const SESSION_COOKIE = 'ESTSAUTH';
 const CODE_LIFETIME_MS = 10 * MINUTE_MS;

@@ -1,8 +1,8 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
-import { decodeJwt, numberClaim, stringClaim, verifyJwtSignature } from '@pbx/m365-emulator/entra/jwt.codec';
-import type { AppRegistration } from '@pbx/m365-emulator/state/app-registration';
-import type { KeyCredential } from '@pbx/m365-emulator/state/key-credential';
+import type { EmulatorClock } from '../core/emulator.clock';
+import { AadstsError } from './aadsts.error';
+import { decodeJwt, numberClaim, stringClaim, verifyJwtSignature } from './jwt.codec';
+import type { AppRegistration } from '../state/app-registration';
+import type { KeyCredential } from '../state/key-credential';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Entra tolerates 5 minutes of clock skew on nbf/exp; MSAL reuses an assertion right up to its exp (§1.3). */

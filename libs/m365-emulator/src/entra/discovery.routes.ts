@@ -1,8 +1,8 @@
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { isMultiTenantSegment, resolveTenantOrThrow } from '@pbx/m365-emulator/entra/login-tenant.resolver';
-import type { SigningKey } from '@pbx/m365-emulator/entra/signing-key.ring';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { jsonResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import { isMultiTenantSegment, resolveTenantOrThrow } from './login-tenant.resolver';
+import type { SigningKey } from './signing-key.ring';
+import { requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { jsonResponse, type EmulatorResponse } from '../http/emulator-response';
 
 function openIdConfiguration(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   const segment = requireParam(request, 'tenant');

@@ -1,4 +1,4 @@
-import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
+import { AadstsError } from './aadsts.error';
 
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 

@@ -1,5 +1,5 @@
 import { constants, sign, verify, type KeyObject } from 'node:crypto';
-import { base64UrlDecode, base64UrlEncode } from '@pbx/m365-emulator/core/base64url';
+import { base64UrlDecode, base64UrlEncode } from '../core/base64url';
 
 export interface DecodedJwt {
   readonly header: Record<string, unknown>;

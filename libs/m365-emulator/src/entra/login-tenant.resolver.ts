@@ -1,7 +1,7 @@
-import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
-import type { AppRegistration } from '@pbx/m365-emulator/state/app-registration';
-import type { TenantRegistry } from '@pbx/m365-emulator/state/tenant.registry';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import { AadstsError } from './aadsts.error';
+import type { AppRegistration } from '../state/app-registration';
+import type { TenantRegistry } from '../state/tenant.registry';
+import type { TenantState } from '../state/tenant.state';
 
 export const MULTI_TENANT_SEGMENTS: readonly string[] = ['common', 'organizations'];
 

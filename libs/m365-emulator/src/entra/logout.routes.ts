@@ -1,13 +1,9 @@
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { isMultiTenantSegment, tenantNotFound } from '@pbx/m365-emulator/entra/login-tenant.resolver';
-import { readCookie, SESSION_COOKIE } from '@pbx/m365-emulator/entra/authorize.routes';
-import { renderErrorPage, renderSignedOutPage } from '@pbx/m365-emulator/entra/sign-in.page';
-import { readForm, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import {
-  htmlResponse,
-  redirectResponse,
-  type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import { isMultiTenantSegment, tenantNotFound } from './login-tenant.resolver';
+import { readCookie, SESSION_COOKIE } from './authorize.routes';
+import { renderErrorPage, renderSignedOutPage } from './sign-in.page';
+import { readForm, requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { htmlResponse, redirectResponse, type EmulatorResponse } from '../http/emulator-response';
 
 const CLEAR_COOKIE = `${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Max-Age=0`;
 

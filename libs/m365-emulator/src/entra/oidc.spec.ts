@@ -1,10 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
-import type * as Jose from 'jose';
-import { EmulatorFixture, type FetchResult } from '@pbx/m365-emulator/testing/emulator.fixture';
-import { loadEsmPackage } from '@pbx/m365-emulator/testing/esm-package.loader';
+import * as jose from 'jose';
+import { EmulatorFixture, type FetchResult } from '../testing/emulator.fixture';
 
-const jose = loadEsmPackage<typeof Jose>('jose', __dirname);
 const REDIRECT_URI = 'https://pbx.example/auth/callback';
 
 function pkce(): { verifier: string; challenge: string } {
@@ -85,7 +83,7 @@ describe('OpenID Connect authorization code flow with PKCE', () => {
   }
 
   /** jose fetches the JWKS through undici so it trusts the emulator CA. */
-  const trustingFetch: Jose.FetchImplementation = async (url, init) => {
+  const trustingFetch: jose.FetchImplementation = async (url, init) => {
     const response = await fetch(url, {
       method: init.method,
       signal: init.signal,

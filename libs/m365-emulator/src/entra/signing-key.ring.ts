@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { createRsaCertificate } from '@pbx/m365-emulator/tls/rsa-certificate.factory';
+import { createRsaCertificate } from '../tls/rsa-certificate.factory';
 
 export interface SigningKey {
   /** Entra uses the certificate's base64url SHA-1 thumbprint as both kid and x5t. */

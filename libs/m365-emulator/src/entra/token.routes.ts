@@ -1,21 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { base64UrlEncode } from '@pbx/m365-emulator/core/base64url';
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
+import { base64UrlEncode } from '../core/base64url';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import { AadstsError } from './aadsts.error';
 import {
   GRAPH_RESOURCES,
   graphDelegatedScopes,
   resolveClientCredentialsResource,
-} from '@pbx/m365-emulator/entra/graph-resource.scope';
-import {
-  appNotFound,
-  findApp,
-  isMultiTenantSegment,
-  resolveTenantOrThrow,
-} from '@pbx/m365-emulator/entra/login-tenant.resolver';
-import { readForm, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { jsonResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+} from './graph-resource.scope';
+import { appNotFound, findApp, isMultiTenantSegment, resolveTenantOrThrow } from './login-tenant.resolver';
+import { readForm, requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { jsonResponse, type EmulatorResponse } from '../http/emulator-response';
+import type { TenantState } from '../state/tenant.state';
 
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
 

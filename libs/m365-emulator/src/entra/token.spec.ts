@@ -1,12 +1,16 @@
 import { ConfidentialClientApplication, type AuthError } from '@azure/msal-node';
-import { Client, PageIterator, type PageCollection } from '@microsoft/microsoft-graph-client';
-import { createRsaCertificate } from '@pbx/m365-emulator/tls/rsa-certificate.factory';
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
-import { UndiciNetworkClient } from '@pbx/m365-emulator/testing/undici-network.client';
-import { loadEsmPackage } from '@pbx/m365-emulator/testing/esm-package.loader';
-import type * as Jose from 'jose';
-
-const jose = loadEsmPackage<typeof Jose>('jose', __dirname);
+import {
+  AuthenticationHandler,
+  Client,
+  type Context,
+  PageIterator,
+  type PageCollection,
+} from '@microsoft/microsoft-graph-client';
+import { fetch, type RequestInit } from 'undici';
+import { createRsaCertificate } from '../tls/rsa-certificate.factory';
+import { EmulatorFixture } from '../testing/emulator.fixture';
+import { UndiciNetworkClient } from '../testing/undici-network.client';
+import * as jose from 'jose';
 
 function msalApp(
   fixture: EmulatorFixture,
@@ -60,11 +64,24 @@ describe('Entra token endpoint (client credentials with certificates)', () => {
       roles: ['GroupMember.Read.All', 'ProfilePhoto.Read.All', 'User.Read.All'],
     });
 
+    // The SDK's own HTTP handler calls the global fetch; undici's, with the agent that trusts the emulator's CA,
+    // works the same on every Node version (the global fetch bundles another undici per version).
+    const authentication = new AuthenticationHandler({
+      getAccessToken: () => Promise.resolve(result?.accessToken ?? ''),
+    });
+    authentication.setNext({
+      execute: async (context: Context) => {
+        const response = await fetch(context.request as string, {
+          ...(context.options as RequestInit),
+          dispatcher: fixture.agent,
+        });
+        context.response = response;
+      },
+    });
     const client = Client.initWithMiddleware({
-      authProvider: { getAccessToken: () => Promise.resolve(result?.accessToken ?? '') },
+      middleware: authentication,
       baseUrl: `${fixture.emulator.baseUrl}/`,
       customHosts: new Set(['localhost']),
-      fetchOptions: { dispatcher: fixture.agent },
     });
     const firstPage = (await client.api('/users').top(50).select('id,displayName').get()) as PageCollection;
     const ids: string[] = [];

@@ -1,10 +1,10 @@
-import { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
+import { SeededRandom } from '../core/seeded.random';
 import {
   DEFAULT_FAULT_CONFIG,
   type FailAfterHandlingInput,
   type FaultConfig,
   type ThrottleNextInput,
-} from '@pbx/m365-emulator/faults/fault.config';
+} from './fault.config';
 
 export interface FaultDecision {
   readonly drop: boolean;

@@ -1,4 +1,4 @@
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
+import { EmulatorFixture } from '../testing/emulator.fixture';
 import { fetch } from 'undici';
 
 describe('throttling, faults, counters and the HTTP control API', () => {

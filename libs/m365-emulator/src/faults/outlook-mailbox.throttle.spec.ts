@@ -1,9 +1,6 @@
-import { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { DEFAULT_THROTTLING_CONFIG, type OutlookLimitsConfig } from '@pbx/m365-emulator/faults/fault.config';
-import {
-  OutlookMailboxThrottle,
-  type OutlookAdmission,
-} from '@pbx/m365-emulator/faults/outlook-mailbox.throttle';
+import { EmulatorClock } from '../core/emulator.clock';
+import { DEFAULT_THROTTLING_CONFIG, type OutlookLimitsConfig } from './fault.config';
+import { OutlookMailboxThrottle, type OutlookAdmission } from './outlook-mailbox.throttle';
 
 const MINUTE = 60_000;
 

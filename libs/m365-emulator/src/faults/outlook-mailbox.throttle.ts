@@ -1,5 +1,5 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import type { OutlookLimitsConfig } from '@pbx/m365-emulator/faults/fault.config';
+import type { EmulatorClock } from '../core/emulator.clock';
+import type { OutlookLimitsConfig } from './fault.config';
 
 export type OutlookAdmission =
   | { readonly admitted: true; release(): void }

@@ -1,10 +1,10 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
+import type { EmulatorClock } from '../core/emulator.clock';
 import {
   DEFAULT_THROTTLING_CONFIG,
   type OutlookLimitsConfig,
   type ThrottlingConfig,
   type ThrottlingInput,
-} from '@pbx/m365-emulator/faults/fault.config';
+} from './fault.config';
 
 export type ChargeResult =
   | { readonly allowed: true; readonly cost: number; readonly usedFraction: number }

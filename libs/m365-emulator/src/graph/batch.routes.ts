@@ -1,8 +1,8 @@
-import { ConcurrencyGate } from '@pbx/m365-emulator/core/concurrency.gate';
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { readJson, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
+import { ConcurrencyGate } from '../core/concurrency.gate';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import { GraphError } from './graph.error';
+import { readJson, type EmulatorRequest } from '../http/emulator-request';
+import { odataResponse, type EmulatorResponse } from '../http/emulator-response';
 
 /** JSON batching allows at most 20 requests (graph-facts §5). */
 export const MAX_BATCH_REQUESTS = 20;

@@ -1,13 +1,13 @@
-import { decodeOpaqueToken, encodeOpaqueToken } from '@pbx/m365-emulator/core/base64url';
-import { DAY_MS } from '@pbx/m365-emulator/core/time.format';
-import type { EmulatorUrls } from '@pbx/m365-emulator/emulator-urls';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { parseFilter, parseSelect } from '@pbx/m365-emulator/graph/odata/odata-query';
-import type { FilterNode } from '@pbx/m365-emulator/graph/odata/odata-filter.ast';
-import { queryOption, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import type { DirectoryEntityType } from '@pbx/m365-emulator/state/directory-change.log';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
-import type { Tombstone } from '@pbx/m365-emulator/state/tombstone';
+import { decodeOpaqueToken, encodeOpaqueToken } from '../core/base64url';
+import { DAY_MS } from '../core/time.format';
+import type { EmulatorUrls } from '../emulator-urls';
+import { GraphError } from './graph.error';
+import { parseFilter, parseSelect } from './odata/odata-query';
+import type { FilterNode } from './odata/odata-filter.ast';
+import { queryOption, type EmulatorRequest } from '../http/emulator-request';
+import type { DirectoryEntityType } from '../state/directory-change.log';
+import type { TenantState } from '../state/tenant.state';
+import type { Tombstone } from '../state/tombstone';
 
 /** Directory delta tokens live 7 days (graph-facts §3.2). */
 export const DELTA_TOKEN_LIFETIME_MS = 7 * DAY_MS;

@@ -1,12 +1,12 @@
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { AccessTokenIssuer } from '@pbx/m365-emulator/entra/access-token.issuer';
-import { GRAPH_RESOURCES } from '@pbx/m365-emulator/entra/graph-resource.scope';
-import { decodeJwt, numberClaim, stringClaim, verifyJwtSignature } from '@pbx/m365-emulator/entra/jwt.codec';
-import type { ResourceUnitThrottle } from '@pbx/m365-emulator/faults/resource-unit.throttle';
-import { queryOption, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import type { GraphCaller } from '@pbx/m365-emulator/graph/graph-caller';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import type { TenantRegistry } from '@pbx/m365-emulator/state/tenant.registry';
+import type { EmulatorClock } from '../core/emulator.clock';
+import { AccessTokenIssuer } from '../entra/access-token.issuer';
+import { GRAPH_RESOURCES } from '../entra/graph-resource.scope';
+import { decodeJwt, numberClaim, stringClaim, verifyJwtSignature } from '../entra/jwt.codec';
+import type { ResourceUnitThrottle } from '../faults/resource-unit.throttle';
+import { queryOption, type EmulatorRequest } from '../http/emulator-request';
+import type { GraphCaller } from './graph-caller';
+import { GraphError } from './graph.error';
+import type { TenantRegistry } from '../state/tenant.registry';
 
 const CLOCK_SKEW_SECONDS = 300;
 const WWW_AUTHENTICATE =

@@ -1,4 +1,4 @@
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import type { TenantState } from '../state/tenant.state';
 
 /** Who is calling Graph, from a validated access token. */
 export interface GraphCaller {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { graphInnerErrorDate } from '@pbx/m365-emulator/core/time.format';
-import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import { EmulatorHttpError } from '@pbx/m365-emulator/http/emulator-http.error';
+import { graphInnerErrorDate } from '../core/time.format';
+import type { EmulatorRequest } from '../http/emulator-request';
+import { odataResponse, type EmulatorResponse } from '../http/emulator-response';
+import { EmulatorHttpError } from '../http/emulator-http.error';
 
 /** Graph's error envelope: { error: { code, message, innerError: { date, request-id, client-request-id } } }. */
 export class GraphError extends EmulatorHttpError {

@@ -1,5 +1,5 @@
-import type { FilterCapabilities } from '@pbx/m365-emulator/graph/odata/filter-capabilities';
-import type { DirectoryGroup } from '@pbx/m365-emulator/state/directory-group';
+import type { FilterCapabilities } from './odata/filter-capabilities';
+import type { DirectoryGroup } from '../state/directory-group';
 
 export const GROUP_TYPE_NAME = 'microsoft.graph.group';
 

@@ -1,5 +1,5 @@
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import type { DeltaResourceSpec, DeltaRound } from '@pbx/m365-emulator/graph/directory-delta.engine';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import type { DeltaResourceSpec, DeltaRound } from './directory-delta.engine';
 import {
   GROUP_FILTER_CAPABILITIES,
   GROUP_PROPERTIES,
@@ -7,31 +7,24 @@ import {
   DEFAULT_GROUP_PROPERTIES,
   projectGroup,
   readGroupProperty,
-} from '@pbx/m365-emulator/graph/group.resource';
-import {
-  GROUP_MEMBER_READ_PERMISSIONS,
-  USER_READ_PERMISSIONS,
-} from '@pbx/m365-emulator/graph/graph-permissions';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { queryCollection, type CollectionSpec } from '@pbx/m365-emulator/graph/odata/collection.query';
-import {
-  hasEventualConsistency,
-  countRequested,
-  parseSelect,
-} from '@pbx/m365-emulator/graph/odata/odata-query';
+} from './group.resource';
+import { GROUP_MEMBER_READ_PERMISSIONS, USER_READ_PERMISSIONS } from './graph-permissions';
+import { GraphError } from './graph.error';
+import { queryCollection, type CollectionSpec } from './odata/collection.query';
+import { hasEventualConsistency, countRequested, parseSelect } from './odata/odata-query';
 import {
   projectUser,
   readUserProperty,
   USER_FILTER_CAPABILITIES,
   USER_PROPERTIES,
   USER_TYPE_NAME,
-} from '@pbx/m365-emulator/graph/user.resource';
-import { findUserOrThrow } from '@pbx/m365-emulator/graph/users.routes';
-import { queryOption, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import type { DirectoryGroup, MemberType } from '@pbx/m365-emulator/state/directory-group';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+} from './user.resource';
+import { findUserOrThrow } from './users.routes';
+import { queryOption, requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { odataResponse, type EmulatorResponse } from '../http/emulator-response';
+import type { DirectoryGroup, MemberType } from '../state/directory-group';
+import type { DirectoryUser } from '../state/directory-user';
+import type { TenantState } from '../state/tenant.state';
 
 type DirectoryObject = { readonly index: number } & (
   | { readonly type: 'user'; readonly user: DirectoryUser }

@@ -1,4 +1,4 @@
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
+import { EmulatorFixture } from '../testing/emulator.fixture';
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
-import { generateFlatJpeg, readJpegSize } from '@pbx/m365-emulator/seed/jpeg.generator';
+import { EmulatorFixture } from '../testing/emulator.fixture';
+import { generateFlatJpeg, readJpegSize } from '../seed/jpeg.generator';
 
 type Row = Record<string, unknown>;
 

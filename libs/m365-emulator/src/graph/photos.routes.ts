@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { PHOTO_READ_PERMISSIONS } from '@pbx/m365-emulator/graph/graph-permissions';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { MailboxAccess } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import { PHOTO_READ_PERMISSIONS } from './graph-permissions';
+import { GraphError } from './graph.error';
+import { MailboxAccess } from './outlook/mailbox.access';
+import { requireParam, type EmulatorRequest } from '../http/emulator-request';
 import {
   binaryResponse,
   emptyResponse,
   odataResponse,
   type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
-import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
-import { generateFlatJpeg } from '@pbx/m365-emulator/seed/jpeg.generator';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { UserPhoto } from '@pbx/m365-emulator/state/user-photo';
+} from '../http/emulator-response';
+import { asOutlookRoutes } from '../http/route-definition';
+import { generateFlatJpeg } from '../seed/jpeg.generator';
+import type { DirectoryUser } from '../state/directory-user';
+import type { UserPhoto } from '../state/user-photo';
 
 /** HD sizes Microsoft 365 serves (graph-facts §4). */
 export const PHOTO_SIZES: readonly number[] = [48, 64, 96, 120, 240, 360, 432, 504, 648];

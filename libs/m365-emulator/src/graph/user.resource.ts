@@ -1,5 +1,5 @@
-import type { FilterCapabilities } from '@pbx/m365-emulator/graph/odata/filter-capabilities';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
+import type { FilterCapabilities } from './odata/filter-capabilities';
+import type { DirectoryUser } from '../state/directory-user';
 
 export const USER_TYPE_NAME = 'microsoft.graph.user';
 

@@ -1,9 +1,9 @@
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import type { DeltaResourceSpec } from '@pbx/m365-emulator/graph/directory-delta.engine';
-import { USER_READ_PERMISSIONS } from '@pbx/m365-emulator/graph/graph-permissions';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { queryCollection, type CollectionSpec } from '@pbx/m365-emulator/graph/odata/collection.query';
-import { hasEventualConsistency, parseSelect } from '@pbx/m365-emulator/graph/odata/odata-query';
+import type { EmulatorContext, RouteFamily } from '../emulator.context';
+import type { DeltaResourceSpec } from './directory-delta.engine';
+import { USER_READ_PERMISSIONS } from './graph-permissions';
+import { GraphError } from './graph.error';
+import { queryCollection, type CollectionSpec } from './odata/collection.query';
+import { hasEventualConsistency, parseSelect } from './odata/odata-query';
 import {
   projectUser,
   readUserProperty,
@@ -14,15 +14,11 @@ import {
   USER_SEARCH_PROPERTIES,
   USER_TYPE_NAME,
   DEFAULT_USER_PROPERTIES,
-} from '@pbx/m365-emulator/graph/user.resource';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import {
-  odataResponse,
-  textResponse,
-  type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+} from './user.resource';
+import { requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { odataResponse, textResponse, type EmulatorResponse } from '../http/emulator-response';
+import type { DirectoryUser } from '../state/directory-user';
+import type { TenantState } from '../state/tenant.state';
 
 export const USER_COLLECTION_SPEC: CollectionSpec<DirectoryUser> = {
   typeName: USER_TYPE_NAME,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServerTlsMaterial } from '@pbx/m365-emulator/tls/certificate.authority';
-import type { IncomingCall, PipelineOutcome } from '@pbx/m365-emulator/http/request.pipeline';
+import type { ServerTlsMaterial } from '../tls/certificate.authority';
+import type { IncomingCall, PipelineOutcome } from './request.pipeline';
 
 const MAX_BODY_BYTES = 200 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import type { RouteDefinition } from '@pbx/m365-emulator/http/route-definition';
+import type { RouteDefinition } from './route-definition';
 
 /** A fully buffered request as route handlers see it (also synthesised for $batch items). */
 export interface EmulatorRequest {

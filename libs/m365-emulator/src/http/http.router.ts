@@ -1,4 +1,4 @@
-import type { HttpMethod, RouteDefinition } from '@pbx/m365-emulator/http/route-definition';
+import type { HttpMethod, RouteDefinition } from './route-definition';
 
 export interface RouteMatch {
   readonly route: RouteDefinition;

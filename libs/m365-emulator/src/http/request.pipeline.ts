@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import type { EmulatorUrls } from '@pbx/m365-emulator/emulator-urls';
-import { AadstsError } from '@pbx/m365-emulator/entra/aadsts.error';
-import type { FaultInjector } from '@pbx/m365-emulator/faults/fault.injector';
-import type { RequestCounters } from '@pbx/m365-emulator/faults/request.counters';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { jsonResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import { EmulatorHttpError } from '@pbx/m365-emulator/http/emulator-http.error';
-import type { HttpRouter } from '@pbx/m365-emulator/http/http.router';
-import type { RouteDefinition, RouteKind } from '@pbx/m365-emulator/http/route-definition';
+import type { EmulatorClock } from '../core/emulator.clock';
+import type { EmulatorUrls } from '../emulator-urls';
+import { AadstsError } from '../entra/aadsts.error';
+import type { FaultInjector } from '../faults/fault.injector';
+import type { RequestCounters } from '../faults/request.counters';
+import { GraphError } from '../graph/graph.error';
+import type { EmulatorRequest } from './emulator-request';
+import { jsonResponse, type EmulatorResponse } from './emulator-response';
+import { EmulatorHttpError } from './emulator-http.error';
+import type { HttpRouter } from './http.router';
+import type { RouteDefinition, RouteKind } from './route-definition';
 
 export interface IncomingCall {
   readonly method: string;

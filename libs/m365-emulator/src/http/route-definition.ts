@@ -1,5 +1,5 @@
-import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import type { EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
+import type { EmulatorRequest } from './emulator-request';
+import type { EmulatorResponse } from './emulator-response';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

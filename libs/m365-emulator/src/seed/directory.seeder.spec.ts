@@ -1,5 +1,5 @@
-import { M365Emulator } from '@pbx/m365-emulator/m365.emulator';
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
+import { M365Emulator } from '../m365.emulator';
+import { EmulatorFixture } from '../testing/emulator.fixture';
 
 type Row = Record<string, unknown>;
 

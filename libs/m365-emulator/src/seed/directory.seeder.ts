@@ -1,7 +1,7 @@
-import { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
-import type { EmulatorControl } from '@pbx/m365-emulator/control/emulator.control';
-import { photoEtag } from '@pbx/m365-emulator/graph/photos.routes';
-import { MailboxContentGenerator } from '@pbx/m365-emulator/seed/mailbox-content.generator';
+import { SeededRandom } from '../core/seeded.random';
+import type { EmulatorControl } from '../control/emulator.control';
+import { photoEtag } from '../graph/photos.routes';
+import { MailboxContentGenerator } from './mailbox-content.generator';
 import {
   DEPARTMENTS,
   GIVEN_NAMES,
@@ -10,10 +10,10 @@ import {
   LANGUAGES,
   OFFICES,
   SURNAMES,
-} from '@pbx/m365-emulator/seed/seed-name.lists';
-import type { DirectoryGroup } from '@pbx/m365-emulator/state/directory-group';
-import type { DirectoryUser, DirectoryUserFields } from '@pbx/m365-emulator/state/directory-user';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+} from './seed-name.lists';
+import type { DirectoryGroup } from '../state/directory-group';
+import type { DirectoryUser, DirectoryUserFields } from '../state/directory-user';
+import type { TenantState } from '../state/tenant.state';
 
 export interface SeedOptions {
   /** Tenant directory id; derived from the seed when omitted. Reuses the tenant when it exists. */

@@ -1,10 +1,10 @@
-import { SeededRandom } from '@pbx/m365-emulator/core/seeded.random';
-import { HOUR_MS, MINUTE_MS } from '@pbx/m365-emulator/core/time.format';
-import { GIVEN_NAMES, GUEST_DOMAINS, JOB_TITLES, SURNAMES } from '@pbx/m365-emulator/seed/seed-name.lists';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { FreeBusyStatus } from '@pbx/m365-emulator/state/mailbox/calendar-event';
-import type { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
-import type { Mailbox } from '@pbx/m365-emulator/state/mailbox/mailbox';
+import { SeededRandom } from '../core/seeded.random';
+import { HOUR_MS, MINUTE_MS } from '../core/time.format';
+import { GIVEN_NAMES, GUEST_DOMAINS, JOB_TITLES, SURNAMES } from './seed-name.lists';
+import type { DirectoryUser } from '../state/directory-user';
+import type { FreeBusyStatus } from '../state/mailbox/calendar-event';
+import type { ContactFolder } from '../state/mailbox/contact-folder';
+import type { Mailbox } from '../state/mailbox/mailbox';
 
 export interface MailboxContentOptions {
   readonly contactsPerUser: number;

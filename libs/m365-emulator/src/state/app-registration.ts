@@ -1,4 +1,4 @@
-import type { KeyCredential } from '@pbx/m365-emulator/state/key-credential';
+import type { KeyCredential } from './key-credential';
 
 /** App registration plus its service principal in the same tenant (single-tenant apps only). */
 export class AppRegistration {

@@ -1,4 +1,4 @@
-import type { ResourceChangeBus } from '@pbx/m365-emulator/state/resource-change.bus';
+import type { ResourceChangeBus } from './resource-change.bus';
 
 export type DirectoryEntityType = 'user' | 'group';
 

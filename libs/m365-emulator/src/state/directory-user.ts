@@ -1,4 +1,4 @@
-import type { UserPhoto } from '@pbx/m365-emulator/state/user-photo';
+import type { UserPhoto } from './user-photo';
 
 /** The user properties the emulator models; all other Graph user properties read as null. */
 export interface DirectoryUserFields {

@@ -1,10 +1,6 @@
-import type { DirectoryChangeLog } from '@pbx/m365-emulator/state/directory-change.log';
-import {
-  DirectoryGroup,
-  type DirectoryGroupFields,
-  type MemberType,
-} from '@pbx/m365-emulator/state/directory-group';
-import type { Tombstone } from '@pbx/m365-emulator/state/tombstone';
+import type { DirectoryChangeLog } from './directory-change.log';
+import { DirectoryGroup, type DirectoryGroupFields, type MemberType } from './directory-group';
+import type { Tombstone } from './tombstone';
 
 export class GroupStore {
   private readonly byId = new Map<string, DirectoryGroup>();

@@ -1,4 +1,4 @@
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import type { TenantState } from './tenant.state';
 
 export class TenantRegistry {
   private readonly byId = new Map<string, TenantState>();

@@ -1,11 +1,11 @@
-import type { SigningKeyRing } from '@pbx/m365-emulator/entra/signing-key.ring';
-import type { AppRegistration } from '@pbx/m365-emulator/state/app-registration';
-import { DirectoryChangeLog } from '@pbx/m365-emulator/state/directory-change.log';
-import { GroupStore } from '@pbx/m365-emulator/state/group.store';
-import { MailboxStore } from '@pbx/m365-emulator/state/mailbox/mailbox.store';
-import { SentMailLog } from '@pbx/m365-emulator/state/mailbox/sent-mail.log';
-import { ResourceChangeBus } from '@pbx/m365-emulator/state/resource-change.bus';
-import { UserStore } from '@pbx/m365-emulator/state/user.store';
+import type { SigningKeyRing } from '../entra/signing-key.ring';
+import type { AppRegistration } from './app-registration';
+import { DirectoryChangeLog } from './directory-change.log';
+import { GroupStore } from './group.store';
+import { MailboxStore } from './mailbox/mailbox.store';
+import { SentMailLog } from './mailbox/sent-mail.log';
+import { ResourceChangeBus } from './resource-change.bus';
+import { UserStore } from './user.store';
 
 export class TenantState {
   readonly apps = new Map<string, AppRegistration>();

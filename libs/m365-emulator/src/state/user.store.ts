@@ -1,6 +1,6 @@
-import type { DirectoryChangeLog } from '@pbx/m365-emulator/state/directory-change.log';
-import { DirectoryUser, type DirectoryUserFields } from '@pbx/m365-emulator/state/directory-user';
-import type { Tombstone } from '@pbx/m365-emulator/state/tombstone';
+import type { DirectoryChangeLog } from './directory-change.log';
+import { DirectoryUser, type DirectoryUserFields } from './directory-user';
+import type { Tombstone } from './tombstone';
 
 export class UserStore {
   private readonly byId = new Map<string, DirectoryUser>();

@@ -1,5 +1,5 @@
 import { constants, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { base64UrlEncode } from '@pbx/m365-emulator/core/base64url';
+import { base64UrlEncode } from '../core/base64url';
 
 export interface ClientAssertionInput {
   clientId: string;

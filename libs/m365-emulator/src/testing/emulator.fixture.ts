@@ -1,11 +1,11 @@
 import type { Agent } from 'undici';
 import { fetch } from 'undici';
-import type { M365EmulatorOptions } from '@pbx/m365-emulator/emulator.options';
-import { M365Emulator } from '@pbx/m365-emulator/m365.emulator';
-import type { SeedOptions, SeedResult } from '@pbx/m365-emulator/seed/directory.seeder';
-import { createClientAssertion } from '@pbx/m365-emulator/testing/client-assertion.factory';
-import { createTrustingAgent } from '@pbx/m365-emulator/testing/trusting.agent';
-import { createRsaCertificate, type RsaCertificate } from '@pbx/m365-emulator/tls/rsa-certificate.factory';
+import type { M365EmulatorOptions } from '../emulator.options';
+import { M365Emulator } from '../m365.emulator';
+import type { SeedOptions, SeedResult } from '../seed/directory.seeder';
+import { createClientAssertion } from './client-assertion.factory';
+import { createTrustingAgent } from './trusting.agent';
+import { createRsaCertificate, type RsaCertificate } from '../tls/rsa-certificate.factory';
 
 export interface FetchResult {
   status: number;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toPem, webcrypto, x509 } from '@pbx/m365-emulator/tls/x509.setup';
+import { toPem, webcrypto, x509 } from './x509.setup';
 
 const EC_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const DAY_MS = 86_400_000;

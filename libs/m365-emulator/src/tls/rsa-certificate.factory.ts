@@ -1,5 +1,5 @@
 import { createHash, KeyObject } from 'node:crypto';
-import { toPem, webcrypto, x509 } from '@pbx/m365-emulator/tls/x509.setup';
+import { toPem, webcrypto, x509 } from './x509.setup';
 
 export interface RsaCertificateOptions {
   subject?: string;

@@ -1,24 +1,22 @@
 import {
+  BadRequestException,
   type CanActivate,
   type ExecutionContext,
   Inject,
   Injectable,
   createParamDecorator,
 } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { isPbxId } from '../common/pbx-id';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
 import {
   PBX_ADMIN_ACCESS,
   type PbxAdminAccessPort,
   type PbxAdminAccessDecision,
   type PbxAdminActor,
-} from '@pbx/microsoft365/ports/pbx-admin-access.port';
-import { PBX_TENANTS, type PbxTenantsPort } from '@pbx/microsoft365/ports/pbx-tenants.port';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { type Request } from 'express';
-import { BadRequestException } from '@nestjs/common';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+} from '../ports/pbx-admin-access.port';
+import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 
 /**
  * Lets a request through only if the host says its caller administers the PBX tenant in `:pbxTenantId` (or, for
@@ -33,14 +31,19 @@ export class TenantAdminGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
-    const pbxTenantId = request.params['pbxTenantId'];
-    if (typeof pbxTenantId !== 'string' || (pbxTenantId !== SYSTEM_SCOPE && !UUID.test(pbxTenantId))) {
+    const request = context.switchToHttp().getRequest<RequestWithActor>();
+    const pbxTenantId = request.params?.['pbxTenantId'];
+    if (typeof pbxTenantId !== 'string' || !isPbxId(pbxTenantId)) {
       throw new BadRequestException({
         statusCode: 400,
         error: 'Bad Request',
         message: 'Validation failed',
-        errors: [{ field: 'pbxTenantId', reasons: [`pbxTenantId must be a UUID or "${SYSTEM_SCOPE}"`] }],
+        errors: [
+          {
+            field: 'pbxTenantId',
+            reasons: [`pbxTenantId must be the id of a PBX tenant or "${SYSTEM_SCOPE}"`],
+          },
+        ],
       });
     }
     const system = pbxTenantId === SYSTEM_SCOPE;
@@ -48,7 +51,7 @@ export class TenantAdminGuard implements CanActivate {
       ? await this.access.canAdministerSystem(request)
       : await this.access.canAdministerTenant(request, pbxTenantId);
     assertAllowed(decision);
-    (request as RequestWithActor)[ACTOR_KEY] = decision.actor;
+    request[ACTOR_KEY] = decision.actor;
     if (!system && !(await this.tenants.findById(pbxTenantId))) {
       throw new Microsoft365Exception(
         Microsoft365ErrorCode.NotFound,
@@ -60,7 +63,8 @@ export class TenantAdminGuard implements CanActivate {
 }
 
 const ACTOR_KEY = 'microsoft365Actor';
-type RequestWithActor = Request & { [ACTOR_KEY]?: PbxAdminActor };
+/** The request as Express and Fastify both give it: route parameters, and room for the actor. */
+type RequestWithActor = { params?: Record<string, string | undefined>; [ACTOR_KEY]?: PbxAdminActor };
 
 /** The admin the guard let through, for audit fields such as "confirmed by". */
 export const AdminActor = createParamDecorator(

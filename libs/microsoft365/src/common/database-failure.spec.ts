@@ -1,5 +1,5 @@
 import { DriverException } from '@mikro-orm/core';
-import { describeUnexpected, lostDatabaseConnection } from '@pbx/microsoft365/common/database-failure';
+import { describeUnexpected, lostDatabaseConnection } from './database-failure';
 
 const SQL = `select * from "sessions" where "token_hash" = 'secret-hash' - terminating connection`;
 

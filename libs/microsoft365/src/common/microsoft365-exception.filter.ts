@@ -4,12 +4,13 @@ import {
   type ExceptionFilter,
   HttpException,
   HttpStatus,
+  Injectable,
   Logger,
 } from '@nestjs/common';
-import { describeUnexpected, lostDatabaseConnection } from '@pbx/microsoft365/common/database-failure';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { type Response } from 'express';
+import { describeUnexpected, lostDatabaseConnection } from './database-failure';
+import { HttpResponder } from './http-responder';
+import { Microsoft365ErrorCode } from './microsoft365-error-code';
+import { Microsoft365Exception } from './microsoft365.exception';
 import { randomUUID } from 'node:crypto';
 
 export function httpStatusFor(code: Microsoft365ErrorCode): number {
@@ -48,24 +49,28 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
   }
 }
 
+/** Long enough for a connection pool to reconnect after a PostgreSQL restart or failover. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /**
  * The one filter on the module's controllers (never global: it would leak into the host). Our own exceptions get
  * their code, message, admin action and Microsoft's error code; Nest's HTTP exceptions (validation) pass through;
  * anything else is a 500 without internals, logged with a reference the admin can quote.
  */
-/** Long enough for a connection pool to reconnect after a PostgreSQL restart or failover. */
-const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 @Catch()
+@Injectable()
 export class Microsoft365ExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(Microsoft365ExceptionFilter.name);
 
+  constructor(private readonly http: HttpResponder) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<unknown>();
     if (exception instanceof Microsoft365Exception) {
       const status = httpStatusFor(exception.code);
       if (exception.microsoft?.retryAfterSeconds !== undefined) {
-        response.setHeader('Retry-After', String(exception.microsoft.retryAfterSeconds));
+        this.http.setHeader(response, 'Retry-After', String(exception.microsoft.retryAfterSeconds));
       }
       if (status >= 500) {
         this.logger.warn(
@@ -73,7 +78,7 @@ export class Microsoft365ExceptionFilter implements ExceptionFilter {
             `microsoftCode=${exception.microsoft?.code ?? '-'}, requestId=${exception.microsoft?.requestId ?? '-'})`,
         );
       }
-      response.status(status).json({
+      this.http.json(response, status, {
         statusCode: status,
         code: exception.code,
         message: exception.message,
@@ -84,15 +89,16 @@ export class Microsoft365ExceptionFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof HttpException) {
-      response.status(exception.getStatus()).json(exception.getResponse());
+      const body = exception.getResponse();
+      this.http.json(response, exception.getStatus(), typeof body === 'string' ? { message: body } : body);
       return;
     }
     const lostDatabase = lostDatabaseConnection(exception);
     if (lostDatabase) {
       // PostgreSQL restarting or failing over: a moment's outage of the PBX, not a bug; the caller may retry.
       this.logger.warn(`The PBX database is not reachable (${lostDatabase})`);
-      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
+      this.http.setHeader(response, 'Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      this.http.json(response, HttpStatus.SERVICE_UNAVAILABLE, {
         statusCode: HttpStatus.SERVICE_UNAVAILABLE,
         code: Microsoft365ErrorCode.Unavailable,
         message: 'The PBX database is not reachable right now',
@@ -103,7 +109,7 @@ export class Microsoft365ExceptionFilter implements ExceptionFilter {
     const reference = randomUUID();
     // Never the raw message of a database error: it carries the SQL with its bound values (session hashes, profiles).
     this.logger.error(`Unhandled error (reference ${reference}): ${describeUnexpected(exception)}`);
-    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
+    this.http.json(response, HttpStatus.INTERNAL_SERVER_ERROR, {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       code: Microsoft365ErrorCode.Internal,
       message: 'Internal error',

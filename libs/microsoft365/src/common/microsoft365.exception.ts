@@ -1,4 +1,4 @@
-import { type Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { type Microsoft365ErrorCode } from './microsoft365-error-code';
 
 /** What Microsoft said, kept for logs and for the admin; never holds tokens or request bodies. */
 export interface MicrosoftErrorDetails {

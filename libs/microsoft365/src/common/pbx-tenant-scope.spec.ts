@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
+import { requirePbxTenant } from './pbx-tenant-scope';
 
 describe(requirePbxTenant.name, () => {
   it('passes a PBX tenant id through', () => {

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 
 /**
  * Features that sync a PBX tenant's data (users, contacts, presence, notifications) have no meaning in the system

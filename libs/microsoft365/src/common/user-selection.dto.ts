@@ -1,6 +1,6 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
+import { IsOmittable } from './is-omittable.decorator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { SelectionMode } from '../user-sync/user-scope';
 import { ArrayMaxSize, IsArray, IsEnum, IsString, Length } from 'class-validator';
 
 /**

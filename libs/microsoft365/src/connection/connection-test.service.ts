@@ -1,16 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { checkFeaturePermissions } from '@pbx/microsoft365/connection/feature-permissions';
-import {
-  type ConnectionTestReport,
-  type ProblemView,
-} from '@pbx/microsoft365/connection/connection-test.dto';
-import { GraphApi } from '@pbx/microsoft365/graph/graph-api.service';
-import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
-import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { checkFeaturePermissions } from './feature-permissions';
+import { type ConnectionTestReport, type ProblemView } from './connection-test.dto';
+import { GraphApi } from '../graph/graph-api.service';
+import { TenantTokenService } from '../graph/tenant-token.service';
+import { KeyManagementService } from '../keys/key-management.service';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
 
 /**
  * The admin's "Test connection" button: gets a token (proving ids and certificate), reads the granted application

@@ -1,5 +1,5 @@
-import { checkFeaturePermissions } from '@pbx/microsoft365/connection/feature-permissions';
-import { DEFAULT_FEATURE_SWITCHES } from '@pbx/microsoft365/settings/feature-switches';
+import { checkFeaturePermissions } from './feature-permissions';
+import { DEFAULT_FEATURE_SWITCHES } from '../settings/feature-switches';
 
 describe('checkFeaturePermissions', () => {
   const all = { ...DEFAULT_FEATURE_SWITCHES, photos: true, sharedMailboxes: true, mail: true };

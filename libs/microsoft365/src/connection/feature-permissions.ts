@@ -1,4 +1,4 @@
-import { type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
+import { type FeatureSwitches } from '../settings/feature-switches';
 
 /**
  * Application permissions each feature needs: every inner list is "any one of these", and all inner lists are

@@ -1,4 +1,4 @@
-import { ConcurrencyLimit, forEachLimited } from '@pbx/microsoft365/contact-sync/concurrency-limit';
+import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,5 +1,5 @@
 import { Entity, Index, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { type ContactOwnerKey } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
+import { type ContactOwnerKey } from './contact-folder.entity';
 import { randomUUID } from 'node:crypto';
 
 /**

@@ -1,5 +1,5 @@
-import { type ContactOwnerKey } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
-import { type PbxContactOwner } from '@pbx/microsoft365/ports/pbx-contacts.port';
+import { type ContactOwnerKey } from './contact-folder.entity';
+import { type PbxContactOwner } from '../ports/pbx-contacts.port';
 
 export function ownerKey(owner: PbxContactOwner): ContactOwnerKey {
   return owner.kind === 'company' ? 'company' : `user:${owner.userId}`;

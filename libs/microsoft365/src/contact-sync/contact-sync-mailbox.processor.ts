@@ -1,25 +1,22 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { ConcurrencyLimit, forEachLimited } from '@pbx/microsoft365/contact-sync/concurrency-limit';
-import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
-import { type FolderCursor, ContactSyncApplier } from '@pbx/microsoft365/contact-sync/contact-sync.applier';
-import { planFolderPage, planFolders } from '@pbx/microsoft365/contact-sync/contact-sync.planner';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
+import { ContactFolderEntity } from './contact-folder.entity';
+import { type FolderCursor, ContactSyncApplier } from './contact-sync.applier';
+import { planFolderPage, planFolders } from './contact-sync.planner';
 import {
   type ContactSyncRunContext,
   type MailboxReport,
   type SyncMailbox,
   bump,
   newMailboxReport,
-} from '@pbx/microsoft365/contact-sync/contact-sync-run.context';
-import { type OutlookContactFolder } from '@pbx/microsoft365/contact-sync/outlook-contact';
-import {
-  type MailboxGate,
-  OutlookContactsReader,
-} from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
-import { type RunIssue } from '@pbx/microsoft365/runs/sync-run-status';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+} from './contact-sync-run.context';
+import { type OutlookContactFolder } from './outlook-contact';
+import { type MailboxGate, OutlookContactsReader } from './outlook-contacts.reader';
+import { type RunIssue } from '../runs/sync-run-status';
+import { SyncRunsService } from '../runs/sync-runs.service';
 import { randomUUID } from 'node:crypto';
 
 /** Outlook executes at most 4 concurrent requests per app and mailbox; a fifth is answered 429 (graph-facts §6). */

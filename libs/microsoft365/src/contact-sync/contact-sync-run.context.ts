@@ -1,7 +1,7 @@
-import { type ConcurrencyLimit } from '@pbx/microsoft365/contact-sync/concurrency-limit';
-import { type ContactOwnerKey } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
-import { type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { type ConcurrencyLimit } from './concurrency-limit';
+import { type ContactOwnerKey } from './contact-folder.entity';
+import { type GraphTarget } from '../graph/graph-api.service';
+import { type SyncRunEntity } from '../runs/sync-run.entity';
 
 /** One mailbox a run syncs, and whose address book it feeds. */
 export interface SyncMailbox {

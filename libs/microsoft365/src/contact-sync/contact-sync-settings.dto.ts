@@ -1,5 +1,5 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
-import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
+import { IsOmittable } from '../common/is-omittable.decorator';
+import { UserSelectionDto } from '../common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -11,9 +11,9 @@ import {
   Matches,
   ValidateIf,
 } from 'class-validator';
-import { ContactSyncSchedule } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
-import { IsCronExpression, IsTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { ContactSyncSchedule } from './contact-sync-settings.entity';
+import { IsCronExpression, IsTimeZone } from '../user-sync/schedule.validators';
+import { SelectionMode } from '../user-sync/user-scope';
 
 /** A partial update of the contact sync settings: absent fields keep their value. */
 export class UpdateContactSyncSettingsDto extends UserSelectionDto {

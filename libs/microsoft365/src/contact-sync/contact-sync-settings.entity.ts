@@ -1,5 +1,5 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { SelectionMode } from '../user-sync/user-scope';
 
 export enum ContactSyncSchedule {
   /** Manual runs only. */

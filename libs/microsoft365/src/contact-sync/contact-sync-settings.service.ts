@@ -1,14 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { type ContactScope } from '@pbx/microsoft365/contact-sync/contact-sync.planner';
-import {
-  type ContactSyncSettingsView,
-  type UpdateContactSyncSettingsDto,
-} from '@pbx/microsoft365/contact-sync/contact-sync-settings.dto';
-import { ContactSyncSettingsEntity } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
-import { DEFAULT_FEATURE_SWITCHES, type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
-import { normaliseDepartment } from '@pbx/microsoft365/user-sync/user-scope';
+import { CLOCK, type Clock } from '../common/clock';
+import { type ContactScope } from './contact-sync.planner';
+import { type ContactSyncSettingsView, type UpdateContactSyncSettingsDto } from './contact-sync-settings.dto';
+import { ContactSyncSettingsEntity } from './contact-sync-settings.entity';
+import { DEFAULT_FEATURE_SWITCHES, type FeatureSwitches } from '../settings/feature-switches';
+import { normaliseDepartment } from '../user-sync/user-scope';
 
 @Injectable()
 export class ContactSyncSettingsService {

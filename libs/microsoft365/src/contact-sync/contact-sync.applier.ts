@@ -1,18 +1,11 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import {
-  ContactFolderEntity,
-  type ContactOwnerKey,
-} from '@pbx/microsoft365/contact-sync/contact-folder.entity';
-import { ContactItemEntity } from '@pbx/microsoft365/contact-sync/contact-item.entity';
-import { ownerOf } from '@pbx/microsoft365/contact-sync/contact-owner';
-import {
-  type FolderPagePlan,
-  externalIdOf,
-  mailboxPrefix,
-} from '@pbx/microsoft365/contact-sync/contact-sync.planner';
-import { PBX_CONTACTS, type PbxContactsPort } from '@pbx/microsoft365/ports/pbx-contacts.port';
+import { CLOCK, type Clock } from '../common/clock';
+import { ContactFolderEntity, type ContactOwnerKey } from './contact-folder.entity';
+import { ContactItemEntity } from './contact-item.entity';
+import { ownerOf } from './contact-owner';
+import { type FolderPagePlan, externalIdOf, mailboxPrefix } from './contact-sync.planner';
+import { PBX_CONTACTS, type PbxContactsPort } from '../ports/pbx-contacts.port';
 
 /** One folder's cursor after a page: the next page of the round, or the start of the next round. */
 export interface FolderCursor {

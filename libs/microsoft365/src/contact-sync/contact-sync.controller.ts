@@ -1,4 +1,4 @@
-import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
+import { requirePbxTenant } from '../common/pbx-tenant-scope';
 import {
   Body,
   Controller,
@@ -14,26 +14,26 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
+import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
 import {
   ContactSyncSettingsView,
   SharedMailboxCandidateView,
   StartContactSyncDto,
   UpdateContactSyncSettingsDto,
-} from '@pbx/microsoft365/contact-sync/contact-sync-settings.dto';
-import { ContactSyncSettingsService } from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
-import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
-import { ContactSyncScheduler } from '@pbx/microsoft365/contact-sync/contact-sync.scheduler';
-import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
-import { SyncRunView } from '@pbx/microsoft365/runs/sync-run.view';
-import { RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { PageQueryDto } from '@pbx/microsoft365/user-sync/user-sync-requests.dto';
+} from './contact-sync-settings.dto';
+import { ContactSyncSettingsService } from './contact-sync-settings.service';
+import { ContactSyncRunner } from './contact-sync.runner';
+import { ContactSyncScheduler } from './contact-sync.scheduler';
+import { OutlookContactsReader } from './outlook-contacts.reader';
+import { SyncRunView } from '../runs/sync-run.view';
+import { RunTrigger, SyncKind } from '../runs/sync-run-status';
+import { SyncRunsService } from '../runs/sync-runs.service';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { PageQueryDto } from '../user-sync/user-sync-requests.dto';
 
 /** Contact sync of one PBX tenant: settings, shared mailbox candidates and runs. */
 @ApiTags('Microsoft 365: contact sync')

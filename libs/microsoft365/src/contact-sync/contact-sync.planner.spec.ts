@@ -5,9 +5,9 @@ import {
   planFolders,
   planRemovedMailboxes,
   toPbxContact,
-} from '@pbx/microsoft365/contact-sync/contact-sync.planner';
-import { type OutlookContact, toOutlookContactEntry } from '@pbx/microsoft365/contact-sync/outlook-contact';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+} from './contact-sync.planner';
+import { type OutlookContact, toOutlookContactEntry } from './outlook-contact';
+import { SelectionMode } from '../user-sync/user-scope';
 
 const MAILBOX = '11111111-2222-3333-4444-555555555555';
 

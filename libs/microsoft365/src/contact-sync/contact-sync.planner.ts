@@ -1,9 +1,6 @@
-import { type PbxContact } from '@pbx/microsoft365/ports/pbx-contacts.port';
-import {
-  type OutlookContact,
-  type OutlookContactEntry,
-} from '@pbx/microsoft365/contact-sync/outlook-contact';
-import { SelectionMode, normaliseDepartment } from '@pbx/microsoft365/user-sync/user-scope';
+import { type PbxContact } from '../ports/pbx-contacts.port';
+import { type OutlookContact, type OutlookContactEntry } from './outlook-contact';
+import { SelectionMode, normaliseDepartment } from '../user-sync/user-scope';
 
 /** What one page of a folder's delta does to the owner's PBX contacts. */
 export interface FolderPagePlan {

@@ -1,39 +1,30 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { ConcurrencyLimit, forEachLimited } from '@pbx/microsoft365/contact-sync/concurrency-limit';
-import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
-import { mailboxKey, parseMailboxKey } from '@pbx/microsoft365/contact-sync/contact-owner';
-import {
-  evaluateContactScope,
-  planRemovedMailboxes,
-} from '@pbx/microsoft365/contact-sync/contact-sync.planner';
-import { ContactSyncApplier } from '@pbx/microsoft365/contact-sync/contact-sync.applier';
-import {
-  ContactSyncMailboxProcessor,
-  RUN_LEVEL_CODES,
-} from '@pbx/microsoft365/contact-sync/contact-sync-mailbox.processor';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
+import { ContactFolderEntity } from './contact-folder.entity';
+import { mailboxKey, parseMailboxKey } from './contact-owner';
+import { evaluateContactScope, planRemovedMailboxes } from './contact-sync.planner';
+import { ContactSyncApplier } from './contact-sync.applier';
+import { ContactSyncMailboxProcessor, RUN_LEVEL_CODES } from './contact-sync-mailbox.processor';
 import {
   type ContactSyncRunContext,
   type MailboxReport,
   type SyncMailbox,
   bump,
-} from '@pbx/microsoft365/contact-sync/contact-sync-run.context';
-import { type ContactSyncSettingsEntity } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
-import {
-  ContactSyncSettingsService,
-  toContactScope,
-} from '@pbx/microsoft365/contact-sync/contact-sync-settings.service';
-import { OutlookContactsReader } from '@pbx/microsoft365/contact-sync/outlook-contacts.reader';
-import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
-import { RunMode, type RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
-import { SyncRunExecutor } from '@pbx/microsoft365/runs/sync-run.executor';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import { type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+} from './contact-sync-run.context';
+import { type ContactSyncSettingsEntity } from './contact-sync-settings.entity';
+import { ContactSyncSettingsService, toContactScope } from './contact-sync-settings.service';
+import { OutlookContactsReader } from './outlook-contacts.reader';
+import { SyncRunEntity } from '../runs/sync-run.entity';
+import { RunMode, type RunTrigger, SyncKind } from '../runs/sync-run-status';
+import { SyncRunExecutor } from '../runs/sync-run.executor';
+import { SyncRunsService } from '../runs/sync-runs.service';
+import { type FeatureSwitches } from '../settings/feature-switches';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { UserLinkEntity } from '../user-sync/user-link.entity';
+import { LinkState } from '../user-sync/user-sync-plan';
 
 /** Mailboxes synced at once. Each keeps within its own limit of 4; this keeps the PBX's side bounded. */
 export const MAILBOXES_IN_PARALLEL = 16;

@@ -1,18 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
 import {
   CONTACT_SELECT,
   DEFAULT_FOLDER_ID,
   type OutlookContactEntry,
   type OutlookContactFolder,
   toOutlookContactEntry,
-} from '@pbx/microsoft365/contact-sync/outlook-contact';
-import {
-  GraphApi,
-  type GraphCollectionPage,
-  type GraphTarget,
-} from '@pbx/microsoft365/graph/graph-api.service';
+} from './outlook-contact';
+import { GraphApi, type GraphCollectionPage, type GraphTarget } from '../graph/graph-api.service';
 
 /** Contacts per delta page: Outlook's maximum and default for contact delta (graph-facts §7). */
 export const CONTACT_PAGE_SIZE = 200;

@@ -1,4 +1,4 @@
-import { type ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+import { type ExpiryWarningLevel } from '../keys/key-pair-status';
 
 /** Things the host may want to tell its admins about (by mail, in its notification centre, ...). */
 export type Microsoft365Event =

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { type Microsoft365Event } from '@pbx/microsoft365/events/microsoft365-event';
+import { type Microsoft365Event } from './microsoft365-event';
 import { type Observable, Subject } from 'rxjs';
 
 /** The module's announcements to the host. Subscribe to `events$`; the module never waits on subscribers. */

@@ -1,4 +1,4 @@
-import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 /** Everything needed to ask Entra for an app-only token; holds a decrypted private key, so never log it. */
 export interface AppCredentials {

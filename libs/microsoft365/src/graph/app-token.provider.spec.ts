@@ -1,11 +1,11 @@
 import { AuthError } from '@azure/msal-node';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { defaultResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
-import { generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { AppTokenProvider } from './app-token.provider';
+import { MsalClientProvider } from './msal-client.provider';
+import { type HttpTransport } from './http-transport.provider';
+import { defaultResilienceSettings } from './resilience.middleware';
+import { generateKeyPair } from '../keys/certificate-generator';
+import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 import { decodeProtectedHeader } from 'jose';
 
 describe(AppTokenProvider.toException.name, () => {

@@ -1,20 +1,14 @@
 import { AuthError } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { meterRetry } from '@pbx/microsoft365/graph/graph-meter';
-import {
-  GRAPH_RESILIENCE_SETTINGS,
-  type ResilienceSettings,
-} from '@pbx/microsoft365/graph/resilience.middleware';
-import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
-import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { describeTransportError, msalCallContext } from '@pbx/microsoft365/graph/msal-network-client';
-import {
-  type MicrosoftFailure,
-  toMicrosoft365Exception,
-} from '@pbx/microsoft365/graph/parse-microsoft-error';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { meterRetry } from './graph-meter';
+import { GRAPH_RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience.middleware';
+import { type AppCredentials, type AppToken } from './app-credentials';
+import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
+import { MsalClientProvider } from './msal-client.provider';
+import { describeTransportError, msalCallContext } from './msal-network-client';
+import { type MicrosoftFailure, toMicrosoft365Exception } from './parse-microsoft-error';
 import { decodeJwt } from 'jose';
 
 /** MSAL's error when the authority's OpenID metadata could not be loaded. */

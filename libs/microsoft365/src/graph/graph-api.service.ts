@@ -1,7 +1,7 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { Inject, Injectable } from '@nestjs/common';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { runGraphCall } from '@pbx/microsoft365/graph/graph-call-context';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { runGraphCall } from './graph-call-context';
 import {
   GRAPH_BATCH_LIMIT,
   type GraphBatchRequest,
@@ -10,19 +10,12 @@ import {
   batchRetryDelayMs,
   isRetryableItem,
   toBatchResult,
-} from '@pbx/microsoft365/graph/graph-batch';
-import {
-  GRAPH_RESILIENCE_SETTINGS,
-  GraphClientProvider,
-} from '@pbx/microsoft365/graph/graph-client.provider';
-import { meterRetry } from '@pbx/microsoft365/graph/graph-meter';
-import { toMicrosoft365Exception } from '@pbx/microsoft365/graph/parse-microsoft-error';
-import {
-  IDEMPOTENT_HEADER,
-  type ResilienceSettings,
-  TransportFailure,
-} from '@pbx/microsoft365/graph/resilience.middleware';
-import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+} from './graph-batch';
+import { GRAPH_RESILIENCE_SETTINGS, GraphClientProvider } from './graph-client.provider';
+import { meterRetry } from './graph-meter';
+import { toMicrosoft365Exception } from './parse-microsoft-error';
+import { IDEMPOTENT_HEADER, type ResilienceSettings, TransportFailure } from './resilience.middleware';
+import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 export interface GraphTarget {
   pbxTenantId: string;

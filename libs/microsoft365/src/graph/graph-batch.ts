@@ -1,5 +1,5 @@
-import { type Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { parseRetryAfter, toMicrosoft365Exception } from '@pbx/microsoft365/graph/parse-microsoft-error';
+import { type Microsoft365Exception } from '../common/microsoft365.exception';
+import { parseRetryAfter, toMicrosoft365Exception } from './parse-microsoft-error';
 
 /** JSON batching takes at most 20 requests (graph-facts §5). */
 export const GRAPH_BATCH_LIMIT = 20;

@@ -1,25 +1,21 @@
-import {
-  AuthenticationHandler,
-  Client,
-  HTTPMessageHandler,
-  TelemetryHandler,
-} from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, Client, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { Inject, Injectable } from '@nestjs/common';
-import { rememberGraphFailure } from '@pbx/microsoft365/graph/graph-call-context';
-import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
+import { rememberGraphFailure } from './graph-call-context';
+import { HttpTransport } from './http-transport.provider';
+import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
 import {
   ResilienceMiddleware,
   type ResilienceSettings,
   defaultResilienceSettings,
   GRAPH_RESILIENCE_SETTINGS,
-} from '@pbx/microsoft365/graph/resilience.middleware';
-import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+} from './resilience.middleware';
+import { TenantTokenService } from './tenant-token.service';
+import { TransportHttpHandler } from './transport-http.handler';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
-export { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/resilience.middleware';
+export { GRAPH_RESILIENCE_SETTINGS } from './resilience.middleware';
 
 /**
  * The only place that builds `@microsoft/microsoft-graph-client` clients. Each client authenticates with the
@@ -58,7 +54,7 @@ export class GraphClientProvider {
       const resilience = new ResilienceMiddleware(this.resilience);
       // Adds a client-request-id to every attempt, which Microsoft support asks for and echoes in errors.
       const telemetry = new TelemetryHandler();
-      const http = new HTTPMessageHandler();
+      const http = new TransportHttpHandler(this.transport);
       authentication.setNext(resilience);
       resilience.setNext(telemetry);
       telemetry.setNext(http);
@@ -69,7 +65,6 @@ export class GraphClientProvider {
         // The SDK only attaches the token to known Graph hosts; an override (emulator, gateway) must be listed,
         // by host name without port.
         customHosts: new Set([new URL(baseUrl).hostname]),
-        fetchOptions: { dispatcher: this.transport.dispatcher },
       });
       this.clients.set(key, client);
     }

@@ -1,13 +1,20 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
 import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent, fetch, type RequestInit, type Response } from 'undici';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+
+export { type Response as TransportResponse } from 'undici';
 
 /**
  * The one HTTP connection pool for all Microsoft traffic (Entra and Graph). It trusts the system roots plus the
  * extra CAs given to the module (the emulator's, or a TLS-inspecting corporate proxy's) and goes through the
  * configured HTTP proxy, if any.
+ *
+ * Requests go through undici's own `fetch`, never Node's global one: a dispatcher may only be handed to the
+ * `fetch` of the same undici major, and each Node version bundles another (Node 26's global `fetch` refuses an
+ * undici 6 `Agent`). One package for both keeps the transport the same on every Node the module supports
+ * (see docs/node-versions.md).
  */
 @Injectable()
 export class HttpTransport implements OnModuleDestroy {

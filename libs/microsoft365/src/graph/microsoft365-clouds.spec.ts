@@ -1,7 +1,7 @@
-import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { type HttpTransport } from './http-transport.provider';
+import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
+import { MsalClientProvider } from './msal-client.provider';
+import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 /**
  * The e2e tests point every cloud at the emulator, so only this table decides where a real tenant's tokens and

@@ -1,4 +1,4 @@
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 export interface CloudEndpoints {
   /** Entra login host; the authority is `${loginBaseUrl}/${directoryId}`. */

@@ -1,8 +1,8 @@
-import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { type AppCredentials } from '@pbx/microsoft365/graph/app-credentials';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { type HttpTransport } from './http-transport.provider';
+import { type AppCredentials } from './app-credentials';
+import { MsalClientProvider } from './msal-client.provider';
+import { generateKeyPair } from '../keys/certificate-generator';
+import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 import { decodeProtectedHeader } from 'jose';
 
 const directoryId = '11111111-2222-3333-4444-555555555555';

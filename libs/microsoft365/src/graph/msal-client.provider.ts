@@ -1,11 +1,11 @@
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type AppCredentials } from '@pbx/microsoft365/graph/app-credentials';
-import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import { MsalNetworkClient } from '@pbx/microsoft365/graph/msal-network-client';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { type AppCredentials } from './app-credentials';
+import { HttpTransport } from './http-transport.provider';
+import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
+import { MsalNetworkClient } from './msal-network-client';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 
 /**
  * The only place that builds `@azure/msal-node` clients, for app-only tokens and for sign-in alike. One

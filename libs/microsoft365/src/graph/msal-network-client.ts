@@ -5,8 +5,8 @@ import {
   type NetworkResponse,
 } from '@azure/msal-node';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { type MicrosoftFailure } from '@pbx/microsoft365/graph/parse-microsoft-error';
+import { type HttpTransport, type TransportResponse } from './http-transport.provider';
+import { type MicrosoftFailure } from './parse-microsoft-error';
 
 /**
  * The last failed answer seen during one token acquisition. MSAL swallows failures of the authority's OpenID
@@ -44,7 +44,7 @@ export class MsalNetworkClient implements INetworkModule {
     options: NetworkRequestOptions | undefined,
     timeout = TOKEN_REQUEST_TIMEOUT_MS,
   ): Promise<NetworkResponse<T>> {
-    let response: Response;
+    let response: TransportResponse;
     try {
       response = await this.transport.fetch(url, {
         method,

@@ -1,10 +1,10 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import {
   type MicrosoftFailure,
   parseAadsts,
   parseRetryAfter,
   toMicrosoft365Exception,
-} from '@pbx/microsoft365/graph/parse-microsoft-error';
+} from './parse-microsoft-error';
 
 const token = (message: string, code = 'invalid_client', status = 401): MicrosoftFailure => ({
   source: 'token',

@@ -1,8 +1,5 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import {
-  Microsoft365Exception,
-  type MicrosoftErrorDetails,
-} from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception, type MicrosoftErrorDetails } from '../common/microsoft365.exception';
 
 /** A Microsoft failure reduced to the facts we classify on, whatever library reported it. */
 export interface MicrosoftFailure {

@@ -4,7 +4,7 @@ import {
   ResilienceMiddleware,
   type ResilienceSettings,
   TransportFailure,
-} from '@pbx/microsoft365/graph/resilience.middleware';
+} from './resilience.middleware';
 
 type Step = { status: number; retryAfter?: string } | { error: Error };
 

@@ -1,9 +1,9 @@
 import { type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { Logger } from '@nestjs/common';
-import { rememberGraphFailure } from '@pbx/microsoft365/graph/graph-call-context';
-import { meterRequest, meterRetry } from '@pbx/microsoft365/graph/graph-meter';
-import { parseRetryAfter } from '@pbx/microsoft365/graph/parse-microsoft-error';
-import { describeTransportError } from '@pbx/microsoft365/graph/msal-network-client';
+import { rememberGraphFailure } from './graph-call-context';
+import { meterRequest, meterRetry } from './graph-meter';
+import { parseRetryAfter } from './parse-microsoft-error';
+import { describeTransportError } from './msal-network-client';
 
 /** Injection token of the {@link ResilienceSettings} (tests replace them to avoid real back-off waits). */
 export const GRAPH_RESILIENCE_SETTINGS = Symbol('GRAPH_RESILIENCE_SETTINGS');

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { type AppCredentials, type AppToken } from '@pbx/microsoft365/graph/app-credentials';
-import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { type AppCredentials, type AppToken } from './app-credentials';
+import { AppTokenProvider } from './app-token.provider';
+import { MsalClientProvider } from './msal-client.provider';
+import { KeyManagementService } from '../keys/key-management.service';
+import { type KeyPairEntity } from '../keys/key-pair.entity';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
 
 /** How often a pending key pair is tried while the admin has not uploaded it yet. */
 const PENDING_RETRY_INTERVAL_MS = 60_000;

@@ -1,4 +1,4 @@
-import { describeCertificate, generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
+import { describeCertificate, generateKeyPair } from './certificate-generator';
 import { X509Certificate, createPrivateKey, createPublicKey, createSign, createVerify } from 'node:crypto';
 
 describe('generateKeyPair', () => {

@@ -1,5 +1,5 @@
-import { expiryWarningLevel, isMoreSevere } from '@pbx/microsoft365/keys/expiry-warning';
-import { ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+import { expiryWarningLevel, isMoreSevere } from './expiry-warning';
+import { ExpiryWarningLevel } from './key-pair-status';
 
 describe('expiryWarningLevel', () => {
   const notAfter = new Date('2027-01-31T00:00:00Z');

@@ -1,4 +1,4 @@
-import { ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
+import { ExpiryWarningLevel } from './key-pair-status';
 
 const DAY_MS = 24 * 3600 * 1000;
 

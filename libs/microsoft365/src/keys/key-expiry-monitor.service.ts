@@ -1,11 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
-import { expiryMessage, expiryWarningLevel, isMoreSevere } from '@pbx/microsoft365/keys/expiry-warning';
-import { KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
-import { KeyPairStatus } from '@pbx/microsoft365/keys/key-pair-status';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365Events } from '../events/microsoft365-events.service';
+import { expiryMessage, expiryWarningLevel, isMoreSevere } from './expiry-warning';
+import { KeyPairEntity } from './key-pair.entity';
+import { KeyPairStatus } from './key-pair-status';
 
 /** Announces, once each, that an active certificate expires in 30 days, in 7 days, and that it has expired. */
 @Injectable()

@@ -1,11 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
-import { generateKeyPair } from '@pbx/microsoft365/keys/certificate-generator';
-import { KeyPairEntity, keyPairSecretContext } from '@pbx/microsoft365/keys/key-pair.entity';
-import { KeyPairStatus } from '@pbx/microsoft365/keys/key-pair-status';
-import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365Events } from '../events/microsoft365-events.service';
+import { generateKeyPair } from './certificate-generator';
+import { KeyPairEntity, keyPairSecretContext } from './key-pair.entity';
+import { KeyPairStatus } from './key-pair-status';
+import { SecretBox } from './secret-box.service';
 
 export interface KeyPairs {
   active: KeyPairEntity | null;

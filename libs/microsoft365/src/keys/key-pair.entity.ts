@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { ExpiryWarningLevel, KeyPairStatus } from '@pbx/microsoft365/keys/key-pair-status';
+import { ExpiryWarningLevel, KeyPairStatus } from './key-pair-status';
 import { randomUUID } from 'node:crypto';
 
 /** A tenant's RSA key and self-signed certificate. The private key is stored only encrypted. */

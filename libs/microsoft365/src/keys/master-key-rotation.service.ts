@@ -1,9 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { KeyPairEntity, keyPairSecretContext } from '@pbx/microsoft365/keys/key-pair.entity';
-import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { KeyPairEntity, keyPairSecretContext } from './key-pair.entity';
+import { SecretBox } from './secret-box.service';
 
 /** What one re-wrap pass did; safe to log (ids and versions only). */
 export interface MasterKeyRewrapReport {

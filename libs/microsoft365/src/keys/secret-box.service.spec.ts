@@ -1,5 +1,5 @@
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { SecretBox } from './secret-box.service';
 import { randomBytes } from 'node:crypto';
 
 const keyA = randomBytes(32).toString('base64');

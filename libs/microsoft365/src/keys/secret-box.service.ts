@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 export interface SealedSecret {

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { AppTokenProvider } from '@pbx/microsoft365/graph/app-token.provider';
-import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
-import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { AppTokenProvider } from '../graph/app-token.provider';
+import { TenantTokenService } from '../graph/tenant-token.service';
+import { KeyManagementService } from './key-management.service';
+import { type KeyPairEntity } from './key-pair.entity';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 
 /** The admin-facing side of key pairs: generate, download, and forget cached credentials after a change. */
 @Injectable()

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { describeTransportError } from '@pbx/microsoft365/graph/msal-network-client';
-import { parseRetryAfter, toMicrosoft365Exception } from '@pbx/microsoft365/graph/parse-microsoft-error';
-import { type ResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
-import { uploadRanges } from '@pbx/microsoft365/mail/mail-delivery-plan';
+import { type Microsoft365Exception } from '../common/microsoft365.exception';
+import { GRAPH_RESILIENCE_SETTINGS } from '../graph/graph-client.provider';
+import { HttpTransport, type TransportResponse } from '../graph/http-transport.provider';
+import { describeTransportError } from '../graph/msal-network-client';
+import { parseRetryAfter, toMicrosoft365Exception } from '../graph/parse-microsoft-error';
+import { type ResilienceSettings } from '../graph/resilience.middleware';
+import { uploadRanges } from './mail-delivery-plan';
 
 /**
  * PUTs a file to an Outlook attachment upload session. The `uploadUrl` is pre-authenticated and lives on
@@ -34,7 +34,7 @@ export class AttachmentUploadClient {
 
   private async put(uploadUrl: string, body: Buffer, contentRange: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
+      let response: TransportResponse;
       try {
         response = await this.transport.fetch(uploadUrl, {
           method: 'PUT',
@@ -73,7 +73,7 @@ export class AttachmentUploadClient {
     }
   }
 
-  private async failure(response: Response, contentRange: string): Promise<Microsoft365Exception> {
+  private async failure(response: TransportResponse, contentRange: string): Promise<Microsoft365Exception> {
     let code: string | undefined;
     let message: string | undefined;
     try {

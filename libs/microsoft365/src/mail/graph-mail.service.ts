@@ -1,24 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { GRAPH_RESILIENCE_SETTINGS } from '@pbx/microsoft365/graph/graph-client.provider';
-import { type ResilienceSettings } from '@pbx/microsoft365/graph/resilience.middleware';
-import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
-import { AttachmentUploadClient } from '@pbx/microsoft365/mail/attachment-upload.client';
-import { GraphMailTransport } from '@pbx/microsoft365/mail/graph-mail.transport';
-import { type GraphMailMessage, type GraphMailReceipt } from '@pbx/microsoft365/mail/graph-mail-message';
+import { CLOCK, type Clock } from '../common/clock';
+import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { GRAPH_RESILIENCE_SETTINGS } from '../graph/graph-client.provider';
+import { type ResilienceSettings } from '../graph/resilience.middleware';
+import { TenantTokenService } from '../graph/tenant-token.service';
+import { AttachmentUploadClient } from './attachment-upload.client';
+import { GraphMailTransport } from './graph-mail.transport';
+import { type GraphMailMessage, type GraphMailReceipt } from './graph-mail-message';
 import {
   attachmentItemJson,
   fileAttachmentJson,
   graphMessageJson,
   prepareMail,
   type PreparedMail,
-} from '@pbx/microsoft365/mail/graph-message-payload';
-import { type DeliveryPlan, planDelivery } from '@pbx/microsoft365/mail/mail-delivery-plan';
-import { explainMailFailure, type MailStep } from '@pbx/microsoft365/mail/mail-failure';
-import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
-import { type MailSender, MailSettingsService } from '@pbx/microsoft365/mail/mail-settings.service';
-import { MailboxSendLimiter } from '@pbx/microsoft365/mail/mailbox-send-limiter';
+} from './graph-message-payload';
+import { type DeliveryPlan, planDelivery } from './mail-delivery-plan';
+import { explainMailFailure, type MailStep } from './mail-failure';
+import { MAIL_LIMITS } from './mail-limits';
+import { type MailSender, MailSettingsService } from './mail-settings.service';
+import { MailboxSendLimiter } from './mailbox-send-limiter';
 
 /**
  * Sends a PBX tenant's mail (voicemail, missed calls, system notices) through Microsoft Graph from the tenant's

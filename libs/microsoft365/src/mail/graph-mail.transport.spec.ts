@@ -1,7 +1,7 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { GraphMailTransport } from '@pbx/microsoft365/mail/graph-mail.transport';
-import { type GraphMailMessage, type GraphMailReceipt } from '@pbx/microsoft365/mail/graph-mail-message';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { GraphMailTransport } from './graph-mail.transport';
+import { type GraphMailMessage, type GraphMailReceipt } from './graph-mail-message';
 import { createTransport } from 'nodemailer';
 
 describe('GraphMailTransport (nodemailer)', () => {

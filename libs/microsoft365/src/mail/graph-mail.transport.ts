@@ -1,10 +1,10 @@
-import { type GraphMailService } from '@pbx/microsoft365/mail/graph-mail.service';
+import { type GraphMailService } from './graph-mail.service';
 import {
   type GraphMailMessage,
   type GraphMailReceipt,
   type MailAttachmentInput,
   type MailRecipientInput,
-} from '@pbx/microsoft365/mail/graph-mail-message';
+} from './graph-mail-message';
 import type { SentMessageInfo, Transport } from 'nodemailer';
 import type MailMessage from 'nodemailer/lib/mailer/mail-message';
 import { type MailMessageData } from 'nodemailer/lib/mailer/mail-message';

@@ -1,5 +1,5 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { type Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { type Microsoft365Exception } from '../common/microsoft365.exception';
 import {
   attachmentItemJson,
   DELETE_AFTER_SUBMIT,
@@ -9,8 +9,8 @@ import {
   jsonBytes,
   parseRecipient,
   prepareMail,
-} from '@pbx/microsoft365/mail/graph-message-payload';
-import { type GraphMailMessage } from '@pbx/microsoft365/mail/graph-mail-message';
+} from './graph-message-payload';
+import { type GraphMailMessage } from './graph-mail-message';
 
 function failure(message: GraphMailMessage): Microsoft365Exception {
   try {

@@ -1,11 +1,11 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
 import {
   type GraphMailMessage,
   type MailAttachmentInput,
   type MailRecipientInput,
-} from '@pbx/microsoft365/mail/graph-mail-message';
-import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
+} from './graph-mail-message';
+import { MAIL_LIMITS } from './mail-limits';
 
 export interface MailRecipient {
   address: string;

@@ -1,6 +1,6 @@
-import { prepareMail } from '@pbx/microsoft365/mail/graph-message-payload';
-import { planDelivery, uploadRanges } from '@pbx/microsoft365/mail/mail-delivery-plan';
-import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
+import { prepareMail } from './graph-message-payload';
+import { planDelivery, uploadRanges } from './mail-delivery-plan';
+import { MAIL_LIMITS } from './mail-limits';
 
 const MB = 1024 * 1024;
 const withFiles = (...sizes: number[]) =>

@@ -1,10 +1,10 @@
-import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
+import { MAIL_LIMITS } from './mail-limits';
 import {
   fileAttachmentJsonBytes,
   graphMessageJson,
   jsonBytes,
   type PreparedMail,
-} from '@pbx/microsoft365/mail/graph-message-payload';
+} from './graph-message-payload';
 
 /**
  * How one attachment reaches the message: inside the sendMail or draft request, by its own

@@ -1,7 +1,7 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { toMicrosoft365Exception } from '@pbx/microsoft365/graph/parse-microsoft-error';
-import { deliveryAfter, explainMailFailure } from '@pbx/microsoft365/mail/mail-failure';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { toMicrosoft365Exception } from '../graph/parse-microsoft-error';
+import { deliveryAfter, explainMailFailure } from './mail-failure';
 
 const graph = (status: number, code?: string) =>
   toMicrosoft365Exception({ source: 'graph', status, code, requestId: 'req-1' });

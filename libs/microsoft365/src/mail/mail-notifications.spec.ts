@@ -1,9 +1,5 @@
-import {
-  escapeHtml,
-  missedCallNotification,
-  voicemailNotification,
-} from '@pbx/microsoft365/mail/mail-notifications';
-import { silentWav, testMailMessage } from '@pbx/microsoft365/mail/test-mail';
+import { escapeHtml, missedCallNotification, voicemailNotification } from './mail-notifications';
+import { silentWav, testMailMessage } from './test-mail';
 
 describe('PBX notification mail', () => {
   it('builds a voicemail mail with the recording and escaped caller data', () => {

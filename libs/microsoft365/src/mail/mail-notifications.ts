@@ -2,7 +2,7 @@ import {
   type GraphMailMessage,
   type MailAttachmentInput,
   type MailRecipientInput,
-} from '@pbx/microsoft365/mail/graph-mail-message';
+} from './graph-mail-message';
 
 /** Ready-made PBX notifications; hosts with their own templates build a {@link GraphMailMessage} directly. */
 export interface CallParty {

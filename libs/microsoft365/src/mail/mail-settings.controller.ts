@@ -11,18 +11,18 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
-import { GraphMailService } from '@pbx/microsoft365/mail/graph-mail.service';
+import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
+import { GraphMailService } from './graph-mail.service';
 import {
   MailSettingsView,
   SendTestMailDto,
   TestMailReceiptView,
   UpdateMailSettingsDto,
-} from '@pbx/microsoft365/mail/mail-settings.dto';
-import { MailSettingsService } from '@pbx/microsoft365/mail/mail-settings.service';
-import { testMailMessage } from '@pbx/microsoft365/mail/test-mail';
+} from './mail-settings.dto';
+import { MailSettingsService } from './mail-settings.service';
+import { testMailMessage } from './test-mail';
 
 /** Mail through Microsoft Graph for a PBX tenant: the sending mailbox, on/off, Sent Items, and a test message. */
 @ApiTags('Microsoft 365: mail')

@@ -1,4 +1,4 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
+import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, ValidateIf } from 'class-validator';
 

@@ -1,13 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { FEATURE_PERMISSIONS } from '@pbx/microsoft365/connection/feature-permissions';
-import { type MailSettingsView, type UpdateMailSettingsDto } from '@pbx/microsoft365/mail/mail-settings.dto';
-import { MailSettingsEntity } from '@pbx/microsoft365/mail/mail-settings.entity';
-import { type Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { FEATURE_PERMISSIONS } from '../connection/feature-permissions';
+import { type MailSettingsView, type UpdateMailSettingsDto } from './mail-settings.dto';
+import { MailSettingsEntity } from './mail-settings.entity';
+import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
 
 /** What a send needs to know about the tenant. */
 export interface MailSender {

@@ -1,4 +1,4 @@
-import { MailboxSendLimiter } from '@pbx/microsoft365/mail/mailbox-send-limiter';
+import { MailboxSendLimiter } from './mailbox-send-limiter';
 
 describe('MailboxSendLimiter', () => {
   let now: number;

@@ -1,4 +1,4 @@
-import { type Clock } from '@pbx/microsoft365/common/clock';
+import { type Clock } from '../common/clock';
 
 export interface MailboxSendLimits {
   concurrent: number;

@@ -1,5 +1,5 @@
-import { type GraphMailMessage } from '@pbx/microsoft365/mail/graph-mail-message';
-import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
+import { type GraphMailMessage } from './graph-mail-message';
+import { MAIL_LIMITS } from './mail-limits';
 
 /** A large test attachment: just over the 3 MB at which Graph requires an upload session. */
 export const LARGE_TEST_ATTACHMENT_BYTES = MAIL_LIMITS.uploadSessionMinBytes + 512 * 1024;

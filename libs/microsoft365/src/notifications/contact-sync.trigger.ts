@@ -1,15 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { ContactSyncRunner } from '@pbx/microsoft365/contact-sync/contact-sync.runner';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import {
-  BUSY_RETRY_MS,
-  DEFAULT_DEBOUNCE_MS,
-  KeyedDebouncer,
-} from '@pbx/microsoft365/notifications/keyed-debouncer';
-import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { ContactSyncRunner } from '../contact-sync/contact-sync.runner';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { BUSY_RETRY_MS, DEFAULT_DEBOUNCE_MS, KeyedDebouncer } from './keyed-debouncer';
+import { RunTrigger } from '../runs/sync-run-status';
 
 /**
  * Wakes an incremental contact sync of the mailboxes whose contacts changed. Debounced per tenant (a run holds the

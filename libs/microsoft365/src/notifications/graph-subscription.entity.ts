@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { SubscriptionKind } from '@pbx/microsoft365/notifications/subscription-lifetime';
+import { SubscriptionKind } from './subscription-lifetime';
 import { randomUUID } from 'node:crypto';
 
 /**

@@ -1,4 +1,4 @@
-import { KeyedDebouncer } from '@pbx/microsoft365/notifications/keyed-debouncer';
+import { KeyedDebouncer } from './keyed-debouncer';
 
 describe('KeyedDebouncer', () => {
   let calls: string[];

@@ -1,4 +1,4 @@
-import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
+import { notificationEndpoint } from './notification-endpoint';
 
 describe('notificationEndpoint', () => {
   it('builds both URLs from the public URL and the route prefix', () => {

@@ -1,4 +1,4 @@
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 
 export const NOTIFICATIONS_PATH = '/microsoft365/notifications';
 export const LIFECYCLE_PATH = '/microsoft365/notifications/lifecycle';

@@ -1,4 +1,4 @@
-import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
+import { requirePbxTenant } from '../common/pbx-tenant-scope';
 import {
   Body,
   Controller,
@@ -13,20 +13,17 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
-import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
-import {
-  NotificationStatusView,
-  UpdateNotificationSettingsDto,
-} from '@pbx/microsoft365/notifications/notification-settings.dto';
-import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
-import { renewAt } from '@pbx/microsoft365/notifications/subscription-lifetime';
-import { SubscriptionManager } from '@pbx/microsoft365/notifications/subscription.manager';
-import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
+import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { notificationEndpoint } from './notification-endpoint';
+import { NotificationStatusView, UpdateNotificationSettingsDto } from './notification-settings.dto';
+import { NotificationSettingsService } from './notification-settings.service';
+import { renewAt } from './subscription-lifetime';
+import { SubscriptionManager } from './subscription.manager';
+import { NotificationsScheduler } from './notifications.scheduler';
 
 /** Change notifications of one PBX tenant: on/off, the polling fallback, and the subscriptions held at Microsoft. */
 @ApiTags('Microsoft 365: change notifications')

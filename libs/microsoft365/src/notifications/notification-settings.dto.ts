@@ -1,4 +1,4 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
+import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 

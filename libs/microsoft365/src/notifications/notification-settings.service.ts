@@ -1,8 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { NotificationSettingsEntity } from '@pbx/microsoft365/notifications/notification-settings.entity';
-import { type UpdateNotificationSettingsDto } from '@pbx/microsoft365/notifications/notification-settings.dto';
+import { CLOCK, type Clock } from '../common/clock';
+import { NotificationSettingsEntity } from './notification-settings.entity';
+import { type UpdateNotificationSettingsDto } from './notification-settings.dto';
 
 /** A tenant's subscriptions are managed by one PBX instance for this long before another may take over. */
 const LEASE_MS = 2 * 60_000;

@@ -1,12 +1,9 @@
 import { Body, Controller, HttpCode, Logger, Post, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import {
-  type LifecycleEvent,
-  SubscriptionManager,
-} from '@pbx/microsoft365/notifications/subscription.manager';
-import { type GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
-import { type Response } from 'express';
+import { HttpResponder } from '../common/http-responder';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { type LifecycleEvent, SubscriptionManager } from './subscription.manager';
+import { type GraphSubscriptionEntity } from './graph-subscription.entity';
 
 const LIFECYCLE_EVENTS: readonly string[] = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'];
 /** A validation token is an opaque string of a few dozen characters; anything far longer is not Graph. */
@@ -30,7 +27,10 @@ interface NotificationItem {
 export class NotificationsController {
   private readonly logger = new Logger(NotificationsController.name);
 
-  constructor(private readonly manager: SubscriptionManager) {}
+  constructor(
+    private readonly manager: SubscriptionManager,
+    private readonly http: HttpResponder,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -38,7 +38,7 @@ export class NotificationsController {
   async notify(
     @Query('validationToken') validationToken: unknown,
     @Body() body: unknown,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<string | undefined> {
     if (validationToken !== undefined) return this.echo(validationToken, response);
     const accepted = await this.accept(body, response);
@@ -54,7 +54,7 @@ export class NotificationsController {
   async lifecycle(
     @Query('validationToken') validationToken: unknown,
     @Body() body: unknown,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<string | undefined> {
     if (validationToken !== undefined) return this.echo(validationToken, response);
     const accepted = await this.accept(body, response, true);
@@ -66,15 +66,15 @@ export class NotificationsController {
     return undefined;
   }
 
-  /** The handshake: 200, text/plain, the URL-decoded token (Express has decoded the query already). */
-  private echo(token: unknown, response: Response): string {
+  /** The handshake: 200, text/plain, the URL-decoded token (the platform has decoded the query already). */
+  private echo(token: unknown, response: unknown): string {
     if (typeof token !== 'string' || token.length > MAX_VALIDATION_TOKEN_LENGTH) {
-      response.status(400);
+      this.http.status(response, 400);
       return '';
     }
-    response.status(200);
-    response.type('text/plain; charset=utf-8');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
+    this.http.status(response, 200);
+    this.http.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
+    this.http.setHeader(response, 'X-Content-Type-Options', 'nosniff');
     return token;
   }
 
@@ -84,7 +84,7 @@ export class NotificationsController {
    */
   private async accept(
     body: unknown,
-    response: Response,
+    response: unknown,
     lifecycle = false,
   ): Promise<{ row: GraphSubscriptionEntity; event: string }[]> {
     const items = (body as { value?: unknown } | null)?.value;
@@ -109,7 +109,7 @@ export class NotificationsController {
       this.logger.warn(
         'Refused a notification post: no item with a known subscription and matching clientState',
       );
-      response.status(403);
+      this.http.status(response, 403);
     }
     return accepted;
   }

@@ -6,20 +6,20 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { type GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
-import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
-import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
-import { SubscriptionKind } from '@pbx/microsoft365/notifications/subscription-lifetime';
-import { SubscriptionManager } from '@pbx/microsoft365/notifications/subscription.manager';
-import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
-import { SYSTEM_SCOPE, TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
-import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { type GraphSubscriptionEntity } from './graph-subscription.entity';
+import { notificationEndpoint } from './notification-endpoint';
+import { NotificationSettingsService } from './notification-settings.service';
+import { SubscriptionKind } from './subscription-lifetime';
+import { SubscriptionManager } from './subscription.manager';
+import { RunTrigger } from '../runs/sync-run-status';
+import { SYSTEM_SCOPE, TenantSettingsEntity } from '../settings/tenant-settings.entity';
+import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
+import { UserSyncRunner } from '../user-sync/user-sync.runner';
 import { EntityManager } from '@mikro-orm/postgresql';
 
 const INTERVAL_NAME = 'microsoft365-notifications';

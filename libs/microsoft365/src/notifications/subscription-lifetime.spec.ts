@@ -5,7 +5,7 @@ import {
   requestedExpiration,
   requestedLifetimeMinutes,
   subscriptionVerdict,
-} from '@pbx/microsoft365/notifications/subscription-lifetime';
+} from './subscription-lifetime';
 
 const MINUTE = 60_000;
 const now = new Date('2026-11-22T12:00:00Z');

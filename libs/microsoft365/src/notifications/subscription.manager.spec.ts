@@ -1,8 +1,4 @@
-import {
-  clientStateMatches,
-  contactsMailbox,
-  hashClientState,
-} from '@pbx/microsoft365/notifications/subscription.manager';
+import { clientStateMatches, contactsMailbox, hashClientState } from './subscription.manager';
 
 describe('clientState checks', () => {
   const secret = 'q5tJ0sV7Z0mS3w2kzjv7yGz2dX0hXn3b2x8nLwq9Yk0';

@@ -1,26 +1,22 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { ContactFolderEntity } from '@pbx/microsoft365/contact-sync/contact-folder.entity';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
-import { ContactSyncTrigger } from '@pbx/microsoft365/notifications/contact-sync.trigger';
-import { notificationEndpoint } from '@pbx/microsoft365/notifications/notification-endpoint';
-import { NotificationSettingsService } from '@pbx/microsoft365/notifications/notification-settings.service';
-import {
-  SubscriptionKind,
-  requestedExpiration,
-  subscriptionVerdict,
-} from '@pbx/microsoft365/notifications/subscription-lifetime';
-import { UserSyncTrigger } from '@pbx/microsoft365/notifications/user-sync.trigger';
-import { CalendarPresenceRunner } from '@pbx/microsoft365/presence/calendar-presence.runner';
-import { CalendarPresenceScheduler } from '@pbx/microsoft365/presence/calendar-presence.scheduler';
-import { SYSTEM_SCOPE, TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { ContactFolderEntity } from '../contact-sync/contact-folder.entity';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { GraphSubscriptionEntity } from './graph-subscription.entity';
+import { ContactSyncTrigger } from './contact-sync.trigger';
+import { notificationEndpoint } from './notification-endpoint';
+import { NotificationSettingsService } from './notification-settings.service';
+import { SubscriptionKind, requestedExpiration, subscriptionVerdict } from './subscription-lifetime';
+import { UserSyncTrigger } from './user-sync.trigger';
+import { CalendarPresenceRunner } from '../presence/calendar-presence.runner';
+import { CalendarPresenceScheduler } from '../presence/calendar-presence.scheduler';
+import { SYSTEM_SCOPE, TenantSettingsEntity } from '../settings/tenant-settings.entity';
+import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 interface WantedSubscription {

@@ -1,16 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import {
-  BUSY_RETRY_MS,
-  DEFAULT_DEBOUNCE_MS,
-  KeyedDebouncer,
-} from '@pbx/microsoft365/notifications/keyed-debouncer';
-import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
-import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
-import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { BUSY_RETRY_MS, DEFAULT_DEBOUNCE_MS, KeyedDebouncer } from './keyed-debouncer';
+import { RunTrigger } from '../runs/sync-run-status';
+import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
+import { UserSyncRunner } from '../user-sync/user-sync.runner';
 
 /**
  * Wakes the incremental user sync of a tenant when notifications say something changed. A notification is only a

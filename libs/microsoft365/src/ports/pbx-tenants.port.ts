@@ -2,6 +2,10 @@
 export const PBX_TENANTS = Symbol('PBX_TENANTS');
 
 export interface PbxTenant {
+  /**
+   * The host's own id, opaque to the module (numeric ids as strings, slugs, UUIDs): 1–128 characters a URL path
+   * segment carries without encoding. `system` is reserved for the system-level configuration.
+   */
   id: string;
   name: string;
   sipDomain: string;

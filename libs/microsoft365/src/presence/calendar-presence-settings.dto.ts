@@ -1,9 +1,9 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
-import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
+import { IsOmittable } from '../common/is-omittable.decorator';
+import { UserSelectionDto } from '../common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { SelectionMode } from '../user-sync/user-scope';
 
 /** Calendar state → host status name; a state left out does not change the status. */
 export class StatusMappingDto {

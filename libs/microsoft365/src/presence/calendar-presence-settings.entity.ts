@@ -1,6 +1,6 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { type StatusMapping } from '@pbx/microsoft365/presence/calendar-presence.machine';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
+import { type StatusMapping } from './calendar-presence.machine';
+import { SelectionMode } from '../user-sync/user-scope';
 
 /** A PBX tenant's calendar presence; on/off is `features.calendarPresence` of the connection settings. */
 @Entity({ tableName: 'm365_calendar_presence_settings' })

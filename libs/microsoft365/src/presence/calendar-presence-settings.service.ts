@@ -1,15 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { PBX_PRESENCE, type PbxPresencePort } from '@pbx/microsoft365/ports/pbx-presence.port';
-import { CALENDAR_STATES, type StatusMapping } from '@pbx/microsoft365/presence/calendar-presence.machine';
-import { CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
+import { CLOCK, type Clock } from '../common/clock';
+import { PBX_PRESENCE, type PbxPresencePort } from '../ports/pbx-presence.port';
+import { CALENDAR_STATES, type StatusMapping } from './calendar-presence.machine';
+import { CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
 import {
   type CalendarPresenceSettingsView,
   type UpdateCalendarPresenceSettingsDto,
-} from '@pbx/microsoft365/presence/calendar-presence-settings.dto';
-import { UserPresenceStateEntity } from '@pbx/microsoft365/presence/user-presence-state.entity';
-import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+} from './calendar-presence-settings.dto';
+import { UserPresenceStateEntity } from './user-presence-state.entity';
+import { TenantSettingsEntity } from '../settings/tenant-settings.entity';
 
 @Injectable()
 export class CalendarPresenceSettingsService {

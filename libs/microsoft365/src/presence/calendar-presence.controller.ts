@@ -1,4 +1,4 @@
-import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
+import { requirePbxTenant } from '../common/pbx-tenant-scope';
 import {
   Body,
   Controller,
@@ -12,18 +12,15 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
-import {
-  CalendarPresenceRunner,
-  type PresenceRefreshResult,
-} from '@pbx/microsoft365/presence/calendar-presence.runner';
+import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
+import { CalendarPresenceRunner, type PresenceRefreshResult } from './calendar-presence.runner';
 import {
   CalendarPresenceSettingsView,
   UpdateCalendarPresenceSettingsDto,
-} from '@pbx/microsoft365/presence/calendar-presence-settings.dto';
-import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
+} from './calendar-presence-settings.dto';
+import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
 
 /** Calendar presence of one PBX tenant: scope, mapping of calendar states to PBX statuses, poll interval. */
 @ApiTags('Microsoft 365: calendar presence')

@@ -4,7 +4,7 @@ import {
   type PresenceDecision,
   type PresenceMemory,
   type ScheduleItem,
-} from '@pbx/microsoft365/presence/calendar-presence.machine';
+} from './calendar-presence.machine';
 
 const mem = (desired: string, applied: string | null, restore: string | null): PresenceMemory => ({
   desired,

@@ -1,4 +1,4 @@
-import { nextBoundary } from '@pbx/microsoft365/presence/calendar-presence.runner';
+import { nextBoundary } from './calendar-presence.runner';
 
 describe('nextBoundary', () => {
   const now = new Date('2026-12-01T10:00:00Z');

@@ -1,22 +1,22 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { PBX_PRESENCE, type PbxPresencePort } from '@pbx/microsoft365/ports/pbx-presence.port';
+import { CLOCK, type Clock } from '../common/clock';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { PBX_PRESENCE, type PbxPresencePort } from '../ports/pbx-presence.port';
 import {
   decidePresence,
   desiredStatus,
   type PresenceMemory,
   type ScheduleItem,
-} from '@pbx/microsoft365/presence/calendar-presence.machine';
-import { type CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
-import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
-import { CalendarScheduleReader } from '@pbx/microsoft365/presence/calendar-schedule.reader';
-import { UserPresenceStateEntity } from '@pbx/microsoft365/presence/user-presence-state.entity';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import { normaliseDepartment, SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
-import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+} from './calendar-presence.machine';
+import { type CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
+import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
+import { CalendarScheduleReader } from './calendar-schedule.reader';
+import { UserPresenceStateEntity } from './user-presence-state.entity';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { UserLinkEntity } from '../user-sync/user-link.entity';
+import { normaliseDepartment, SelectionMode } from '../user-sync/user-scope';
+import { LinkState } from '../user-sync/user-sync-plan';
 
 /** How far ahead each read looks; only events going on now count, the rest is there for the next boundary. */
 const READ_AHEAD_MS = 60 * 60_000;

@@ -7,16 +7,16 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { KeyedDebouncer } from '@pbx/microsoft365/notifications/keyed-debouncer';
-import { GraphSubscriptionEntity } from '@pbx/microsoft365/notifications/graph-subscription.entity';
-import { SubscriptionKind } from '@pbx/microsoft365/notifications/subscription-lifetime';
-import { CalendarPresenceRunner } from '@pbx/microsoft365/presence/calendar-presence.runner';
-import { type CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
-import { CalendarPresenceSettingsService } from '@pbx/microsoft365/presence/calendar-presence-settings.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { KeyedDebouncer } from '../notifications/keyed-debouncer';
+import { GraphSubscriptionEntity } from '../notifications/graph-subscription.entity';
+import { SubscriptionKind } from '../notifications/subscription-lifetime';
+import { CalendarPresenceRunner } from './calendar-presence.runner';
+import { type CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
+import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
 
 const INTERVAL_NAME = 'microsoft365-calendar-presence';
 const DEFAULT_TICK_SECONDS = 30;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { type ScheduleItem } from '@pbx/microsoft365/presence/calendar-presence.machine';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { type ScheduleItem } from './calendar-presence.machine';
 
 /** getSchedule takes at most 20 mailboxes per call (graph-facts §8). */
 export const SCHEDULES_PER_CALL = 20;

@@ -8,7 +8,7 @@ import {
   RunStatus,
   RunTrigger,
   SyncKind,
-} from '@pbx/microsoft365/runs/sync-run-status';
+} from './sync-run-status';
 
 /** Leavers a deletion guard held back, waiting for an admin. */
 export interface StagedRemovals {

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { describeUnexpected, lostDatabaseConnection } from '@pbx/microsoft365/common/database-failure';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { newGraphMeter, withGraphMeter } from '@pbx/microsoft365/graph/graph-meter';
-import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
-import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
+import { describeUnexpected, lostDatabaseConnection } from '../common/database-failure';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { newGraphMeter, withGraphMeter } from '../graph/graph-meter';
+import { type SyncRunEntity } from './sync-run.entity';
+import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from './sync-runs.service';
 
 /**
  * The frame every sync run executes in: its Graph traffic metered, a heartbeat while it waits (a long Retry-After

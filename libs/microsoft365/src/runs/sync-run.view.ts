@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
+import { type SyncRunEntity } from './sync-run.entity';
 import {
   type RunGraphUsage,
   type RunIssue,
@@ -8,7 +8,7 @@ import {
   RunStatus,
   RunTrigger,
   SyncKind,
-} from '@pbx/microsoft365/runs/sync-run-status';
+} from './sync-run-status';
 
 /** A run as admins see it in the history. */
 export class SyncRunView {

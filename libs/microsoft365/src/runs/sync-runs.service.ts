@@ -1,17 +1,11 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
-import {
-  type RunIssue,
-  type RunMode,
-  RunStatus,
-  type RunTrigger,
-  type SyncKind,
-} from '@pbx/microsoft365/runs/sync-run-status';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { SyncRunEntity } from './sync-run.entity';
+import { type RunIssue, type RunMode, RunStatus, type RunTrigger, type SyncKind } from './sync-run-status';
 import { randomUUID } from 'node:crypto';
 
 /** A running run beats this often, whatever it is waiting for (a long Retry-After, a slow page). */

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { TenantCronJobs, type WantedCronJob } from '@pbx/microsoft365/runs/tenant-cron-jobs';
+import { TenantCronJobs, type WantedCronJob } from './tenant-cron-jobs';
 
 interface Stored {
   pbxTenantId: string;

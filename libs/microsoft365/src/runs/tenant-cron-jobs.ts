@@ -1,6 +1,6 @@
 import { type Logger } from '@nestjs/common';
 import { type SchedulerRegistry } from '@nestjs/schedule';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { CronJob } from 'cron';
 
 /** How soon an instance follows a schedule change saved on another instance. */

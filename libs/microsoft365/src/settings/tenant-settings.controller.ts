@@ -7,21 +7,20 @@ import {
   Param,
   Patch,
   Post,
-  Res,
+  StreamableFile,
   UseFilters,
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
-import { ConnectionTestReport } from '@pbx/microsoft365/connection/connection-test.dto';
-import { ConnectionTestService } from '@pbx/microsoft365/connection/connection-test.service';
-import { TenantCertificateService } from '@pbx/microsoft365/keys/tenant-certificate.service';
-import { TenantSettingsView, UpdateTenantSettingsDto } from '@pbx/microsoft365/settings/tenant-settings.dto';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { type Response } from 'express';
+import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
+import { ConnectionTestReport } from '../connection/connection-test.dto';
+import { ConnectionTestService } from '../connection/connection-test.service';
+import { TenantCertificateService } from '../keys/tenant-certificate.service';
+import { TenantSettingsView, UpdateTenantSettingsDto } from './tenant-settings.dto';
+import { TenantSettingsService } from './tenant-settings.service';
 
 /**
  * A tenant's Microsoft 365 connection. `:pbxTenantId` is a PBX tenant id, or `system` for the system-level
@@ -72,6 +71,7 @@ export class TenantSettingsController {
   }
 
   @Post('certificates')
+  @HttpCode(201)
   @ApiOperation({
     summary: 'Generate a new key pair; answers public_key.pem to upload to the Entra app',
     description:
@@ -79,9 +79,9 @@ export class TenantSettingsController {
       'has obtained a token with the new one (after you uploaded it), then it switches by itself.',
   })
   @ApiProduces('application/x-pem-file')
-  async generate(@Param('pbxTenantId') pbxTenantId: string, @Res() response: Response): Promise<void> {
+  async generate(@Param('pbxTenantId') pbxTenantId: string): Promise<StreamableFile> {
     const pair = await this.certificates.generate(pbxTenantId);
-    sendPem(response, pair.certificatePem, 201);
+    return pemFile(pair.certificatePem);
   }
 
   @Get('certificates/:status/public_key.pem')
@@ -90,9 +90,8 @@ export class TenantSettingsController {
   async download(
     @Param('pbxTenantId') pbxTenantId: string,
     @Param('status') status: string,
-    @Res() response: Response,
-  ): Promise<void> {
-    sendPem(response, await this.certificates.certificatePem(pbxTenantId, status), 200);
+  ): Promise<StreamableFile> {
+    return pemFile(await this.certificates.certificatePem(pbxTenantId, status));
   }
 
   @Post('connection-test')
@@ -106,10 +105,10 @@ export class TenantSettingsController {
   }
 }
 
-function sendPem(response: Response, pem: string, status: number): void {
-  response
-    .status(status)
-    .setHeader('Content-Type', 'application/x-pem-file')
-    .setHeader('Content-Disposition', 'attachment; filename="public_key.pem"')
-    .send(pem);
+/** A certificate as a download; StreamableFile lets Nest write it on Express and Fastify alike. */
+function pemFile(pem: string): StreamableFile {
+  return new StreamableFile(Buffer.from(pem, 'utf8'), {
+    type: 'application/x-pem-file',
+    disposition: 'attachment; filename="public_key.pem"',
+  });
 }

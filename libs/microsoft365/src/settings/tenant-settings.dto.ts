@@ -1,8 +1,8 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
+import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEnum, IsInt, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { Microsoft365Cloud } from './microsoft365-cloud';
 
 export class FeatureSwitchesDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() userSync?: boolean;

@@ -1,13 +1,14 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { DEFAULT_FEATURE_SWITCHES, type FeatureSwitches } from '@pbx/microsoft365/settings/feature-switches';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { DEFAULT_FEATURE_SWITCHES, type FeatureSwitches } from './feature-switches';
+import { Microsoft365Cloud } from './microsoft365-cloud';
 
 /** The scope id of the system-level configuration (used by system administrators' own sign-in). */
 export const SYSTEM_SCOPE = 'system';
 
 /**
  * A PBX tenant's connection to its Entra app registration. The system-level configuration is the row whose
- * `pbxTenantId` is {@link SYSTEM_SCOPE}; host tenant ids are UUIDs, so they cannot collide with it.
+ * `pbxTenantId` is {@link SYSTEM_SCOPE}; the host's tenant ids are its own (numeric, slugs, UUIDs), and `system` is
+ * reserved for this row (a host must not give a tenant that id).
  */
 @Entity({ tableName: 'm365_tenant_settings' })
 export class TenantSettingsEntity {

@@ -1,28 +1,28 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { daysUntil, expiryMessage, expiryWarningLevel } from '@pbx/microsoft365/keys/expiry-warning';
-import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { type KeyPairEntity } from '@pbx/microsoft365/keys/key-pair.entity';
-import { ExpiryWarningLevel } from '@pbx/microsoft365/keys/key-pair-status';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MsalClientProvider } from '../graph/msal-client.provider';
+import { daysUntil, expiryMessage, expiryWarningLevel } from '../keys/expiry-warning';
+import { KeyManagementService } from '../keys/key-management.service';
+import { type KeyPairEntity } from '../keys/key-pair.entity';
+import { ExpiryWarningLevel } from '../keys/key-pair-status';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import {
   type CertificateView,
   type SettingsWarningView,
   type TenantSettingsView,
   type UpdateTenantSettingsDto,
-} from '@pbx/microsoft365/settings/tenant-settings.dto';
-import { ContactSyncSettingsEntity } from '@pbx/microsoft365/contact-sync/contact-sync-settings.entity';
-import { MailSettingsEntity } from '@pbx/microsoft365/mail/mail-settings.entity';
-import { NotificationSettingsEntity } from '@pbx/microsoft365/notifications/notification-settings.entity';
-import { CalendarPresenceSettingsEntity } from '@pbx/microsoft365/presence/calendar-presence-settings.entity';
-import { SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
-import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
-import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
+} from './tenant-settings.dto';
+import { ContactSyncSettingsEntity } from '../contact-sync/contact-sync-settings.entity';
+import { MailSettingsEntity } from '../mail/mail-settings.entity';
+import { NotificationSettingsEntity } from '../notifications/notification-settings.entity';
+import { CalendarPresenceSettingsEntity } from '../presence/calendar-presence-settings.entity';
+import { SsoSettingsEntity } from '../sso/sso-settings.entity';
+import { UserSyncSettingsEntity } from '../user-sync/user-sync-settings.entity';
+import { TenantSettingsEntity } from './tenant-settings.entity';
 
 /** Per-tenant configuration rows removed with the connection settings. */
 const TENANT_CONFIGURATION_ENTITIES = [

@@ -1,4 +1,4 @@
-import { checkIdTokenClaims, type IdTokenExpectations } from '@pbx/microsoft365/sso/id-token-claims';
+import { checkIdTokenClaims, type IdTokenExpectations } from './id-token-claims';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
 const now = NOW.getTime() / 1000;

@@ -1,7 +1,7 @@
-import { type HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import { type IdTokenExpectations } from '@pbx/microsoft365/sso/id-token-claims';
-import { IdTokenValidator } from '@pbx/microsoft365/sso/id-token.validator';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
+import { type HttpTransport } from '../graph/http-transport.provider';
+import { type IdTokenExpectations } from './id-token-claims';
+import { IdTokenValidator } from './id-token.validator';
+import { SsoError, SsoErrorCode } from './sso-error';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 const TID = '11111111-2222-3333-4444-555555555555';

@@ -1,12 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
-import {
-  checkIdTokenClaims,
-  type IdTokenExpectations,
-  type MicrosoftIdentity,
-} from '@pbx/microsoft365/sso/id-token-claims';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
+import { CLOCK, type Clock } from '../common/clock';
+import { HttpTransport } from '../graph/http-transport.provider';
+import { checkIdTokenClaims, type IdTokenExpectations, type MicrosoftIdentity } from './id-token-claims';
+import { SsoError, SsoErrorCode } from './sso-error';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 
 /** Entra signs ID tokens with RS256 only; anything else (`none`, HS256 with the public key, ...) is refused. */

@@ -1,9 +1,9 @@
-import { type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { type PbxSessionsPort, type PbxSystemAdmin } from '@pbx/microsoft365/ports/pbx-sessions.port';
-import { MicrosoftAccountResolver } from '@pbx/microsoft365/sso/microsoft-account.resolver';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
-import { type SystemAdminAccount } from '@pbx/microsoft365/sso/sso-settings.entity';
-import { type SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
+import { type PbxDirectoryPort, type PbxDirectoryUser } from '../ports/pbx-directory.port';
+import { type PbxSessionsPort, type PbxSystemAdmin } from '../ports/pbx-sessions.port';
+import { MicrosoftAccountResolver } from './microsoft-account.resolver';
+import { SsoError, SsoErrorCode } from './sso-error';
+import { type SystemAdminAccount } from './sso-settings.entity';
+import { type SsoSettingsService } from './sso-settings.service';
 
 const TENANT = '00000000-0000-0000-0000-0000000000aa';
 const identity = {

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { PBX_SESSIONS, type PbxSessionsPort } from '@pbx/microsoft365/ports/pbx-sessions.port';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { type MicrosoftIdentity } from '@pbx/microsoft365/sso/id-token-claims';
-import { type SignInRole } from '@pbx/microsoft365/sso/sign-in-rules';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
-import { SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { PBX_SESSIONS, type PbxSessionsPort } from '../ports/pbx-sessions.port';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
+import { type MicrosoftIdentity } from './id-token-claims';
+import { type SignInRole } from './sign-in-rules';
+import { SsoError, SsoErrorCode } from './sso-error';
+import { SsoSettingsService } from './sso-settings.service';
 
 /** Links between Microsoft accounts (directory id + object id) and PBX users, kept by user sync. */
 export const MICROSOFT365_ACCOUNT_LINKS = Symbol('MICROSOFT365_ACCOUNT_LINKS');

@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { PassportCallbackStrategy } from '@pbx/microsoft365/sso/passport-callback.strategy-base';
-import { SsoFlowService, type Microsoft365SignIn } from '@pbx/microsoft365/sso/sso-flow.service';
-import { type Request } from 'express';
-
-/** Name of the strategy: hosts protect their own callback routes with `AuthGuard('microsoft365')`. */
-export const MICROSOFT365_STRATEGY = 'microsoft365';
-
-/** Name of the HttpOnly cookie that binds a sign-in to the browser that started it. */
-export const SSO_BROWSER_COOKIE = 'm365_sso_browser';
+import { readBrowserKey } from './browser-key.cookie';
+import { MICROSOFT365_STRATEGY } from './microsoft365-strategy.name';
+import { PassportCallbackStrategy, type CallbackRequest } from './passport-callback.strategy-base';
+import { SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
 
 /**
  * "Sign in with Microsoft" as a passport strategy. On the callback it validates everything (state bound to the
@@ -21,10 +16,10 @@ export class Microsoft365Strategy extends PassportStrategy(PassportCallbackStrat
     super();
   }
 
-  validate(request: Request): Promise<Microsoft365SignIn> {
+  validate(request: CallbackRequest): Promise<Microsoft365SignIn> {
     // form_post puts the answer in the body; a query answer is accepted too (some proxies turn POST into GET).
     const source = {
-      ...(request.query as Record<string, unknown>),
+      ...((request.query ?? {}) as Record<string, unknown>),
       ...((request.body ?? {}) as Record<string, unknown>),
     };
     return this.flow.complete({
@@ -32,7 +27,7 @@ export class Microsoft365Strategy extends PassportStrategy(PassportCallbackStrat
       code: field(source, 'code'),
       error: field(source, 'error'),
       errorDescription: field(source, 'error_description'),
-      browserKey: readCookie(request, SSO_BROWSER_COOKIE),
+      browserKey: readBrowserKey(request),
     });
   }
 }
@@ -40,12 +35,4 @@ export class Microsoft365Strategy extends PassportStrategy(PassportCallbackStrat
 function field(source: Record<string, unknown>, name: string): string | undefined {
   const value = source[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-export function readCookie(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
 }

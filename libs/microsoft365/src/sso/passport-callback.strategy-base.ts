@@ -1,7 +1,13 @@
-import { type Request } from 'express';
 import { Strategy } from 'passport';
+import { type RequestWithHeaders } from './browser-key.cookie';
 
-type Verify = (request: Request, done: (error: unknown, user?: unknown) => void) => void;
+/** The callback request as Express and Fastify both give it (their body parsers fill `body` for form posts). */
+export interface CallbackRequest extends RequestWithHeaders {
+  query?: unknown;
+  body?: unknown;
+}
+
+type Verify = (request: CallbackRequest, done: (error: unknown, user?: unknown) => void) => void;
 
 /**
  * A minimal passport strategy for an OpenID callback: it hands the whole request to the verify callback, which
@@ -13,7 +19,7 @@ export class PassportCallbackStrategy extends Strategy {
     super();
   }
 
-  override authenticate(request: Request): void {
+  override authenticate(request: CallbackRequest): void {
     this.verify(request, (error, user) => {
       if (error) return this.error(error);
       if (!user) return this.fail(401);

@@ -1,4 +1,4 @@
-import { hashToken, randomToken, s256, verifierMatches } from '@pbx/microsoft365/sso/pkce';
+import { hashToken, randomToken, s256, verifierMatches } from './pkce';
 
 describe('PKCE helpers', () => {
   it('computes the RFC 7636 appendix B example', () => {

@@ -7,7 +7,7 @@ import {
   type SignInRules,
   SignInScope,
   type SsoClient,
-} from '@pbx/microsoft365/sso/sign-in-rules';
+} from './sign-in-rules';
 
 const ADA = { objectId: 'aaaaaaaa-0000-0000-0000-000000000001', userPrincipalName: 'Ada@Contoso.test' };
 

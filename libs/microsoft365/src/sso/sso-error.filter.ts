@@ -7,14 +7,14 @@ import {
   Injectable,
   Logger,
 } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
-import { renderSsoErrorPage } from '@pbx/microsoft365/sso/sso-pages';
-import { ssoPortalUrl } from '@pbx/microsoft365/sso/sso-settings.service';
-import { type Request, type Response } from 'express';
+import { HttpResponder } from '../common/http-responder';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { SsoError, SsoErrorCode } from './sso-error';
+import { renderSsoErrorPage } from './sso-pages';
+import { ssoPortalUrl } from './sso-settings.service';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -27,41 +27,53 @@ import { randomUUID } from 'node:crypto';
 export class SsoErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(SsoErrorFilter.name);
 
-  constructor(@Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions) {}
+  constructor(
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    private readonly http: HttpResponder,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const request = host.switchToHttp().getRequest<Request>();
-    const response = host.switchToHttp().getResponse<Response>();
-    response.setHeader('Cache-Control', 'no-store');
+    const request = host.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
+    const response = host.switchToHttp().getResponse<unknown>();
+    this.http.setHeader(response, 'Cache-Control', 'no-store');
     if (exception instanceof HttpException && !(exception instanceof SsoError)) {
-      response.status(exception.getStatus()).json(exception.getResponse());
+      const body = exception.getResponse();
+      this.http.json(response, exception.getStatus(), typeof body === 'string' ? { message: body } : body);
       return;
     }
     const error = this.toSsoError(exception);
     if (error.appRedirect) {
       const query = new URLSearchParams({ error: error.code, error_description: error.message });
-      response.redirect(
-        302,
+      this.http.redirect(
+        response,
         `${error.appRedirect}${error.appRedirect.includes('?') ? '&' : '?'}${query.toString()}`,
       );
       return;
     }
-    if (wantsJson(request)) {
-      response
-        .status(error.status)
-        .json({ statusCode: error.status, code: error.code, message: error.message });
+    if (this.wantsJson(request)) {
+      this.http.json(response, error.status, {
+        statusCode: error.status,
+        code: error.code,
+        message: error.message,
+      });
       return;
     }
-    response
-      .status(error.status)
-      .type('html')
-      .send(
-        renderSsoErrorPage({
-          code: error.code,
-          message: error.message,
-          portalUrl: ssoPortalUrl(this.options),
-        }),
-      );
+    this.http.html(
+      response,
+      error.status,
+      renderSsoErrorPage({ code: error.code, message: error.message, portalUrl: ssoPortalUrl(this.options) }),
+    );
+  }
+
+  private wantsJson(request: { headers: Record<string, unknown> }): boolean {
+    if (
+      this.http.requestMethod(request) === 'POST' &&
+      /\/sso\/(app\/token|logout)$/.test(this.http.requestPath(request))
+    ) {
+      return true;
+    }
+    const accept = typeof request.headers['accept'] === 'string' ? request.headers['accept'] : '';
+    return accept.includes('application/json') && !accept.includes('text/html');
   }
 
   private toSsoError(exception: unknown): SsoError {
@@ -79,10 +91,4 @@ export class SsoErrorFilter implements ExceptionFilter {
     );
     return new SsoError(SsoErrorCode.Unavailable, `reference ${reference}`);
   }
-}
-
-function wantsJson(request: Request): boolean {
-  if (request.method === 'POST' && /\/sso\/(app\/token|logout)$/.test(request.path)) return true;
-  const accept = request.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
 }

@@ -1,29 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { type AppCredentials } from '@pbx/microsoft365/graph/app-credentials';
-import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import {
-  PBX_SESSIONS,
-  type PbxSession,
-  type PbxSessionsPort,
-} from '@pbx/microsoft365/ports/pbx-sessions.port';
-import { PBX_TENANTS, type PbxTenantsPort } from '@pbx/microsoft365/ports/pbx-tenants.port';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { type MicrosoftIdentity } from '@pbx/microsoft365/sso/id-token-claims';
-import { IdTokenValidator } from '@pbx/microsoft365/sso/id-token.validator';
-import { MicrosoftAccountResolver } from '@pbx/microsoft365/sso/microsoft-account.resolver';
-import { PKCE_CHALLENGE_PATTERN, s256 } from '@pbx/microsoft365/sso/pkce';
-import { decideSignIn, type SignInRole, type SsoClient } from '@pbx/microsoft365/sso/sign-in-rules';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
-import { SsoMsalProvider } from '@pbx/microsoft365/sso/sso-msal.provider';
-import { type SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
-import { SsoSettingsService, ssoBasePath, ssoPortalUrl } from '@pbx/microsoft365/sso/sso-settings.service';
-import { SsoTransactionStore } from '@pbx/microsoft365/sso/sso-transaction.store';
+import { CLOCK, type Clock } from '../common/clock';
+import { isPbxId } from '../common/pbx-id';
+import { type AppCredentials } from '../graph/app-credentials';
+import { KeyManagementService } from '../keys/key-management.service';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { PBX_SESSIONS, type PbxSession, type PbxSessionsPort } from '../ports/pbx-sessions.port';
+import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { type MicrosoftIdentity } from './id-token-claims';
+import { IdTokenValidator } from './id-token.validator';
+import { MicrosoftAccountResolver } from './microsoft-account.resolver';
+import { PKCE_CHALLENGE_PATTERN, s256 } from './pkce';
+import { decideSignIn, type SignInRole, type SsoClient } from './sign-in-rules';
+import { SsoError, SsoErrorCode } from './sso-error';
+import { SsoMsalProvider } from './sso-msal.provider';
+import { type SsoSettingsEntity } from './sso-settings.entity';
+import { SsoSettingsService, ssoBasePath, ssoPortalUrl } from './sso-settings.service';
+import { SsoTransactionStore } from './sso-transaction.store';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Entra and the PBX may disagree on the time by this much. */
 const CLOCK_SKEW_SECONDS = 120;
 /** An ID token is redeemed right after it is issued; an old one is refused. */
@@ -94,7 +90,7 @@ export class SsoFlowService {
   async resolveScope(request: Pick<LoginRequest, 'tenant' | 'sipDomain' | 'scope'>): Promise<string> {
     if (request.scope === SYSTEM_SCOPE && !request.tenant && !request.sipDomain) return SYSTEM_SCOPE;
     const tenant = request.tenant
-      ? UUID.test(request.tenant)
+      ? isPbxId(request.tenant)
         ? await this.tenants.findById(request.tenant)
         : null
       : request.sipDomain

@@ -1,11 +1,11 @@
 import { AuthError, ResponseMode } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type AppCredentials } from '@pbx/microsoft365/graph/app-credentials';
-import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
-import { MsalClientProvider } from '@pbx/microsoft365/graph/msal-client.provider';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
+import { type AppCredentials } from '../graph/app-credentials';
+import { CLOUD_ENDPOINTS } from '../graph/microsoft365-clouds';
+import { MsalClientProvider } from '../graph/msal-client.provider';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { SsoError, SsoErrorCode } from './sso-error';
 
 /** OpenID scopes only: sign-in needs no Graph permission, so no admin consent beyond "Sign in". */
 const SIGN_IN_SCOPES = ['openid', 'profile', 'email'];

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, Patch, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
-import { SsoSettingsView, UpdateSsoSettingsDto } from '@pbx/microsoft365/sso/sso-settings.dto';
-import { SsoSettingsService } from '@pbx/microsoft365/sso/sso-settings.service';
+import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
+import { SsoSettingsView, UpdateSsoSettingsDto } from './sso-settings.dto';
+import { SsoSettingsService } from './sso-settings.service';
 
 /** Who may "Sign in with Microsoft" to a tenant (`system`: system administrators). */
 @ApiTags('Microsoft 365: single sign-on')

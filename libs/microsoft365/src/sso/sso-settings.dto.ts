@@ -1,4 +1,4 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
+import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -16,7 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { SignInScope } from '@pbx/microsoft365/sso/sign-in-rules';
+import { SignInScope } from './sign-in-rules';
 
 /**
  * Registered app redirect URIs: https (app links), or a private-use scheme in reverse-domain form

@@ -1,9 +1,5 @@
 import { Entity, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import {
-  DEFAULT_ADMINISTRATOR_RULE,
-  DEFAULT_USER_RULE,
-  type SignInRule,
-} from '@pbx/microsoft365/sso/sign-in-rules';
+import { DEFAULT_ADMINISTRATOR_RULE, DEFAULT_USER_RULE, type SignInRule } from './sign-in-rules';
 
 /** A Microsoft account bound by hand to a PBX system administrator (system scope only). */
 export interface SystemAdminAccount {

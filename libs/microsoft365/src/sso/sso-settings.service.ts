@@ -1,18 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { PBX_SESSIONS, type PbxSessionsPort } from '@pbx/microsoft365/ports/pbx-sessions.port';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { type SignInRule } from '@pbx/microsoft365/sso/sign-in-rules';
-import {
-  type SignInRuleDto,
-  type SsoSettingsView,
-  type UpdateSsoSettingsDto,
-} from '@pbx/microsoft365/sso/sso-settings.dto';
-import { type SystemAdminAccount, SsoSettingsEntity } from '@pbx/microsoft365/sso/sso-settings.entity';
+import { CLOCK, type Clock } from '../common/clock';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { PBX_SESSIONS, type PbxSessionsPort } from '../ports/pbx-sessions.port';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { type SignInRule } from './sign-in-rules';
+import { type SignInRuleDto, type SsoSettingsView, type UpdateSsoSettingsDto } from './sso-settings.dto';
+import { type SystemAdminAccount, SsoSettingsEntity } from './sso-settings.entity';
 
 /** Base path of the sign-in routes as browsers see them (behind the host's route prefix). */
 export function ssoBasePath(options: Microsoft365ModuleOptions): string {

@@ -1,5 +1,5 @@
 import { Entity, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { type SignInRole, type SsoClient } from '@pbx/microsoft365/sso/sign-in-rules';
+import { type SignInRole, type SsoClient } from './sign-in-rules';
 import { randomUUID } from 'node:crypto';
 
 /**

@@ -1,11 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
-import { hashToken, randomToken, verifierMatches } from '@pbx/microsoft365/sso/pkce';
-import { type SignInRole, type SsoClient } from '@pbx/microsoft365/sso/sign-in-rules';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
-import { SsoTransactionEntity } from '@pbx/microsoft365/sso/sso-transaction.entity';
+import { CLOCK, type Clock } from '../common/clock';
+import { SecretBox } from '../keys/secret-box.service';
+import { hashToken, randomToken, verifierMatches } from './pkce';
+import { type SignInRole, type SsoClient } from './sign-in-rules';
+import { SsoError, SsoErrorCode } from './sso-error';
+import { SsoTransactionEntity } from './sso-transaction.entity';
 import { randomUUID } from 'node:crypto';
 
 /** From the login redirect to the callback: Entra's own codes live ten minutes, a sign-in page as long. */

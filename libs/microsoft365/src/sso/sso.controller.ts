@@ -2,10 +2,14 @@ import {
   Body,
   Controller,
   Get,
+  Header,
   Headers,
   HttpCode,
+  HttpRedirectResponse,
+  HttpStatus,
   Post,
   Query,
+  Redirect,
   Req,
   Res,
   UseFilters,
@@ -13,19 +17,13 @@ import {
 } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { randomToken } from '@pbx/microsoft365/sso/pkce';
-import {
-  MICROSOFT365_STRATEGY,
-  SSO_BROWSER_COOKIE,
-  readCookie,
-} from '@pbx/microsoft365/sso/microsoft365.strategy';
-import { SsoError, SsoErrorCode } from '@pbx/microsoft365/sso/sso-error';
-import { SsoErrorFilter } from '@pbx/microsoft365/sso/sso-error.filter';
-import { SsoFlowService, type Microsoft365SignIn } from '@pbx/microsoft365/sso/sso-flow.service';
-import { type Request, type Response } from 'express';
-
-/** The browser key cookie outlives a slow sign-in page, nothing more. */
-const BROWSER_COOKIE_MAX_AGE_S = 15 * 60;
+import { randomToken } from './pkce';
+import { HttpResponder } from '../common/http-responder';
+import { browserKeyCookie, readBrowserKey, type RequestWithHeaders } from './browser-key.cookie';
+import { MICROSOFT365_STRATEGY } from './microsoft365-strategy.name';
+import { SsoError, SsoErrorCode } from './sso-error';
+import { SsoErrorFilter } from './sso-error.filter';
+import { SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
 
 export class SsoDiscoveryView {
   @ApiProperty() enabled!: boolean;
@@ -47,7 +45,10 @@ export class AppTokenView {
 @Controller('microsoft365/sso')
 @UseFilters(SsoErrorFilter)
 export class SsoController {
-  constructor(private readonly flow: SsoFlowService) {}
+  constructor(
+    private readonly flow: SsoFlowService,
+    private readonly http: HttpResponder,
+  ) {}
 
   @Get('discovery')
   @ApiOperation({ summary: 'Should the login page show "Sign in with Microsoft" for this SIP domain?' })
@@ -63,14 +64,16 @@ export class SsoController {
       'Name the tenant by `tenant` (id) or `sipDomain`, or `scope=system` for system administrators. Apps add ' +
       '`client=app`, their registered `redirect_uri` and a PKCE `code_challenge` with `code_challenge_method=S256`.',
   })
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
   async login(
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: RequestWithHeaders & { protocol?: string; host?: string },
+    @Res({ passthrough: true }) response: unknown,
     @Query() query: Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<HttpRedirectResponse> {
     const text = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
     // One key per browser, reused across tabs; only its hash is stored with each sign-in.
-    const browserKey = readCookie(request, SSO_BROWSER_COOKIE) ?? randomToken();
+    const browserKey = readBrowserKey(request) ?? randomToken();
     const url = await this.flow.start({
       tenant: text('tenant'),
       sipDomain: text('sipDomain'),
@@ -81,32 +84,31 @@ export class SsoController {
       codeChallengeMethod: text('code_challenge_method'),
       loginHint: text('login_hint'),
       browserKey,
-      origin: `${request.protocol}://${request.get('host') ?? ''}`,
+      origin: requestOrigin(request),
     });
-    // SameSite=None: Entra's form_post is a cross-site POST, which would not carry a Lax cookie.
-    response.cookie(SSO_BROWSER_COOKIE, browserKey, {
-      httpOnly: true,
-      secure: true,
-      sameSite: 'none',
-      path: this.flow.basePath(),
-      maxAge: BROWSER_COOKIE_MAX_AGE_S * 1000,
-    });
-    response.setHeader('Cache-Control', 'no-store');
-    response.redirect(302, url);
+    this.http.appendHeader(response, 'Set-Cookie', browserKeyCookie(browserKey, this.flow.basePath()));
+    return { url, statusCode: HttpStatus.FOUND };
   }
 
   @Post('callback')
   @UseGuards(AuthGuard(MICROSOFT365_STRATEGY))
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  // The fragment holds the session for the portal: keep it out of Referer headers of the next page.
+  @Header('Referrer-Policy', 'no-referrer')
   @ApiOperation({ summary: 'Where Microsoft sends the browser back (form_post); paste this URL into Entra' })
-  async callbackPost(@Req() request: Request & { user: Microsoft365SignIn }, @Res() response: Response) {
-    await this.finish(request.user, response);
+  callbackPost(@Req() request: { user: Microsoft365SignIn }): Promise<HttpRedirectResponse> {
+    return this.finish(request.user);
   }
 
   @Get('callback')
   @UseGuards(AuthGuard(MICROSOFT365_STRATEGY))
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  @Header('Referrer-Policy', 'no-referrer')
   @ApiOperation({ summary: 'The same callback for query responses' })
-  async callbackGet(@Req() request: Request & { user: Microsoft365SignIn }, @Res() response: Response) {
-    await this.finish(request.user, response);
+  callbackGet(@Req() request: { user: Microsoft365SignIn }): Promise<HttpRedirectResponse> {
+    return this.finish(request.user);
   }
 
   @Post('app/token')
@@ -144,14 +146,20 @@ export class SsoController {
     return this.flow.logout(token, typeof tenant === 'string' ? tenant : undefined);
   }
 
-  private async finish(signIn: Microsoft365SignIn, response: Response): Promise<void> {
-    response.setHeader('Cache-Control', 'no-store');
-    // The fragment holds the session for the portal: keep it out of Referer headers of the next page.
-    response.setHeader('Referrer-Policy', 'no-referrer');
-    if (signIn.client === 'app') {
-      response.redirect(302, await this.flow.appRedirect(signIn));
-      return;
-    }
-    response.redirect(302, this.flow.portalRedirect(await this.flow.issueSession(signIn)));
+  private async finish(signIn: Microsoft365SignIn): Promise<HttpRedirectResponse> {
+    const url =
+      signIn.client === 'app'
+        ? await this.flow.appRedirect(signIn)
+        : this.flow.portalRedirect(await this.flow.issueSession(signIn));
+    return { url, statusCode: HttpStatus.FOUND };
   }
+}
+
+/**
+ * Where the browser reached the PBX, to pick the matching redirect URI (the public URL or the SBC's). Express 5 and
+ * Fastify 5 both give `protocol` and `host` (with the port), honouring their own trust-proxy settings.
+ */
+function requestOrigin(request: RequestWithHeaders & { protocol?: string; host?: string }): string {
+  const host = request.host ?? (typeof request.headers['host'] === 'string' ? request.headers['host'] : '');
+  return `${request.protocol ?? 'http'}://${host}`;
 }

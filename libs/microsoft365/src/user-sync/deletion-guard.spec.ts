@@ -1,4 +1,4 @@
-import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
+import { evaluateDeletionGuard } from './deletion-guard';
 
 describe('evaluateDeletionGuard', () => {
   const settings = { maxAbsolute: 50, maxPercent: 30 };

@@ -1,4 +1,4 @@
-import { extensionCandidates, validateExtensionRange } from '@pbx/microsoft365/user-sync/extension-range';
+import { extensionCandidates, validateExtensionRange } from './extension-range';
 
 describe('extensionCandidates', () => {
   it('should walk the range in windows and stop at its end', () => {

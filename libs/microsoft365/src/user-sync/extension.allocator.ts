@@ -1,7 +1,7 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
-import { type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { type ExtensionRange, extensionCandidates } from '@pbx/microsoft365/user-sync/extension-range';
-import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
+import { type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { type ExtensionRange, extensionCandidates } from './extension-range';
+import { UserLinkEntity } from './user-link.entity';
 
 /** Numbers checked per round trip: one query to our links, one call to the host. */
 const WINDOW = 500;

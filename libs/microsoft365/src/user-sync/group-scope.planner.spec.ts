@@ -4,7 +4,7 @@ import {
   diffMembers,
   groupScopeReadReason,
   mergeGroupChanges,
-} from '@pbx/microsoft365/user-sync/group-scope.planner';
+} from './group-scope.planner';
 
 const ROOT = 'aaaaaaaa-0000-4000-8000-000000000001';
 const NESTED = 'aaaaaaaa-0000-4000-8000-000000000002';

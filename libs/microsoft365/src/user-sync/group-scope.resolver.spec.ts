@@ -1,12 +1,12 @@
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
-import { type GroupDeltaChange } from '@pbx/microsoft365/user-sync/group-scope.planner';
-import { GroupScopeResolver } from '@pbx/microsoft365/user-sync/group-scope.resolver';
-import { type Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { type UserSyncGroupMembersStore } from '@pbx/microsoft365/user-sync/user-sync-group-members.store';
-import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { type GraphTarget } from '../graph/graph-api.service';
+import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
+import { type GroupDeltaChange } from './group-scope.planner';
+import { GroupScopeResolver } from './group-scope.resolver';
+import { type Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { type UserSyncGroupMembersStore } from './user-sync-group-members.store';
+import { UserSyncSettingsEntity } from './user-sync-settings.entity';
 
 const target: GraphTarget = { pbxTenantId: 'pbx-1', cloud: Microsoft365Cloud.Global };
 

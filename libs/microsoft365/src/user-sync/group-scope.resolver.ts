@@ -1,12 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { closureChange, groupScopeReadReason } from '@pbx/microsoft365/user-sync/group-scope.planner';
-import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { UserSyncGroupMembersStore } from '@pbx/microsoft365/user-sync/user-sync-group-members.store';
-import { type UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { type GraphTarget } from '../graph/graph-api.service';
+import { closureChange, groupScopeReadReason } from './group-scope.planner';
+import { Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { UserSyncGroupMembersStore } from './user-sync-group-members.store';
+import { type UserSyncSettingsEntity } from './user-sync-settings.entity';
 
 /** The members of a group scope for one run, and what the run's end stores of them. */
 export interface ResolvedGroupScope {

@@ -1,7 +1,7 @@
-import { type GraphBatchResult } from '@pbx/microsoft365/graph/graph-batch';
-import { type GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { Microsoft365Cloud } from '@pbx/microsoft365/settings/microsoft365-cloud';
+import { type GraphBatchResult } from '../graph/graph-batch';
+import { type GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 const target: GraphTarget = { pbxTenantId: 'pbx-1', cloud: Microsoft365Cloud.Global };
 

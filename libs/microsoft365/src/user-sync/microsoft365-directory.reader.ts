@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { GraphApi, type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import {
-  type Microsoft365User,
-  type RemovedMicrosoft365User,
-  USER_SELECT,
-} from '@pbx/microsoft365/user-sync/microsoft365-user';
-import { toMicrosoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user.parser';
-import { type GroupDeltaChange, mergeGroupChanges } from '@pbx/microsoft365/user-sync/group-scope.planner';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { type Microsoft365User, type RemovedMicrosoft365User, USER_SELECT } from './microsoft365-user';
+import { toMicrosoft365User } from './microsoft365-user.parser';
+import { type GroupDeltaChange, mergeGroupChanges } from './group-scope.planner';
 
 /** The most `/users` returns per page; delta does not take `$top` and pages by Graph's own size. */
 const USERS_PAGE_SIZE = 999;

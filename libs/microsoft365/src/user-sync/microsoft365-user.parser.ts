@@ -1,4 +1,4 @@
-import { type Microsoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user';
+import { type Microsoft365User } from './microsoft365-user';
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 

@@ -1,5 +1,5 @@
-import { type PbxTenantsPort } from '@pbx/microsoft365/ports/pbx-tenants.port';
-import { isTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
+import { type PbxTenantsPort } from '../ports/pbx-tenants.port';
+import { isTimeZone } from './schedule.validators';
 
 /** When neither the admin nor the PBX tenant names a usable time zone. */
 export const FALLBACK_TIME_ZONE = 'UTC';

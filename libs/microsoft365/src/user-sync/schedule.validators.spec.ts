@@ -1,4 +1,4 @@
-import { isCronExpression, isTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
+import { isCronExpression, isTimeZone } from './schedule.validators';
 
 describe('schedule validators', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { SYSTEM_SCOPE } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { type Microsoft365AccountLinks } from '@pbx/microsoft365/sso/microsoft-account.resolver';
-import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
+import { type Microsoft365AccountLinks } from '../sso/microsoft-account.resolver';
+import { UserLinkEntity } from './user-link.entity';
+import { LinkState } from './user-sync-plan';
 
 /**
  * Gives "Sign in with Microsoft" the user sync's links: the object id is what identifies a Microsoft account,

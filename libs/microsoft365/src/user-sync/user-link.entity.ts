@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { LinkState } from './user-sync-plan';
 import { randomUUID } from 'node:crypto';
 
 export enum LinkOrigin {

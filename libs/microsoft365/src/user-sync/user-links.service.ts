@@ -1,13 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { Microsoft365DirectoryReader } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { LinkOrigin, UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import { LinkState } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { LinkOrigin, UserLinkEntity } from './user-link.entity';
+import { LinkState } from './user-sync-plan';
 
 /** Admins binding and unbinding PBX users and Microsoft 365 accounts by hand, as PortSIP allows. */
 @Injectable()

@@ -1,5 +1,5 @@
-import { aUser } from '@pbx/microsoft365/user-sync/testing/microsoft365-user.fixture';
-import { diffProfile, hasNoName, toPbxProfile } from '@pbx/microsoft365/user-sync/user-profile.mapper';
+import { aUser } from '../../testing/microsoft365-user.fixture';
+import { diffProfile, hasNoName, toPbxProfile } from './user-profile.mapper';
 
 describe('toPbxProfile', () => {
   it('should map every field Microsoft 365 owns', () => {

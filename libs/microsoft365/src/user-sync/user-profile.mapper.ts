@@ -1,5 +1,5 @@
-import { type PbxDirectoryUser, type PbxUserProfile } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { type Microsoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user';
+import { type PbxDirectoryUser, type PbxUserProfile } from '../ports/pbx-directory.port';
+import { type Microsoft365User } from './microsoft365-user';
 
 export interface FieldChange {
   field: keyof PbxUserProfile;

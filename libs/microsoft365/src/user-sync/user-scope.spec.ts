@@ -1,6 +1,6 @@
-import { type Microsoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user';
-import { aUser } from '@pbx/microsoft365/user-sync/testing/microsoft365-user.fixture';
-import { SelectionMode, type UserScope, evaluateScope } from '@pbx/microsoft365/user-sync/user-scope';
+import { type Microsoft365User } from './microsoft365-user';
+import { aUser } from '../../testing/microsoft365-user.fixture';
+import { SelectionMode, type UserScope, evaluateScope } from './user-scope';
 
 const everyone: UserScope = {
   includeGuests: false,

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { chunk, diffMembers } from '@pbx/microsoft365/user-sync/group-scope.planner';
+import { chunk, diffMembers } from './group-scope.planner';
 
 /**
  * Ids per statement. They travel as one JSON parameter (Postgres allows 65,535 parameters per statement, a

@@ -1,26 +1,19 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import {
-  PBX_DIRECTORY,
-  type PbxDirectoryPort,
-  type PbxDirectoryUser,
-} from '@pbx/microsoft365/ports/pbx-directory.port';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import {
-  type DirectoryEntry,
-  Microsoft365DirectoryReader,
-} from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { type Microsoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user';
-import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import { evaluateScope } from '@pbx/microsoft365/user-sync/user-scope';
-import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from '@pbx/microsoft365/user-sync/user-sync-run.context';
-import { type PagePlan, type UserLink } from '@pbx/microsoft365/user-sync/user-sync-plan';
-import { type PhotoUpdate, UserSyncApplier } from '@pbx/microsoft365/user-sync/user-sync.applier';
-import { isLeaverAction, planUsers } from '@pbx/microsoft365/user-sync/user-sync.planner';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '../ports/pbx-directory.port';
+import { SyncRunsService } from '../runs/sync-runs.service';
+import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { type Microsoft365User } from './microsoft365-user';
+import { UserLinkEntity } from './user-link.entity';
+import { evaluateScope } from './user-scope';
+import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
+import { type PagePlan, type UserLink } from './user-sync-plan';
+import { type PhotoUpdate, UserSyncApplier } from './user-sync.applier';
+import { isLeaverAction, planUsers } from './user-sync.planner';
 
-import { NO_PHOTO } from '@pbx/microsoft365/user-sync/user-sync.applier';
+import { NO_PHOTO } from './user-sync.applier';
 
 /**
  * One page of Microsoft 365 users through the sync: load what the planner needs from our links and the PBX,

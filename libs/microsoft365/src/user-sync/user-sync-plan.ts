@@ -1,6 +1,6 @@
-import { type PbxDirectoryUser, type PbxUserProfile } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { type FieldChange } from '@pbx/microsoft365/user-sync/user-profile.mapper';
-import { type OutOfScopeReason, type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
+import { type PbxDirectoryUser, type PbxUserProfile } from '../ports/pbx-directory.port';
+import { type FieldChange } from './user-profile.mapper';
+import { type OutOfScopeReason, type UserScope } from './user-scope';
 
 export enum LeaverPolicy {
   /** Disable the PBX user (default): extension, voicemail and history stay, nobody can sign in or call. */

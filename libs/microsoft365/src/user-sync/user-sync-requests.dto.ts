@@ -1,7 +1,8 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
+import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsString, Length, Max, Min } from 'class-validator';
+import { IsPbxId } from '../common/pbx-id';
 
 export class StartUserSyncDto {
   @ApiPropertyOptional({ description: 'Read every user instead of only the changes since the last run' })
@@ -27,8 +28,8 @@ export class OnDemandSyncDto {
 }
 
 export class BindUserDto {
-  @ApiProperty({ format: 'uuid', description: 'The PBX user' })
-  @IsUUID('all', { message: 'pbxUserId must be the id of a PBX user (a UUID)' })
+  @ApiProperty({ example: '42', description: 'The PBX user (the id the PBX gives it)' })
+  @IsPbxId('a PBX user')
   pbxUserId!: string;
 
   @ApiProperty({ example: 'adele@contoso.com', description: 'UPN or object id of the Microsoft 365 account' })

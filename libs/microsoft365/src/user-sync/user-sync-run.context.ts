@@ -1,10 +1,10 @@
-import { type GraphTarget } from '@pbx/microsoft365/graph/graph-api.service';
-import { type SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
-import { type ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
-import { type ResolvedGroupScope } from '@pbx/microsoft365/user-sync/group-scope.resolver';
-import { type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
-import { type LeaverAction } from '@pbx/microsoft365/user-sync/user-sync-plan';
-import { type UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { type GraphTarget } from '../graph/graph-api.service';
+import { type SyncRunEntity } from '../runs/sync-run.entity';
+import { type ExtensionAllocator } from './extension.allocator';
+import { type ResolvedGroupScope } from './group-scope.resolver';
+import { type UserScope } from './user-scope';
+import { type LeaverAction } from './user-sync-plan';
+import { type UserSyncSettingsEntity } from './user-sync-settings.entity';
 
 /** A dry run or an on-demand run keeps at most this many planned actions in its report. */
 export const MAX_PLAN_ENTRIES = 5000;

@@ -1,5 +1,5 @@
-import { IsOmittable } from '@pbx/microsoft365/common/is-omittable.decorator';
-import { UserSelectionDto } from '@pbx/microsoft365/common/user-selection.dto';
+import { IsOmittable } from '../common/is-omittable.decorator';
+import { UserSelectionDto } from '../common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -14,9 +14,9 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { IsCronExpression, IsTimeZone } from '@pbx/microsoft365/user-sync/schedule.validators';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
-import { LeaverPolicy } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { IsCronExpression, IsTimeZone } from './schedule.validators';
+import { SelectionMode } from './user-scope';
+import { LeaverPolicy } from './user-sync-plan';
 
 const EXTENSION_MESSAGE = '$property must be 3 to 13 digits without a leading zero';
 

@@ -1,6 +1,6 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
-import { LeaverPolicy } from '@pbx/microsoft365/user-sync/user-sync-plan';
+import { SelectionMode } from './user-scope';
+import { LeaverPolicy } from './user-sync-plan';
 
 /** A PBX tenant's user sync: scope, numbering, leaver policy, schedule, and the delta cursor. */
 @Entity({ tableName: 'm365_user_sync_settings' })

@@ -1,14 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { TenantSettingsEntity } from '@pbx/microsoft365/settings/tenant-settings.entity';
-import { validateExtensionRange } from '@pbx/microsoft365/user-sync/extension-range';
-import { normaliseDepartment, type UserScope } from '@pbx/microsoft365/user-sync/user-scope';
-import {
-  type UpdateUserSyncSettingsDto,
-  type UserSyncSettingsView,
-} from '@pbx/microsoft365/user-sync/user-sync-settings.dto';
-import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
+import { CLOCK, type Clock } from '../common/clock';
+import { TenantSettingsEntity } from '../settings/tenant-settings.entity';
+import { validateExtensionRange } from './extension-range';
+import { normaliseDepartment, type UserScope } from './user-scope';
+import { type UpdateUserSyncSettingsDto, type UserSyncSettingsView } from './user-sync-settings.dto';
+import { UserSyncSettingsEntity } from './user-sync-settings.entity';
 import { createHash } from 'node:crypto';
 
 @Injectable()

@@ -1,24 +1,20 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
+import { CLOCK, type Clock } from '../common/clock';
 import {
   PBX_DIRECTORY,
   type PbxDirectoryPort,
   type PbxUserCreate,
   type PbxUserProfile,
   type PbxUserUpdate,
-} from '@pbx/microsoft365/ports/pbx-directory.port';
-import { type RunIssue } from '@pbx/microsoft365/runs/sync-run-status';
-import { type ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
-import { type PhotoContent } from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { type FieldChange } from '@pbx/microsoft365/user-sync/user-profile.mapper';
-import { LinkOrigin, UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import {
-  type LeaverAction,
-  LinkState,
-  type UserSyncAction,
-} from '@pbx/microsoft365/user-sync/user-sync-plan';
+} from '../ports/pbx-directory.port';
+import { type RunIssue } from '../runs/sync-run-status';
+import { type ExtensionAllocator } from './extension.allocator';
+import { type PhotoContent } from './microsoft365-directory.reader';
+import { type FieldChange } from './user-profile.mapper';
+import { LinkOrigin, UserLinkEntity } from './user-link.entity';
+import { type LeaverAction, LinkState, type UserSyncAction } from './user-sync-plan';
 
 /** Stored as the photo ETag when Microsoft 365 has no photo, so "no photo" is not downloaded again. */
 export const NO_PHOTO = '';

@@ -1,4 +1,4 @@
-import { requirePbxTenant } from '@pbx/microsoft365/common/pbx-tenant-scope';
+import { requirePbxTenant } from '../common/pbx-tenant-scope';
 import {
   Body,
   Controller,
@@ -15,27 +15,19 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminActor, TenantAdminGuard } from '@pbx/microsoft365/access/tenant-admin.guard';
-import { Microsoft365ExceptionFilter } from '@pbx/microsoft365/common/microsoft365-exception.filter';
-import { createValidationPipe } from '@pbx/microsoft365/common/validation.pipe';
-import { type PbxAdminActor } from '@pbx/microsoft365/ports/pbx-admin-access.port';
-import { SyncRunView } from '@pbx/microsoft365/runs/sync-run.view';
-import { RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import { UserLinksService } from '@pbx/microsoft365/user-sync/user-links.service';
-import {
-  BindUserDto,
-  OnDemandSyncDto,
-  PageQueryDto,
-  StartUserSyncDto,
-} from '@pbx/microsoft365/user-sync/user-sync-requests.dto';
-import {
-  UpdateUserSyncSettingsDto,
-  UserSyncSettingsView,
-} from '@pbx/microsoft365/user-sync/user-sync-settings.dto';
-import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
-import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
-import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
+import { AdminActor, TenantAdminGuard } from '../access/tenant-admin.guard';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { createValidationPipe } from '../common/validation.pipe';
+import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
+import { SyncRunView } from '../runs/sync-run.view';
+import { RunTrigger, SyncKind } from '../runs/sync-run-status';
+import { SyncRunsService } from '../runs/sync-runs.service';
+import { UserLinksService } from './user-links.service';
+import { BindUserDto, OnDemandSyncDto, PageQueryDto, StartUserSyncDto } from './user-sync-requests.dto';
+import { UpdateUserSyncSettingsDto, UserSyncSettingsView } from './user-sync-settings.dto';
+import { UserSyncSettingsService } from './user-sync-settings.service';
+import { UserSyncRunner } from './user-sync.runner';
+import { UserSyncScheduler } from './user-sync.scheduler';
 
 /** User sync of one PBX tenant: settings, runs, the deletion guard, on-demand sync and manual links. */
 @ApiTags('Microsoft 365: user sync')

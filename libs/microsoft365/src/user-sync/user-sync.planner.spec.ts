@@ -1,14 +1,9 @@
-import { type PbxDirectoryUser } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { aUser } from '@pbx/microsoft365/user-sync/testing/microsoft365-user.fixture';
-import { toPbxProfile } from '@pbx/microsoft365/user-sync/user-profile.mapper';
-import { SelectionMode } from '@pbx/microsoft365/user-sync/user-scope';
-import {
-  LeaverPolicy,
-  LinkState,
-  type PlanContext,
-  type UserLink,
-} from '@pbx/microsoft365/user-sync/user-sync-plan';
-import { planLeavers, planMissing, planUsers } from '@pbx/microsoft365/user-sync/user-sync.planner';
+import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
+import { aUser } from '../../testing/microsoft365-user.fixture';
+import { toPbxProfile } from './user-profile.mapper';
+import { SelectionMode } from './user-scope';
+import { LeaverPolicy, LinkState, type PlanContext, type UserLink } from './user-sync-plan';
+import { planLeavers, planMissing, planUsers } from './user-sync.planner';
 
 const adele = aUser();
 const pbxAdele: PbxDirectoryUser = { id: 'pbx-1', extension: '1001', enabled: true, ...toPbxProfile(adele) };

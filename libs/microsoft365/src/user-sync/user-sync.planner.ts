@@ -1,15 +1,7 @@
-import { type PbxDirectoryUser } from '@pbx/microsoft365/ports/pbx-directory.port';
-import {
-  type Microsoft365User,
-  type RemovedMicrosoft365User,
-} from '@pbx/microsoft365/user-sync/microsoft365-user';
-import {
-  diffProfile,
-  hasNoName,
-  profileOf,
-  toPbxProfile,
-} from '@pbx/microsoft365/user-sync/user-profile.mapper';
-import { evaluateScope } from '@pbx/microsoft365/user-sync/user-scope';
+import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
+import { type Microsoft365User, type RemovedMicrosoft365User } from './microsoft365-user';
+import { diffProfile, hasNoName, profileOf, toPbxProfile } from './user-profile.mapper';
+import { evaluateScope } from './user-scope';
 import {
   type LeaverAction,
   type LeaverReason,
@@ -19,7 +11,7 @@ import {
   type PlanContext,
   type UserLink,
   type UserSyncAction,
-} from '@pbx/microsoft365/user-sync/user-sync-plan';
+} from './user-sync-plan';
 
 /**
  * Decides, without any I/O, what one page of Microsoft 365 users means for the PBX. The same plan is the dry run

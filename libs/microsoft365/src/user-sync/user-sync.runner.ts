@@ -1,41 +1,28 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
-import { CLOCK, type Clock } from '@pbx/microsoft365/common/clock';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { Microsoft365Events } from '@pbx/microsoft365/events/microsoft365-events.service';
-import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365/ports/pbx-directory.port';
-import { SyncRunEntity } from '@pbx/microsoft365/runs/sync-run.entity';
-import {
-  DeletionGuardState,
-  RunMode,
-  RunStatus,
-  RunTrigger,
-  SyncKind,
-} from '@pbx/microsoft365/runs/sync-run-status';
-import { SyncRunExecutor } from '@pbx/microsoft365/runs/sync-run.executor';
-import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
-import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
-import { evaluateDeletionGuard } from '@pbx/microsoft365/user-sync/deletion-guard';
-import { DEFAULT_EXTENSION_RANGE } from '@pbx/microsoft365/user-sync/extension-range';
-import { ExtensionAllocator } from '@pbx/microsoft365/user-sync/extension.allocator';
-import { GroupScopeResolver } from '@pbx/microsoft365/user-sync/group-scope.resolver';
-import {
-  type DirectoryEntry,
-  Microsoft365DirectoryReader,
-} from '@pbx/microsoft365/user-sync/microsoft365-directory.reader';
-import { UserLinkEntity } from '@pbx/microsoft365/user-sync/user-link.entity';
-import { UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
-import { UserSyncPageProcessor } from '@pbx/microsoft365/user-sync/user-sync-page.processor';
-import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from '@pbx/microsoft365/user-sync/user-sync-run.context';
-import { type LeaverAction, LinkState, type UserLink } from '@pbx/microsoft365/user-sync/user-sync-plan';
-import {
-  UserSyncSettingsService,
-  scopeFingerprint,
-  toUserScope,
-} from '@pbx/microsoft365/user-sync/user-sync-settings.service';
-import { UserSyncApplier } from '@pbx/microsoft365/user-sync/user-sync.applier';
-import { planLeavers, planMissing } from '@pbx/microsoft365/user-sync/user-sync.planner';
+import { CLOCK, type Clock } from '../common/clock';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { Microsoft365Events } from '../events/microsoft365-events.service';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { SyncRunEntity } from '../runs/sync-run.entity';
+import { DeletionGuardState, RunMode, RunStatus, RunTrigger, SyncKind } from '../runs/sync-run-status';
+import { SyncRunExecutor } from '../runs/sync-run.executor';
+import { SyncRunsService } from '../runs/sync-runs.service';
+import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { evaluateDeletionGuard } from './deletion-guard';
+import { DEFAULT_EXTENSION_RANGE } from './extension-range';
+import { ExtensionAllocator } from './extension.allocator';
+import { GroupScopeResolver } from './group-scope.resolver';
+import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { UserLinkEntity } from './user-link.entity';
+import { UserSyncSettingsEntity } from './user-sync-settings.entity';
+import { UserSyncPageProcessor } from './user-sync-page.processor';
+import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
+import { type LeaverAction, LinkState, type UserLink } from './user-sync-plan';
+import { UserSyncSettingsService, scopeFingerprint, toUserScope } from './user-sync-settings.service';
+import { UserSyncApplier } from './user-sync.applier';
+import { planLeavers, planMissing } from './user-sync.planner';
 
 /** A scheduled run makes a full pass when the last one is older than this: photos and drift are only seen so. */
 const FULL_RUN_EVERY_MS = 24 * 3600_000;

@@ -6,17 +6,17 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Microsoft365ErrorCode } from '@pbx/microsoft365/common/microsoft365-error-code';
-import { Microsoft365Exception } from '@pbx/microsoft365/common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '@pbx/microsoft365/microsoft365-module-options';
-import { PBX_TENANTS, type PbxTenantsPort } from '@pbx/microsoft365/ports/pbx-tenants.port';
-import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
-import { TenantCronJobs } from '@pbx/microsoft365/runs/tenant-cron-jobs';
-import { effectiveTimeZone } from '@pbx/microsoft365/user-sync/schedule-time-zone';
-import { type UserSyncSettingsEntity } from '@pbx/microsoft365/user-sync/user-sync-settings.entity';
-import { UserSyncSettingsService } from '@pbx/microsoft365/user-sync/user-sync-settings.service';
-import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
+import { RunTrigger } from '../runs/sync-run-status';
+import { TenantCronJobs } from '../runs/tenant-cron-jobs';
+import { effectiveTimeZone } from './schedule-time-zone';
+import { type UserSyncSettingsEntity } from './user-sync-settings.entity';
+import { UserSyncSettingsService } from './user-sync-settings.service';
+import { UserSyncRunner } from './user-sync.runner';
 
 /**
  * One cron job per tenant, in the schedule's time zone (the PBX tenant's unless the admin chose one), registered

@@ -1,6 +1,6 @@
 import { IsOmittable } from '@pbx/microsoft365';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TrimLowerCase } from '@pbx/host/common/transforms';
+import { TrimLowerCase } from '../../common/transforms';
 import { IsFQDN, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class LoginDto {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UserResponse } from '@pbx/host/users/dto/user.response';
-import { UserRole } from '@pbx/host/users/user-role';
+import { UserResponse } from '../../users/dto/user.response';
+import { UserRole } from '../../users/user-role';
 
 export class LoginResponse {
   @ApiProperty({ description: 'Send as `Authorization: Bearer <token>`' })

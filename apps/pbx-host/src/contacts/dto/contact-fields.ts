@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptionalNotNull } from '@pbx/host/common/optional-not-null.decorator';
+import { IsOptionalNotNull } from '../../common/optional-not-null.decorator';
 import { ArrayMaxSize, IsArray, IsEmail, IsString, MaxLength } from 'class-validator';
 
 export const EmailListField = () =>

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageResponse } from '@pbx/host/common/page.response';
-import { type ContactEntity } from '@pbx/host/contacts/contact.entity';
-import { ContactOwnerKind } from '@pbx/host/contacts/contact-owner-kind';
+import { PageResponse } from '../../common/page.response';
+import { type ContactEntity } from '../contact.entity';
+import { ContactOwnerKind } from '../contact-owner-kind';
 
 export class ContactResponse {
   @ApiProperty({ format: 'uuid' })

@@ -1,10 +1,5 @@
-import { EmailListField } from '@pbx/host/contacts/dto/contact-fields';
-import {
-  DisplayNameField,
-  NullableTextField,
-  PhoneField,
-  PhoneListField,
-} from '@pbx/host/users/dto/user-fields';
+import { EmailListField } from './contact-fields';
+import { DisplayNameField, NullableTextField, PhoneField, PhoneListField } from '../../users/dto/user-fields';
 
 export class CreateContactDto {
   @DisplayNameField('required')

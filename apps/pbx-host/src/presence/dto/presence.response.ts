@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageResponse } from '@pbx/host/common/page.response';
-import { PresenceStatus } from '@pbx/host/presence/presence-status';
+import { PageResponse } from '../../common/page.response';
+import { PresenceStatus } from '../presence-status';
 
 export class PresenceResponse {
   @ApiProperty({ format: 'uuid' })

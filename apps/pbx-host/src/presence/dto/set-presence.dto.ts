@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PRESENCE_STATUSES, PresenceStatus } from '@pbx/host/presence/presence-status';
+import { PRESENCE_STATUSES, PresenceStatus } from '../presence-status';
 import { IsEnum } from 'class-validator';
 
 export class SetPresenceDto {

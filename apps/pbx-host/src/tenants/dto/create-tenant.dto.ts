@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { CanonicalTimeZone, Trim, TrimLowerCase } from '@pbx/host/common/transforms';
+import { CanonicalTimeZone, Trim, TrimLowerCase } from '../../common/transforms';
 import { IsFQDN, IsNotEmpty, IsString, IsTimeZone, MaxLength } from 'class-validator';
 
 export class CreateTenantDto {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageResponse } from '@pbx/host/common/page.response';
-import { type TenantEntity } from '@pbx/host/tenants/tenant.entity';
+import { PageResponse } from '../../common/page.response';
+import { type TenantEntity } from '../tenant.entity';
 
 export class TenantResponse {
   @ApiProperty({ format: 'uuid' })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptionalNotNull } from '@pbx/host/common/optional-not-null.decorator';
-import { CanonicalTimeZone, Trim, TrimLowerCase } from '@pbx/host/common/transforms';
+import { IsOptionalNotNull } from '../../common/optional-not-null.decorator';
+import { CanonicalTimeZone, Trim, TrimLowerCase } from '../../common/transforms';
 import { IsFQDN, IsNotEmpty, IsString, IsTimeZone, MaxLength } from 'class-validator';
 
 export class UpdateTenantDto {

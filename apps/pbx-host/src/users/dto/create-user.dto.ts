@@ -12,8 +12,8 @@ import {
   UsernameField,
   UserPrincipalNameField,
   VoicemailPinField,
-} from '@pbx/host/users/dto/user-fields';
-import { type TenantRole } from '@pbx/host/users/user-role';
+} from './user-fields';
+import { type TenantRole } from '../user-role';
 
 export class CreateUserDto {
   @UsernameField('required')

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptionalNotNull } from '@pbx/host/common/optional-not-null.decorator';
-import { Trim, TrimLowerCase } from '@pbx/host/common/transforms';
-import { TENANT_ROLES } from '@pbx/host/users/user-role';
+import { IsOptionalNotNull } from '../../common/optional-not-null.decorator';
+import { Trim, TrimLowerCase } from '../../common/transforms';
+import { TENANT_ROLES } from '../user-role';
 import {
   ArrayMaxSize,
   IsArray,

@@ -1,7 +1,7 @@
 import { IsOmittable } from '@pbx/microsoft365';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@pbx/host/common/page-query.dto';
-import { Trim } from '@pbx/host/common/transforms';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { Trim } from '../../common/transforms';
 import { IsString, MaxLength } from 'class-validator';
 
 export class UserListQuery extends PageQueryDto {

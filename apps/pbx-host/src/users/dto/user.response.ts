@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageResponse } from '@pbx/host/common/page.response';
-import { type UserEntity } from '@pbx/host/users/user.entity';
-import { UserRole } from '@pbx/host/users/user-role';
+import { PageResponse } from '../../common/page.response';
+import { type UserEntity } from '../user.entity';
+import { UserRole } from '../user-role';
 
 /** A user as the API shows it: never the password or PIN hashes, nor the photo bytes. */
 export class UserResponse {

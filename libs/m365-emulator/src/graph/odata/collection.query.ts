@@ -1,9 +1,5 @@
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import {
-  checkFilter,
-  evaluateFilter,
-  type FilterCapabilities,
-} from '@pbx/m365-emulator/graph/odata/filter-capabilities';
+import { GraphError } from '../graph.error';
+import { checkFilter, evaluateFilter, type FilterCapabilities } from './filter-capabilities';
 import {
   countRequested,
   DEFAULT_PAGE_SIZE,
@@ -14,8 +10,8 @@ import {
   parseTop,
   readSkipToken,
   rejectSkip,
-} from '@pbx/m365-emulator/graph/odata/odata-query';
-import { queryOption, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+} from './odata-query';
+import { queryOption, type EmulatorRequest } from '../../http/emulator-request';
 
 export interface CollectionSpec<T> {
   readonly typeName: string;

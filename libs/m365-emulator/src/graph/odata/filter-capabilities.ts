@@ -1,5 +1,5 @@
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import type { FilterLiteral, FilterNode } from '@pbx/m365-emulator/graph/odata/odata-filter.ast';
+import { GraphError } from '../graph.error';
+import type { FilterLiteral, FilterNode } from './odata-filter.ast';
 
 /** default = works as a plain query; advanced = needs ConsistencyLevel: eventual + $count=true (§3.1). */
 export type FilterSupport = 'default' | 'advanced';

@@ -1,8 +1,4 @@
-import type {
-  ComparisonOperator,
-  FilterLiteral,
-  FilterNode,
-} from '@pbx/m365-emulator/graph/odata/odata-filter.ast';
+import type { ComparisonOperator, FilterLiteral, FilterNode } from './odata-filter.ast';
 
 type Token =
   | { readonly type: 'string'; readonly value: string; readonly position: number }

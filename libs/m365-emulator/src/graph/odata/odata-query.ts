@@ -1,8 +1,8 @@
-import { decodeOpaqueToken, encodeOpaqueToken } from '@pbx/m365-emulator/core/base64url';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import type { FilterNode } from '@pbx/m365-emulator/graph/odata/odata-filter.ast';
-import { FilterSyntaxError, ODataFilterParser } from '@pbx/m365-emulator/graph/odata/odata-filter.parser';
-import { queryOption, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+import { decodeOpaqueToken, encodeOpaqueToken } from '../../core/base64url';
+import { GraphError } from '../graph.error';
+import type { FilterNode } from './odata-filter.ast';
+import { FilterSyntaxError, ODataFilterParser } from './odata-filter.parser';
+import { queryOption, type EmulatorRequest } from '../../http/emulator-request';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 999;

@@ -1,33 +1,28 @@
-import { fromOutlookDateTime, resolveTimeZone } from '@pbx/m365-emulator/core/time-zone.converter';
-import { DAY_MS } from '@pbx/m365-emulator/core/time.format';
-import type { RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
+import { fromOutlookDateTime, resolveTimeZone } from '../../core/time-zone.converter';
+import { DAY_MS } from '../../core/time.format';
+import type { RouteFamily } from '../../emulator.context';
+import { GraphError } from '../graph.error';
 import {
   EVENT_PROPERTIES,
   EVENT_TYPE_NAME,
   projectEvent,
   responseTimeZone,
   unsupportedTimeZone,
-} from '@pbx/m365-emulator/graph/outlook/event.resource';
-import { MailboxAccess, type MailboxTarget } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
-import { invalidParameter, itemNotFound } from '@pbx/m365-emulator/graph/outlook/outlook.errors';
+} from './event.resource';
+import { MailboxAccess, type MailboxTarget } from './mailbox.access';
+import { invalidParameter, itemNotFound } from './outlook.errors';
 import {
   pageOutlookCollection,
   parseOutlookSelect,
   rejectUnsupportedOptions,
   requireOutlookId,
-} from '@pbx/m365-emulator/graph/outlook/outlook-query';
-import { buildScheduleInformation } from '@pbx/m365-emulator/graph/outlook/schedule.builder';
-import {
-  queryOption,
-  readJson,
-  requireParam,
-  type EmulatorRequest,
-} from '@pbx/m365-emulator/http/emulator-request';
-import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import type { CalendarEvent } from '@pbx/m365-emulator/state/mailbox/calendar-event';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
-import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
+} from './outlook-query';
+import { buildScheduleInformation } from './schedule.builder';
+import { queryOption, readJson, requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import { odataResponse, type EmulatorResponse } from '../../http/emulator-response';
+import type { CalendarEvent } from '../../state/mailbox/calendar-event';
+import type { TenantState } from '../../state/tenant.state';
+import { asOutlookRoutes } from '../../http/route-definition';
 
 export const CALENDAR_READ_PERMISSIONS: readonly string[] = ['Calendars.Read', 'Calendars.ReadWrite'];
 /** getSchedule's least privileged application permission is Calendars.ReadBasic (current docs). */

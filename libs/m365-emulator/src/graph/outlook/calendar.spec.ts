@@ -1,6 +1,6 @@
-import { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import { DEFAULT_SEED_PERMISSIONS } from '@pbx/m365-emulator/seed/directory.seeder';
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
+import { EmulatorClock } from '../../core/emulator.clock';
+import { DEFAULT_SEED_PERMISSIONS } from '../../seed/directory.seeder';
+import { EmulatorFixture } from '../../testing/emulator.fixture';
 
 type Row = Record<string, unknown>;
 

@@ -1,19 +1,11 @@
-import { decodeOpaqueToken, encodeOpaqueToken } from '@pbx/m365-emulator/core/base64url';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import {
-  CONTACT_PROPERTIES,
-  CONTACT_TYPE_NAME,
-  projectContact,
-} from '@pbx/m365-emulator/graph/outlook/contact.resource';
-import {
-  parseOutlookSelect,
-  preferredMaxPageSize,
-  rejectUnsupportedOptions,
-} from '@pbx/m365-emulator/graph/outlook/outlook-query';
-import { queryOption, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import type { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
-import type { Mailbox } from '@pbx/m365-emulator/state/mailbox/mailbox';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import { decodeOpaqueToken, encodeOpaqueToken } from '../../core/base64url';
+import { GraphError } from '../graph.error';
+import { CONTACT_PROPERTIES, CONTACT_TYPE_NAME, projectContact } from './contact.resource';
+import { parseOutlookSelect, preferredMaxPageSize, rejectUnsupportedOptions } from './outlook-query';
+import { queryOption, type EmulatorRequest } from '../../http/emulator-request';
+import type { ContactFolder } from '../../state/mailbox/contact-folder';
+import type { Mailbox } from '../../state/mailbox/mailbox';
+import type { TenantState } from '../../state/tenant.state';
 
 /** Contacts delta pages hold at most 200 items, also the size without a Prefer header (not verified, README). */
 export const CONTACT_DELTA_MAX_PAGE_SIZE = 200;

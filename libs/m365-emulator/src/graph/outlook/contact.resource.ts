@@ -1,5 +1,5 @@
-import type { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
-import type { MailboxContact } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
+import type { ContactFolder } from '../../state/mailbox/contact-folder';
+import type { MailboxContact } from '../../state/mailbox/mailbox-contact';
 
 export const CONTACT_TYPE_NAME = 'microsoft.graph.contact';
 export const CONTACT_FOLDER_TYPE_NAME = 'microsoft.graph.contactFolder';

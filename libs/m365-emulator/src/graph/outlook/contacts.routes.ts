@@ -1,24 +1,24 @@
-import type { RouteFamily } from '@pbx/m365-emulator/emulator.context';
+import type { RouteFamily } from '../../emulator.context';
 import {
   CONTACT_PROPERTIES,
   CONTACT_TYPE_NAME,
   projectContact,
   projectContactFolder,
-} from '@pbx/m365-emulator/graph/outlook/contact.resource';
-import { ContactDeltaEngine } from '@pbx/m365-emulator/graph/outlook/contact-delta.engine';
-import { MailboxAccess, type MailboxTarget } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
-import { itemNotFound } from '@pbx/m365-emulator/graph/outlook/outlook.errors';
+} from './contact.resource';
+import { ContactDeltaEngine } from './contact-delta.engine';
+import { MailboxAccess, type MailboxTarget } from './mailbox.access';
+import { itemNotFound } from './outlook.errors';
 import {
   pageOutlookCollection,
   parseOutlookSelect,
   rejectUnsupportedOptions,
   requireOutlookId,
-} from '@pbx/m365-emulator/graph/outlook/outlook-query';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { odataResponse, type EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import type { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
-import type { MailboxContact } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
-import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
+} from './outlook-query';
+import { requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import { odataResponse, type EmulatorResponse } from '../../http/emulator-response';
+import type { ContactFolder } from '../../state/mailbox/contact-folder';
+import type { MailboxContact } from '../../state/mailbox/mailbox-contact';
+import { asOutlookRoutes } from '../../http/route-definition';
 
 /** Application permissions for reading contacts (graph-facts §7). */
 export const CONTACT_READ_PERMISSIONS: readonly string[] = ['Contacts.Read', 'Contacts.ReadWrite'];

@@ -1,5 +1,5 @@
-import { DEFAULT_SEED_PERMISSIONS } from '@pbx/m365-emulator/seed/directory.seeder';
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
+import { DEFAULT_SEED_PERMISSIONS } from '../../seed/directory.seeder';
+import { EmulatorFixture } from '../../testing/emulator.fixture';
 
 type Row = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
-import { resolveTimeZone, toOutlookDateTime } from '@pbx/m365-emulator/core/time-zone.converter';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { preferredTimeZone } from '@pbx/m365-emulator/graph/outlook/outlook-query';
-import type { EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import type { CalendarEvent } from '@pbx/m365-emulator/state/mailbox/calendar-event';
+import { resolveTimeZone, toOutlookDateTime } from '../../core/time-zone.converter';
+import { GraphError } from '../graph.error';
+import { preferredTimeZone } from './outlook-query';
+import type { EmulatorRequest } from '../../http/emulator-request';
+import type { CalendarEvent } from '../../state/mailbox/calendar-event';
 
 export const EVENT_TYPE_NAME = 'microsoft.graph.event';
 

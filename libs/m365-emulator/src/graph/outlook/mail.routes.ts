@@ -1,30 +1,22 @@
 import { createHash } from 'node:crypto';
-import { MINUTE_MS } from '@pbx/m365-emulator/core/time.format';
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { MailboxAccess, type MailboxTarget } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
+import { MINUTE_MS } from '../../core/time.format';
+import type { EmulatorContext, RouteFamily } from '../../emulator.context';
+import { GraphError } from '../graph.error';
+import { MailboxAccess, type MailboxTarget } from './mailbox.access';
 import {
   deletesAfterSubmit,
   parseFileAttachment,
   parseMessage,
   requireSomeRecipient,
   type ParsedAttachment,
-} from '@pbx/m365-emulator/graph/outlook/message-payload.parser';
-import { itemNotFound } from '@pbx/m365-emulator/graph/outlook/outlook.errors';
-import { requireOutlookId } from '@pbx/m365-emulator/graph/outlook/outlook-query';
-import { readJson, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import {
-  emptyResponse,
-  odataResponse,
-  type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
-import type {
-  DraftMessage,
-  MailAttachment,
-  MailMessageFields,
-} from '@pbx/m365-emulator/state/mailbox/mail-message';
-import type { SentAttachment } from '@pbx/m365-emulator/state/mailbox/sent-mail.log';
-import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
+} from './message-payload.parser';
+import { itemNotFound } from './outlook.errors';
+import { requireOutlookId } from './outlook-query';
+import { readJson, requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import { emptyResponse, odataResponse, type EmulatorResponse } from '../../http/emulator-response';
+import type { DraftMessage, MailAttachment, MailMessageFields } from '../../state/mailbox/mail-message';
+import type { SentAttachment } from '../../state/mailbox/sent-mail.log';
+import { asOutlookRoutes } from '../../http/route-definition';
 
 export const MAIL_SEND_PERMISSIONS: readonly string[] = ['Mail.Send'];
 /** Drafts and upload sessions need Mail.ReadWrite, not just Mail.Send (graph-facts §10). */

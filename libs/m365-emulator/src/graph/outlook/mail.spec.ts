@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DEFAULT_SEED_PERMISSIONS } from '@pbx/m365-emulator/seed/directory.seeder';
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
+import { DEFAULT_SEED_PERMISSIONS } from '../../seed/directory.seeder';
+import { EmulatorFixture } from '../../testing/emulator.fixture';
 import { fetch } from 'undici';
 
 type Row = Record<string, unknown>;

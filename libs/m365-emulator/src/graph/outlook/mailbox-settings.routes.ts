@@ -1,8 +1,8 @@
-import type { RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { MailboxAccess, type MailboxTarget } from '@pbx/m365-emulator/graph/outlook/mailbox.access';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import { odataResponse } from '@pbx/m365-emulator/http/emulator-response';
-import { asOutlookRoutes } from '@pbx/m365-emulator/http/route-definition';
+import type { RouteFamily } from '../../emulator.context';
+import { MailboxAccess, type MailboxTarget } from './mailbox.access';
+import { requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import { odataResponse } from '../../http/emulator-response';
+import { asOutlookRoutes } from '../../http/route-definition';
 
 /** Reading mailboxSettings/userPurpose needs MailboxSettings.Read (graph-facts §7). */
 export const MAILBOX_SETTINGS_READ_PERMISSIONS: readonly string[] = [

@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmulatorContext } from '@pbx/m365-emulator/emulator.context';
-import type { GraphCaller } from '@pbx/m365-emulator/graph/graph-caller';
-import { findUserOrThrow } from '@pbx/m365-emulator/graph/users.routes';
+import type { EmulatorContext } from '../../emulator.context';
+import type { GraphCaller } from '../graph-caller';
+import { findUserOrThrow } from '../users.routes';
 import {
   accessPolicyDenied,
   invalidUser,
   mailboxNotEnabled,
   mailboxThrottled,
   outlookAccessDenied,
-} from '@pbx/m365-emulator/graph/outlook/outlook.errors';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import type { EmulatorResponse } from '@pbx/m365-emulator/http/emulator-response';
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import type { Mailbox } from '@pbx/m365-emulator/state/mailbox/mailbox';
+} from './outlook.errors';
+import { requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import type { EmulatorResponse } from '../../http/emulator-response';
+import type { DirectoryUser } from '../../state/directory-user';
+import type { Mailbox } from '../../state/mailbox/mailbox';
 
 /** The caller and the mailbox a request addresses through /users/{id|upn}/... */
 export interface MailboxTarget {

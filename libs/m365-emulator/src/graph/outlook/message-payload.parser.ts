@@ -1,5 +1,5 @@
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import type { MailMessageFields, Recipient } from '@pbx/m365-emulator/state/mailbox/mail-message';
+import { GraphError } from '../graph.error';
+import type { MailMessageFields, Recipient } from '../../state/mailbox/mail-message';
 
 export interface ParsedAttachment {
   readonly name: string;

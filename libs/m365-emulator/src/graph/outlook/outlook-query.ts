@@ -1,6 +1,6 @@
-import { isOutlookId } from '@pbx/m365-emulator/core/outlook-id';
-import { idMalformed, invalidUrlQuery } from '@pbx/m365-emulator/graph/outlook/outlook.errors';
-import { queryOption, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
+import { isOutlookId } from '../../core/outlook-id';
+import { idMalformed, invalidUrlQuery } from './outlook.errors';
+import { queryOption, type EmulatorRequest } from '../../http/emulator-request';
 
 /** Outlook lists return 10 items without $top (graph-facts §7). */
 export const OUTLOOK_DEFAULT_PAGE_SIZE = 10;

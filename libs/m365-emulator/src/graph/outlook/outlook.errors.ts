@@ -1,4 +1,4 @@
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
+import { GraphError } from '../graph.error';
 
 /** Exchange answers a missing Mail/Contacts/Calendars permission with ErrorAccessDenied, not the directory code. */
 export function outlookAccessDenied(): GraphError {

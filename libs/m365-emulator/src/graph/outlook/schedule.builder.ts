@@ -1,7 +1,7 @@
-import type { ResponseTimeZone } from '@pbx/m365-emulator/graph/outlook/event.resource';
-import { dateTimeTimeZone } from '@pbx/m365-emulator/graph/outlook/event.resource';
-import { workingHours } from '@pbx/m365-emulator/graph/outlook/mailbox-settings.routes';
-import type { CalendarEvent, FreeBusyStatus } from '@pbx/m365-emulator/state/mailbox/calendar-event';
+import type { ResponseTimeZone } from './event.resource';
+import { dateTimeTimeZone } from './event.resource';
+import { workingHours } from './mailbox-settings.routes';
+import type { CalendarEvent, FreeBusyStatus } from '../../state/mailbox/calendar-event';
 
 /** availabilityView digits; working elsewhere reads as free "for backward compatibility" (graph-facts §8). */
 const VIEW_DIGIT: Readonly<Record<FreeBusyStatus, number>> = {

@@ -1,12 +1,8 @@
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import {
-  emptyResponse,
-  jsonResponse,
-  type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
-import type { UploadSession } from '@pbx/m365-emulator/graph/outlook/upload-session.registry';
+import type { EmulatorContext, RouteFamily } from '../../emulator.context';
+import { GraphError } from '../graph.error';
+import { requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import { emptyResponse, jsonResponse, type EmulatorResponse } from '../../http/emulator-response';
+import type { UploadSession } from './upload-session.registry';
 
 /** "Upload bytes ... up to 4 MB each time" (attachment-createuploadsession). */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;

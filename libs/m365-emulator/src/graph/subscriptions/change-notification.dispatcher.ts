@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmulatorClock } from '@pbx/m365-emulator/core/emulator.clock';
-import type { GraphSubscription } from '@pbx/m365-emulator/graph/subscriptions/graph-subscription';
-import type { SubscriptionRegistry } from '@pbx/m365-emulator/graph/subscriptions/subscription.registry';
-import { targetMatches } from '@pbx/m365-emulator/graph/subscriptions/subscription-resource';
-import type { WebhookConfig } from '@pbx/m365-emulator/graph/subscriptions/webhook.config';
-import type { WebhookClient } from '@pbx/m365-emulator/graph/subscriptions/webhook.client';
-import type { ResourceChange } from '@pbx/m365-emulator/state/resource-change.bus';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import type { EmulatorClock } from '../../core/emulator.clock';
+import type { GraphSubscription } from './graph-subscription';
+import type { SubscriptionRegistry } from './subscription.registry';
+import { targetMatches } from './subscription-resource';
+import type { WebhookConfig } from './webhook.config';
+import type { WebhookClient } from './webhook.client';
+import type { ResourceChange } from '../../state/resource-change.bus';
+import type { TenantState } from '../../state/tenant.state';
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
 

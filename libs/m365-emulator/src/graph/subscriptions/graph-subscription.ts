@@ -1,5 +1,5 @@
-import type { SubscriptionTarget } from '@pbx/m365-emulator/graph/subscriptions/subscription-resource';
-import type { ResourceChangeType } from '@pbx/m365-emulator/state/resource-change.bus';
+import type { SubscriptionTarget } from './subscription-resource';
+import type { ResourceChangeType } from '../../state/resource-change.bus';
 
 /** Delivery bookkeeping, readable through the control API. */
 export interface DeliveryStats {

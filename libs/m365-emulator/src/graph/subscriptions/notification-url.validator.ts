@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import type { WebhookClient } from '@pbx/m365-emulator/graph/subscriptions/webhook.client';
+import { GraphError } from '../graph.error';
+import type { WebhookClient } from './webhook.client';
 
 function validationFailed(message: string): GraphError {
   return new GraphError(400, 'ValidationError', `Subscription validation request failed. ${message}`);

@@ -1,5 +1,5 @@
-import type { ResourceChange, ResourceChangeType } from '@pbx/m365-emulator/state/resource-change.bus';
-import type { TenantState } from '@pbx/m365-emulator/state/tenant.state';
+import type { ResourceChange, ResourceChangeType } from '../../state/resource-change.bus';
+import type { TenantState } from '../../state/tenant.state';
 
 export type SubscriptionResourceKind = 'users' | 'groups' | 'contacts' | 'events';
 

@@ -1,4 +1,4 @@
-import type { GraphSubscription } from '@pbx/m365-emulator/graph/subscriptions/graph-subscription';
+import type { GraphSubscription } from './graph-subscription';
 
 /** All subscriptions of the emulator; expired ones disappear the next time somebody looks (as Graph deletes them). */
 export class SubscriptionRegistry {

@@ -1,9 +1,9 @@
-import type { EmulatorContext, RouteFamily } from '@pbx/m365-emulator/emulator.context';
-import type { GraphCaller } from '@pbx/m365-emulator/graph/graph-caller';
-import { GraphError } from '@pbx/m365-emulator/graph/graph.error';
-import { mailboxNotEnabled } from '@pbx/m365-emulator/graph/outlook/outlook.errors';
-import { graphDateTime } from '@pbx/m365-emulator/graph/subscriptions/change-notification.dispatcher';
-import { GraphSubscription } from '@pbx/m365-emulator/graph/subscriptions/graph-subscription';
+import type { EmulatorContext, RouteFamily } from '../../emulator.context';
+import type { GraphCaller } from '../graph-caller';
+import { GraphError } from '../graph.error';
+import { mailboxNotEnabled } from '../outlook/outlook.errors';
+import { graphDateTime } from './change-notification.dispatcher';
+import { GraphSubscription } from './graph-subscription';
 import {
   maxLifetimeMinutes,
   maxLifetimeMs,
@@ -11,15 +11,11 @@ import {
   subscriptionPermission,
   supportedChangeTypes,
   type SubscriptionResourceKind,
-} from '@pbx/m365-emulator/graph/subscriptions/subscription-resource';
-import { isLoopbackUrl } from '@pbx/m365-emulator/graph/subscriptions/webhook.client';
-import { readJson, requireParam, type EmulatorRequest } from '@pbx/m365-emulator/http/emulator-request';
-import {
-  emptyResponse,
-  odataResponse,
-  type EmulatorResponse,
-} from '@pbx/m365-emulator/http/emulator-response';
-import type { ResourceChangeType } from '@pbx/m365-emulator/state/resource-change.bus';
+} from './subscription-resource';
+import { isLoopbackUrl } from './webhook.client';
+import { readJson, requireParam, type EmulatorRequest } from '../../http/emulator-request';
+import { emptyResponse, odataResponse, type EmulatorResponse } from '../../http/emulator-response';
+import type { ResourceChangeType } from '../../state/resource-change.bus';
 
 /** clientState is at most 128 characters (subscription resource, graph-facts §9). */
 export const MAX_CLIENT_STATE_LENGTH = 128;

@@ -1,6 +1,6 @@
-import { DEFAULT_SEED_PERMISSIONS } from '@pbx/m365-emulator/seed/directory.seeder';
-import { EmulatorFixture } from '@pbx/m365-emulator/testing/emulator.fixture';
-import { WebhookReceiver } from '@pbx/m365-emulator/testing/webhook.receiver';
+import { DEFAULT_SEED_PERMISSIONS } from '../../seed/directory.seeder';
+import { EmulatorFixture } from '../../testing/emulator.fixture';
+import { WebhookReceiver } from '../../testing/webhook.receiver';
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
-import { ItemChangeLog } from '@pbx/m365-emulator/state/mailbox/item-change.log';
-import type { MailboxContact } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
+import { ItemChangeLog } from './item-change.log';
+import type { MailboxContact } from './mailbox-contact';
 
 /** A contact folder with its contacts in creation order and the change log its delta walks. */
 export class ContactFolder {

@@ -1,6 +1,6 @@
-import type { DirectoryUser } from '@pbx/m365-emulator/state/directory-user';
-import { Mailbox } from '@pbx/m365-emulator/state/mailbox/mailbox';
-import type { ResourceChangeBus } from '@pbx/m365-emulator/state/resource-change.bus';
+import type { DirectoryUser } from '../directory-user';
+import { Mailbox } from './mailbox';
+import type { ResourceChangeBus } from '../resource-change.bus';
 
 /** mailboxSettings.userPurpose values (graph-facts §7). */
 export const USER_PURPOSES = ['user', 'linked', 'shared', 'room', 'equipment', 'others'] as const;

@@ -1,9 +1,9 @@
-import { outlookChangeKey, outlookId } from '@pbx/m365-emulator/core/outlook-id';
-import { CalendarEvent, type CalendarEventFields } from '@pbx/m365-emulator/state/mailbox/calendar-event';
-import { ContactFolder } from '@pbx/m365-emulator/state/mailbox/contact-folder';
-import { DraftMessage, type MailMessageFields } from '@pbx/m365-emulator/state/mailbox/mail-message';
-import { MailboxContact, type ContactFields } from '@pbx/m365-emulator/state/mailbox/mailbox-contact';
-import type { ResourceChange } from '@pbx/m365-emulator/state/resource-change.bus';
+import { outlookChangeKey, outlookId } from '../../core/outlook-id';
+import { CalendarEvent, type CalendarEventFields } from './calendar-event';
+import { ContactFolder } from './contact-folder';
+import { DraftMessage, type MailMessageFields } from './mail-message';
+import { MailboxContact, type ContactFields } from './mailbox-contact';
+import type { ResourceChange } from '../resource-change.bus';
 
 export type MailboxChange = Omit<ResourceChange, 'userId'>;
 

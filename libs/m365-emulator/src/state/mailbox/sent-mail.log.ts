@@ -1,4 +1,4 @@
-import type { MailMessageFields } from '@pbx/m365-emulator/state/mailbox/mail-message';
+import type { MailMessageFields } from './mail-message';
 
 export interface SentAttachment {
   readonly name: string;

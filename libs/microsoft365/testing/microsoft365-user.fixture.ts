@@ -1,4 +1,4 @@
-import { type Microsoft365User } from '@pbx/microsoft365/user-sync/microsoft365-user';
+import { type Microsoft365User } from '../src/user-sync/microsoft365-user';
 
 /** A complete Microsoft 365 user for specs; override what the case is about. */
 export function aUser(overrides: Partial<Microsoft365User> = {}): Microsoft365User {
