@@ -23,7 +23,10 @@ export class EmulatorUrls {
     return `${this.baseUrl}/${tenantPathSegment}`;
   }
 
-  /** v2 issuer; for the multi-tenant documents Entra publishes the literal {tenantid} template (graph-facts §11). */
+  /**
+   * v2 issuer; for the multi-tenant documents Entra publishes the literal {tenantid} template
+   * (docs/graph-notes.md §11).
+   */
   issuer(tenantId: string): string {
     return `${this.baseUrl}/${tenantId}/v2.0`;
   }

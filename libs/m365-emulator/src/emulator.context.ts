@@ -37,7 +37,7 @@ export interface EmulatorContext {
   readonly signIns: SignInSessionStore;
   readonly graphAuth: GraphAuthGuard;
   readonly delta: DirectoryDeltaEngine;
-  /** Outlook limits per app + mailbox (graph-facts §6) and the live configuration behind them. */
+  /** Outlook limits per app + mailbox (docs/graph-notes.md §6) and the live configuration behind them. */
   readonly outlookThrottle: OutlookMailboxThrottle;
   outlookLimits(): OutlookLimitsConfig;
   readonly uploadSessions: UploadSessionRegistry;

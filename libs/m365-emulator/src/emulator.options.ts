@@ -16,7 +16,9 @@ export interface M365EmulatorOptions {
   /** Seeds ids and token lifetimes. */
   seed?: number | string;
   accessTokenLifetimeSeconds?: number;
-  /** Webhook timeouts, batching and retries for change notifications (defaults follow graph-facts §9). */
+  /**
+   * Webhook timeouts, batching and retries for change notifications (defaults follow docs/graph-notes.md §9).
+   */
   webhooks?: Partial<WebhookConfig>;
   /** Extra resource families (e.g. mailboxes) registered next to the built-in ones. */
   extraRoutes?: RouteFamily[];

@@ -305,7 +305,7 @@ export class EmulatorControl {
       input.bytes ?? (input.jpegBase64 !== undefined ? Buffer.from(input.jpegBase64, 'base64') : undefined);
     if (!bytes || bytes.length === 0) throw ControlError.invalid('jpegBase64 (or bytes) is required');
     if (bytes.length > 4 * 1024 * 1024)
-      throw ControlError.invalid('Photos are limited to 4 MB (graph-facts §4)');
+      throw ControlError.invalid('Photos are limited to 4 MB (docs/graph-notes.md §4)');
     const size = readJpegSize(bytes);
     const width = input.width ?? size?.width;
     const height = input.height ?? size?.height;
@@ -489,7 +489,10 @@ export class EmulatorControl {
 
   // ---- mailboxes, contacts, events, mail (MailboxControl) -----------------------------------------
 
-  /** A shared mailbox is a disabled user whose mailboxSettings.userPurpose is "shared" (graph-facts §7). */
+  /**
+   * A shared mailbox is a disabled user whose mailboxSettings.userPurpose is "shared" (docs/graph-notes.md
+   * §7).
+   */
   createSharedMailbox(input: {
     tenant: string;
     userPrincipalName: string;

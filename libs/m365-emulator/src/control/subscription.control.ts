@@ -35,7 +35,8 @@ export class SubscriptionControl {
 
   /**
    * Sends a lifecycle notification to the subscription's lifecycleNotificationUrl. subscriptionRemoved and
-   * missed exist for Outlook resources only (graph-facts §9); subscriptionRemoved also deletes the subscription.
+   * missed exist for Outlook resources only (docs/graph-notes.md §9); subscriptionRemoved also deletes the
+   * subscription.
    */
   async triggerLifecycleNotification(input: {
     subscriptionId: string;

@@ -1,7 +1,7 @@
 /**
  * Outlook accepts Windows time zone names ("Pacific Standard Time") and IANA names in dateTimeTimeZone values
- * and in Prefer: outlook.timezone (graph-facts §8). The emulator maps the common Windows names to IANA zones and
- * converts with Intl; unknown names are rejected by the callers.
+ * and in Prefer: outlook.timezone (docs/graph-notes.md §8). The emulator maps the common Windows names to
+ * IANA zones and converts with Intl; unknown names are rejected by the callers.
  */
 const WINDOWS_TO_IANA: Readonly<Record<string, string>> = {
   utc: 'UTC',

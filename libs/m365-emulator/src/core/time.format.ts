@@ -1,4 +1,4 @@
-/** Entra error timestamps look like "2016-01-09 02:02:12Z" (graph-facts §1.1). */
+/** Entra error timestamps look like "2016-01-09 02:02:12Z" (docs/graph-notes.md §1.1). */
 export function entraTimestamp(ms: number): string {
   return new Date(ms)
     .toISOString()
@@ -6,7 +6,7 @@ export function entraTimestamp(ms: number): string {
     .replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Graph innerError dates look like "2020-08-18T12:51:51" (graph-facts §6). */
+/** Graph innerError dates look like "2020-08-18T12:51:51" (docs/graph-notes.md §6). */
 export function graphInnerErrorDate(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
 }

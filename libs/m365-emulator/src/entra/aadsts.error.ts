@@ -16,7 +16,7 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'server_error';
 
-/** An Entra token-endpoint error with the exact body shape of graph-facts §1.1. */
+/** An Entra token-endpoint error with the exact body shape of docs/graph-notes.md §1.1. */
 export class AadstsError extends EmulatorHttpError {
   constructor(
     readonly error: OAuthErrorCode,

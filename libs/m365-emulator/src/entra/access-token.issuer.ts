@@ -22,7 +22,10 @@ export interface IdTokenRequest {
 }
 
 export interface AccessTokenIssuerOptions {
-  /** Fixed lifetime; by default 60..90 minutes like Entra (graph-facts §1.1), drawn from the seeded PRNG. */
+  /**
+   * Fixed lifetime; by default 60..90 minutes like Entra (docs/graph-notes.md §1.1), drawn from the seeded
+   * PRNG.
+   */
   readonly accessTokenLifetimeSeconds?: number;
 }
 
@@ -127,7 +130,7 @@ export class AccessTokenIssuer {
     return this.sign(tenant, claims);
   }
 
-  /** `sub` is pairwise per app (graph-facts §11): stable for one app, different across apps. */
+  /** `sub` is pairwise per app (docs/graph-notes.md §11): stable for one app, different across apps. */
   pairwiseSubject(user: DirectoryUser, app: AppRegistration): string {
     return createHash('sha256').update(`${user.id}|${app.clientId}`).digest('base64url').slice(0, 43);
   }

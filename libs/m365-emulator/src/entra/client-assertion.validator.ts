@@ -18,8 +18,8 @@ export interface AssertionContext {
 }
 
 /**
- * Validates certificate client assertions the way Entra documents it (graph-facts §1.2, §1.3, §1.6). jti reuse
- * is deliberately allowed: MSAL caches one signed assertion for its whole 10-minute life.
+ * Validates certificate client assertions the way Entra documents it (docs/graph-notes.md §1.2, §1.3, §1.6).
+ * jti reuse is deliberately allowed: MSAL caches one signed assertion for its whole 10-minute life.
  */
 export class ClientAssertionValidator {
   constructor(private readonly clock: EmulatorClock) {}

@@ -21,7 +21,7 @@ function openIdConfiguration(context: EmulatorContext, request: EmulatorRequest)
     id_token_signing_alg_values_supported: ['RS256'],
     response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    // Multi-tenant documents publish the literal template (graph-facts §11).
+    // Multi-tenant documents publish the literal template (docs/graph-notes.md §11).
     issuer: multi ? `${context.urls.baseUrl}/{tenantid}/v2.0` : context.urls.issuer(tenantPath),
     request_uri_parameter_supported: false,
     userinfo_endpoint: `${context.urls.baseUrl}/oidc/userinfo`,
@@ -86,7 +86,9 @@ function keys(context: EmulatorContext, request: EmulatorRequest): EmulatorRespo
   return jsonResponse(200, { keys: published });
 }
 
-/** MSAL's cloud instance discovery (graph-facts Appendix A.4); optional when knownAuthorities is set. */
+/**
+ * MSAL's cloud instance discovery (docs/graph-notes.md Appendix A.4); optional when knownAuthorities is set.
+ */
 function instanceDiscovery(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   const authorizationEndpoint = request.url.searchParams.get('authorization_endpoint') ?? '';
   const tenantPath = /\/\/[^/]+\/([^/]+)\//.exec(authorizationEndpoint)?.[1] ?? 'common';

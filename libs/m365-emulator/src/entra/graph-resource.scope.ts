@@ -2,7 +2,9 @@ import { AadstsError } from './aadsts.error';
 
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 
-/** Graph hosts of the global and national clouds (graph-facts §2); the emulator serves all of them. */
+/**
+ * Graph hosts of the global and national clouds (docs/graph-notes.md §2); the emulator serves all of them.
+ */
 export const GRAPH_RESOURCES: readonly string[] = [
   'https://graph.microsoft.com',
   'https://graph.microsoft.us',
@@ -18,7 +20,10 @@ function normaliseResource(resource: string): string | undefined {
   return GRAPH_RESOURCES.find((known) => known === trimmed.toLowerCase());
 }
 
-/** client_credentials scopes must be `{resource}/.default` of a single resource (graph-facts §1.1, §1.6). */
+/**
+ * client_credentials scopes must be `{resource}/.default` of a single resource (docs/graph-notes.md §1.1,
+ * §1.6).
+ */
 export function resolveClientCredentialsResource(scope: string | null, tenantName: string): string {
   if (scope === null || scope.trim() === '') {
     throw new AadstsError(

@@ -46,7 +46,10 @@ export function signJwtRs256(
   return `${signingInput}.${base64UrlEncode(signature)}`;
 }
 
-/** PS256 is verified with salt length = digest length, as Entra and jwa (used by MSAL) do (graph-facts §1.3). */
+/**
+ * PS256 is verified with salt length = digest length, as Entra and jwa (used by MSAL) do (docs/graph-notes.md
+ * §1.3).
+ */
 export function verifyJwtSignature(
   algorithm: SupportedJwsAlgorithm,
   jwt: DecodedJwt,

@@ -57,7 +57,7 @@ export function renderErrorPage(errorCode: string, message: string, correlationI
 </body></html>`;
 }
 
-/** Entra's form_post response: an auto-submitting form (graph-facts §11). */
+/** Entra's form_post response: an auto-submitting form (docs/graph-notes.md §11). */
 export function renderFormPost(redirectUri: string, fields: Record<string, string>): string {
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}" />`)

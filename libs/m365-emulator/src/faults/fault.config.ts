@@ -18,7 +18,7 @@ export interface FaultConfig {
   seed: number;
 }
 
-/** Outlook service limits per app ID + mailbox (graph-facts §6). */
+/** Outlook service limits per app ID + mailbox (docs/graph-notes.md §6). */
 export interface OutlookLimitsConfig {
   enabled: boolean;
   /** "Outlook can execute up to 4 concurrent requests"; the 5th answers 429 MailboxConcurrency. */
@@ -33,7 +33,7 @@ export interface OutlookLimitsConfig {
 }
 
 export interface ThrottlingConfig {
-  /** Directory resource-unit buckets per tenant+app (graph-facts §6). */
+  /** Directory resource-unit buckets per tenant+app (docs/graph-notes.md §6). */
   resourceUnits: boolean;
   /** Overrides the tenant-size quota (3,500 / 5,000 / 8,000 RU per 10 s). */
   quotaPer10Seconds: number | undefined;

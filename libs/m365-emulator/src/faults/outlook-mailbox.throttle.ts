@@ -32,8 +32,8 @@ export const OUTLOOK_REQUEST_WINDOW_MS = 10 * 60_000;
 const BUCKET_MS = 1000;
 
 /**
- * Outlook's per app ID + mailbox limits (graph-facts §6): concurrent requests, and 10,000 requests per
- * 10 minutes as a sliding window over the emulator clock. A continuously refilling token bucket would let
+ * Outlook's per app ID + mailbox limits (docs/graph-notes.md §6): concurrent requests, and 10,000 requests
+ * per 10 minutes as a sliding window over the emulator clock. A continuously refilling token bucket would let
  * about 20,000 requests through in one real 10-minute span; the documented limit is a count per window.
  */
 export class OutlookMailboxThrottle {

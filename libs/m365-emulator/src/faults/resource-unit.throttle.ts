@@ -18,8 +18,9 @@ interface Bucket {
 const WINDOW_MS = 10_000;
 
 /**
- * Identity & access resource-unit budget per tenant+app (graph-facts §6), simplified to one continuously
- * refilling token bucket of the 10-second quota. The write quota and the cross-tenant app quota are not modelled.
+ * Identity & access resource-unit budget per tenant+app (docs/graph-notes.md §6), simplified to one
+ * continuously refilling token bucket of the 10-second quota. The write quota and the cross-tenant app quota
+ * are not modelled.
  */
 export class ResourceUnitThrottle {
   private config: ThrottlingConfig;

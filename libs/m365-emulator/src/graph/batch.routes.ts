@@ -4,13 +4,13 @@ import { GraphError } from './graph.error';
 import { readJson, type EmulatorRequest } from '../http/emulator-request';
 import { odataResponse, type EmulatorResponse } from '../http/emulator-response';
 
-/** JSON batching allows at most 20 requests (graph-facts §5). */
+/** JSON batching allows at most 20 requests (docs/graph-notes.md §5). */
 export const MAX_BATCH_REQUESTS = 20;
 
 /**
- * Graph sends at most 4 Outlook items of a batch to Outlook in parallel, whatever the mailbox (graph-facts §6),
- * so one batch never exceeds an app + mailbox's 4 concurrent requests on its own. Photos are Outlook items too
- * (profile API); the pattern must cover every route marked with asOutlookRoutes.
+ * Graph sends at most 4 Outlook items of a batch to Outlook in parallel, whatever the mailbox
+ * (docs/graph-notes.md §6), so one batch never exceeds an app + mailbox's 4 concurrent requests on its own.
+ * Photos are Outlook items too (profile API); the pattern must cover every route marked with asOutlookRoutes.
  */
 const OUTLOOK_BATCH_PARALLELISM = 4;
 const OUTLOOK_ITEM =
@@ -95,7 +95,7 @@ function bodyBuffer(item: BatchItem): Buffer {
   if (item.body === undefined) return Buffer.alloc(0);
   const contentType = item.headers['content-type'] ?? '';
   if (typeof item.body === 'string') {
-    // Non-JSON bodies travel as base64 (graph-facts §5).
+    // Non-JSON bodies travel as base64 (docs/graph-notes.md §5).
     return /json|^text\//i.test(contentType)
       ? Buffer.from(item.body, 'utf8')
       : Buffer.from(item.body, 'base64');
@@ -103,7 +103,9 @@ function bodyBuffer(item: BatchItem): Buffer {
   return Buffer.from(JSON.stringify(item.body), 'utf8');
 }
 
-/** JSON bodies stay JSON, text stays text, anything else (photos) becomes base64 (graph-facts §4, §5). */
+/**
+ * JSON bodies stay JSON, text stays text, anything else (photos) becomes base64 (docs/graph-notes.md §4, §5).
+ */
 function toItemResponse(id: string, response: EmulatorResponse): BatchItemResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {

@@ -9,7 +9,7 @@ import type { DirectoryEntityType } from '../state/directory-change.log';
 import type { TenantState } from '../state/tenant.state';
 import type { Tombstone } from '../state/tombstone';
 
-/** Directory delta tokens live 7 days (graph-facts §3.2). */
+/** Directory delta tokens live 7 days (docs/graph-notes.md §3.2). */
 export const DELTA_TOKEN_LIFETIME_MS = 7 * DAY_MS;
 const MAX_ID_FILTERS = 50;
 
@@ -357,7 +357,7 @@ export class DirectoryDeltaEngine {
     return `${this.urls.graphBaseUrl}/${spec.resource}/delta?${query}`;
   }
 
-  /** Delta only supports `id eq '…'` OR-ed, at most 50 (graph-facts §3.2). */
+  /** Delta only supports `id eq '…'` OR-ed, at most 50 (docs/graph-notes.md §3.2). */
   private parseIdFilter(filter: FilterNode | undefined): string[] | undefined {
     if (!filter) return undefined;
     const ids: string[] = [];

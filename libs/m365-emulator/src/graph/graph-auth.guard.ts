@@ -37,8 +37,8 @@ export class GraphAuthGuard {
   }
 
   /**
-   * Outlook and subscription APIs are not part of the directory resource-unit budget (graph-facts §6) and
-   * answer a missing permission with their own error, so they check permissions themselves.
+   * Outlook and subscription APIs are not part of the directory resource-unit budget (docs/graph-notes.md §6)
+   * and answer a missing permission with their own error, so they check permissions themselves.
    */
   authorizeUncharged(
     request: EmulatorRequest,
@@ -100,7 +100,7 @@ export class GraphAuthGuard {
     };
   }
 
-  /** Cost rules of graph-facts §6: base cost, $select -1, $expand +1, $top < 20 -1, minimum 1. */
+  /** Cost rules of docs/graph-notes.md §6: base cost, $select -1, $expand +1, $top < 20 -1, minimum 1. */
   resourceUnitCost(request: EmulatorRequest): number {
     let cost = request.route.resourceUnits ?? 1;
     if (queryOption(request, 'select') !== undefined) cost -= 1;

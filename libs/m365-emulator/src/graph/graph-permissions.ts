@@ -1,6 +1,6 @@
 /**
  * Application permissions accepted per API: least privileged first, then the higher-privileged alternatives
- * Graph documents (graph-facts §3.1, §3.3, §4).
+ * Graph documents (docs/graph-notes.md §3.1, §3.3, §4).
  */
 export const USER_READ_PERMISSIONS: readonly string[] = [
   'User.Read.All',

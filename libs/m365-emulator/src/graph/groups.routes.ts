@@ -167,7 +167,7 @@ function listMembers(
 ): EmulatorResponse {
   const caller = context.graphAuth.authorize(request, GROUP_MEMBER_READ_PERMISSIONS);
   const group = findGroupOrThrow(caller.tenant, requireParam(request, 'id'));
-  // OData casts on transitiveMembers are an advanced query (graph-facts §3.1, §3.3).
+  // OData casts on transitiveMembers are an advanced query (docs/graph-notes.md §3.1, §3.3).
   if (transitive && castTo !== undefined && !(hasEventualConsistency(request) && countRequested(request))) {
     throw GraphError.unsupportedQuery(
       "OData cast on 'transitiveMembers' requires advanced query parameters: add the header 'ConsistencyLevel: eventual' and '$count=true'.",

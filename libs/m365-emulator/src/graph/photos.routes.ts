@@ -15,7 +15,7 @@ import { generateFlatJpeg } from '../seed/jpeg.generator';
 import type { DirectoryUser } from '../state/directory-user';
 import type { UserPhoto } from '../state/user-photo';
 
-/** HD sizes Microsoft 365 serves (graph-facts §4). */
+/** HD sizes Microsoft 365 serves (docs/graph-notes.md §4). */
 export const PHOTO_SIZES: readonly number[] = [48, 64, 96, 120, 240, 360, 432, 504, 648];
 
 interface PhotoVariant {

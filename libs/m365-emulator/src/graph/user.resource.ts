@@ -3,7 +3,7 @@ import type { DirectoryUser } from '../state/directory-user';
 
 export const USER_TYPE_NAME = 'microsoft.graph.user';
 
-/** Returned without $select (graph-facts §3.1). */
+/** Returned without $select (docs/graph-notes.md §3.1). */
 export const DEFAULT_USER_PROPERTIES: readonly string[] = [
   'businessPhones',
   'displayName',
@@ -18,7 +18,7 @@ export const DEFAULT_USER_PROPERTIES: readonly string[] = [
   'id',
 ];
 
-/** Only returned for a single user; $select on the collection answers 501 (graph-facts §3.1). */
+/** Only returned for a single user; $select on the collection answers 501 (docs/graph-notes.md §3.1). */
 export const SINGLE_USER_ONLY_PROPERTIES: readonly string[] = [
   'aboutMe',
   'birthday',
@@ -107,7 +107,7 @@ export function projectUser(
   return result;
 }
 
-/** Directory $filter support for users, from the matrix in graph-facts §3.1. */
+/** Directory $filter support for users, from the matrix in docs/graph-notes.md §3.1. */
 export const USER_FILTER_CAPABILITIES: FilterCapabilities = {
   id: { eq: 'default', in: 'default', ne: 'advanced' },
   accountEnabled: { eq: 'default', in: 'default', ne: 'advanced' },

@@ -107,7 +107,7 @@ function getMe(context: EmulatorContext, request: EmulatorRequest): EmulatorResp
   return singleUser(context, request, findUserOrThrow(caller.tenant, caller.userId));
 }
 
-/** Graph's OIDC UserInfo endpoint (graph-facts §11); needs a delegated token. */
+/** Graph's OIDC UserInfo endpoint (docs/graph-notes.md §11); needs a delegated token. */
 function userInfo(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   const caller = context.graphAuth.authenticate(request);
   if (caller.kind !== 'delegated' || caller.userId === undefined) throw GraphError.insufficientPrivileges();

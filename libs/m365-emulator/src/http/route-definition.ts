@@ -14,7 +14,7 @@ export interface RouteDefinition {
   readonly path: string;
   readonly kind: RouteKind;
   readonly handler: RouteHandler;
-  /** Directory resource-unit base cost (graph-facts §6); defaults to 1 for Graph GETs. */
+  /** Directory resource-unit base cost (docs/graph-notes.md §6); defaults to 1 for Graph GETs. */
   readonly resourceUnits?: number;
   /** Exempt from request throttling (used by $batch, whose items are throttled one by one). */
   readonly throttleExempt?: boolean;

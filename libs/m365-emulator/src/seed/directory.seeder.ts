@@ -197,7 +197,7 @@ export class DirectorySeeder {
     };
   }
 
-  /** Shared mailboxes are disabled users with userPurpose "shared" (graph-facts §7). */
+  /** Shared mailboxes are disabled users with userPurpose "shared" (docs/graph-notes.md §7). */
   private addSharedMailboxes(
     tenant: TenantState,
     count: number,

@@ -18,7 +18,10 @@ export class DirectoryChangeLog {
     return this.seq;
   }
 
-  /** Creation and soft deletion notify as "updated", only permanent deletion as "deleted" (graph-facts §3.2). */
+  /**
+   * Creation and soft deletion notify as "updated", only permanent deletion as "deleted" (docs/graph-notes.md
+   * §3.2).
+   */
   record(type: DirectoryEntityType, id: string, permanentlyDeleted = false): number {
     this.seq += 1;
     this.seqs.push(this.seq);

@@ -23,7 +23,7 @@ export class DirectoryGroup {
   lastChangeSeq = 0;
   /** memberId -> type; insertion order is the listing order. */
   readonly members = new Map<string, MemberType>();
-  /** Membership history for groups/delta `members@delta` (graph-facts §3.3). */
+  /** Membership history for groups/delta `members@delta` (docs/graph-notes.md §3.3). */
   readonly memberChanges: MemberChange[] = [];
 
   constructor(

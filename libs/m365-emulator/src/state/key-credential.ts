@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 
-/** An uploaded certificate as Entra stores it in the app's keyCredentials (graph-facts §1.7). */
+/** An uploaded certificate as Entra stores it in the app's keyCredentials (docs/graph-notes.md §1.7). */
 export interface KeyCredential {
   readonly keyId: string;
   readonly displayName: string;

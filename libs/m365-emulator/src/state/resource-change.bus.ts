@@ -1,7 +1,9 @@
 export type ChangedResourceKind = 'user' | 'group' | 'contact' | 'event';
 export type ResourceChangeType = 'created' | 'updated' | 'deleted';
 
-/** One change to a directory object or mailbox item, as change notifications see it (graph-facts §9). */
+/**
+ * One change to a directory object or mailbox item, as change notifications see it (docs/graph-notes.md §9).
+ */
 export interface ResourceChange {
   readonly kind: ChangedResourceKind;
   readonly changeType: ResourceChangeType;

@@ -9,7 +9,7 @@ import { UserStore } from './user.store';
 
 export class TenantState {
   readonly apps = new Map<string, AppRegistration>();
-  /** Directory and mailbox changes, for change notifications (graph-facts §9). */
+  /** Directory and mailbox changes, for change notifications (docs/graph-notes.md §9). */
   readonly changes = new ResourceChangeBus();
   readonly changeLog = new DirectoryChangeLog(this.changes);
   readonly users = new UserStore(this.changeLog);

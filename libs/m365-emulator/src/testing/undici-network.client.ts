@@ -1,7 +1,10 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { fetch, type Dispatcher } from 'undici';
 
-/** MSAL Node network module over undici fetch with a custom dispatcher (graph-facts §1.5, verified-gotchas). */
+/**
+ * MSAL Node network module over undici fetch with a custom dispatcher (docs/graph-notes.md §1.5,
+ * verified-gotchas).
+ */
 export class UndiciNetworkClient implements INetworkModule {
   constructor(private readonly dispatcher: Dispatcher) {}
 

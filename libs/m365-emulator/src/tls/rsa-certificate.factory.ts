@@ -5,7 +5,7 @@ export interface RsaCertificateOptions {
   subject?: string;
   notBefore?: Date;
   notAfter?: Date;
-  /** jsonwebtoken (used by MSAL) refuses RSA keys below 2048 bits (graph-facts §1.3). */
+  /** jsonwebtoken (used by MSAL) refuses RSA keys below 2048 bits (docs/graph-notes.md §1.3). */
   modulusLength?: 2048 | 3072 | 4096;
 }
 

@@ -1,7 +1,7 @@
 /**
- * At most `max` tasks at a time, the others wait in order. Outlook executes at most 4 concurrent requests per app
- * and mailbox and answers the fifth with 429 MailboxConcurrency (graph-facts §6): staying under it is cheaper than
- * waiting out Retry-After.
+ * At most `max` tasks at a time, the others wait in order. Outlook executes at most 4 concurrent requests per
+ * app and mailbox and answers the fifth with 429 MailboxConcurrency (docs/graph-notes.md §6): staying under
+ * it is cheaper than waiting out Retry-After.
  */
 export class ConcurrencyLimit {
   private active = 0;

@@ -19,10 +19,15 @@ import { type RunIssue } from '../runs/sync-run-status';
 import { SyncRunsService } from '../runs/sync-runs.service';
 import { randomUUID } from 'node:crypto';
 
-/** Outlook executes at most 4 concurrent requests per app and mailbox; a fifth is answered 429 (graph-facts §6). */
+/**
+ * Outlook executes at most 4 concurrent requests per app and mailbox; a fifth is answered 429
+ * (docs/graph-notes.md §6).
+ */
 export const MAILBOX_CONCURRENCY = 4;
 
-/** Failures that say nothing about one mailbox: every other mailbox would fail the same way, so the run stops. */
+/**
+ * Failures that say nothing about one mailbox: every other mailbox would fail the same way, so the run stops.
+ */
 export const RUN_LEVEL_CODES: ReadonlySet<Microsoft365ErrorCode> = new Set([
   Microsoft365ErrorCode.AuthenticationFailed,
   Microsoft365ErrorCode.CertificateExpired,
@@ -117,7 +122,8 @@ export class ContactSyncMailboxProcessor {
       try {
         page = await this.reader.deltaPage(context.target, link, gate);
       } catch (error) {
-        // Outlook forgets delta state on its own schedule (graph-facts §7): a full pass of this folder only.
+        // Outlook forgets delta state on its own schedule (docs/graph-notes.md §7): a full pass of this
+        // folder only.
         if (
           restarted ||
           !(error instanceof Microsoft365Exception) ||

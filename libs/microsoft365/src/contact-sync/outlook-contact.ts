@@ -34,7 +34,10 @@ export const CONTACT_SELECT = [
   'emailAddresses',
 ].join(',');
 
-/** The default Contacts folder has no well-known name in Graph (graph-facts §7): it is reached as `/contacts`. */
+/**
+ * The default Contacts folder has no well-known name in Graph (docs/graph-notes.md §7): it is reached as
+ * `/contacts`.
+ */
 export const DEFAULT_FOLDER_ID = 'default';
 
 export interface OutlookContactFolder {

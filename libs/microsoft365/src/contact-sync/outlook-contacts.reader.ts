@@ -10,7 +10,7 @@ import {
 } from './outlook-contact';
 import { GraphApi, type GraphCollectionPage, type GraphTarget } from '../graph/graph-api.service';
 
-/** Contacts per delta page: Outlook's maximum and default for contact delta (graph-facts §7). */
+/** Contacts per delta page: Outlook's maximum and default for contact delta (docs/graph-notes.md §7). */
 export const CONTACT_PAGE_SIZE = 200;
 
 /** Folders per page: Outlook's default page is 10, which would cost a request per 10 folders. */
@@ -104,7 +104,7 @@ export class OutlookContactsReader {
   async deltaPage(target: GraphTarget, link: string, gate: MailboxGate = direct): Promise<ContactDeltaPage> {
     const page = await gate(() =>
       this.graph.get<GraphCollectionPage<Record<string, unknown>>>(target, link, {
-        // Delta takes no $top; the page size is a preference (graph-facts §7).
+        // Delta takes no $top; the page size is a preference (docs/graph-notes.md §7).
         Prefer: `odata.maxpagesize=${CONTACT_PAGE_SIZE}`,
       }),
     );
@@ -159,7 +159,7 @@ export class OutlookContactsReader {
 
   /**
    * Mailboxes the admin may pick as shared: shared mailboxes are disabled accounts whose mailbox purpose is
-   * `shared` (graph-facts §7), so only disabled accounts are asked for their purpose.
+   * `shared` (docs/graph-notes.md §7), so only disabled accounts are asked for their purpose.
    */
   async sharedMailboxCandidates(target: GraphTarget): Promise<SharedMailboxCandidate[]> {
     const disabled: SharedMailboxCandidate[] = [];

@@ -52,8 +52,8 @@ export class GraphApi {
     for (let start = 0; start < requests.length; start += GRAPH_BATCH_LIMIT) {
       chunks.push(requests.slice(start, start + GRAPH_BATCH_LIMIT));
     }
-    // A few batches in flight: Graph runs at most 4 Outlook items of one batch at a time anyway (graph-facts §6),
-    // and more parallel batches only earn 429s.
+    // A few batches in flight: Graph runs at most 4 Outlook items of one batch at a time anyway
+    // (docs/graph-notes.md §6), and more parallel batches only earn 429s.
     let next = 0;
     const worker = async () => {
       while (next < chunks.length) {
@@ -148,7 +148,8 @@ export class GraphApi {
   ): AsyncGenerator<GraphCollectionPage<T>> {
     let next: string | undefined = path;
     while (next) {
-      // Graph does not carry request headers such as ConsistencyLevel over to the next page (graph-facts §3.1).
+      // Graph does not carry request headers such as ConsistencyLevel over to the next page
+      // (docs/graph-notes.md §3.1).
       const page: GraphCollectionPage<T> = await this.get<GraphCollectionPage<T>>(target, next, headers);
       yield page;
       next = page['@odata.nextLink'];

@@ -1,7 +1,7 @@
 import { type Microsoft365Exception } from '../common/microsoft365.exception';
 import { parseRetryAfter, toMicrosoft365Exception } from './parse-microsoft-error';
 
-/** JSON batching takes at most 20 requests (graph-facts §5). */
+/** JSON batching takes at most 20 requests (docs/graph-notes.md §5). */
 export const GRAPH_BATCH_LIMIT = 20;
 
 export interface GraphBatchRequest {

@@ -12,7 +12,10 @@ export interface CloudEndpoints {
   portalUrl: string;
 }
 
-/** Source: Microsoft Graph national cloud deployments (graph-facts §2). GCC (moderate) uses the global cloud. */
+/**
+ * Source: Microsoft Graph national cloud deployments (docs/graph-notes.md §2). GCC (moderate) uses the global
+ * cloud.
+ */
 export const CLOUD_ENDPOINTS: Record<Microsoft365Cloud, CloudEndpoints> = {
   [Microsoft365Cloud.Global]: {
     loginBaseUrl: 'https://login.microsoftonline.com',

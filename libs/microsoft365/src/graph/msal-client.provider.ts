@@ -56,7 +56,7 @@ export class MsalClientProvider {
           clientId: credentials.applicationId,
           authority,
           // A non-Microsoft host (emulator, gateway) must be declared, or MSAL asks Microsoft's instance
-          // discovery about it; listing it also satisfies MSAL's issuer check (graph-facts §1.5).
+          // discovery about it; listing it also satisfies MSAL's issuer check (docs/graph-notes.md §1.5).
           knownAuthorities: overridden ? [new URL(authority).host] : [],
           clientCertificate: {
             thumbprintSha256: credentials.thumbprintSha256,

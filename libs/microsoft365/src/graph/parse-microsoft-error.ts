@@ -164,7 +164,8 @@ function classifyGraphFailure(failure: MicrosoftFailure, exception: ExceptionFac
   }
   if (failure.status === 403) {
     // Exchange answers a mailbox its application access policy (or RBAC for Applications) excludes with
-    // ErrorAccessDenied "Access to OData is disabled." (graph-facts §7); a missing permission reads differently.
+    // ErrorAccessDenied "Access to OData is disabled." (docs/graph-notes.md §7); a missing permission reads
+    // differently.
     const policy =
       /application access policy|ApplicationAccessPolicy|AccessPolicy|Access to OData is disabled/i.test(
         failure.message ?? '',

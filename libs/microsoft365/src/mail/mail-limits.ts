@@ -1,5 +1,5 @@
 /**
- * Microsoft's limits for mail sent through Graph, in one place (graph-facts §6, §10; Microsoft Learn
+ * Microsoft's limits for mail sent through Graph, in one place (docs/graph-notes.md §6, §10; Microsoft Learn
  * "attachment: createUploadSession", "Attach large files to Outlook messages or events").
  */
 export const MAIL_LIMITS = {

@@ -89,9 +89,10 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
   }
 
   /**
-   * Graph may stop delivering without telling anyone (graph-facts §9 only promises retries for 4 hours): when no
-   * change notification arrived for the quiet period although the subscriptions look healthy, the tenant polls too.
-   * A subscription just created or renewed starts the quiet period afresh; the next notification ends the polling.
+   * Graph may stop delivering without telling anyone (docs/graph-notes.md §9 only promises retries for 4
+   * hours): when no change notification arrived for the quiet period although the subscriptions look healthy,
+   * the tenant polls too. A subscription just created or renewed starts the quiet period afresh; the next
+   * notification ends the polling.
    */
   private quietReason(subscriptions: GraphSubscriptionEntity[], now: number): string | null {
     const minutes = this.options.notifications?.quietPeriodMinutes ?? DEFAULT_QUIET_PERIOD_MINUTES;

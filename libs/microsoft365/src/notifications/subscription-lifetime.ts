@@ -8,7 +8,9 @@ export enum SubscriptionKind {
 
 const MINUTE_MS = 60_000;
 
-/** Graph's maximum lifetimes (graph-facts §9): directory objects 41,760 min, Outlook items 4,230 min. */
+/**
+ * Graph's maximum lifetimes (docs/graph-notes.md §9): directory objects 41,760 min, Outlook items 4,230 min.
+ */
 export function maxLifetimeMinutes(kind: SubscriptionKind): number {
   return kind === SubscriptionKind.Users || kind === SubscriptionKind.Groups ? 41_760 : 4_230;
 }

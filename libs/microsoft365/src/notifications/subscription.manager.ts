@@ -27,7 +27,7 @@ interface WantedSubscription {
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
 
-/** Users and groups only support these (graph-facts §9); Outlook items also `created`. */
+/** Users and groups only support these (docs/graph-notes.md §9); Outlook items also `created`. */
 const CHANGE_TYPES: Record<SubscriptionKind, string> = {
   [SubscriptionKind.Users]: 'updated,deleted',
   [SubscriptionKind.Groups]: 'updated,deleted',
@@ -116,8 +116,8 @@ export class SubscriptionManager {
   }
 
   /**
-   * reauthorizationRequired → renew; subscriptionRemoved → recreate and run delta; missed → run delta (graph-facts
-   * §9, lifecycle notifications).
+   * reauthorizationRequired → renew; subscriptionRemoved → recreate and run delta; missed → run delta
+   * (docs/graph-notes.md §9, lifecycle notifications).
    */
   async onLifecycle(row: GraphSubscriptionEntity, event: LifecycleEvent): Promise<void> {
     await this.em.fork().nativeUpdate(GraphSubscriptionEntity, { id: row.id }, { lastLifecycleEvent: event });
@@ -227,11 +227,12 @@ export class SubscriptionManager {
   }
 
   /**
-   * One `users/{id}/contacts` subscription per mailbox the contact sync feeds (graph-facts §7, §9): the personal
-   * mailboxes of synced users in scope and the shared mailboxes, as the last contact run left them in its folder
-   * bookkeeping. A mailbox leaves that bookkeeping when a run stops syncing it, and so loses its subscription; a
-   * feature switched off keeps the synced contacts but needs no notifications. The subscription watches every folder
-   * of the mailbox (Outlook notifies contacts in any folder of the mailbox).
+   * One `users/{id}/contacts` subscription per mailbox the contact sync feeds (docs/graph-notes.md §7, §9):
+   * the personal mailboxes of synced users in scope and the shared mailboxes, as the last contact run left
+   * them in its folder bookkeeping. A mailbox leaves that bookkeeping when a run stops syncing it, and so
+   * loses its subscription; a feature switched off keeps the synced contacts but needs no notifications. The
+   * subscription watches every folder of the mailbox (Outlook notifies contacts in any folder of the
+   * mailbox).
    */
   private async wantedContacts(
     pbxTenantId: string,

@@ -3,7 +3,7 @@ import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
 import { type ScheduleItem } from './calendar-presence.machine';
 
-/** getSchedule takes at most 20 mailboxes per call (graph-facts §8). */
+/** getSchedule takes at most 20 mailboxes per call (docs/graph-notes.md §8). */
 export const SCHEDULES_PER_CALL = 20;
 
 interface ScheduleInformation {

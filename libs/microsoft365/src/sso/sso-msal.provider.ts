@@ -46,7 +46,8 @@ export class SsoMsalProvider {
     const authority = this.msalClients.authorityFor(credentials);
     return {
       authority,
-      // China's tokens name another host than its login host (graph-facts §1.5); a gateway keeps its own.
+      // China's tokens name another host than its login host (docs/graph-notes.md §1.5); a gateway keeps
+      // its own.
       issuer: `${override ?? CLOUD_ENDPOINTS[credentials.cloud].issuerBaseUrl}/${credentials.directoryId}/v2.0`,
       jwksUri: `${authority}/discovery/v2.0/keys`,
       logoutUrl: `${authority}/oauth2/v2.0/logout`,

@@ -175,7 +175,7 @@ export class Microsoft365DirectoryReader {
 
   /**
    * The current photo ETag of each user, from the cheap metadata call (delta does not report photo changes).
-   * null = no photo (Graph answers 404 with varying codes, graph-facts §4).
+   * null = no photo (Graph answers 404 with varying codes, docs/graph-notes.md §4).
    */
   async photoETags(target: GraphTarget, ids: readonly string[]): Promise<Map<string, string | null>> {
     const results = await this.graph.batchGet(
@@ -197,9 +197,10 @@ export class Microsoft365DirectoryReader {
   }
 
   /**
-   * Photo bytes; in a batch, binary bodies come back base64-encoded (graph-facts §4). A `$value` answer without
-   * an ETag header takes the metadata's `@odata.mediaEtag` (one more batch, only for those): the stored ETag is
-   * what the next pass compares the metadata with, so without it the photo would be downloaded on every pass.
+   * Photo bytes; in a batch, binary bodies come back base64-encoded (docs/graph-notes.md §4). A `$value`
+   * answer without an ETag header takes the metadata's `@odata.mediaEtag` (one more batch, only for those):
+   * the stored ETag is what the next pass compares the metadata with, so without it the photo would be
+   * downloaded on every pass.
    */
   async photos(target: GraphTarget, ids: readonly string[]): Promise<Map<string, PhotoContent>> {
     const results = await this.graph.batchGet(

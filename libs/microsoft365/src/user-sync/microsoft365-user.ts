@@ -24,8 +24,8 @@ export interface RemovedMicrosoft365User {
 }
 
 /**
- * Only what the PBX needs. department, accountEnabled, userType and employeeId are outside Graph's default set and
- * must be selected explicitly (graph-facts §3.1).
+ * Only what the PBX needs. department, accountEnabled, userType and employeeId are outside Graph's default
+ * set and must be selected explicitly (docs/graph-notes.md §3.1).
  */
 export const USER_SELECT = [
   'id',

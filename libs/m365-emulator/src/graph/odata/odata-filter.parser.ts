@@ -17,7 +17,7 @@ export class FilterSyntaxError extends Error {
 
 const OPERATORS: readonly ComparisonOperator[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
 
-/** Parser for the OData $filter subset the directory supports (graph-facts §3.1). */
+/** Parser for the OData $filter subset the directory supports (docs/graph-notes.md §3.1). */
 export class ODataFilterParser {
   private readonly tokens: Token[];
   private index = 0;

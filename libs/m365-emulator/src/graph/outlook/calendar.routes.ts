@@ -31,7 +31,7 @@ export const SCHEDULE_READ_PERMISSIONS: readonly string[] = [
   ...CALENDAR_READ_PERMISSIONS,
 ];
 
-/** graph-facts §8: at most 20 schedules, interval 5..1440 minutes, a window shorter than 62 days. */
+/** docs/graph-notes.md §8: at most 20 schedules, interval 5..1440 minutes, a window shorter than 62 days. */
 export const MAX_SCHEDULES = 20;
 const MAX_WINDOW_DAYS = 62;
 
@@ -107,7 +107,10 @@ function findBySmtpAddress(tenant: TenantState, address: string): ReturnType<Ten
   );
 }
 
-/** POST /users/{id}/calendar/getSchedule (graph-facts §8), computed from the events on the emulator clock. */
+/**
+ * POST /users/{id}/calendar/getSchedule (docs/graph-notes.md §8), computed from the events on the emulator
+ * clock.
+ */
 function getSchedule(target: MailboxTarget, request: EmulatorRequest, contextUrl: string): EmulatorResponse {
   let raw: unknown;
   try {
@@ -175,7 +178,7 @@ function getSchedule(target: MailboxTarget, request: EmulatorRequest, contextUrl
   return odataResponse(200, { '@odata.context': contextUrl, value });
 }
 
-/** Events, calendarView and getSchedule of any mailbox (graph-facts §8). */
+/** Events, calendarView and getSchedule of any mailbox (docs/graph-notes.md §8). */
 export const calendarRoutes: RouteFamily = (context) => {
   const access = new MailboxAccess(context);
   const usersContext = (request: EmulatorRequest): string =>

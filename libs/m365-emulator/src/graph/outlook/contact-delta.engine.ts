@@ -31,10 +31,11 @@ export interface ContactDeltaPage {
 }
 
 /**
- * Per-folder contacts/delta (graph-facts §7). The first round lists the folder's contacts; a deltaLink stores
- * the mailbox sequence number, so the next round walks only the folder's change log after it and emits each
- * contact once (its latest change) or as {"@removed":{"reason":"deleted"}}. Outlook tokens have no fixed
- * lifetime; expireDeltaTokens (the tenant epoch) expires them with 410 SyncStateNotFound (graph-facts §3.2).
+ * Per-folder contacts/delta (docs/graph-notes.md §7). The first round lists the folder's contacts; a
+ * deltaLink stores the mailbox sequence number, so the next round walks only the folder's change log after it
+ * and emits each contact once (its latest change) or as {"@removed":{"reason":"deleted"}}. Outlook tokens
+ * have no fixed lifetime; expireDeltaTokens (the tenant epoch) expires them with 410 SyncStateNotFound
+ * (docs/graph-notes.md §3.2).
  */
 export class ContactDeltaEngine {
   handle(

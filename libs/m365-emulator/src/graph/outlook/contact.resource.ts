@@ -48,7 +48,10 @@ const READERS: Readonly<Record<string, (contact: MailboxContact) => unknown>> = 
   otherAddress: () => EMPTY_ADDRESS,
 };
 
-/** Every property the contact resource has (graph-facts §7); the emulator models a subset, the rest are empty. */
+/**
+ * Every property the contact resource has (docs/graph-notes.md §7); the emulator models a subset, the rest
+ * are empty.
+ */
 export const CONTACT_PROPERTIES: readonly string[] = Object.keys(READERS);
 
 /** Outlook items carry a weak etag made of their change key. */

@@ -20,7 +20,7 @@ import type { ContactFolder } from '../../state/mailbox/contact-folder';
 import type { MailboxContact } from '../../state/mailbox/mailbox-contact';
 import { asOutlookRoutes } from '../../http/route-definition';
 
-/** Application permissions for reading contacts (graph-facts §7). */
+/** Application permissions for reading contacts (docs/graph-notes.md §7). */
 export const CONTACT_READ_PERMISSIONS: readonly string[] = ['Contacts.Read', 'Contacts.ReadWrite'];
 
 const LIST_OPTIONS = ['top', 'skip', 'select'];
@@ -84,9 +84,9 @@ function singleContact(
 }
 
 /**
- * Contacts and contact folders of any mailbox (graph-facts §7): /contactFolders lists the folders below the
- * default Contacts folder, childFolders works at any depth, /contacts is the default folder, and each folder
- * has its own contacts/delta.
+ * Contacts and contact folders of any mailbox (docs/graph-notes.md §7): /contactFolders lists the folders
+ * below the default Contacts folder, childFolders works at any depth, /contacts is the default folder, and
+ * each folder has its own contacts/delta.
  */
 export const contactsRoutes: RouteFamily = (context) => {
   const access = new MailboxAccess(context);

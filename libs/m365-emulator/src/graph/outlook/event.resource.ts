@@ -20,7 +20,7 @@ export function unsupportedTimeZone(name: string): GraphError {
   );
 }
 
-/** Prefer: outlook.timezone, UTC by default (graph-facts §8). */
+/** Prefer: outlook.timezone, UTC by default (docs/graph-notes.md §8). */
 export function responseTimeZone(request: EmulatorRequest): ResponseTimeZone {
   const name = preferredTimeZone(request) ?? 'UTC';
   const zone = resolveTimeZone(name);

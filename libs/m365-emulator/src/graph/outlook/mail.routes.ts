@@ -19,10 +19,13 @@ import type { SentAttachment } from '../../state/mailbox/sent-mail.log';
 import { asOutlookRoutes } from '../../http/route-definition';
 
 export const MAIL_SEND_PERMISSIONS: readonly string[] = ['Mail.Send'];
-/** Drafts and upload sessions need Mail.ReadWrite, not just Mail.Send (graph-facts §10). */
+/** Drafts and upload sessions need Mail.ReadWrite, not just Mail.Send (docs/graph-notes.md §10). */
 export const MAIL_WRITE_PERMISSIONS: readonly string[] = ['Mail.ReadWrite'];
 
-/** graph-facts §10: 4 MB per REST request (so inline attachments stay under ~3 MB); sessions for 3..150 MB. */
+/**
+ * docs/graph-notes.md §10: 4 MB per REST request (so inline attachments stay under ~3 MB); sessions for
+ * 3..150 MB.
+ */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export const MIN_UPLOAD_SESSION_BYTES = 3 * 1024 * 1024;
 export const MAX_UPLOAD_SESSION_BYTES = 150 * 1024 * 1024;
@@ -196,7 +199,10 @@ class MailService {
     });
   }
 
-  /** POST /users/{id}/messages/{mid}/attachments: one file under 3 MB, inline in the request (graph-facts §10). */
+  /**
+   * POST /users/{id}/messages/{mid}/attachments: one file under 3 MB, inline in the request
+   * (docs/graph-notes.md §10).
+   */
   addAttachment(request: EmulatorRequest): Promise<EmulatorResponse> {
     return this.access.run(request, MAIL_WRITE_PERMISSIONS, (target) => {
       const draft = this.draftOf(target, request);
@@ -265,7 +271,7 @@ class MailService {
   }
 }
 
-/** sendMail, drafts, large attachments through upload sessions, and send (graph-facts §10). */
+/** sendMail, drafts, large attachments through upload sessions, and send (docs/graph-notes.md §10). */
 export const mailRoutes: RouteFamily = (context) => {
   const mail = new MailService(context);
   return asOutlookRoutes([

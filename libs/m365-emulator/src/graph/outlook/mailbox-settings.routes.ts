@@ -4,7 +4,7 @@ import { requireParam, type EmulatorRequest } from '../../http/emulator-request'
 import { odataResponse } from '../../http/emulator-response';
 import { asOutlookRoutes } from '../../http/route-definition';
 
-/** Reading mailboxSettings/userPurpose needs MailboxSettings.Read (graph-facts §7). */
+/** Reading mailboxSettings/userPurpose needs MailboxSettings.Read (docs/graph-notes.md §7). */
 export const MAILBOX_SETTINGS_READ_PERMISSIONS: readonly string[] = [
   'MailboxSettings.Read',
   'MailboxSettings.ReadWrite',

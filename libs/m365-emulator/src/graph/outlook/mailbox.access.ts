@@ -25,8 +25,8 @@ export interface MailboxTarget {
 /**
  * The gate every Outlook route passes: token and permission (ErrorAccessDenied), the user (ErrorInvalidUser),
  * a mailbox (MailboxNotEnabledForRESTAPI), application access policies, then the per app + mailbox limits
- * (graph-facts §6, §7, §10). The concurrency slot is held for the request's whole simulated duration: the
- * injected latency (request.mailboxWorkMs), the emulated processing time and the handler.
+ * (docs/graph-notes.md §6, §7, §10). The concurrency slot is held for the request's whole simulated duration:
+ * the injected latency (request.mailboxWorkMs), the emulated processing time and the handler.
  */
 export class MailboxAccess {
   constructor(private readonly context: EmulatorContext) {}
@@ -50,8 +50,8 @@ export class MailboxAccess {
 
   /**
    * Profile photos: Graph serves them through the Outlook profile API, so they count against the same app +
-   * mailbox limits (graph-facts §6), but they are authorised and looked up as directory reads (a user without
-   * a mailbox still has a photo in Entra).
+   * mailbox limits (docs/graph-notes.md §6), but they are authorised and looked up as directory reads (a user
+   * without a mailbox still has a photo in Entra).
    */
   async runProfile(
     request: EmulatorRequest,

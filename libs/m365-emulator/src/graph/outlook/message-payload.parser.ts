@@ -83,7 +83,7 @@ function body(message: Record<string, unknown>): MailMessageFields['body'] {
   return { contentType: contentType.toLowerCase() === 'html' ? 'html' : 'text', content };
 }
 
-/** Only fileAttachment with base64 contentBytes is modelled (graph-facts §10). */
+/** Only fileAttachment with base64 contentBytes is modelled (docs/graph-notes.md §10). */
 export function parseFileAttachment(value: unknown): ParsedAttachment {
   const record = asRecord(value) ?? {};
   const rawType = record['@odata.type'];

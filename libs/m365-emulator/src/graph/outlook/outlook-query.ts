@@ -2,9 +2,9 @@ import { isOutlookId } from '../../core/outlook-id';
 import { idMalformed, invalidUrlQuery } from './outlook.errors';
 import { queryOption, type EmulatorRequest } from '../../http/emulator-request';
 
-/** Outlook lists return 10 items without $top (graph-facts §7). */
+/** Outlook lists return 10 items without $top (docs/graph-notes.md §7). */
 export const OUTLOOK_DEFAULT_PAGE_SIZE = 10;
-/** Commonly cited maximum $top for Outlook collections (not verified, graph-facts §7). */
+/** Commonly cited maximum $top for Outlook collections (not verified, docs/graph-notes.md §7). */
 export const OUTLOOK_MAX_TOP = 1000;
 
 function preferences(request: EmulatorRequest): string[] {
@@ -26,7 +26,7 @@ export function preferredMaxPageSize(request: EmulatorRequest): number | undefin
   return undefined;
 }
 
-/** Prefer: outlook.timezone="Pacific Standard Time" (graph-facts §8). */
+/** Prefer: outlook.timezone="Pacific Standard Time" (docs/graph-notes.md §8). */
 export function preferredTimeZone(request: EmulatorRequest): string | undefined {
   for (const preference of preferences(request)) {
     const match = /^outlook\.timezone\s*=\s*"?([^"]+)"?$/i.exec(preference);

@@ -5,7 +5,7 @@ export function outlookAccessDenied(): GraphError {
   return new GraphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
 }
 
-/** An application access policy that excludes the mailbox (graph-facts §7). */
+/** An application access policy that excludes the mailbox (docs/graph-notes.md §7). */
 export function accessPolicyDenied(): GraphError {
   return new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
 }
@@ -14,7 +14,7 @@ export function invalidUser(idOrUpn: string): GraphError {
   return new GraphError(404, 'ErrorInvalidUser', `The requested user '${idOrUpn}' is invalid.`);
 }
 
-/** No Exchange Online licence, a guest, or an on-premises mailbox (graph-facts §10). */
+/** No Exchange Online licence, a guest, or an on-premises mailbox (docs/graph-notes.md §10). */
 export function mailboxNotEnabled(): GraphError {
   return new GraphError(
     404,

@@ -3,7 +3,10 @@ import { dateTimeTimeZone } from './event.resource';
 import { workingHours } from './mailbox-settings.routes';
 import type { CalendarEvent, FreeBusyStatus } from '../../state/mailbox/calendar-event';
 
-/** availabilityView digits; working elsewhere reads as free "for backward compatibility" (graph-facts §8). */
+/**
+ * availabilityView digits; working elsewhere reads as free "for backward compatibility" (docs/graph-notes.md
+ * §8).
+ */
 const VIEW_DIGIT: Readonly<Record<FreeBusyStatus, number>> = {
   free: 0,
   workingElsewhere: 0,

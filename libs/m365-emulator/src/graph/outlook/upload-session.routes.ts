@@ -28,9 +28,9 @@ function sessionOf(context: EmulatorContext, request: EmulatorRequest): UploadSe
 }
 
 /**
- * PUT {uploadUrl}: the pre-authenticated Outlook upload URL (no Authorization header, graph-facts §10). Chunks
- * must arrive in order, without overlap, at most 4 MB each; the last one attaches the file to the draft and
- * answers 201 with a Location header.
+ * PUT {uploadUrl}: the pre-authenticated Outlook upload URL (no Authorization header, docs/graph-notes.md
+ * §10). Chunks must arrive in order, without overlap, at most 4 MB each; the last one attaches the file to
+ * the draft and answers 201 with a Location header.
  */
 function putChunk(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   if (request.headers['authorization'] !== undefined) {

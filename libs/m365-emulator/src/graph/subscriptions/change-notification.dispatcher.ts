@@ -30,9 +30,9 @@ const RESOURCE_NAMES: Readonly<Record<ResourceChange['kind'], { path: string; ty
 };
 
 /**
- * Turns directory and mailbox changes into change notifications (graph-facts §9): batched per subscription for
- * a short window, POSTed as a changeNotificationCollection, retried a few times when the receiver fails or is
- * slower than 3 s. Expired subscriptions stop receiving anything.
+ * Turns directory and mailbox changes into change notifications (docs/graph-notes.md §9): batched per
+ * subscription for a short window, POSTed as a changeNotificationCollection, retried a few times when the
+ * receiver fails or is slower than 3 s. Expired subscriptions stop receiving anything.
  */
 export class ChangeNotificationDispatcher {
   private readonly watched = new Set<string>();

@@ -9,7 +9,7 @@ export interface DeliveryStats {
   lastError: string | undefined;
 }
 
-/** A change-notification subscription (graph-facts §9). */
+/** A change-notification subscription (docs/graph-notes.md §9). */
 export class GraphSubscription {
   readonly stats: DeliveryStats = { delivered: 0, failedAttempts: 0, dropped: 0, lastError: undefined };
 

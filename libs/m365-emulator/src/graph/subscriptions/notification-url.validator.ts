@@ -7,8 +7,9 @@ function validationFailed(message: string): GraphError {
 }
 
 /**
- * The validation handshake (graph-facts §9): POST {url}?validationToken=... with text/plain; the endpoint must
- * answer 200, text/plain, with the URL-decoded token, within the timeout. Otherwise the create fails with 400.
+ * The validation handshake (docs/graph-notes.md §9): POST {url}?validationToken=... with text/plain; the
+ * endpoint must answer 200, text/plain, with the URL-decoded token, within the timeout. Otherwise the create
+ * fails with 400.
  */
 export class NotificationUrlValidator {
   constructor(

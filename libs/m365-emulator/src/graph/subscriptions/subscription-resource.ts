@@ -3,7 +3,7 @@ import type { TenantState } from '../../state/tenant.state';
 
 export type SubscriptionResourceKind = 'users' | 'groups' | 'contacts' | 'events';
 
-/** A parsed subscription resource with the rules graph-facts §9 gives for it. */
+/** A parsed subscription resource with the rules docs/graph-notes.md §9 gives for it. */
 export interface SubscriptionTarget {
   readonly kind: SubscriptionResourceKind;
   /** A single user or group (users/{id}, groups/{id}). */
@@ -15,7 +15,7 @@ export interface SubscriptionTarget {
 
 const MINUTES = 60_000;
 
-/** Maximum subscription lifetimes: directory 41,760 min, Outlook 4,230 min (graph-facts §9). */
+/** Maximum subscription lifetimes: directory 41,760 min, Outlook 4,230 min (docs/graph-notes.md §9). */
 export function maxLifetimeMinutes(kind: SubscriptionResourceKind): number {
   return kind === 'users' || kind === 'groups' ? 41_760 : 4_230;
 }
@@ -38,7 +38,7 @@ export function subscriptionPermission(kind: SubscriptionResourceKind): string {
   }
 }
 
-/** Users and groups support only updated and deleted (graph-facts §9). */
+/** Users and groups support only updated and deleted (docs/graph-notes.md §9). */
 export function supportedChangeTypes(kind: SubscriptionResourceKind): readonly ResourceChangeType[] {
   return kind === 'users' || kind === 'groups' ? ['updated', 'deleted'] : ['created', 'updated', 'deleted'];
 }

@@ -17,9 +17,9 @@ import { readJson, requireParam, type EmulatorRequest } from '../../http/emulato
 import { emptyResponse, odataResponse, type EmulatorResponse } from '../../http/emulator-response';
 import type { ResourceChangeType } from '../../state/resource-change.bus';
 
-/** clientState is at most 128 characters (subscription resource, graph-facts §9). */
+/** clientState is at most 128 characters (subscription resource, docs/graph-notes.md §9). */
 export const MAX_CLIENT_STATE_LENGTH = 128;
-/** Quotas (graph-facts §9): users/groups 100 per app + tenant; Outlook 1,000 per mailbox. */
+/** Quotas (docs/graph-notes.md §9): users/groups 100 per app + tenant; Outlook 1,000 per mailbox. */
 const DIRECTORY_QUOTA_PER_APP_AND_TENANT = 100;
 const OUTLOOK_QUOTA_PER_MAILBOX = 1_000;
 
@@ -52,8 +52,8 @@ function body(request: EmulatorRequest): Record<string, unknown> {
 }
 
 /**
- * notificationUrl and lifecycleNotificationUrl must be https (graph-facts §9). The emulator also accepts
- * http://localhost and http://127.0.0.1 for test receivers, and only ever calls loopback addresses.
+ * notificationUrl and lifecycleNotificationUrl must be https (docs/graph-notes.md §9). The emulator also
+ * accepts http://localhost and http://127.0.0.1 for test receivers, and only ever calls loopback addresses.
  */
 function webhookUrl(value: unknown, property: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid(`${property} is required.`);

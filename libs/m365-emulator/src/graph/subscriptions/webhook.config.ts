@@ -1,4 +1,4 @@
-/** How the emulator talks to webhook receivers; the defaults follow graph-facts §9. */
+/** How the emulator talks to webhook receivers; the defaults follow docs/graph-notes.md §9. */
 export interface WebhookConfig {
   /** The receiver must answer the validation request within 10 s. */
   validationTimeoutMs: number;

@@ -1,4 +1,4 @@
-/** freeBusyStatus (graph-facts §8). */
+/** freeBusyStatus (docs/graph-notes.md §8). */
 export const FREE_BUSY_STATUSES = [
   'free',
   'tentative',

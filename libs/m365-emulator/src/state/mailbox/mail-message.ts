@@ -11,7 +11,7 @@ export interface MailAttachment {
   readonly bytes: Buffer;
 }
 
-/** The message properties the emulator validates and records (graph-facts §10). */
+/** The message properties the emulator validates and records (docs/graph-notes.md §10). */
 export interface MailMessageFields {
   subject: string | null;
   body: { contentType: 'text' | 'html'; content: string };

@@ -3,7 +3,7 @@ export interface EmailAddress {
   readonly address: string;
 }
 
-/** The contact properties the emulator models (graph-facts §7); the others read as null or []. */
+/** The contact properties the emulator models (docs/graph-notes.md §7); the others read as null or []. */
 export interface ContactFields {
   displayName: string | null;
   givenName: string | null;

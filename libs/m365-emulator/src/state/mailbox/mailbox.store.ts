@@ -2,7 +2,7 @@ import type { DirectoryUser } from '../directory-user';
 import { Mailbox } from './mailbox';
 import type { ResourceChangeBus } from '../resource-change.bus';
 
-/** mailboxSettings.userPurpose values (graph-facts §7). */
+/** mailboxSettings.userPurpose values (docs/graph-notes.md §7). */
 export const USER_PURPOSES = ['user', 'linked', 'shared', 'room', 'equipment', 'others'] as const;
 export type UserPurpose = (typeof USER_PURPOSES)[number];
 
@@ -33,7 +33,9 @@ export class MailboxStore {
     return this.mailboxes.size;
   }
 
-  /** Guests have no mailbox in the home tenant; unlicensed users have none either (graph-facts §10). */
+  /**
+   * Guests have no mailbox in the home tenant; unlicensed users have none either (docs/graph-notes.md §10).
+   */
   hasMailbox(user: DirectoryUser): boolean {
     return user.fields.userType !== 'Guest' && !this.unlicensed.has(user.id);
   }
