@@ -8,7 +8,11 @@ import {
   MODULE_MIGRATION_SET,
   runMigrations,
 } from '@pbx/host/database/run-migrations';
-import { microsoft365Entities } from '@pbx/microsoft365';
+import {
+  microsoft365Entities,
+  MICROSOFT365_MIGRATIONS_TABLE,
+  runMicrosoft365Migrations,
+} from '@pbx/microsoft365';
 import { ensureDatabase } from '@pbx/test/support/test-database';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -54,6 +58,30 @@ describe('migrations', () => {
 
   it('together build the whole schema, module first', async () => {
     expect(await pendingDiff(`pbx_migrations_all_${worker}`, allEntities, MIGRATION_SETS)).toBe('');
+  });
+
+  it('of the module run once when several instances start together (runMicrosoft365Migrations)', async () => {
+    const url = await ensureDatabase(`pbx_migrations_together_${worker}`, true);
+    const instances = await Promise.all(
+      [1, 2, 3].map(() => MikroORM.init(createOrmOptions(url, microsoft365Entities))),
+    );
+    try {
+      const applied = await Promise.all(instances.map((orm) => runMicrosoft365Migrations(orm)));
+      // One instance applied them all, the others found nothing left; none failed on a table created meanwhile.
+      expect(applied.map((names) => names.length).sort()).toEqual([
+        0,
+        0,
+        MODULE_MIGRATION_SET.migrations.length,
+      ]);
+      const history = await instances[0]!.em
+        .fork()
+        .execute<{ count: string }[]>(`select count(*)::text as count from ${MICROSOFT365_MIGRATIONS_TABLE}`);
+      expect(history[0]?.count).toBe(String(MODULE_MIGRATION_SET.migrations.length));
+      // The host's own migration settings are left as they were.
+      expect(instances[0]!.config.get('migrations').tableName).not.toBe(MICROSOFT365_MIGRATIONS_TABLE);
+    } finally {
+      await Promise.all(instances.map((orm) => orm.close(true)));
+    }
   });
 
   it.each([

@@ -44,3 +44,4 @@ export { createTrustingAgent } from './testing/trusting.agent';
 export { UndiciNetworkClient } from './testing/undici-network.client';
 export { createClientAssertion, type ClientAssertionInput } from './testing/client-assertion.factory';
 export { EmulatorFixture, type FetchResult } from './testing/emulator.fixture';
+export { signInOnEmulator, type FormPost } from './testing/sign-in.driver';

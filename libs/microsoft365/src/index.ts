@@ -33,6 +33,7 @@ export {
 } from './microsoft365-module-options';
 export { Microsoft365Module } from './microsoft365.module';
 export { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Migrations } from './migrations';
+export { runMicrosoft365Migrations } from './migrations/run-microsoft365-migrations';
 export { Microsoft365Cloud } from './settings/microsoft365-cloud';
 export { SYSTEM_SCOPE } from './settings/tenant-settings.entity';
 export { MICROSOFT365_ACCOUNT_LINKS, type Microsoft365AccountLinks } from './sso/microsoft-account.resolver';

@@ -1,8 +1,12 @@
-import { type MigrationObject, type MigrationsOptions, type MikroORM } from '@mikro-orm/core';
+import { type MigrationObject, type MigrationsOptions } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { type EntityManager } from '@mikro-orm/postgresql';
+import { type MikroORM } from '@mikro-orm/postgresql';
 import { HOST_MIGRATIONS_TABLE, hostMigrations } from '../migrations';
-import { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Migrations } from '@pbx/microsoft365';
+import {
+  MICROSOFT365_MIGRATIONS_TABLE,
+  microsoft365Migrations,
+  runMicrosoft365Migrations,
+} from '@pbx/microsoft365';
 
 export interface MigrationSet {
   name: 'module' | 'host';
@@ -45,7 +49,7 @@ export function createMigrator(orm: MikroORM, set: MigrationSet, extra: Migratio
     ...extra,
   });
   try {
-    return new Migrator(orm.em as EntityManager);
+    return new Migrator(orm.em);
   } finally {
     orm.config.set('migrations', previous);
   }
@@ -62,8 +66,12 @@ export async function runMigrations(
 ): Promise<Record<string, string[]>> {
   const applied: Record<string, string[]> = {};
   for (const set of sets) {
-    const done = await createMigrator(orm, set).up();
-    applied[set.name] = done.map((migration) => migration.name);
+    // The module's set goes through the module's own runner (its history table, a lock against instances
+    // migrating together), as any host's would; the host's own set through the same kind of migrator.
+    applied[set.name] =
+      set === MODULE_MIGRATION_SET
+        ? await runMicrosoft365Migrations(orm)
+        : (await createMigrator(orm, set).up()).map((migration) => migration.name);
   }
   return applied;
 }
