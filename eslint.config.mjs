@@ -7,6 +7,8 @@ export default tseslint.config(
   {
     ignores: [
       '**/dist/**',
+      // The second host is a project of its own (its own dependencies, tsconfig and strict build in test:packages).
+      'examples/**',
       'node_modules/**',
       '.data/**',
       'coverage/**',

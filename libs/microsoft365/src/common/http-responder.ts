@@ -29,8 +29,9 @@ export class HttpResponder {
   }
 
   json(response: unknown, status: number, body: object): void {
-    // Set explicitly: a route's own @Header('Content-Type') was applied before its handler threw.
-    this.adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
+    // Set explicitly: a route's own @Header('Content-Type') was applied before its handler threw. Exactly this
+    // value: Fastify's adapter warns about any other (Express adds the charset itself).
+    this.adapter.setHeader(response, 'Content-Type', 'application/json');
     this.adapter.reply(response, body, status);
   }
 

@@ -1,5 +1,6 @@
+import { type MikroORM } from '@mikro-orm/core';
 import { Migrator, type UmzugMigration } from '@mikro-orm/migrations';
-import { type MikroORM } from '@mikro-orm/postgresql';
+import { type EntityManager } from '@mikro-orm/postgresql';
 import { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Migrations } from './index';
 
 /**
@@ -13,6 +14,9 @@ import { MICROSOFT365_MIGRATIONS_TABLE, microsoft365Migrations } from './index';
  * instead.
  */
 export async function runMicrosoft365Migrations(orm: MikroORM): Promise<string[]> {
+  // The module runs on PostgreSQL only (its migrations are PostgreSQL's SQL); `app.get(MikroORM)` types its
+  // EntityManager as the driver-neutral one.
+  const em = orm.em as unknown as EntityManager;
   // MikroORM's Migrator reads its options once, in its constructor: the ORM's own options are borrowed for that
   // moment only, so the host's migration settings stay as they are.
   const previous = orm.config.get('migrations');
@@ -29,11 +33,11 @@ export async function runMicrosoft365Migrations(orm: MikroORM): Promise<string[]
   });
   let migrator: Migrator;
   try {
-    migrator = new Migrator(orm.em);
+    migrator = new Migrator(em);
   } finally {
     orm.config.set('migrations', previous);
   }
-  const connection = orm.em.getConnection();
+  const connection = em.getConnection();
   const applied = await connection.transactional<UmzugMigration[]>(async (transaction) => {
     // Held until this transaction ends; the migrations run inside it, so a second instance sees them applied.
     await connection.execute(
