@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { MikroORM } from '@mikro-orm/core';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   createTrustingAgent,
@@ -13,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type Agent, fetch } from 'undici';
 import { HostDatabase } from '../src/database/host-database';
+import { DirectoryAdapter } from '../src/ports/directory.adapter';
 import { createExampleApp } from '../src/example-app';
 import { SessionsAdapter } from '../src/ports/sessions.adapter';
 import { startTestDatabase, type TestDatabase } from './support/database';
@@ -167,6 +169,41 @@ describe(`a PBX on Fastify with numeric ids, on Node ${process.versions.node}`, 
     const anonymous = await call('GET', `${api}/settings`, { token: 'nope' });
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body['code'], 'UNAUTHENTICATED');
+  });
+
+  it('writes through the ports inside the module’s transaction: a page rolled back leaves no PBX user', async () => {
+    const directory = app.get(DirectoryAdapter);
+    const profile = {
+      displayName: 'Rolled Back',
+      firstName: null,
+      lastName: null,
+      email: null,
+      userPrincipalName: 'rolled.back@example.net',
+      department: null,
+      jobTitle: null,
+      mobilePhone: null,
+      businessPhones: [],
+      officeLocation: null,
+      preferredLanguage: null,
+    };
+    // What the module does with each page: the host's writes and its own links in one transaction.
+    await assert.rejects(
+      app
+        .get(MikroORM)
+        .em.fork()
+        .transactional(async () => {
+          const [created] = await directory.createUsers(tenantId, [
+            { key: 'k', profile, extension: '999', enabled: true },
+          ]);
+          assert.equal(created?.status, 'created');
+          throw new Error('the page failed after the host wrote');
+        }),
+      /the page failed/,
+    );
+    assert.deepEqual(
+      await directory.findUsers(tenantId, { userPrincipalNames: [profile.userPrincipalName] }),
+      [],
+    );
   });
 
   it('syncs users into its own table with extensions from the range, then incrementally', async () => {

@@ -21,7 +21,8 @@ import { TenantsAdapter } from './tenants.adapter';
     HostDatabase,
     SessionsAdapter,
     { provide: PBX_TENANTS, useClass: TenantsAdapter },
-    { provide: PBX_DIRECTORY, useClass: DirectoryAdapter },
+    DirectoryAdapter,
+    { provide: PBX_DIRECTORY, useExisting: DirectoryAdapter },
     { provide: PBX_CONTACTS, useClass: ContactsAdapter },
     { provide: PBX_PRESENCE, useClass: PresenceAdapter },
     { provide: PBX_SESSIONS, useExisting: SessionsAdapter },
@@ -29,6 +30,7 @@ import { TenantsAdapter } from './tenants.adapter';
   ],
   exports: [
     HostDatabase,
+    DirectoryAdapter,
     SessionsAdapter,
     PBX_TENANTS,
     PBX_DIRECTORY,
