@@ -17,6 +17,8 @@ export interface DeltaRound {
   readonly initial: boolean;
   readonly fromSeq: number;
   readonly uptoSeq: number;
+  /** The round's $expand, given on its first request and carried in its tokens like $select. */
+  readonly expand: string | undefined;
 }
 
 export interface DeltaResourceSpec<T> {
@@ -46,6 +48,11 @@ interface DeltaState {
   /** When the round (or the deltaLink) was issued, on the emulator clock. */
   readonly issuedAt: number;
   readonly select: string[] | undefined;
+  /**
+   * "The original $select and $expand query parameters are encoded in the state token"
+   * (https://learn.microsoft.com/en-us/graph/delta-query-groups), so nextLink and deltaLink requests keep them.
+   */
+  readonly expand: string | undefined;
   readonly ids: string[] | undefined;
 }
 
@@ -99,6 +106,7 @@ export class DirectoryDeltaEngine {
           epoch: tenant.deltaTokenEpoch,
           issuedAt: now,
           select,
+          expand: queryOption(request, 'expand'),
           ids: undefined,
           seq: tenant.changeLog.current(),
         });
@@ -134,6 +142,7 @@ export class DirectoryDeltaEngine {
         epoch: tenant.deltaTokenEpoch,
         issuedAt: now,
         select,
+        expand: queryOption(request, 'expand'),
         ids,
         phase: 'initial',
         cursor: 0,
@@ -152,7 +161,7 @@ export class DirectoryDeltaEngine {
     now: number,
   ): Record<string, unknown> {
     const live = spec.live(tenant);
-    const round: DeltaRound = { initial: true, fromSeq: 0, uptoSeq: state.uptoSeq };
+    const round: DeltaRound = { initial: true, fromSeq: 0, uptoSeq: state.uptoSeq, expand: state.expand };
     const idSet = state.ids ? new Set(state.ids) : undefined;
     const value: Record<string, unknown>[] = [];
     for (let index = this.lowerBound(live, state.cursor, spec); index < live.length; index++) {
@@ -177,7 +186,12 @@ export class DirectoryDeltaEngine {
     state: SkipState,
     now: number,
   ): Record<string, unknown> {
-    const round: DeltaRound = { initial: false, fromSeq: state.fromSeq, uptoSeq: state.uptoSeq };
+    const round: DeltaRound = {
+      initial: false,
+      fromSeq: state.fromSeq,
+      uptoSeq: state.uptoSeq,
+      expand: state.expand,
+    };
     const idSet = state.ids ? new Set(state.ids) : undefined;
     const value: Record<string, unknown>[] = [];
     for (const entry of tenant.changeLog.entries(spec.entityType, state.cursor, state.uptoSeq)) {
@@ -217,6 +231,7 @@ export class DirectoryDeltaEngine {
       e: state.epoch,
       i: state.issuedAt,
       sel: state.select,
+      x: state.expand,
       ids: state.ids,
       ph: state.phase,
       c: state.cursor,
@@ -243,6 +258,7 @@ export class DirectoryDeltaEngine {
       e: state.epoch,
       i: state.issuedAt,
       sel: state.select,
+      x: state.expand,
       ids: state.ids,
       seq: state.seq,
     });
@@ -264,6 +280,7 @@ export class DirectoryDeltaEngine {
       epoch: state.epoch,
       issuedAt: state.issuedAt,
       select: state.select,
+      expand: state.expand,
       ids: state.ids,
     };
   }
@@ -331,6 +348,7 @@ export class DirectoryDeltaEngine {
       epoch,
       issuedAt,
       select: stringList(decoded['sel']),
+      expand: typeof decoded['x'] === 'string' ? decoded['x'] : undefined,
       ids: stringList(decoded['ids']),
     };
   }

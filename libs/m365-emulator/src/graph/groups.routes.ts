@@ -236,9 +236,9 @@ function groupDeltaSpec(
     id: (group) => group.id,
     ordinal: (group) => group.ordinal,
     lastChangeSeq: (group) => group.lastChangeSeq,
-    project: (group, select, round, request) => {
+    project: (group, select, round) => {
       const body = projectGroup(group, select);
-      if (includeMembers(select) || queryOption(request, 'expand')?.toLowerCase() === 'members') {
+      if (includeMembers(select) || round.expand?.toLowerCase() === 'members') {
         body['members@delta'] = memberDelta(group, round);
       }
       return body;
@@ -246,7 +246,13 @@ function groupDeltaSpec(
   };
 }
 
-const GROUP_DELTA_SPEC = groupDeltaSpec((select) => select?.includes('members') === true);
+/**
+ * members@delta comes "by default, when the $select query parameter has not been specified, or when the
+ * $expand=members parameter is explicitly specified" (https://learn.microsoft.com/en-us/graph/delta-query-groups,
+ * and Response 1 of https://learn.microsoft.com/en-us/graph/api/group-delta?view=graph-rest-1.0), or when
+ * members is selected.
+ */
+const GROUP_DELTA_SPEC = groupDeltaSpec((select) => select === undefined || select.includes('members'));
 
 function groupsDelta(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   const caller = context.graphAuth.authorize(request, GROUP_MEMBER_READ_PERMISSIONS);

@@ -17,7 +17,10 @@ export function jsonResponse(
   };
 }
 
-/** Graph answers JSON with the OData metadata parameters. */
+/**
+ * Graph answers JSON with the OData metadata parameters and `Cache-Control: no-cache` (every item of the example
+ * batch response in https://learn.microsoft.com/en-us/graph/json-batching carries it, successes and errors).
+ */
 export function odataResponse(
   status: number,
   body: unknown,
@@ -27,6 +30,7 @@ export function odataResponse(
     'content-type':
       'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
     'odata-version': '4.0',
+    'cache-control': 'no-cache',
     ...headers,
   });
 }

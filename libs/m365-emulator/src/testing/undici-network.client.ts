@@ -2,8 +2,8 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { fetch, type Dispatcher } from 'undici';
 
 /**
- * MSAL Node network module over undici fetch with a custom dispatcher (docs/graph-notes.md §1.5,
- * verified-gotchas).
+ * MSAL Node network module over undici fetch with a custom dispatcher, so MSAL trusts the emulator's CA: MSAL Node
+ * has no option for extra CAs, a custom `networkClient` is its way (docs/graph-notes.md §1.5).
  */
 export class UndiciNetworkClient implements INetworkModule {
   constructor(private readonly dispatcher: Dispatcher) {}

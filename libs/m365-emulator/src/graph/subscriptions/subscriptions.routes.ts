@@ -121,6 +121,9 @@ function describe(
     creatorId: subscription.creatorId,
     includeResourceData: false,
     latestSupportedTlsVersion: subscription.latestSupportedTlsVersion,
+    // The default content type of notifications, returned on create in the example of
+    // https://learn.microsoft.com/en-us/graph/api/subscription-post-subscriptions?view=graph-rest-1.0.
+    notificationContentType: 'application/json',
     encryptionCertificate: null,
     encryptionCertificateId: null,
     notificationUrlAppId: null,
