@@ -1,8 +1,9 @@
 import { createTemporaryDirectory } from '@pbx/host/database/temporary-directory';
 import { findFreePort } from '@pbx/test/support/free-port';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
@@ -25,10 +26,10 @@ interface Demo {
 }
 
 /**
- * What a newcomer does first: `npm run demo` (the script's own command, run by node so the test holds its pid),
- * on free ports and a fresh data folder. It must connect the emulated tenant, sync users and contacts, print what to
- * try next, answer over REST with the synced data and serve the OpenAPI page; a restart keeps the data and its user
- * sync is incremental.
+ * What a newcomer does first: `npm run demo`, on free ports and a fresh data folder. It must connect the emulated
+ * tenant, sync users and contacts, print what to try next, answer over REST with the synced data and serve the
+ * OpenAPI page; SIGTERM to npm stops everything it started; a restart keeps the data and its user sync is
+ * incremental.
  */
 describe('the demo (npm run demo)', () => {
   let dataDir = '';
@@ -46,12 +47,6 @@ describe('the demo (npm run demo)', () => {
   });
 
   function startDemo(port: number, emulatorPort: number): Demo {
-    // The command of `npm run demo`, so the test follows the script when it changes.
-    const script = (
-      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { demo: string } }
-    ).scripts.demo;
-    const [tool, ...args] = script.split(/\s+/);
-    expect(tool).toBe('ts-node');
     // A newcomer's shell: no test database, no test environment.
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -60,7 +55,8 @@ describe('the demo (npm run demo)', () => {
     };
     for (const name of ['DATABASE_URL', 'NODE_ENV', 'PBX_PUBLIC_URL', 'JEST_WORKER_ID']) delete env[name];
     env.DATA_DIR = dataDir;
-    const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), ...args], {
+    // `npm run demo` itself, so the test holds npm's pid, as a terminal or a process manager would.
+    const child = spawn('npm', ['run', '--silent', 'demo'], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -144,10 +140,17 @@ describe('the demo (npm run demo)', () => {
       ]),
     );
 
-    // Ctrl+C in a terminal: the demo shuts down by itself, embedded PostgreSQL included.
+    // SIGTERM to npm (a process manager, `kill`, or Ctrl+C in a terminal): the demo shuts down by itself, the
+    // PBX, the emulator and the embedded PostgreSQL included, and nothing it started is left running.
+    const processes = descendants(first.child.pid ?? -1);
+    expect(processes.some((p) => p.command.includes('postgres'))).toBe(true);
+    expect(processes.some((p) => p.command.includes('demo.ts'))).toBe(true);
     await stop(first.child);
     expect(first.child.signalCode).not.toBe('SIGKILL');
+    await waitUntil(() => processes.every((p) => !alive(p.pid)), 20_000);
+    expect(processes.filter((p) => alive(p.pid))).toEqual([]);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    for (const freed of [port, emulatorPort]) expect(await canListen(freed)).toBe(true);
 
     const second = startDemo(port, emulatorPort);
     await second.waitFor(/Try next:/, 120_000);
@@ -201,6 +204,59 @@ function stopLeftoverPostgres(clusterDir: string): void {
   } catch {
     // Already gone.
   }
+}
+
+/** Every process below `pid` (from /proc), with its command line. */
+function descendants(pid: number): { pid: number; command: string }[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent is the 4th field after the command name, which is in parentheses and may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: { pid: number; command: string }[] = [];
+  const visit = (parent: number) => {
+    for (const [child, ppid] of parentOf) {
+      if (ppid !== parent) continue;
+      let command = '';
+      try {
+        command = readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        // Ended meanwhile.
+      }
+      found.push({ pid: child, command });
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function tail(text: string): string {
