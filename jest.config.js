@@ -4,7 +4,7 @@ const swc = require('./jest.swc');
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
   transform: { '^.+\\.(ts|js)$': swc },
   // jose 6 ships only ES modules; let swc turn it into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],

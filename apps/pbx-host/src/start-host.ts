@@ -45,8 +45,9 @@ export async function startHost(
         ...(microsoft365 ? { microsoft365 } : {}),
       }),
     );
-    // SIGTERM/SIGINT close the app: HTTP server, schedules, ORM, then the embedded cluster (DatabaseLifecycle).
-    app.enableShutdownHooks();
+    // SIGTERM/SIGINT close the app: HTTP server, schedules, ORM, then the embedded cluster (DatabaseLifecycle);
+    // then the process ends with exit code 0, so `docker stop` and process managers see a clean stop.
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
     configureHttpApp(app, { swagger: true });
     const { adminCreated } = await prepareHost(app);
     await app.listen(config.port);
