@@ -320,6 +320,17 @@ describe(`a PBX on Fastify with numeric ids, on Node ${process.versions.node}`, 
     const token = new URLSearchParams(portal.hash.slice(1)).get('sso_token') ?? '';
     assert.ok(token.length > 20);
 
+    // The same form again is a replayed sign-in: the module's error page, on Fastify as on Express.
+    const replay = await fetch(`${baseUrl}/api/microsoft365/sso/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, accept: 'text/html' },
+      body: new URLSearchParams(post.fields),
+      redirect: 'manual',
+    });
+    assert.equal(replay.status, 400);
+    assert.match(replay.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await replay.text(), /SSO_INVALID_STATE/);
+
     const me = await call('GET', '/api/me', { token });
     assert.equal(me.status, 200, me.text);
     assert.deepEqual(
