@@ -73,6 +73,8 @@ export interface DirectoryScenario {
   base: string;
   /** The emulated Entra tenant's id. */
   directoryId: string;
+  /** The app registration the PBX tenant signs in as. */
+  clientId: string;
   domain: string;
   /** Adds a Microsoft 365 user `name@domain`; returns its object id. */
   add(name: string, fields?: Record<string, unknown>): string;
@@ -135,6 +137,7 @@ export async function createDirectoryScenario(
     pbx,
     base,
     directoryId: seeded.tenantId,
+    clientId: env.seeded.clientId,
     domain: seeded.domain,
     upn,
     add: (name, fields = {}) =>

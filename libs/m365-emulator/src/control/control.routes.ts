@@ -17,6 +17,7 @@ export const CONTROL_OPERATIONS = [
   'removeCertificate',
   'grantPermissions',
   'revokePermissions',
+  'revokeAppTokens',
   'addUser',
   'updateUser',
   'getUser',

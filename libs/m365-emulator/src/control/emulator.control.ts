@@ -201,6 +201,15 @@ export class EmulatorControl {
     return this.describeApp(tenant, app);
   }
 
+  /**
+   * A revocation event for the app's service principal (continuous access evaluation, docs/graph-notes.md §1.8):
+   * every CAE-capable app token issued so far is refused with a claims challenge; new tokens work.
+   */
+  revokeAppTokens(input: { tenant: string; clientId: string }): { revokedTokens: number } {
+    const app = this.app(this.tenant(input.tenant), input.clientId);
+    return { revokedTokens: app.revokeTokens() };
+  }
+
   // ---- users ----------------------------------------------------------------------------------
 
   addUser(input: { tenant: string; user: UserInput }): UserInfo {

@@ -42,7 +42,17 @@ export class AccessTokenIssuer {
     return `https://sts.windows.net/${tenantId}/`;
   }
 
-  issueAppToken(tenant: TenantState, app: AppRegistration, resource: string): IssuedToken {
+  /**
+   * @param clientCapabilities what the client declared in the `claims` parameter; `cp1` (able to handle claims
+   * challenges) becomes the `xms_cc` claim, and only such tokens are subject to continuous access evaluation
+   * (docs/graph-notes.md §1.8).
+   */
+  issueAppToken(
+    tenant: TenantState,
+    app: AppRegistration,
+    resource: string,
+    clientCapabilities: readonly string[] = [],
+  ): IssuedToken {
     const lifetime = this.lifetime();
     const now = this.clock.nowSeconds();
     const roles = [...app.grantedRoles].sort();
@@ -68,6 +78,10 @@ export class AccessTokenIssuer {
     };
     // Entra leaves the roles claim out entirely when nothing is consented.
     if (roles.length > 0) claims['roles'] = roles;
+    if (clientCapabilities.includes('cp1')) {
+      claims['xms_cc'] = ['cp1'];
+      app.rememberToken(claims['uti'] as string, now + lifetime, now);
+    }
     return { token: this.sign(tenant, claims), expiresIn: lifetime };
   }
 

@@ -50,7 +50,7 @@ function clientCredentials(
   if (!app) throw appNotFound(clientId, tenant.domain);
   const resource = resolveClientCredentialsResource(form.get('scope'), tenant.domain);
   context.assertions.validate({ app, form, acceptedAudiences: acceptedAudiences(context, segment, tenant) });
-  const issued = context.tokens.issueAppToken(tenant, app, resource);
+  const issued = context.tokens.issueAppToken(tenant, app, resource, clientCapabilities(form.get('claims')));
   return jsonResponse(
     200,
     {
@@ -61,6 +61,24 @@ function clientCredentials(
     },
     NO_STORE,
   );
+}
+
+/**
+ * The capabilities a client declares in the `claims` request parameter,
+ * `{"access_token":{"xms_cc":{"values":["cp1"]}}}` (docs/graph-notes.md §1.8). Microsoft does not document its
+ * answer to a `claims` value that is not JSON; the emulator treats it as declaring nothing.
+ */
+function clientCapabilities(claims: string | null): string[] {
+  if (claims === null || claims === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(claims);
+  } catch {
+    return [];
+  }
+  const values = (parsed as { access_token?: { xms_cc?: { values?: unknown } } } | null)?.access_token?.xms_cc
+    ?.values;
+  return Array.isArray(values) ? values.filter((value): value is string => typeof value === 'string') : [];
 }
 
 function pkceMatches(

@@ -314,6 +314,31 @@ describe('Entra token endpoint (client credentials with certificates)', () => {
     }
   });
 
+  it('refuses CAE-capable app tokens issued before a revocation event with a claims challenge (§1.8)', async () => {
+    const claims = JSON.stringify({ access_token: { xms_cc: { values: ['cp1'] } } });
+    const capable = String((await fixture.requestToken({ claims })).json['access_token']);
+    const plain = await fixture.token();
+    expect(jose.decodeJwt(capable)['xms_cc']).toEqual(['cp1']);
+    expect(jose.decodeJwt(plain)['xms_cc']).toBeUndefined();
+    expect((await fixture.graph('/users?$top=1', { token: capable })).status).toBe(200);
+
+    fixture.emulator.control.revokeAppTokens({ tenant: fixture.tenantId, clientId: fixture.clientId });
+
+    const refused = await fixture.graph('/users?$top=1', { token: capable });
+    expect(refused.status).toBe(401);
+    expect(refused.json).toMatchObject({ error: { code: 'InvalidAuthenticationToken' } });
+    const challenge = refused.headers.get('www-authenticate') ?? '';
+    expect(challenge).toContain('error="insufficient_claims"');
+    const encoded = /claims="([^"]+)"/.exec(challenge)?.[1] ?? '';
+    expect(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'))).toMatchObject({
+      access_token: { nbf: { essential: true } },
+    });
+    // Graph sends challenges only to clients that declared cp1; a token issued afterwards is accepted.
+    expect((await fixture.graph('/users?$top=1', { token: plain })).status).toBe(200);
+    const renewed = String((await fixture.requestToken({ claims })).json['access_token']);
+    expect((await fixture.graph('/users?$top=1', { token: renewed })).status).toBe(200);
+  });
+
   it('throttles the token endpoint on demand with 429 + Retry-After', async () => {
     fixture.emulator.control.throttleNext({ count: 1, route: '/oauth2/v2.0/token', retryAfterSeconds: 7 });
     const throttled = await fixture.requestToken();

@@ -12,6 +12,27 @@ const CLOCK_SKEW_SECONDS = 300;
 const WWW_AUTHENTICATE =
   'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
 
+/**
+ * A revoked CAE token (docs/graph-notes.md §1.8): 401 with a claims challenge asking for a token issued after the
+ * revocation event.
+ */
+function claimsChallenge(revokedAt: number): GraphError {
+  const claims = Buffer.from(
+    JSON.stringify({ access_token: { nbf: { essential: true, value: String(revokedAt) } } }),
+  ).toString('base64');
+  return new GraphError(
+    401,
+    'InvalidAuthenticationToken',
+    'Continuous access evaluation resulted in challenge with result: InteractionRequired and code: ' +
+      'TokenIssuedBeforeRevocationTimestamp',
+    {
+      'www-authenticate':
+        'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", ' +
+        `client_id="00000003-0000-0000-c000-000000000000", error="insufficient_claims", claims="${claims}"`,
+    },
+  );
+}
+
 function invalidToken(message: string): GraphError {
   return new GraphError(401, 'InvalidAuthenticationToken', message, { 'www-authenticate': WWW_AUTHENTICATE });
 }
@@ -84,6 +105,11 @@ export class GraphAuthGuard {
     const roles = jwt.payload['roles'];
     const scopes = stringClaim(jwt.payload, 'scp');
     const delegated = scopes !== undefined;
+    const capabilities = jwt.payload['xms_cc'];
+    if (!delegated && Array.isArray(capabilities) && capabilities.includes('cp1')) {
+      const app = tenant.findApp(stringClaim(jwt.payload, 'appid') ?? '');
+      if (app?.revokedTokens.has(stringClaim(jwt.payload, 'uti') ?? '')) throw claimsChallenge(now);
+    }
     const permissions = new Set<string>(
       delegated
         ? scopes.split(' ').filter((scope) => scope !== '')

@@ -39,7 +39,12 @@ export class ConnectionTestService {
     };
 
     try {
-      const token = await this.tokens.getToken(pbxTenantId, { allowDisabled: true, tryPendingNow: true });
+      // Fresh from Entra: a permission granted a minute ago is in a new token's roles, never in a cached one.
+      const token = await this.tokens.getToken(pbxTenantId, {
+        allowDisabled: true,
+        tryPendingNow: true,
+        fresh: true,
+      });
       report.tokenAcquired = true;
       report.grantedPermissions = [...token.roles].sort();
       if (before.pending?.id === token.keyPairId) report.rotatedToKeyPairId = token.keyPairId;

@@ -15,6 +15,20 @@ import { decodeJwt } from 'jose';
 const ENDPOINTS_RESOLUTION_ERROR = 'endpoints_resolution_error';
 
 /**
+ * Declares that the module handles claims challenges (`cp1`), so that Graph re-evaluates its tokens under
+ * continuous access evaluation and answers a revoked one with a challenge instead of honouring it for an hour
+ * (docs/graph-notes.md §1.8). Sent as client claims, which MSAL keeps in its cache key, so tokens stay cached.
+ */
+const CAE_CAPABLE = JSON.stringify({ access_token: { xms_cc: { values: ['cp1'] } } });
+
+export interface AcquireOptions {
+  /** A new token from Entra even when MSAL holds a valid one. */
+  skipCache?: boolean;
+  /** The claims request of a Graph claims challenge; MSAL then bypasses its cache. */
+  claims?: string;
+}
+
+/**
  * App-only tokens, through the tenant's MSAL client from {@link MsalClientProvider}, which keeps it so that MSAL's
  * token cache works: tokens are reused until five minutes before expiry, never minted per call.
  */
@@ -31,7 +45,7 @@ export class AppTokenProvider {
    * A token from MSAL's cache, or from Entra. Entra's 429 and 5xx answers (and unreachable endpoints) are retried
    * after its Retry-After, as Graph's are; refusals (wrong key, wrong tenant) are not.
    */
-  async acquire(credentials: AppCredentials, options: { skipCache?: boolean } = {}): Promise<AppToken> {
+  async acquire(credentials: AppCredentials, options: AcquireOptions = {}): Promise<AppToken> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.acquireOnce(credentials, options);
@@ -52,10 +66,7 @@ export class AppTokenProvider {
     }
   }
 
-  private async acquireOnce(
-    credentials: AppCredentials,
-    options: { skipCache?: boolean },
-  ): Promise<AppToken> {
+  private async acquireOnce(credentials: AppCredentials, options: AcquireOptions): Promise<AppToken> {
     const client = this.msalClients.clientFor(credentials);
     const context: { lastFailure?: MicrosoftFailure } = {};
     try {
@@ -63,6 +74,8 @@ export class AppTokenProvider {
         client.acquireTokenByClientCredential({
           scopes: [CLOUD_ENDPOINTS[credentials.cloud].graphScope],
           skipCache: options.skipCache ?? false,
+          claimsFromClient: CAE_CAPABLE,
+          ...(options.claims ? { claims: options.claims } : {}),
         }),
       );
       if (!result?.accessToken) {

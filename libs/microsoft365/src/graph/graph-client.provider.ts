@@ -1,6 +1,5 @@
-import { AuthenticationHandler, Client, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import { Client, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { Inject, Injectable } from '@nestjs/common';
-import { rememberGraphFailure } from './graph-call-context';
 import { HttpTransport } from './http-transport.provider';
 import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
 import {
@@ -9,6 +8,7 @@ import {
   defaultResilienceSettings,
   GRAPH_RESILIENCE_SETTINGS,
 } from './resilience.middleware';
+import { TenantAuthenticationMiddleware } from './tenant-authentication.middleware';
 import { TenantTokenService } from './tenant-token.service';
 import { TransportHttpHandler } from './transport-http.handler';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
@@ -19,8 +19,8 @@ export { GRAPH_RESILIENCE_SETTINGS } from './resilience.middleware';
 
 /**
  * The only place that builds `@microsoft/microsoft-graph-client` clients. Each client authenticates with the
- * tenant's app-only token, goes through the module's connection pool (extra CAs, proxy), and retries as
- * {@link ResilienceMiddleware} explains.
+ * tenant's app-only token (renewed once when Graph refuses it, {@link TenantAuthenticationMiddleware}), goes
+ * through the module's connection pool (extra CAs, proxy), and retries as {@link ResilienceMiddleware} explains.
  */
 @Injectable()
 export class GraphClientProvider {
@@ -42,15 +42,11 @@ export class GraphClientProvider {
     let client = this.clients.get(key);
     if (!client) {
       const baseUrl = this.graphBaseUrl(cloud);
-      const authentication = new AuthenticationHandler({
-        getAccessToken: async () => {
-          try {
-            return (await this.tokens.getToken(pbxTenantId)).accessToken;
-          } catch (error) {
-            throw rememberGraphFailure(error);
-          }
-        },
-      });
+      const authentication = new TenantAuthenticationMiddleware(
+        pbxTenantId,
+        new URL(baseUrl).hostname,
+        this.tokens,
+      );
       const resilience = new ResilienceMiddleware(this.resilience);
       // Adds a client-request-id to every attempt, which Microsoft support asks for and echoes in errors.
       const telemetry = new TelemetryHandler();
@@ -62,8 +58,8 @@ export class GraphClientProvider {
         baseUrl,
         defaultVersion: 'v1.0',
         middleware: authentication,
-        // The SDK only attaches the token to known Graph hosts; an override (emulator, gateway) must be listed,
-        // by host name without port.
+        // The SDK's telemetry adds client-request-id only for known Graph hosts; an override (emulator, gateway)
+        // must be listed, by host name without port.
         customHosts: new Set([new URL(baseUrl).hostname]),
       });
       this.clients.set(key, client);

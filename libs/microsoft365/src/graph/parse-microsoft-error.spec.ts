@@ -135,7 +135,7 @@ describe('toMicrosoft365Exception', () => {
       'bad token',
       graph(401, 'InvalidAuthenticationToken'),
       Microsoft365ErrorCode.AuthenticationFailed,
-      /connection test/,
+      /Conditional Access.*disabled or deleted.*cloud setting/s,
     ],
     ['throttled', graph(429, 'TooManyRequests'), Microsoft365ErrorCode.Throttled, /waits/],
     ['server error', graph(503, 'serviceNotAvailable'), Microsoft365ErrorCode.Unavailable, /temporary/],

@@ -156,10 +156,16 @@ function classifyGraphFailure(failure: MicrosoftFailure, exception: ExceptionFac
     );
   }
   if (failure.status === 401) {
+    // Graph calls reach here only after a freshly acquired token was refused too (docs/graph-notes.md §1.8), so
+    // a revoked or stale token is not the cause; the causes are listed most likely first.
     return exception(
       Microsoft365ErrorCode.AuthenticationFailed,
-      `Microsoft Graph refused the access token${code ? ` (${code})` : ''}`,
-      'Run the connection test; check the cloud setting matches the tenant.',
+      `Microsoft Graph refused a newly issued access token${code ? ` (${code})` : ''}`,
+      'Likely causes, most likely first: (1) a Conditional Access policy for workload identities blocks this ' +
+        "PBX's network location or flags the app as risky (Entra admin center → Protection → Conditional Access, " +
+        'and the sign-in logs of the service principal); (2) the app was disabled or deleted in Entra ' +
+        '(Enterprise applications → the app → Properties); (3) the cloud setting does not match the tenant. ' +
+        'Run the connection test after the change.',
     );
   }
   if (failure.status === 403) {

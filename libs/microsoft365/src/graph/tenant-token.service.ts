@@ -3,7 +3,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { type AppCredentials, type AppToken } from './app-credentials';
-import { AppTokenProvider } from './app-token.provider';
+import { type AcquireOptions, AppTokenProvider } from './app-token.provider';
 import { MsalClientProvider } from './msal-client.provider';
 import { KeyManagementService } from '../keys/key-management.service';
 import { type KeyPairEntity } from '../keys/key-pair.entity';
@@ -17,6 +17,13 @@ export interface TenantToken extends AppToken {
   keyPairId: string;
 }
 
+export interface TokenRequestOptions {
+  allowDisabled?: boolean;
+  tryPendingNow?: boolean;
+  /** Straight from Entra, past both caches: what the connection test reports must be today's truth. */
+  fresh?: boolean;
+}
+
 /**
  * App-only Graph tokens for a PBX tenant, with rotation that never breaks: while a pending key pair exists it is
  * tried now and then; the first token it yields proves the admin uploaded it, and it becomes the active one.
@@ -28,6 +35,8 @@ export class TenantTokenService {
   private readonly lastPendingAttempt = new Map<string, number>();
   /** Resolved tokens, so that a Graph call does not read settings and keys from the database each time. */
   private readonly cache = new Map<string, { token: TenantToken; until: number }>();
+  /** One renewal per tenant at a time: a page of parallel requests refused together asks Entra once. */
+  private readonly renewals = new Map<string, Promise<TenantToken>>();
 
   constructor(
     private readonly settings: TenantSettingsService,
@@ -41,14 +50,41 @@ export class TenantTokenService {
     msalClients.onEvict((pbxTenantId) => this.evict(pbxTenantId));
   }
 
-  async getToken(
+  async getToken(pbxTenantId: string, options: TokenRequestOptions = {}): Promise<TenantToken> {
+    const cached = this.cache.get(pbxTenantId);
+    if (cached && cached.until > this.clock.now().getTime() && !options.tryPendingNow && !options.fresh) {
+      return cached.token;
+    }
+    return this.resolveAndCache(pbxTenantId, options, options.fresh ? { skipCache: true } : {});
+  }
+
+  /**
+   * A new token after Graph refused `refused` (revoked under continuous access evaluation, or otherwise invalid):
+   * both caches are bypassed, and a claims challenge's `claims` go to Entra (docs/graph-notes.md §1.8). Callers
+   * refused together share one renewal; a caller whose token was already replaced gets the replacement.
+   */
+  async renew(pbxTenantId: string, refused: string, claims?: string): Promise<TenantToken> {
+    const inFlight = this.renewals.get(pbxTenantId);
+    if (inFlight) return inFlight;
+    const cached = this.cache.get(pbxTenantId);
+    if (cached && cached.token.accessToken !== refused && cached.until > this.clock.now().getTime()) {
+      return cached.token;
+    }
+    this.evict(pbxTenantId);
+    const renewal = this.resolveAndCache(pbxTenantId, {}, { skipCache: true, claims }).finally(() =>
+      this.renewals.delete(pbxTenantId),
+    );
+    this.renewals.set(pbxTenantId, renewal);
+    return renewal;
+  }
+
+  private async resolveAndCache(
     pbxTenantId: string,
-    options: { allowDisabled?: boolean; tryPendingNow?: boolean } = {},
+    options: TokenRequestOptions,
+    acquire: AcquireOptions,
   ): Promise<TenantToken> {
     const now = this.clock.now().getTime();
-    const cached = this.cache.get(pbxTenantId);
-    if (cached && cached.until > now && !options.tryPendingNow) return cached.token;
-    const token = await this.resolve(pbxTenantId, options);
+    const token = await this.resolve(pbxTenantId, options, acquire);
     // Re-checked at least every minute (pending keys, settings), and well before MSAL's own renewal window.
     this.cache.set(pbxTenantId, {
       token,
@@ -64,7 +100,8 @@ export class TenantTokenService {
 
   private async resolve(
     pbxTenantId: string,
-    options: { allowDisabled?: boolean; tryPendingNow?: boolean },
+    options: TokenRequestOptions,
+    acquire: AcquireOptions,
   ): Promise<TenantToken> {
     const settings = await this.settings.requireConfigured(pbxTenantId);
     if (!settings.enabled && !options.allowDisabled) {
@@ -109,7 +146,7 @@ export class TenantTokenService {
         },
       );
     }
-    const token = await this.tokens.acquire(await this.credentials(base, active));
+    const token = await this.tokens.acquire(await this.credentials(base, active), acquire);
     return { ...token, keyPairId: active.id };
   }
 
