@@ -275,6 +275,26 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     });
     // A personal mailbox listed as shared is refused: it would publish someone's own contacts.
     expect(issue('NOT_A_SHARED_MAILBOX')).toMatchObject({ userPrincipalName: s.upn('alice') });
+    // The provisioning log says the same per mailbox: what was synced, skipped and why, what failed and why.
+    const log = await t
+      .as(s.pbx.adminToken)
+      .get(`${s.base}/contact-sync/provisioning-log`)
+      .query({ runId: result.id })
+      .expect(200);
+    const entries = (
+      log.body as { action: string; objectId: string; reason: string | null; pbxUserId: string | null }[]
+    )
+      .map((e) => `${e.action} ${e.objectId} ${e.reason ?? '-'} ${e.pbxUserId ?? 'company'}`)
+      .sort();
+    expect(entries).toEqual(
+      [
+        `FAILED ${bob} MAILBOX_NOT_ENABLED ${links.get(bob)}`,
+        `FAILED ${carol} PERMISSION_MISSING ${links.get(carol)}`,
+        `SKIPPED ${alice} NOT_A_SHARED_MAILBOX company`,
+        `SYNCED ${alice} - ${links.get(alice)}`,
+        `SYNCED ${shared.id} - company`,
+      ].sort(),
+    );
     expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
     expect(names(await company(s))).toEqual(['Plumber Paul']);
     expect(await contacts.listExternalIds(s.pbx.tenant.id, { kind: 'company' })).toEqual([

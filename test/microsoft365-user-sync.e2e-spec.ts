@@ -8,6 +8,7 @@ import {
   resetEmulatorFaults,
   runToEnd,
   startSyncTestApp,
+  TINY_JPEG,
   syncedPbxUsers,
   waitForRun,
 } from '@pbx/test/support/directory-scenario';
@@ -257,11 +258,49 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
       .post(`${s.base}/user-sync/runs/${guarded.id}/staged-removals/confirm`)
       .expect(201);
     expect((confirmed.body as RunBody).counts).toMatchObject({ disabled: 3 });
+    // The confirmation is a run of its own, and its provisioning log names the users it disabled.
+    const confirmedLog = await t
+      .as(s.pbx.adminToken)
+      .get(`${s.base}/user-sync/provisioning-log`)
+      .query({ runId: (confirmed.body as RunBody).id })
+      .expect(200);
+    expect(
+      (confirmedLog.body as { action: string; objectId: string }[]).map((e) => e.objectId).sort(),
+    ).toEqual(ids.slice(0, 3).sort());
     expect((await pbxUsers(s)).filter((u) => u.enabled)).toHaveLength(1);
     await t
       .as(s.pbx.adminToken)
       .post(`${s.base}/user-sync/runs/${guarded.id}/staged-removals/confirm`)
       .expect(409);
+  });
+
+  it('holds back every synced user leaving at once, however small the tenant', async () => {
+    const s = await scenario();
+    for (const name of ['u1', 'u2', 'u3', 'u4', 'u5']) s.add(name);
+    await run(s);
+    // A typo in the department filter: nobody is in scope any more. 5 users are far below both limits (50 users,
+    // 20 %, which only counts from 20 synced users), yet all of them leaving at once is held.
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ departments: ['Slaes'] })
+      .expect(200);
+    const guarded = await run(s);
+    expect(guarded.stagedRemovals).toMatchObject({
+      state: 'PENDING',
+      reason: 'All 5 synced users would be disabled or deleted',
+    });
+    expect(guarded.counts).toMatchObject({ staged: 5 });
+    expect(guarded.counts.disabled).toBeUndefined();
+    expect((await pbxUsers(s)).filter((u) => u.enabled)).toHaveLength(5);
+    const log = await t
+      .as(s.pbx.adminToken)
+      .get(`${s.base}/user-sync/provisioning-log`)
+      .query({ runId: guarded.id })
+      .expect(200);
+    expect((log.body as { action: string; reason: string }[]).map((e) => `${e.action}:${e.reason}`)).toEqual(
+      Array(5).fill('SKIPPED:deletion-guard'),
+    );
   });
 
   it('answers a dry run with the plan and changes nothing; syncs one user on demand with its steps', async () => {
@@ -467,7 +506,3 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
     await t.as(other.pbx.adminToken).get(`${other.base}/user-sync/runs/${mine.id}`).expect(404);
   });
 });
-
-/** A 1x1 JPEG. */
-const TINY_JPEG =
-  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==';

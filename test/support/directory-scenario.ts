@@ -204,3 +204,7 @@ export async function syncedPbxUsers(
   } while (after);
   return all.filter((u) => u.id !== s.pbx.admin.id);
 }
+
+/** A 1x1 JPEG. */
+export const TINY_JPEG =
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////////////////////////wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==';

@@ -3,6 +3,7 @@ import { MailSettingsEntity } from './mail/mail-settings.entity';
 import { TenantSettingsEntity } from './settings/tenant-settings.entity';
 import { SsoSettingsEntity } from './sso/sso-settings.entity';
 import { SsoTransactionEntity } from './sso/sso-transaction.entity';
+import { ProvisioningLogEntryEntity } from './provisioning-log/provisioning-log-entry.entity';
 import { SyncRunEntity } from './runs/sync-run.entity';
 import { UserLinkEntity } from './user-sync/user-link.entity';
 import { UserSyncSettingsEntity } from './user-sync/user-sync-settings.entity';
@@ -26,6 +27,7 @@ export const microsoft365Entities = [
   UserLinkEntity,
   UserSyncGroupMemberEntity,
   SyncRunEntity,
+  ProvisioningLogEntryEntity,
   ContactSyncSettingsEntity,
   ContactFolderEntity,
   ContactItemEntity,

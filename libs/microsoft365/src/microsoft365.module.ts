@@ -25,6 +25,10 @@ import { type Microsoft365ModuleOptions } from './microsoft365-module-options';
 import { MICROSOFT365_OPTIONS, Microsoft365ConfigurableModule } from './microsoft365.module-definition';
 import { TenantSettingsController } from './settings/tenant-settings.controller';
 import { TenantSettingsService } from './settings/tenant-settings.service';
+import { ProvisioningLogCleanup } from './provisioning-log/provisioning-log.cleanup';
+import { ProvisioningLogController } from './provisioning-log/provisioning-log.controller';
+import { ProvisioningLogService } from './provisioning-log/provisioning-log.service';
+import { ProvisioningLogWriter } from './provisioning-log/provisioning-log.writer';
 import { SyncRunExecutor } from './runs/sync-run.executor';
 import { SyncRunsService } from './runs/sync-runs.service';
 import { Microsoft365DirectoryReader } from './user-sync/microsoft365-directory.reader';
@@ -82,6 +86,7 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     SsoSettingsController,
     UserSyncController,
     ContactSyncController,
+    ProvisioningLogController,
     NotificationsController,
     NotificationSettingsController,
     CalendarPresenceController,
@@ -111,6 +116,9 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     TenantAdminGuard,
     SyncRunsService,
     SyncRunExecutor,
+    ProvisioningLogWriter,
+    ProvisioningLogService,
+    ProvisioningLogCleanup,
     Microsoft365DirectoryReader,
     UserSyncGroupMembersStore,
     GroupScopeResolver,

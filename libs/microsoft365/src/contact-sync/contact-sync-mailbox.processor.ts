@@ -219,6 +219,7 @@ export class ContactSyncMailboxProcessor {
       action: mailboxAction(exception),
       ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
     };
+    report.message = issue.message;
     SyncRunsService.addIssue(context.run, issue);
   }
 }

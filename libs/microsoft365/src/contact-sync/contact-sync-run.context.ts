@@ -25,6 +25,8 @@ export interface MailboxReport {
   /** Why it failed: our code, and Microsoft's. */
   code?: string;
   microsoftCode?: string;
+  /** Why it failed, in words. */
+  message?: string;
 }
 
 export interface ContactSyncRunContext {

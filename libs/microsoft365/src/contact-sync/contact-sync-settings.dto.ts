@@ -11,6 +11,7 @@ import {
   Matches,
   ValidateIf,
 } from 'class-validator';
+import { ProvisioningLogRetentionField } from '../provisioning-log/provisioning-log-retention';
 import { ContactSyncSchedule } from './contact-sync-settings.entity';
 import { IsCronExpression, IsTimeZone } from '../user-sync/schedule.validators';
 import { SelectionMode } from '../user-sync/user-scope';
@@ -57,6 +58,9 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
   @ValidateIf((_, value) => value !== null)
   @IsTimeZone()
   scheduleTimeZone?: string | null;
+
+  @ProvisioningLogRetentionField()
+  provisioningLogRetentionDays?: number;
 }
 
 export class ContactSyncSettingsView {
@@ -82,6 +86,8 @@ export class ContactSyncSettingsView {
   })
   scheduleTimeZoneSetting!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
+  @ApiProperty({ description: 'Days the provisioning log keeps its entries' })
+  provisioningLogRetentionDays!: number;
 }
 
 export class SharedMailboxCandidateView {

@@ -1,4 +1,5 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { DEFAULT_PROVISIONING_LOG_RETENTION_DAYS } from '../provisioning-log/provisioning-log-retention';
 import { SelectionMode } from '../user-sync/user-scope';
 
 export enum ContactSyncSchedule {
@@ -42,6 +43,10 @@ export class ContactSyncSettingsEntity {
   /** IANA time zone the admin chose for the cron schedule; null follows the PBX tenant's own time zone. */
   @Property({ type: 'text', nullable: true })
   scheduleTimeZone: string | null = null;
+
+  /** Days the provisioning log keeps this feature's entries (1-365); a daily cleanup removes older ones. */
+  @Property({ type: 'integer' })
+  provisioningLogRetentionDays: number & Opt = DEFAULT_PROVISIONING_LOG_RETENTION_DAYS;
 
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();

@@ -68,6 +68,7 @@ export class ContactSyncSettingsService {
       scheduleTimeZone: schedule.timeZone,
       scheduleTimeZoneSetting: settings.scheduleTimeZone,
       nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
+      provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
     };
   }
 }

@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
+import { mailboxLogEntry, sharedMailboxNotSynced } from './contact-sync-log-entries';
 import { ContactFolderEntity } from './contact-folder.entity';
 import { mailboxKey, parseMailboxKey } from './contact-owner';
 import { evaluateContactScope, planRemovedMailboxes } from './contact-sync.planner';
@@ -17,6 +18,8 @@ import {
 import { type ContactSyncSettingsEntity } from './contact-sync-settings.entity';
 import { ContactSyncSettingsService, toContactScope } from './contact-sync-settings.service';
 import { OutlookContactsReader } from './outlook-contacts.reader';
+import { type ProvisioningLogDraft } from '../provisioning-log/provisioning-log-entry';
+import { ProvisioningLogWriter } from '../provisioning-log/provisioning-log.writer';
 import { SyncRunEntity } from '../runs/sync-run.entity';
 import { RunMode, type RunTrigger, SyncKind } from '../runs/sync-run-status';
 import { SyncRunExecutor } from '../runs/sync-run.executor';
@@ -63,6 +66,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     private readonly reader: OutlookContactsReader,
     private readonly mailboxes: ContactSyncMailboxProcessor,
     private readonly applier: ContactSyncApplier,
+    private readonly log: ProvisioningLogWriter,
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
   ) {}
@@ -177,6 +181,8 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     await forEachLimited(mailboxes, MAILBOXES_IN_PARALLEL, async (mailbox) => {
       const report = await this.mailboxes.process(context, mailbox);
       reports.push(report);
+      const entry = mailboxLogEntry(report);
+      if (entry) await this.log.write(this.em.fork(), run, [entry]);
       bump(run.counts, report.status === 'FAILED' ? 'mailboxes.failed' : 'mailboxes.synced');
       bump(run.counts, 'folders', report.folders);
       bump(run.counts, 'folders.removed', report.foldersRemoved);
@@ -253,7 +259,9 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     const stored = await this.storedMailboxes(run.pbxTenantId);
     if (features.personalContacts) desired.push(...(await this.personalMailboxes(context, settings)));
     if (features.sharedMailboxes) {
-      desired.push(...(await this.sharedMailboxes(context, settings, stored, protectedKeys)));
+      const notSynced: ProvisioningLogDraft[] = [];
+      desired.push(...(await this.sharedMailboxes(context, settings, stored, protectedKeys, notSynced)));
+      await this.log.write(this.em.fork(), run, notSynced);
     }
     const desiredKeys = new Set(desired.map((m) => mailboxKey(m.owner, m.mailboxId)));
     // A feature switched off stops syncing; it does not delete what was synced.
@@ -263,12 +271,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     const reports: MailboxReport[] = [];
     for (const key of planRemovedMailboxes(desiredKeys, removable, protectedKeys)) {
       const { owner, mailboxId } = parseMailboxKey(key);
-      const deleted = await this.em
-        .fork()
-        .transactional((em) => this.applier.removeMailbox(em, run.pbxTenantId, owner, mailboxId));
-      bump(run.counts, 'mailboxes.removed');
-      bump(run.counts, 'contacts.deleted', deleted);
-      reports.push({
+      const report: MailboxReport = {
         mailbox: stored.get(key) ?? null,
         objectId: mailboxId,
         owner: owner === 'company' ? 'company' : 'user',
@@ -278,8 +281,16 @@ export class ContactSyncRunner implements OnApplicationShutdown {
         foldersRemoved: 0,
         fullPasses: 0,
         upserted: 0,
-        deleted,
+        deleted: 0,
+      };
+      await this.em.fork().transactional(async (em) => {
+        report.deleted = await this.applier.removeMailbox(em, run.pbxTenantId, owner, mailboxId);
+        const entry = mailboxLogEntry(report);
+        if (entry) await this.log.write(em, run, [entry]);
       });
+      bump(run.counts, 'mailboxes.removed');
+      bump(run.counts, 'contacts.deleted', report.deleted);
+      reports.push(report);
     }
     run.progress.usersRead = desired.length;
     await this.runs.save(run);
@@ -333,6 +344,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     settings: ContactSyncSettingsEntity,
     stored: ReadonlyMap<string, string | null>,
     protectedKeys: Set<string>,
+    notSynced: ProvisioningLogDraft[],
   ): Promise<SyncMailbox[]> {
     if (settings.sharedMailboxes.length === 0) return [];
     const { run } = context;
@@ -363,20 +375,23 @@ export class ContactSyncRunner implements OnApplicationShutdown {
         ...(error.microsoft ? { microsoft: error.microsoft } : {}),
       };
       SyncRunsService.addIssue(run, issue);
+      notSynced.push(sharedMailboxNotSynced({ ...failure, objectId: null }, true, error.code, issue.message));
       bump(run.counts, 'mailboxes.failed');
     }
     const mailboxes: SyncMailbox[] = [];
     for (const mailbox of found) {
       if (mailbox.userPurpose !== 'shared') {
         // Publishing a person's own mailbox to every user of the tenant would be a privacy incident.
+        const message = `${mailbox.userPrincipalName} is not a shared mailbox (its purpose is ${mailbox.userPurpose ?? 'unknown'}): its contacts are not published as company contacts`;
         SyncRunsService.addIssue(run, {
           objectId: mailbox.objectId,
           userPrincipalName: mailbox.userPrincipalName,
           severity: 'error',
           code: 'NOT_A_SHARED_MAILBOX',
-          message: `${mailbox.userPrincipalName} is not a shared mailbox (its purpose is ${mailbox.userPurpose ?? 'unknown'}): its contacts are not published as company contacts`,
+          message,
           action: 'Remove it from the shared mailboxes, or convert it to a shared mailbox in Exchange.',
         });
+        notSynced.push(sharedMailboxNotSynced(mailbox, false, 'NOT_A_SHARED_MAILBOX', message));
         bump(run.counts, 'mailboxes.failed');
         continue;
       }

@@ -8,6 +8,12 @@ export interface DeletionGuardSettings {
 /** Below this many synced users the percentage rule is meaningless (one leaver of three is 33%). */
 const PERCENT_RULE_MIN_POPULATION = 20;
 
+/**
+ * Every synced user leaving at once is held from this many on, whatever the tenant's size and limits: in a small
+ * tenant it is a typo in a department or a renamed group far more often than the whole company leaving.
+ */
+export const WHOLE_POPULATION_MIN = 3;
+
 export type DeletionGuardVerdict = { tripped: false } | { tripped: true; reason: string };
 
 /**
@@ -19,6 +25,12 @@ export function evaluateDeletionGuard(
   syncedUsers: number,
   settings: DeletionGuardSettings,
 ): DeletionGuardVerdict {
+  if (removals >= WHOLE_POPULATION_MIN && removals >= syncedUsers) {
+    return {
+      tripped: true,
+      reason: `All ${syncedUsers} synced users would be disabled or deleted`,
+    };
+  }
   if (removals > settings.maxAbsolute) {
     return {
       tripped: true,

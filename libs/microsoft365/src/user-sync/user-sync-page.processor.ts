@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '../ports/pbx-directory.port';
+import { ProvisioningLogWriter } from '../provisioning-log/provisioning-log.writer';
 import { SyncRunsService } from '../runs/sync-runs.service';
 import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
 import { type Microsoft365User } from './microsoft365-user';
@@ -28,6 +29,7 @@ export class UserSyncPageProcessor {
     private readonly reader: Microsoft365DirectoryReader,
     private readonly applier: UserSyncApplier,
     private readonly runs: SyncRunsService,
+    private readonly log: ProvisioningLogWriter,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
   ) {}
 
@@ -81,6 +83,7 @@ export class UserSyncPageProcessor {
       const photos = context.photos ? await this.photoUpdates(context, users, plan, linkRows) : [];
       await em.transactional(async (tem) => {
         const result = await this.applier.apply(tem, pbxTenantId, actions, context.allocator);
+        await this.log.write(tem, run, result.log);
         const pbxUserIds = new Map([
           ...linkRows
             .filter((l) => l.pbxUserId)

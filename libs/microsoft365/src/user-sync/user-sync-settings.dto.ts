@@ -14,6 +14,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { ProvisioningLogRetentionField } from '../provisioning-log/provisioning-log-retention';
 import { IsCronExpression, IsTimeZone } from './schedule.validators';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
@@ -104,6 +105,9 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @Min(0)
   @Max(100)
   deletionGuardMaxPercent?: number;
+
+  @ProvisioningLogRetentionField()
+  provisioningLogRetentionDays?: number;
 }
 
 export class UserSyncSettingsView {
@@ -131,6 +135,8 @@ export class UserSyncSettingsView {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
   @ApiProperty() deletionGuardMaxUsers!: number;
   @ApiProperty() deletionGuardMaxPercent!: number;
+  @ApiProperty({ description: 'Days the provisioning log keeps its entries' })
+  provisioningLogRetentionDays!: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastFullRunAt!: string | null;
   @ApiProperty({ description: 'Whether the next run can be incremental' }) incrementalReady!: boolean;
 }

@@ -1,4 +1,5 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { DEFAULT_PROVISIONING_LOG_RETENTION_DAYS } from '../provisioning-log/provisioning-log-retention';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
 
@@ -60,6 +61,10 @@ export class UserSyncSettingsEntity {
   /** ...or more than this percentage of the synced users. */
   @Property({ type: 'integer' })
   deletionGuardMaxPercent: number & Opt = 20;
+
+  /** Days the provisioning log keeps this feature's entries (1-365); a daily cleanup removes older ones. */
+  @Property({ type: 'integer' })
+  provisioningLogRetentionDays: number & Opt = DEFAULT_PROVISIONING_LOG_RETENTION_DAYS;
 
   /** Where the next incremental run starts; null forces a full run. Never shown: it is a bearer of sync state. */
   @Property({ type: 'text', nullable: true, hidden: true })

@@ -91,6 +91,7 @@ export class UserSyncSettingsService {
       nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
       deletionGuardMaxUsers: settings.deletionGuardMaxUsers,
       deletionGuardMaxPercent: settings.deletionGuardMaxPercent,
+      provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
       lastFullRunAt: settings.lastFullRunAt?.toISOString() ?? null,
       incrementalReady: settings.deltaLink !== null && settings.deltaScope === scopeFingerprint(settings),
     };

@@ -9,11 +9,13 @@ import {
   type PbxUserProfile,
   type PbxUserUpdate,
 } from '../ports/pbx-directory.port';
+import { type ProvisioningLogDraft } from '../provisioning-log/provisioning-log-entry';
 import { type RunIssue } from '../runs/sync-run-status';
 import { type ExtensionAllocator } from './extension.allocator';
 import { type PhotoContent } from './microsoft365-directory.reader';
 import { type FieldChange } from './user-profile.mapper';
 import { LinkOrigin, UserLinkEntity } from './user-link.entity';
+import { userSyncLog } from './user-sync-log-entries';
 import { type LeaverAction, LinkState, type UserSyncAction } from './user-sync-plan';
 
 /** Stored as the photo ETag when Microsoft 365 has no photo, so "no photo" is not downloaded again. */
@@ -31,6 +33,8 @@ export interface ApplyResult {
   steps: Map<string, string[]>;
   /** PBX user ids of the users this batch created or linked, by object id. */
   pbxUserIds: Map<string, string>;
+  /** One provisioning log line per plan item executed, with its outcome; written with the page. */
+  log: ProvisioningLogDraft[];
 }
 
 export interface PhotoUpdate {
@@ -56,7 +60,7 @@ export class UserSyncApplier {
     actions: readonly UserSyncAction[],
     allocator: ExtensionAllocator,
   ): Promise<ApplyResult> {
-    const result: ApplyResult = { counts: {}, issues: [], steps: new Map(), pbxUserIds: new Map() };
+    const result = emptyResult();
     await this.create(em, pbxTenantId, actions.filter(isCreate), allocator, result);
     // The new links must be in the database before photos and later native updates refer to them.
     await em.flush();
@@ -80,6 +84,7 @@ export class UserSyncApplier {
           : {}),
       });
       step(result, action.objectId, message);
+      result.log.push(userSyncLog.skipped(action, message));
     }
     return result;
   }
@@ -90,7 +95,7 @@ export class UserSyncApplier {
     pbxTenantId: string,
     leavers: readonly LeaverAction[],
   ): Promise<ApplyResult> {
-    const result: ApplyResult = { counts: {}, issues: [], steps: new Map(), pbxUserIds: new Map() };
+    const result = emptyResult();
     if (leavers.length === 0) return result;
     const links = await em.find(UserLinkEntity, {
       pbxTenantId,
@@ -127,6 +132,7 @@ export class UserSyncApplier {
         link.state = LinkState.Deleted;
         link.pbxUserId = null;
       }
+      result.log.push(userSyncLog.left(leaver, link));
       const past = { disable: 'disabled', delete: 'deleted', keep: 'kept' }[leaver.action];
       count(result, past);
       step(result, leaver.objectId, `PBX user ${past} (${leaver.reason})`);
@@ -184,6 +190,7 @@ export class UserSyncApplier {
           if (link) this.reuseLink(link, item.action, item.extension, answer.id);
           else inserts.push(this.newLink(pbxTenantId, item.action, item.extension, answer.id));
           result.pbxUserIds.set(answer.key, answer.id);
+          result.log.push(userSyncLog.created(item.action, answer.id, item.extension));
           count(result, 'created');
           step(result, answer.key, `Created PBX user with extension ${item.extension}`);
         } else if (answer.status === 'extension-taken' && attempt < MAX_EXTENSION_ATTEMPTS) {
@@ -275,6 +282,7 @@ export class UserSyncApplier {
       // Flushed one by one: the extension released above must be free in the database before this row claims it.
       await em.flush();
       result.pbxUserIds.set(action.objectId, action.pbxUserId);
+      result.log.push(userSyncLog.linked(action));
       count(result, 'linked');
       step(
         result,
@@ -318,6 +326,7 @@ export class UserSyncApplier {
           userPrincipalName: action.userPrincipalName,
           updatedAt: now,
         });
+      result.log.push(userSyncLog.updated(action, link?.extension ?? null));
       count(result, 'updated');
       if (action.enable) count(result, 'reEnabled');
       step(result, action.objectId, describeUpdate(action.changes, action.enable));
@@ -367,6 +376,7 @@ export class UserSyncApplier {
       action: what,
     });
     step(result, action.objectId, `Failed: ${message}`);
+    result.log.push(userSyncLog.failed(action, code, message));
   }
 }
 
@@ -396,6 +406,10 @@ function describeUpdate(changes: FieldChange[], enable: boolean): string {
   if (changes.length > 0) parts.push(`Updated ${changes.map((c) => c.field).join(', ')}`);
   if (enable) parts.push('re-enabled the PBX user');
   return parts.join('; ') || 'Up to date';
+}
+
+function emptyResult(): ApplyResult {
+  return { counts: {}, issues: [], steps: new Map(), pbxUserIds: new Map(), log: [] };
 }
 
 function isCreate(action: UserSyncAction): action is CreateAction {

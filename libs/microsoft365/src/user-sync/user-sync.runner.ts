@@ -5,6 +5,7 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { Microsoft365Events } from '../events/microsoft365-events.service';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { ProvisioningLogWriter } from '../provisioning-log/provisioning-log.writer';
 import { SyncRunEntity } from '../runs/sync-run.entity';
 import { DeletionGuardState, RunMode, RunStatus, RunTrigger, SyncKind } from '../runs/sync-run-status';
 import { SyncRunExecutor } from '../runs/sync-run.executor';
@@ -20,6 +21,7 @@ import { UserSyncSettingsEntity } from './user-sync-settings.entity';
 import { UserSyncPageProcessor } from './user-sync-page.processor';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
 import { type LeaverAction, LinkState, type UserLink } from './user-sync-plan';
+import { userSyncLog } from './user-sync-log-entries';
 import { UserSyncSettingsService, scopeFingerprint, toUserScope } from './user-sync-settings.service';
 import { UserSyncApplier } from './user-sync.applier';
 import { planLeavers, planMissing } from './user-sync.planner';
@@ -63,6 +65,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
     private readonly groupScopes: GroupScopeResolver,
     private readonly pages: UserSyncPageProcessor,
     private readonly applier: UserSyncApplier,
+    private readonly log: ProvisioningLogWriter,
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
     private readonly events: Microsoft365Events,
@@ -344,6 +347,8 @@ export class UserSyncRunner implements OnApplicationShutdown {
       }
       const apply = verdict.tripped ? leavers.filter((l) => l.action === 'keep') : leavers;
       const result = await this.applier.applyLeavers(em, run.pbxTenantId, apply);
+      const held = verdict.tripped ? removals.map((l) => userSyncLog.held(l, verdict.reason)) : [];
+      await this.log.write(em, run, [...result.log, ...held]);
       merge(run, result.counts);
       if (verdict.tripped) {
         run.stagedRemovals = { state: DeletionGuardState.Pending, reason: verdict.reason, actions: removals };
@@ -382,6 +387,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
   private async applyLeavers(context: UserSyncRunContext, leavers: LeaverAction[]): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const result = await this.applier.applyLeavers(em, context.run.pbxTenantId, leavers);
+      await this.log.write(em, context.run, result.log);
       merge(context.run, result.counts);
       for (const [objectId, steps] of result.steps) {
         context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
