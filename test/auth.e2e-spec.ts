@@ -41,6 +41,41 @@ describe('authentication', () => {
     });
   });
 
+  it('locks a name out after five failures in a row, with back-off, even for the right password', async () => {
+    const { tenant } = await t.createTenantWithAdmin();
+    const user = await t.createUser(await t.loginAsSystemAdmin(), tenant.id, { username: 'guessed' });
+    const attempt = (password: string) =>
+      t.http().post('/api/auth/login').send({ username: 'guessed', password, sipDomain: tenant.sipDomain });
+    for (let i = 0; i < 5; i++) await attempt('wrong-password').expect(401);
+    const locked = await attempt(user.password).expect(429);
+    expect(locked.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.stringMatching(/^Too many failed sign-ins; try again in \d+ seconds$/),
+    });
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(20);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(30);
+    // An unknown name locks the same way: the lock tells nothing about which accounts exist.
+    for (let i = 0; i < 5; i++) {
+      await t.http().post('/api/auth/login').send({ username: 'nobody-at-all', password: 'x' }).expect(401);
+    }
+    await t.http().post('/api/auth/login').send({ username: 'nobody-at-all', password: 'x' }).expect(429);
+
+    // The lock runs out (moved into the past here); the next failure locks twice as long.
+    const expire = () =>
+      t.orm.em.fork().execute(`update login_failures set locked_until = now() - interval '1 second'`);
+    await expire();
+    await attempt('wrong-password').expect(401);
+    const longer = await attempt(user.password).expect(429);
+    expect(Number(longer.headers['retry-after'])).toBeGreaterThan(50);
+    expect(Number(longer.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // A success once unlocked starts the count over.
+    await expire();
+    await attempt(user.password).expect(200);
+    await attempt('wrong-password').expect(401);
+    await attempt(user.password).expect(200);
+  });
+
   it('signs tenant users in with their SIP domain only', async () => {
     const { tenant } = await t.createTenantWithAdmin();
     const user = await t.createUser(await t.loginAsSystemAdmin(), tenant.id, { username: 'carol' });

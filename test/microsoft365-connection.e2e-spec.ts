@@ -686,7 +686,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     // The same composition boots with a key, so the refusal below is about the key and nothing else.
     await (await boot(production)).close();
     await expect(boot({ ...production, masterKey: undefined })).rejects.toThrow(
-      'Microsoft365Module: masterKey is required outside development. Generate one with `openssl rand -base64 32`',
+      'Microsoft365Module: masterKey is required outside tests. Generate one with `openssl rand -base64 32`',
     );
   });
 

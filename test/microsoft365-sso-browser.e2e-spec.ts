@@ -14,7 +14,8 @@ const PASSWORD = 'Browser-Passw0rd!';
 
 /**
  * "Sign in with Microsoft" in a real headless Chromium: the PBX login endpoint, the emulator's sign-in page over
- * HTTPS, Entra's auto-submitting form_post back to the PBX, and the portal landing with a working session.
+ * HTTPS, Entra's auto-submitting form_post back to the PBX, and the host's portal page exchanging its one-time code
+ * for a session and showing the signed-in user.
  */
 describe('Microsoft 365 single sign-on in a real browser', () => {
   let m365: EmulatedMicrosoft365;
@@ -82,12 +83,29 @@ describe('Microsoft 365 single sign-on in a real browser', () => {
       await page.fill('input[name="loginfmt"]', upn);
       await page.fill('input[name="passwd"]', PASSWORD);
       await page.click('#idSIButton9');
-      await page.waitForURL(/#sso_token=/, { timeout: 15_000 });
+      // The portal exchanged its one-time code from this browser and shows who signed in.
+      await page.waitForSelector('#signedIn:not([hidden])', { timeout: 15_000 });
+      expect(await page.textContent('#displayName')).toBe(pbxUser.user.displayName);
+      expect(await page.textContent('#extension')).toBe(pbxUser.user.extension);
+      expect(await page.textContent('#role')).toBe('user');
       const landed = new URL(page.url());
       expect(landed.origin).toBe(t.config.publicUrl);
-      const token = new URLSearchParams(landed.hash.slice(1)).get('sso_token') ?? '';
-      const me = await t.as(token).get('/api/auth/me').expect(200);
-      expect(me.body).toMatchObject({ user: { id: pbxUser.user.id }, session: { role: 'user' } });
+      // Neither a session nor the used code stays in the address bar or the history.
+      expect(landed.hash).toBe('');
+      // The browser-binding cookie: server-issued, __Host- on this secure (localhost) origin, HttpOnly.
+      const cookies = await page.context().cookies(t.config.publicUrl);
+      expect(cookies.map((cookie) => cookie.name)).toContain('__Host-m365_sso_browser');
+      expect(cookies.find((cookie) => cookie.name === '__Host-m365_sso_browser')).toMatchObject({
+        httpOnly: true,
+        secure: true,
+        path: '/',
+      });
+      expect(await page.evaluate<string>('document.cookie')).not.toContain('m365_sso_browser');
+      // The session the portal holds is a working host session of this user.
+      const sessions = await t.orm.em
+        .fork()
+        .execute<{ n: string }[]>(`select count(*) as n from sessions where user_id = ?`, [pbxUser.user.id]);
+      expect(Number(sessions[0]?.n)).toBe(1);
     } finally {
       await page.close();
     }

@@ -54,6 +54,12 @@ export async function startEmulatedMicrosoft365(
       endpoints: { authorityBaseUrl: emulator.baseUrl, graphBaseUrl: emulator.baseUrl },
       trustedCaPem: [emulator.caPem],
       clock,
+      // Tests sign in far more often than people; the rate limit tests set their own low limits.
+      rateLimits: {
+        signIn: { limit: 100_000, windowSeconds: 60 },
+        codeExchange: { limit: 100_000, windowSeconds: 60 },
+        notifications: { limit: 100_000, windowSeconds: 60 },
+      },
     },
     close: () => emulator.close(),
   };

@@ -1,3 +1,4 @@
+import { PortalController } from './portal/portal.controller';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
@@ -82,7 +83,7 @@ export class AppModule {
         // Uses the module's GraphMailService, which only modules importing Microsoft365Module see.
         VoicemailNotifier,
       ],
-      controllers: [VoicemailController],
+      controllers: [VoicemailController, PortalController],
     };
   }
 }

@@ -298,7 +298,11 @@ describe(`a PBX on Fastify with numeric ids, on Node ${process.versions.node}`, 
     });
     assert.equal(login.status, 302);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    assert.match(login.headers.get('set-cookie') ?? '', /HttpOnly; Secure; SameSite=None/);
+    // https: the server-signed browser cookie carries the __Host- prefix (Path=/, no Domain).
+    assert.match(
+      login.headers.get('set-cookie') ?? '',
+      /^__Host-m365_sso_browser=.*HttpOnly; Secure; SameSite=None/,
+    );
     const authorize = login.headers.get('location') ?? '';
     assert.ok(authorize.startsWith(emulator.baseUrl), authorize);
 
@@ -316,8 +320,18 @@ describe(`a PBX on Fastify with numeric ids, on Node ${process.versions.node}`, 
       redirect: 'manual',
     });
     assert.equal(callback.status, 302, await callback.text());
+    // The portal gets a one-time code, never the session, and exchanges it from the same browser.
     const portal = new URL(callback.headers.get('location') ?? '');
-    const token = new URLSearchParams(portal.hash.slice(1)).get('sso_token') ?? '';
+    const code = new URLSearchParams(portal.hash.slice(1)).get('sso_code') ?? '';
+    assert.ok(code.length > 20);
+    const exchange = await fetch(`${baseUrl}/api/microsoft365/sso/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ code }),
+    });
+    assert.equal(exchange.status, 200);
+    assert.equal(exchange.headers.get('cache-control'), 'no-store');
+    const token = String(((await exchange.json()) as { token?: unknown }).token ?? '');
     assert.ok(token.length > 20);
 
     // The same form again is a replayed sign-in: the module's error page, on Fastify as on Express.

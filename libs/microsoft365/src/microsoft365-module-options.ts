@@ -1,4 +1,5 @@
 import { type ModuleMetadata } from '@nestjs/common';
+import { type ThrottlerStorage } from '@nestjs/throttler';
 import { type Clock } from './common/clock';
 
 export interface Microsoft365EndpointOverrides {
@@ -11,7 +12,7 @@ export interface Microsoft365EndpointOverrides {
 export interface Microsoft365ModuleOptions {
   /**
    * Master key for secrets at rest (AES-256-GCM): 32 bytes, base64 encoded. The module refuses to start without
-   * one unless `environment` is `development` or `test`.
+   * one unless `environment` is `test` (whose fixed fallback key is public).
    */
   masterKey?: string;
   /**
@@ -51,6 +52,28 @@ export interface Microsoft365ModuleOptions {
   sso?: Microsoft365SsoOptions;
   /** Change notifications (webhooks), the polling fallback and calendar presence polling. */
   notifications?: Microsoft365NotificationOptions;
+  /** Rate limits of the module's anonymous routes (sign-in, token exchange, change notifications). */
+  rateLimits?: Microsoft365RateLimitOptions;
+}
+
+/** Requests per client address and window; a client over the limit gets 429 with `Retry-After`. */
+export interface Microsoft365RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface Microsoft365RateLimitOptions {
+  /** `GET .../sso/login` and the callback; default 30 per minute. */
+  signIn?: Microsoft365RateLimit;
+  /** The code exchanges `POST .../sso/token` and `.../sso/app/token`; default 10 per minute. */
+  codeExchange?: Microsoft365RateLimit;
+  /** Graph's change notification posts, per source address; default 600 per minute. */
+  notifications?: Microsoft365RateLimit;
+  /**
+   * Where hits are counted; default: a table in the module's PostgreSQL database, so that the limits hold across
+   * all instances of the PBX. A host with Redis or its own store passes a `ThrottlerStorage` of `@nestjs/throttler`.
+   */
+  storage?: ThrottlerStorage;
 }
 
 export interface Microsoft365NotificationOptions {
@@ -77,10 +100,13 @@ export interface Microsoft365NotificationOptions {
 
 export interface Microsoft365SsoOptions {
   /**
-   * The web portal, where a successful sign-in lands with the session in the URL fragment
-   * (`#sso_token=...&expires_at=...`); default: the origin of `publicUrl`.
+   * The web portal, where a successful sign-in lands with a one-time code in the URL fragment (`#sso_code=...`),
+   * which the portal exchanges for the session with `POST .../microsoft365/sso/token` from the same browser;
+   * default: the origin of `publicUrl`.
    */
   portalUrl?: string;
+  /** Sign-ins of one tenant that may wait for Microsoft's answer at the same time; default 1000. */
+  maxPendingSignIns?: number;
 }
 
 export interface Microsoft365ModuleExtras {

@@ -15,8 +15,9 @@ import { GraphSubscriptionEntity } from './notifications/graph-subscription.enti
 import { NotificationSettingsEntity } from './notifications/notification-settings.entity';
 import { CalendarPresenceSettingsEntity } from './presence/calendar-presence-settings.entity';
 import { UserPresenceStateEntity } from './presence/user-presence-state.entity';
+import { RateLimitCounterEntity } from './rate-limits/rate-limit-counter.entity';
 
-/** Every entity the module persists; all are keyed by PBX tenant. */
+/** Every entity the module persists; all but the rate limit counters are keyed by PBX tenant. */
 export const microsoft365Entities = [
   TenantSettingsEntity,
   KeyPairEntity,
@@ -35,4 +36,5 @@ export const microsoft365Entities = [
   NotificationSettingsEntity,
   CalendarPresenceSettingsEntity,
   UserPresenceStateEntity,
+  RateLimitCounterEntity,
 ];

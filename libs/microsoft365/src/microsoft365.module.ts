@@ -52,6 +52,10 @@ import { SsoMsalProvider } from './sso/sso-msal.provider';
 import { SsoSettingsController } from './sso/sso-settings.controller';
 import { SsoSettingsService } from './sso/sso-settings.service';
 import { SsoTransactionStore } from './sso/sso-transaction.store';
+import { BrowserKeyCookie } from './sso/browser-key.cookie';
+import { SelectedUsersResolver } from './sso/selected-users.resolver';
+import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
+import { RATE_LIMIT_STORAGE, RateLimitGuard } from './rate-limits/rate-limit.guard';
 import { ContactSyncApplier } from './contact-sync/contact-sync.applier';
 import { ContactSyncController } from './contact-sync/contact-sync.controller';
 import { ContactSyncMailboxProcessor } from './contact-sync/contact-sync-mailbox.processor';
@@ -129,7 +133,17 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     UserSyncScheduler,
     UserLinksService,
     { provide: MICROSOFT365_ACCOUNT_LINKS, useClass: UserLinkAccountLinks },
+    PostgresThrottlerStorage,
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [MICROSOFT365_OPTIONS, PostgresThrottlerStorage],
+      useFactory: (options: Microsoft365ModuleOptions, postgres: PostgresThrottlerStorage) =>
+        options.rateLimits?.storage ?? postgres,
+    },
+    RateLimitGuard,
     SsoSettingsService,
+    SelectedUsersResolver,
+    BrowserKeyCookie,
     SsoMsalProvider,
     IdTokenValidator,
     SsoTransactionStore,

@@ -1,13 +1,16 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { type Response } from 'express';
 import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { type Actor } from './actor';
 import { AuthService } from './auth.service';
+import { LoginLockedException } from './login-lockout.service';
 import { Authenticated } from './authenticated.decorator';
 import { CurrentActor } from './current-actor.decorator';
 import { LoginDto } from './dto/login.dto';
@@ -33,8 +36,21 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResponse })
   @ApiValidationResponse()
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Wrong credentials, or the user is disabled' })
-  login(@Body() body: LoginDto): Promise<LoginResponse> {
-    return this.auth.login(body);
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'Too many failed sign-ins for this name: locked with back-off (Retry-After)',
+  })
+  async login(
+    @Body() body: LoginDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<LoginResponse> {
+    try {
+      return await this.auth.login(body);
+    } catch (error) {
+      if (error instanceof LoginLockedException)
+        response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
   }
 
   @Post('logout')

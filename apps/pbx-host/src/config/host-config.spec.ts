@@ -16,8 +16,12 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('parseHostConfig', () => {
-  it('defaults to a development host on port 3000 with the data folder in the working directory', () => {
-    expect(parseHostConfig({}, '/srv/pbx')).toEqual({
+  it('is a production host unless development is asked for, and then needs a master key', () => {
+    expect(problemsOf({})).toEqual([expect.stringContaining('`openssl rand -base64 32`')]);
+  });
+
+  it('defaults to port 3000 with the data folder in the working directory', () => {
+    expect(parseHostConfig({ NODE_ENV: 'development' }, '/srv/pbx')).toEqual({
       environment: 'development',
       port: 3000,
       dataDir: '/srv/pbx/.data',
@@ -54,12 +58,14 @@ describe('parseHostConfig', () => {
   });
 
   it('derives the public URL from the port', () => {
-    expect(parseHostConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+    expect(parseHostConfig({ NODE_ENV: 'development', PORT: '4000' }).publicUrl).toBe(
+      'http://localhost:4000',
+    );
   });
 
   it('refuses to start in production without a master key', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
-      expect.stringContaining('PBX_M365_MASTER_KEY is required in production'),
+      expect.stringContaining('PBX_M365_MASTER_KEY is required'),
     ]);
   });
 
@@ -126,14 +132,19 @@ describe('parseHostConfig', () => {
 
   it('refuses rotation settings without the new master key', () => {
     expect(
-      problemsOf({ PBX_M365_MASTER_KEY_VERSION: '2', PBX_M365_PREVIOUS_MASTER_KEYS: `1:${KEY}` }),
+      problemsOf({
+        NODE_ENV: 'development',
+        PBX_M365_MASTER_KEY_VERSION: '2',
+        PBX_M365_PREVIOUS_MASTER_KEYS: `1:${KEY}`,
+      }),
     ).toEqual([expect.stringContaining('need PBX_M365_MASTER_KEY')]);
   });
 
   it('treats empty variables as unset', () => {
-    expect(parseHostConfig({ DATABASE_URL: '', PBX_ADMIN_PASSWORD: '', PORT: ' ' }, '/srv/pbx')).toEqual(
-      parseHostConfig({}, '/srv/pbx'),
-    );
+    const development = { NODE_ENV: 'development' };
+    expect(
+      parseHostConfig({ ...development, DATABASE_URL: '', PBX_ADMIN_PASSWORD: '', PORT: ' ' }, '/srv/pbx'),
+    ).toEqual(parseHostConfig(development, '/srv/pbx'));
   });
 });
 

@@ -13,8 +13,9 @@ export interface HostConfig {
   /** Base URL under which users and Microsoft reach this PBX (redirect URIs are built from it). */
   publicUrl: string;
   /**
-   * Master key of the Microsoft 365 module (32 bytes, base64). Required in production; in development and test it
-   * may be absent here and is then generated into `dataDir` by `ensureDevelopmentSecrets`.
+   * Master key of the Microsoft 365 module (32 bytes, base64). Required unless NODE_ENV is development or test
+   * (production is the default); there it may be absent and is then generated into `dataDir` by
+   * `ensureDevelopmentSecrets`.
    */
   masterKey?: string;
   /** Version of `masterKey` (PBX_M365_MASTER_KEY_VERSION, default 1); raise it with every new master key. */
@@ -135,7 +136,9 @@ function nonEmpty(raw: string | undefined): string | undefined {
 export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): HostConfig {
   const problems: string[] = [];
 
-  const rawEnvironment = nonEmpty(env.NODE_ENV) ?? 'development';
+  // Production unless development is asked for (`npm run start:dev` and the demo set NODE_ENV=development): a
+  // host started bare must not write a generated master key beside the database, where every backup holds both.
+  const rawEnvironment = nonEmpty(env.NODE_ENV) ?? 'production';
   const environment = ENVIRONMENTS.find((candidate) => candidate === rawEnvironment);
   if (!environment) {
     problems.push(`NODE_ENV must be one of ${ENVIRONMENTS.join(', ')}, got "${rawEnvironment}"`);
@@ -173,8 +176,9 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
   }
   if (masterKey === undefined && environment === 'production') {
     problems.push(
-      'PBX_M365_MASTER_KEY is required in production: it encrypts the Microsoft 365 secrets at rest ' +
-        '(generate one with `openssl rand -base64 32` and keep it safe)',
+      'PBX_M365_MASTER_KEY is required (NODE_ENV is production unless set to development): it encrypts the ' +
+        'Microsoft 365 secrets at rest. Generate one with `openssl rand -base64 32`, keep it in a secret store ' +
+        'apart from the database and its backups, and pass it in PBX_M365_MASTER_KEY',
     );
   }
 

@@ -39,6 +39,8 @@ export enum Microsoft365ErrorCode {
   MailMessageInvalid = 'MAIL_MESSAGE_INVALID',
   /** A mail or attachment is over Graph's limit (150 MB) or the mailbox's maximum message size. */
   MailMessageTooLarge = 'MAIL_MESSAGE_TOO_LARGE',
+  /** Too many requests from one client address to an anonymous route (sign-in, code exchange, notifications). */
+  RateLimited = 'RATE_LIMITED',
   /** A bug or an unexpected state on our side. */
   Internal = 'INTERNAL',
 }

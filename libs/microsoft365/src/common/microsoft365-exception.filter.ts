@@ -44,6 +44,8 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
       return HttpStatus.BAD_REQUEST;
     case Microsoft365ErrorCode.MailMessageTooLarge:
       return HttpStatus.PAYLOAD_TOO_LARGE;
+    case Microsoft365ErrorCode.RateLimited:
+      return HttpStatus.TOO_MANY_REQUESTS;
     case Microsoft365ErrorCode.Internal:
       return HttpStatus.INTERNAL_SERVER_ERROR;
   }

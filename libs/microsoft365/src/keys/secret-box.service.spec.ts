@@ -49,11 +49,14 @@ describe(SecretBox.name, () => {
     ).toThrow(/Master key version 1/);
   });
 
-  it('should refuse to start without a master key outside development', () => {
+  it('should refuse to start without a master key outside tests, development included', () => {
     expect(() => new SecretBox({ environment: 'production', publicUrl: 'https://pbx' })).toThrow(
       /masterKey is required/,
     );
-    expect(() => new SecretBox({ environment: 'development', publicUrl: 'https://pbx' })).not.toThrow();
+    expect(() => new SecretBox({ environment: 'development', publicUrl: 'https://pbx' })).toThrow(
+      /masterKey is required/,
+    );
+    expect(() => new SecretBox({ environment: 'test', publicUrl: 'https://pbx' })).not.toThrow();
   });
 
   it('should open secrets of every configured version and say which versions it holds', () => {

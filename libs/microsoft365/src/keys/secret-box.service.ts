@@ -3,7 +3,7 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface SealedSecret {
   /** 12-byte IV, 16-byte GCM tag, then the ciphertext. */
@@ -48,6 +48,15 @@ export class SecretBox {
   /** Whether secrets sealed under `version` can be opened with the configured keys. */
   hasVersion(version: number): boolean {
     return this.keys.has(version);
+  }
+
+  /**
+   * HMAC-SHA256 of `value` under a key derived (HKDF) from the current master key for `purpose`: lets the module
+   * recognise values it issued itself (a signed cookie) without storing them. A new master key invalidates them.
+   */
+  mac(purpose: string, value: string): Buffer {
+    const key = Buffer.from(hkdfSync('sha256', this.key(this.currentVersion), Buffer.alloc(0), purpose, 32));
+    return createHmac('sha256', key).update(value, 'utf8').digest();
   }
 
   seal(plaintext: Buffer, context: string): SealedSecret {
@@ -121,13 +130,14 @@ export class SecretBox {
   }
 
   private static developmentKey(options: Microsoft365ModuleOptions): string {
-    if (options.environment !== 'development' && options.environment !== 'test') {
+    // Only tests may run on this fixed, public key; a developer's host passes a generated key like production.
+    if (options.environment !== 'test') {
       throw new Error(
-        'Microsoft365Module: masterKey is required outside development. Generate one with ' +
+        'Microsoft365Module: masterKey is required outside tests. Generate one with ' +
           '`openssl rand -base64 32` and pass it from a secret store or environment variable.',
       );
     }
-    // Deterministic so that a development database stays readable across restarts; never used in production.
+    // Deterministic so that a test database stays readable across restarts; never used outside tests.
     return createHash('sha256').update('microsoft365-development-master-key').digest('base64');
   }
 }

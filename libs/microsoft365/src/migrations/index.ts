@@ -18,6 +18,7 @@ import { Migration20261201220000_user_sync_time_zone } from './Migration20261201
 import { Migration20261201224000_contact_sync_time_zone } from './Migration20261201224000_contact_sync_time_zone';
 import { Migration20261201230000_sso_system_admin_accounts } from './Migration20261201230000_sso_system_admin_accounts';
 import { Migration20261201233000_user_sync_group_delta } from './Migration20261201233000_user_sync_group_delta';
+import { Migration20261205180000_sign_in_hardening } from './Migration20261205180000_sign_in_hardening';
 import { Migration20261205181157_provisioning_log } from './Migration20261205181157_provisioning_log';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
@@ -42,6 +43,7 @@ export const microsoft365Migrations: MigrationObject[] = [
     name: 'Migration20261201233000_user_sync_group_delta',
     class: Migration20261201233000_user_sync_group_delta,
   },
+  { name: 'Migration20261205180000_sign_in_hardening', class: Migration20261205180000_sign_in_hardening },
   { name: 'Migration20261205181157_provisioning_log', class: Migration20261205181157_provisioning_log },
 ];
 // </generated-migrations>

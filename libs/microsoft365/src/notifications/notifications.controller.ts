@@ -1,14 +1,21 @@
-import { Body, Controller, HttpCode, Logger, Post, Query, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpResponder } from '../common/http-responder';
 import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { RateLimitGuard } from '../rate-limits/rate-limit.guard';
 import { type LifecycleEvent, SubscriptionManager } from './subscription.manager';
 import { type GraphSubscriptionEntity } from './graph-subscription.entity';
 
 const LIFECYCLE_EVENTS: readonly string[] = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'];
 /** A validation token is an opaque string of a few dozen characters; anything far longer is not Graph. */
 const MAX_VALIDATION_TOKEN_LENGTH = 1024;
-const MAX_ITEMS = 1000;
+/**
+ * Graph sends "a collection of change notifications" per post and documents no maximum (docs/graph-notes.md §9);
+ * the posts we see carry a handful. Items beyond this are ignored: what they would wake is a delta run, which the
+ * other items or the fallback's polling start anyway, and a forged post cannot make us read more.
+ */
+const MAX_ITEMS = 100;
 
 interface NotificationItem {
   subscriptionId?: unknown;
@@ -19,11 +26,14 @@ interface NotificationItem {
 /**
  * Where Microsoft Graph delivers change and lifecycle notifications. No PBX session here: each item proves itself
  * with its subscription's clientState. Graph wants an answer within 3 s, so the only work done before answering is
- * one lookup per subscription; what the notification wakes runs afterwards.
+ * one query for all the post's subscriptions; what the notification wakes runs afterwards. Posts are rate-limited
+ * per source address.
  */
 @ApiTags('Microsoft 365: change notifications (called by Microsoft Graph)')
 @Controller('microsoft365/notifications')
 @UseFilters(Microsoft365ExceptionFilter)
+@UseGuards(RateLimitGuard)
+@RateLimit('notifications')
 export class NotificationsController {
   private readonly logger = new Logger(NotificationsController.name);
 
@@ -88,23 +98,23 @@ export class NotificationsController {
     lifecycle = false,
   ): Promise<{ row: GraphSubscriptionEntity; event: string }[]> {
     const items = (body as { value?: unknown } | null)?.value;
+    const candidates = (Array.isArray(items) ? (items.slice(0, MAX_ITEMS) as NotificationItem[]) : []).filter(
+      (item) =>
+        typeof item === 'object' &&
+        item !== null &&
+        (!lifecycle ||
+          (typeof item.lifecycleEvent === 'string' && LIFECYCLE_EVENTS.includes(item.lifecycleEvent))),
+    );
+    const rows = await this.manager.verifyAll(candidates);
     const accepted: { row: GraphSubscriptionEntity; event: string }[] = [];
-    if (Array.isArray(items)) {
-      for (const item of items.slice(0, MAX_ITEMS) as NotificationItem[]) {
-        if (typeof item !== 'object' || item === null) continue;
-        if (
-          lifecycle &&
-          (typeof item.lifecycleEvent !== 'string' || !LIFECYCLE_EVENTS.includes(item.lifecycleEvent))
-        )
-          continue;
-        const row = await this.manager.verify(item.subscriptionId, item.clientState);
-        if (!row) continue;
-        // One wake per subscription and event is enough: the run reads every change anyway.
-        const event = lifecycle ? String(item.lifecycleEvent) : '';
-        if (accepted.some((a) => a.row.id === row.id && a.event === event)) continue;
-        accepted.push({ row, event });
-      }
-    }
+    candidates.forEach((item, index) => {
+      const row = rows[index];
+      if (!row) return;
+      // One wake per subscription and event is enough: the run reads every change anyway.
+      const event = lifecycle ? String(item.lifecycleEvent) : '';
+      if (accepted.some((a) => a.row.id === row.id && a.event === event)) return;
+      accepted.push({ row, event });
+    });
     if (accepted.length === 0) {
       this.logger.warn(
         'Refused a notification post: no item with a known subscription and matching clientState',

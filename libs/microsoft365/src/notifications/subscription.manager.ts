@@ -100,11 +100,29 @@ export class SubscriptionManager {
     return this.em.fork().find(GraphSubscriptionEntity, { pbxTenantId }, { orderBy: { resource: 'asc' } });
   }
 
-  /** The stored subscription, if `clientState` is the secret we gave it; null otherwise (refuse, do nothing). */
-  async verify(subscriptionId: unknown, clientState: unknown): Promise<GraphSubscriptionEntity | null> {
-    if (typeof subscriptionId !== 'string' || subscriptionId.length > 200) return null;
-    const row = await this.em.fork().findOne(GraphSubscriptionEntity, { subscriptionId });
-    return row && clientStateMatches(clientState, row.clientStateHash) ? row : null;
+  /**
+   * For each item, its stored subscription if `clientState` is the secret we gave it, null otherwise (refuse, do
+   * nothing). One query for the whole post, however many items it holds.
+   */
+  async verifyAll(
+    items: readonly { subscriptionId?: unknown; clientState?: unknown }[],
+  ): Promise<(GraphSubscriptionEntity | null)[]> {
+    const ids = [
+      ...new Set(
+        items
+          .map((item) => item.subscriptionId)
+          .filter((id): id is string => typeof id === 'string' && id.length <= 200),
+      ),
+    ];
+    const rows =
+      ids.length > 0
+        ? await this.em.fork().find(GraphSubscriptionEntity, { subscriptionId: { $in: ids } })
+        : [];
+    const byId = new Map(rows.map((row) => [row.subscriptionId, row]));
+    return items.map((item) => {
+      const row = typeof item.subscriptionId === 'string' ? byId.get(item.subscriptionId) : undefined;
+      return row && clientStateMatches(item.clientState, row.clientStateHash) ? row : null;
+    });
   }
 
   /** A valid change notification arrived: wake whatever reads the truth for that resource. */

@@ -95,6 +95,17 @@ describe('IdTokenValidator', () => {
     expect(fetches).toBe(2);
   });
 
+  it('follows a rotation right after the last fetch, and refetches at most once per unknown kid', async () => {
+    await validator.validate(await sign(first), JWKS_URI, expected());
+    published = [first, second];
+    // Within the same millisecond as the first fetch: Entra rolled its keys just after we read them.
+    await expect(validator.validate(await sign(second), JWKS_URI, expected())).resolves.toBeDefined();
+    expect(fetches).toBe(2);
+    await refusal(await sign(stranger));
+    await refusal(await sign(stranger));
+    expect(fetches).toBe(3);
+  });
+
   it('re-reads the JWKS after a day', async () => {
     await validator.validate(await sign(first), JWKS_URI, expected());
     now = new Date(now.getTime() + 25 * 3600_000);

@@ -9,16 +9,18 @@ import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKe
 const ALLOWED_ALGORITHMS = ['RS256'];
 /** Microsoft: keys roll over without notice; re-read the JWKS at least daily. */
 const JWKS_MAX_AGE_MS = 24 * 3600_000;
-/**
- * At most one refetch per second per JWKS, triggered by an unknown `kid`. ID tokens reach us only from the token
- * endpoint over TLS, after a valid state, so unknown kids mean a rotation, not an attack worth a long cooldown.
- */
-const REFETCH_INTERVAL_MS = 1_000;
 const JWKS_TIMEOUT_MS = 10_000;
 
 interface CachedKeySet {
   keys: JSONWebKeySet;
   fetchedAt: number;
+  /**
+   * Unknown kids this very fetch was already the answer to. An unknown `kid` refetches the JWKS unless the last
+   * fetch was made for it (at most once per kid and fetch), however recent that fetch is: Entra may roll its keys
+   * a moment after we read them. ID tokens reach us only from the token endpoint over TLS after a valid state, so
+   * unknown kids mean a rotation, not an attack.
+   */
+  refetchedFor: Set<string>;
 }
 
 /**
@@ -52,8 +54,10 @@ export class IdTokenValidator {
       throw invalid(`algorithm ${header.alg ?? '(none)'} not allowed`);
     }
     if (!header.kid) throw invalid('no kid');
-    let keySet = await this.keySet(jwksUri, false);
-    if (!hasKey(keySet, header.kid)) keySet = await this.keySet(jwksUri, true);
+    let keySet = await this.keySet(jwksUri);
+    if (!hasKey(keySet, header.kid) && !keySet.refetchedFor.has(header.kid)) {
+      keySet = await this.keySet(jwksUri, header.kid);
+    }
     if (!hasKey(keySet, header.kid)) throw invalid('signing key unknown to the tenant’s JWKS');
     let payload: Uint8Array;
     try {
@@ -75,18 +79,21 @@ export class IdTokenValidator {
     return check.identity;
   }
 
-  private async keySet(jwksUri: string, refresh: boolean): Promise<CachedKeySet> {
+  /** The cached key set, or a fresh one when it is old or when `unknownKid` asks for a refetch. */
+  private async keySet(jwksUri: string, unknownKid?: string): Promise<CachedKeySet> {
     const now = this.clock.now().getTime();
     const cached = this.cache.get(jwksUri);
     const fresh = cached && now - cached.fetchedAt < JWKS_MAX_AGE_MS;
-    if (cached && fresh && (!refresh || now - cached.fetchedAt < REFETCH_INTERVAL_MS)) return cached;
+    if (cached && fresh && !unknownKid) return cached;
     // Concurrent sign-ins share one request.
     let pending = this.inFlight.get(jwksUri);
     if (!pending) {
       pending = this.fetchKeySet(jwksUri).finally(() => this.inFlight.delete(jwksUri));
       this.inFlight.set(jwksUri, pending);
     }
-    return pending;
+    const fetched = await pending;
+    if (unknownKid) fetched.refetchedFor.add(unknownKid);
+    return fetched;
   }
 
   private async fetchKeySet(jwksUri: string): Promise<CachedKeySet> {
@@ -103,7 +110,7 @@ export class IdTokenValidator {
         `JWKS ${jwksUri} could not be read: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
     }
-    const entry = { keys, fetchedAt: this.clock.now().getTime() };
+    const entry: CachedKeySet = { keys, fetchedAt: this.clock.now().getTime(), refetchedFor: new Set() };
     this.cache.set(jwksUri, entry);
     return entry;
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { readBrowserKey } from './browser-key.cookie';
+import { BrowserKeyCookie } from './browser-key.cookie';
 import { MICROSOFT365_STRATEGY } from './microsoft365-strategy.name';
 import { PassportCallbackStrategy, type CallbackRequest } from './passport-callback.strategy-base';
 import { SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
@@ -12,22 +12,22 @@ import { SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
  */
 @Injectable()
 export class Microsoft365Strategy extends PassportStrategy(PassportCallbackStrategy, MICROSOFT365_STRATEGY) {
-  constructor(private readonly flow: SsoFlowService) {
+  constructor(
+    private readonly flow: SsoFlowService,
+    private readonly browserKeyCookie: BrowserKeyCookie,
+  ) {
     super();
   }
 
   validate(request: CallbackRequest): Promise<Microsoft365SignIn> {
-    // form_post puts the answer in the body; a query answer is accepted too (some proxies turn POST into GET).
-    const source = {
-      ...((request.query ?? {}) as Record<string, unknown>),
-      ...((request.body ?? {}) as Record<string, unknown>),
-    };
+    // We ask for form_post only: a code in a query string lands in logs, history and Referer headers.
+    const source = (request.body ?? {}) as Record<string, unknown>;
     return this.flow.complete({
       state: field(source, 'state'),
       code: field(source, 'code'),
       error: field(source, 'error'),
       errorDescription: field(source, 'error_description'),
-      browserKey: readBrowserKey(request),
+      browserKey: this.browserKeyCookie.read(request),
     });
   }
 }

@@ -7,9 +7,12 @@ import {
   type SignInRules,
   SignInScope,
   type SsoClient,
+  toSelectedUser,
 } from './sign-in-rules';
 
-const ADA = { objectId: 'aaaaaaaa-0000-0000-0000-000000000001', userPrincipalName: 'Ada@Contoso.test' };
+const ADA = { objectId: 'aaaaaaaa-0000-0000-0000-000000000001' };
+const ada = { objectId: ADA.objectId, userPrincipalName: 'ada@contoso.test' };
+const bob = { objectId: 'bbbbbbbb-0000-0000-0000-000000000002', userPrincipalName: 'bob@contoso.test' };
 
 function rules(users: Partial<SignInRule> = {}, administrators: Partial<SignInRule> = {}): SignInRules {
   return {
@@ -42,40 +45,28 @@ describe('decideSignIn', () => {
       false,
     ],
     [
-      'admin included by UPN (case-insensitive)',
-      rules({}, { enabled: true, selectedUsers: ['ada@contoso.TEST'] }),
+      'admin included by object id',
+      rules({}, { enabled: true, selectedUsers: [ada] }),
       'tenant-admin',
       'web',
       true,
     ],
     [
-      'admin included by object id',
-      rules({}, { enabled: true, selectedUsers: [ADA.objectId.toUpperCase()] }),
+      'system admin included by object id (stored in upper case before)',
+      rules({}, { enabled: true, selectedUsers: [toSelectedUser(ADA.objectId.toUpperCase())] }),
       'system-admin',
       'web',
       true,
     ],
     [
       'admin not among the included',
-      rules({}, { enabled: true, selectedUsers: ['bob@contoso.test'] }),
+      rules({}, { enabled: true, selectedUsers: [bob] }),
       'tenant-admin',
       'web',
       false,
     ],
-    [
-      'user excluded',
-      rules({ scope: SignInScope.Exclude, selectedUsers: [' ada@contoso.test '] }),
-      'user',
-      'web',
-      false,
-    ],
-    [
-      'user not excluded',
-      rules({ scope: SignInScope.Exclude, selectedUsers: ['bob@contoso.test'] }),
-      'user',
-      'web',
-      true,
-    ],
+    ['user excluded', rules({ scope: SignInScope.Exclude, selectedUsers: [ada] }), 'user', 'web', false],
+    ['user not excluded', rules({ scope: SignInScope.Exclude, selectedUsers: [bob] }), 'user', 'web', true],
     [
       'an allowed user rule never lets an admin in',
       rules({ scope: SignInScope.All }, { enabled: false }),
@@ -101,11 +92,17 @@ describe('decideSignIn', () => {
     });
   });
 
-  it('never matches on a missing UPN', () => {
-    const decision = decideSignIn(rules({ scope: SignInScope.Include, selectedUsers: [''] }), 'user', 'web', {
-      objectId: ADA.objectId,
-      userPrincipalName: null,
+  it('never matches on a name: a UPN saved before names were resolved neither includes nor lets through', () => {
+    const legacy = [toSelectedUser('ada@contoso.test')];
+    expect(legacy).toEqual([{ objectId: null, userPrincipalName: 'ada@contoso.test' }]);
+    expect(
+      decideSignIn(rules({ scope: SignInScope.Include, selectedUsers: legacy }), 'user', 'web', ADA).allowed,
+    ).toBe(false);
+    expect(
+      decideSignIn(rules({ scope: SignInScope.Exclude, selectedUsers: legacy }), 'user', 'web', ADA),
+    ).toEqual({
+      allowed: false,
+      reason: 'the users exclusion has unresolved names; save the rule again',
     });
-    expect(decision.allowed).toBe(false);
   });
 });

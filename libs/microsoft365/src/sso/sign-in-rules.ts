@@ -9,14 +9,24 @@ export enum SignInScope {
 
 export type SsoClient = 'web' | 'app';
 
+/**
+ * A Microsoft account a rule names. Admins type UPNs or object ids; the module resolves them in Graph when the rule
+ * is saved and matches on the object id only: a UPN is mutable, so renaming a user must not move them across a rule.
+ */
+export interface SelectedUser {
+  /** The immutable object id (`oid`), lower case; null only for an entry saved before names were resolved. */
+  objectId: string | null;
+  /** The UPN when the rule was saved, for admins to read; never matched. */
+  userPrincipalName: string | null;
+}
+
 /** Who of one PBX role may sign in with Microsoft, and from which clients. */
 export interface SignInRule {
   enabled: boolean;
   web: boolean;
   app: boolean;
   scope: SignInScope;
-  /** User principal names or object ids, compared case-insensitively. */
-  selectedUsers: string[];
+  selectedUsers: SelectedUser[];
 }
 
 /** The PBX role a sign-in is for: the PBX decides roles, SSO can only restrict who uses them. */
@@ -56,23 +66,41 @@ export function decideSignIn(
   rules: SignInRules,
   role: SignInRole,
   client: SsoClient,
-  account: { objectId: string; userPrincipalName: string | null },
+  account: { objectId: string },
 ): SignInDecision {
   const rule = role === 'user' ? rules.users : rules.administrators;
   const who = role === 'user' ? 'users' : 'administrators';
   if (!rule.enabled) return { allowed: false, reason: `sign-in is off for ${who}` };
   if (!rule[client]) return { allowed: false, reason: `sign-in is off for ${who} on the ${client} client` };
-  const selected = new Set(rule.selectedUsers.map((entry) => entry.trim().toLowerCase()));
-  const keys = [account.objectId, account.userPrincipalName]
-    .filter((key): key is string => !!key)
-    .map((key) => key.toLowerCase());
-  const isSelected = keys.some((key) => selected.has(key));
+  const objectId = account.objectId.toLowerCase();
+  const isSelected = rule.selectedUsers.some((entry) => entry.objectId === objectId);
   switch (rule.scope) {
     case SignInScope.All:
       return { allowed: true };
     case SignInScope.Include:
       return isSelected ? { allowed: true } : { allowed: false, reason: `not among the selected ${who}` };
     case SignInScope.Exclude:
-      return isSelected ? { allowed: false, reason: `excluded from the ${who}` } : { allowed: true };
+      if (isSelected) return { allowed: false, reason: `excluded from the ${who}` };
+      // An exclusion saved as bare names cannot be matched safely: keep everybody out until it is saved again.
+      if (rule.selectedUsers.some((entry) => entry.objectId === null)) {
+        return { allowed: false, reason: `the ${who} exclusion has unresolved names; save the rule again` };
+      }
+      return { allowed: true };
   }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A stored entry; rules saved before names were resolved hold plain strings (object ids or UPNs). */
+export function toSelectedUser(entry: unknown): SelectedUser {
+  if (typeof entry === 'string') {
+    return GUID.test(entry)
+      ? { objectId: entry.toLowerCase(), userPrincipalName: null }
+      : { objectId: null, userPrincipalName: entry };
+  }
+  const { objectId, userPrincipalName } = (entry ?? {}) as Partial<SelectedUser>;
+  return {
+    objectId: typeof objectId === 'string' ? objectId.toLowerCase() : null,
+    userPrincipalName: typeof userPrincipalName === 'string' ? userPrincipalName : null,
+  };
 }

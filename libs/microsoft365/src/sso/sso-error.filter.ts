@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { HttpResponder } from '../common/http-responder';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
@@ -36,6 +37,11 @@ export class SsoErrorFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<{ headers: Record<string, unknown> }>();
     const response = host.switchToHttp().getResponse<unknown>();
     this.http.setHeader(response, 'Cache-Control', 'no-store');
+    if (exception instanceof Microsoft365Exception && exception.code === Microsoft365ErrorCode.RateLimited) {
+      // The module's one shape for 429, whatever the client: a flood is no browser to show a page to.
+      new Microsoft365ExceptionFilter(this.http).catch(exception, host);
+      return;
+    }
     if (exception instanceof HttpException && !(exception instanceof SsoError)) {
       const body = exception.getResponse();
       this.http.json(response, exception.getStatus(), typeof body === 'string' ? { message: body } : body);
@@ -68,7 +74,7 @@ export class SsoErrorFilter implements ExceptionFilter {
   private wantsJson(request: { headers: Record<string, unknown> }): boolean {
     if (
       this.http.requestMethod(request) === 'POST' &&
-      /\/sso\/(app\/token|logout)$/.test(this.http.requestPath(request))
+      /\/sso\/(app\/token|token|logout)$/.test(this.http.requestPath(request))
     ) {
       return true;
     }

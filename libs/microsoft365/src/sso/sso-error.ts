@@ -29,6 +29,10 @@ export enum SsoErrorCode {
   NotAllowed = 'SSO_NOT_ALLOWED',
   /** The app's one-time code is unknown, expired, used, or its PKCE verifier does not match. */
   InvalidAppCode = 'SSO_INVALID_APP_CODE',
+  /** The portal's one-time code is unknown, expired, used, or was started in another browser. */
+  InvalidCode = 'SSO_INVALID_CODE',
+  /** Too many sign-ins of the tenant are waiting for Microsoft's answer (a flood of login requests). */
+  TooManySignIns = 'SSO_TOO_MANY_SIGN_INS',
   /** Microsoft could not be reached, or something unexpected happened on our side. */
   Unavailable = 'SSO_UNAVAILABLE',
 }
@@ -47,6 +51,8 @@ const STATUS: Record<SsoErrorCode, number> = {
   [SsoErrorCode.UserDisabled]: 403,
   [SsoErrorCode.NotAllowed]: 403,
   [SsoErrorCode.InvalidAppCode]: 400,
+  [SsoErrorCode.InvalidCode]: 400,
+  [SsoErrorCode.TooManySignIns]: 429,
   [SsoErrorCode.Unavailable]: 503,
 };
 
@@ -71,6 +77,9 @@ const USER_MESSAGES: Record<SsoErrorCode, string> = {
   [SsoErrorCode.NotAllowed]:
     'Your organisation does not allow you to sign in with Microsoft here. Ask your PBX administrator.',
   [SsoErrorCode.InvalidAppCode]: 'The sign-in code is invalid or expired. Start again from the app.',
+  [SsoErrorCode.InvalidCode]: 'The sign-in code is invalid or expired. Start again from the login page.',
+  [SsoErrorCode.TooManySignIns]:
+    'Too many sign-ins are in progress for your organisation. Try again in a minute.',
   [SsoErrorCode.Unavailable]: 'Microsoft could not be reached. Try again in a moment.',
 };
 

@@ -18,12 +18,17 @@ import { SsoError, SsoErrorCode } from './sso-error';
 import { SsoMsalProvider } from './sso-msal.provider';
 import { type SsoSettingsEntity } from './sso-settings.entity';
 import { SsoSettingsService, ssoBasePath, ssoPortalUrl } from './sso-settings.service';
-import { SsoTransactionStore } from './sso-transaction.store';
+import { type CodeProof, SsoTransactionStore } from './sso-transaction.store';
 
 /** Entra and the PBX may disagree on the time by this much. */
 const CLOCK_SKEW_SECONDS = 120;
 /** An ID token is redeemed right after it is issued; an old one is refused. */
 const ID_TOKEN_MAX_AGE_SECONDS = 10 * 60;
+/**
+ * Sign-ins of one tenant waiting for Microsoft's answer (each a row, for ten minutes): far above a morning rush,
+ * low enough that anonymous login requests cannot fill the table.
+ */
+const DEFAULT_MAX_PENDING_SIGN_INS = 1000;
 
 export interface LoginRequest {
   tenant?: string;
@@ -63,6 +68,9 @@ interface SsoConfiguration {
   credentials: AppCredentials;
   rules: SsoSettingsEntity;
 }
+
+/** The session a one-time code was exchanged for, with the scope and the role it was decided for just now. */
+export type ExchangedSession = PbxSession & { scope: string; role: SignInRole };
 
 /**
  * "Sign in with Microsoft", web and app: start (redirect to the tenant's authority), complete (state, code, ID
@@ -104,7 +112,9 @@ export class SsoFlowService {
   async discover(sipDomain: string | undefined): Promise<{ enabled: boolean; loginUrl: string | null }> {
     try {
       const scope = await this.resolveScope({ sipDomain });
-      await this.configuration(scope);
+      await this.enabledRules(scope);
+      // Whether a key pair exists, without decrypting it: anybody may ask this.
+      if (!(await this.keys.current(scope)).active) throw new SsoError(SsoErrorCode.NotConfigured, scope);
       const base = `${this.options.publicUrl.replace(/\/+$/, '')}${this.basePath()}`;
       return { enabled: true, loginUrl: `${base}/login?tenant=${scope}` };
     } catch {
@@ -112,17 +122,20 @@ export class SsoFlowService {
     }
   }
 
-  /** Starts a sign-in; answers Entra's authorization URL to redirect the browser to. */
+  /**
+   * Starts a sign-in; answers Entra's authorization URL to redirect the browser to. Nothing is redirected to an
+   * app before its request is valid: an error here is a page, never a redirect to a URI the request named.
+   */
   async start(request: LoginRequest): Promise<string> {
     const client = request.client ?? 'web';
     if (client !== 'web' && client !== 'app') {
       throw new SsoError(SsoErrorCode.InvalidRequest, `unknown client ${client}`);
     }
     const scope = await this.resolveScope(request);
-    const { credentials, rules } = await this.configuration(scope);
+    const rules = await this.enabledRules(scope);
     let app: { appRedirectUri: string; appCodeChallenge: string } | undefined;
     if (client === 'app') {
-      if (!request.redirectUri || !rules.appRedirectUris.includes(request.redirectUri)) {
+      if (!request.redirectUri || !SsoSettingsService.allowsAppRedirect(rules, request.redirectUri)) {
         throw new SsoError(SsoErrorCode.RedirectUriNotRegistered, 'app redirect URI not registered');
       }
       if (
@@ -130,15 +143,16 @@ export class SsoFlowService {
         !request.codeChallenge ||
         !PKCE_CHALLENGE_PATTERN.test(request.codeChallenge)
       ) {
-        // The app learns what is wrong at its own (registered) redirect URI.
-        throw new SsoError(
-          SsoErrorCode.InvalidRequest,
-          'app sign-in needs an S256 code_challenge',
-          request.redirectUri,
-        );
+        throw new SsoError(SsoErrorCode.InvalidRequest, 'app sign-in needs an S256 code_challenge');
       }
       app = { appRedirectUri: request.redirectUri, appCodeChallenge: request.codeChallenge };
     }
+    // Before the private key is decrypted and a row written: a flood of anonymous logins stops here.
+    const maxPending = this.options.sso?.maxPendingSignIns ?? DEFAULT_MAX_PENDING_SIGN_INS;
+    if ((await this.transactions.pending(scope)) >= maxPending) {
+      throw new SsoError(SsoErrorCode.TooManySignIns, `${maxPending} sign-ins pending for ${scope}`);
+    }
+    const { credentials } = await this.configuration(scope, rules);
     const redirectUri = this.callbackUri(request.origin);
     const started = await this.transactions.start({
       scope,
@@ -182,13 +196,7 @@ export class SsoFlowService {
         maxAgeSeconds: ID_TOKEN_MAX_AGE_SECONDS,
       });
       const account = await this.accounts.resolve(transaction.scope, identity);
-      const decision = decideSignIn(rules, account.role, transaction.client, {
-        objectId: identity.objectId,
-        userPrincipalName: identity.username,
-      });
-      if (!decision.allowed) {
-        throw new SsoError(SsoErrorCode.NotAllowed, `PBX user ${account.userId}: ${decision.reason}`);
-      }
+      this.assertAllowed(rules, account, transaction.client, identity.objectId);
       return {
         scope: transaction.scope,
         client: transaction.client,
@@ -209,42 +217,59 @@ export class SsoFlowService {
     }
   }
 
-  /** Web: the host's session, for the portal. */
-  issueSession(
-    signIn: Pick<Microsoft365SignIn, 'scope' | 'userId' | 'role' | 'client'>,
-  ): Promise<PbxSession> {
-    return this.sessions.issueSession({
-      pbxTenantId: signIn.scope === SYSTEM_SCOPE ? null : signIn.scope,
+  /**
+   * Where the browser goes after a successful callback, with a one-time code (two minutes, once): the app's
+   * registered redirect URI (`?code=`, redeemed with its PKCE verifier), or the portal (`#sso_code=`, redeemed
+   * from this browser). No session travels in a URL, where history, logs and the page's scripts could read it.
+   */
+  async codeRedirect(signIn: Microsoft365SignIn): Promise<string> {
+    const code = await this.transactions.issueCode(signIn.transactionId, {
       userId: signIn.userId,
-      // System admins get their own role from the host; the port's role is for tenant sessions.
-      role: signIn.role === 'tenant-admin' ? 'tenant-admin' : 'user',
-      client: signIn.client,
+      role: signIn.role,
+      objectId: signIn.identity.objectId,
+      directoryId: signIn.identity.directoryId,
     });
+    if (signIn.client === 'app') {
+      if (!signIn.appRedirectUri) throw new SsoError(SsoErrorCode.InvalidRequest, 'no app redirect URI');
+      return appendQuery(signIn.appRedirectUri, { code });
+    }
+    return `${this.portalUrl()}#${new URLSearchParams({ sso_code: code }).toString()}`;
   }
 
-  /** Where the portal picks the session up: in the fragment, which browsers never send to servers or logs. */
-  portalRedirect(session: PbxSession): string {
-    const fragment = new URLSearchParams({
-      sso_token: session.token,
-      expires_at: session.expiresAt.toISOString(),
-    });
-    return `${this.portalUrl()}#${fragment.toString()}`;
-  }
-
-  /** App: a one-time code at the app's registered redirect URI; the session comes only with the app's verifier. */
-  async appRedirect(signIn: Microsoft365SignIn): Promise<string> {
-    if (!signIn.appRedirectUri) throw new SsoError(SsoErrorCode.InvalidRequest, 'no app redirect URI');
-    const code = await this.transactions.issueAppCode(signIn.transactionId, signIn.userId, signIn.role);
-    return appendQuery(signIn.appRedirectUri, { code });
-  }
-
-  async exchangeAppCode(
-    code: string,
-    verifier: string,
-  ): Promise<PbxSession & { scope: string; role: SignInRole }> {
-    const redeemed = await this.transactions.redeemAppCode(code, verifier);
-    const session = await this.issueSession({ ...redeemed, client: 'app' });
-    return { ...session, scope: redeemed.scope, role: redeemed.role };
+  /**
+   * Redeems a one-time code for the host's session. Who may sign in is decided again here, from the PBX's state
+   * now: a user disabled, demoted, unlinked or excluded since the callback gets what they are now, or nothing.
+   */
+  async exchangeCode(code: string, proof: CodeProof): Promise<ExchangedSession> {
+    const redeemed = await this.transactions.redeemCode(code, proof);
+    try {
+      const rules = await this.enabledRules(redeemed.scope);
+      const account = await this.accounts.resolve(redeemed.scope, {
+        objectId: redeemed.objectId,
+        directoryId: redeemed.directoryId,
+        username: null,
+        displayName: null,
+      });
+      if (account.userId !== redeemed.userId) {
+        throw new SsoError(SsoErrorCode.UserNotFound, 'the Microsoft account was linked to another PBX user');
+      }
+      this.assertAllowed(rules, account, redeemed.client, redeemed.objectId);
+      const session = await this.sessions.issueSession({
+        pbxTenantId: redeemed.scope === SYSTEM_SCOPE ? null : redeemed.scope,
+        userId: account.userId,
+        // System admins get their own role from the host; the port's role is for tenant sessions.
+        role: account.role === 'tenant-admin' ? 'tenant-admin' : 'user',
+        client: redeemed.client,
+      });
+      return { ...session, scope: redeemed.scope, role: account.role };
+    } catch (error) {
+      if (error instanceof SsoError) {
+        this.logger.log(
+          `Code exchange refused for scope ${redeemed.scope}: ${error.code} (${error.detail ?? '-'})`,
+        );
+      }
+      throw error;
+    }
   }
 
   /** Ends the PBX session; answers Entra's logout URL for the tenant, to offer signing out of Microsoft too. */
@@ -274,7 +299,8 @@ export class SsoFlowService {
     return (origin && uris.find((uri) => uri.startsWith(`${origin}/`))) || (uris[0] as string);
   }
 
-  private async configuration(scope: string): Promise<SsoConfiguration> {
+  /** The scope's rules, if single sign-on is on and configured for it; nothing secret is read. */
+  private async enabledRules(scope: string): Promise<SsoSettingsEntity> {
     const settings = await this.tenantSettings.find(scope);
     if (
       !settings?.applicationId ||
@@ -284,8 +310,16 @@ export class SsoFlowService {
     ) {
       throw new SsoError(SsoErrorCode.NotConfigured, `single sign-on is off or incomplete for ${scope}`);
     }
+    return this.ssoSettings.rules(scope);
+  }
+
+  private async configuration(scope: string, known?: SsoSettingsEntity): Promise<SsoConfiguration> {
+    const rules = known ?? (await this.enabledRules(scope));
+    const settings = await this.tenantSettings.find(scope);
     const { active } = await this.keys.current(scope);
-    if (!active) throw new SsoError(SsoErrorCode.NotConfigured, `no active key pair for ${scope}`);
+    if (!settings?.applicationId || !settings.directoryId || !active) {
+      throw new SsoError(SsoErrorCode.NotConfigured, `no active key pair for ${scope}`);
+    }
     return {
       credentials: {
         pbxTenantId: scope,
@@ -298,8 +332,20 @@ export class SsoFlowService {
         // Sent as `x5c` only when the host turned on `sendCertificateChain`, as for app tokens.
         certificatePem: active.certificatePem,
       },
-      rules: await this.ssoSettings.rules(scope),
+      rules,
     };
+  }
+
+  private assertAllowed(
+    rules: SsoSettingsEntity,
+    account: { userId: string; role: SignInRole },
+    client: SsoClient,
+    objectId: string,
+  ): void {
+    const decision = decideSignIn(rules, account.role, client, { objectId });
+    if (!decision.allowed) {
+      throw new SsoError(SsoErrorCode.NotAllowed, `PBX user ${account.userId}: ${decision.reason}`);
+    }
   }
 
   private entraError(error: string, description: string | undefined): SsoError {

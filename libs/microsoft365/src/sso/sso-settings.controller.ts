@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { TenantAdminGuard } from '../access/tenant-admin.guard';
+import { AdminActor, TenantAdminGuard } from '../access/tenant-admin.guard';
+import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
 import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
 import { createValidationPipe } from '../common/validation.pipe';
 import { SsoSettingsView, UpdateSsoSettingsDto } from './sso-settings.dto';
@@ -32,7 +33,8 @@ export class SsoSettingsController {
   update(
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() changes: UpdateSsoSettingsDto,
+    @AdminActor() actor: PbxAdminActor | null,
   ): Promise<SsoSettingsView> {
-    return this.settings.update(pbxTenantId, changes);
+    return this.settings.update(pbxTenantId, changes, actor);
   }
 }

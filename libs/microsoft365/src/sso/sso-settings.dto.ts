@@ -23,6 +23,7 @@ import { SignInScope } from './sign-in-rules';
  * (`com.example.pbx:/sso`, RFC 8252 §7.1). The dot in the scheme keeps out `javascript:`, `data:` and friends.
  */
 const APP_REDIRECT_URI = /^(https:\/\/[^\s#]+|[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:[^\s#]+)$/i;
+const HTTPS_URI = /^https:\/\/[^\s#]+$/i;
 
 export class SignInRuleDto {
   @ApiPropertyOptional({ description: 'Whether this role may sign in with Microsoft at all' })
@@ -48,7 +49,11 @@ export class SignInRuleDto {
   @IsEnum(SignInScope, { message: `scope must be one of ${Object.values(SignInScope).join(', ')}` })
   scope?: SignInScope;
 
-  @ApiPropertyOptional({ type: [String], description: 'User principal names or object ids' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'User principal names or object ids; resolved to object ids in Graph when saved, matched on those',
+  })
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10_000)
@@ -93,7 +98,8 @@ export class UpdateSsoSettingsDto {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'Where the mobile app may be sent back to: https app links or com.example.app:/path',
+    description:
+      'Where the mobile app may be sent back to: com.example.app:/path, or https app links a system administrator approved',
   })
   @IsOmittable()
   @IsArray()
@@ -106,6 +112,22 @@ export class UpdateSsoSettingsDto {
       'each appRedirectUris entry must be an https URI or a reverse-domain custom scheme URI without #',
   })
   appRedirectUris?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'System administrators only: the https app redirect URIs this tenant may register; replaces the list',
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(512, { each: true })
+  @Matches(HTTPS_URI, {
+    each: true,
+    message: 'each approvedAppRedirectUris entry must be an https URI without #',
+  })
+  approvedAppRedirectUris?: string[];
 
   @ApiPropertyOptional({
     type: [SystemAdminAccountDto],
@@ -132,12 +154,28 @@ export class UpdateSsoSettingsDto {
   domainHint?: string | null;
 }
 
+export class SelectedUserView {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'The object id sign-in matches; null for a name saved before names were resolved (save again)',
+  })
+  objectId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The UPN when the rule was saved, for reading only',
+  })
+  userPrincipalName!: string | null;
+}
+
 export class SignInRuleView {
   @ApiProperty() enabled!: boolean;
   @ApiProperty() web!: boolean;
   @ApiProperty() app!: boolean;
   @ApiProperty({ enum: SignInScope }) scope!: SignInScope;
-  @ApiProperty({ type: [String] }) selectedUsers!: string[];
+  @ApiProperty({ type: [SelectedUserView] }) selectedUsers!: SelectedUserView[];
 }
 
 export class SsoSettingsView {
@@ -149,6 +187,8 @@ export class SsoSettingsView {
   @ApiProperty({ type: SignInRuleView }) users!: SignInRuleView;
   @ApiProperty({ type: SignInRuleView }) administrators!: SignInRuleView;
   @ApiProperty({ type: [String] }) appRedirectUris!: string[];
+  @ApiProperty({ type: [String], description: 'https app redirect URIs a system administrator approved' })
+  approvedAppRedirectUris!: string[];
   @ApiProperty({
     type: [SystemAdminAccountDto],
     description: '`system` only: Microsoft accounts bound to system administrators (empty for tenants)',

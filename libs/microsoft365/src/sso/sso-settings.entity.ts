@@ -30,6 +30,13 @@ export class SsoSettingsEntity {
   @Property({ type: 'json' })
   appRedirectUris: string[] & Opt = [];
 
+  /**
+   * The https app redirect URIs a system administrator approved for this tenant: an https URI is a web page anybody
+   * may host, so a tenant admin alone cannot make one receive sign-in codes. Custom schemes need no approval.
+   */
+  @Property({ type: 'json' })
+  approvedAppRedirectUris: string[] & Opt = [];
+
   /** Sent as `domain_hint`, so that Entra skips the home-realm discovery page (e.g. `contoso.com`). */
   /**
    * System scope only: the Microsoft accounts that may sign in as system administrators, each bound to one. User

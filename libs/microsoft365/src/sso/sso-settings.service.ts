@@ -6,7 +6,11 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { PBX_SESSIONS, type PbxSessionsPort } from '../ports/pbx-sessions.port';
 import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
-import { type SignInRule } from './sign-in-rules';
+import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { SelectedUsersResolver } from './selected-users.resolver';
+import { type SelectedUser, type SignInRule, toSelectedUser } from './sign-in-rules';
 import { type SignInRuleDto, type SsoSettingsView, type UpdateSsoSettingsDto } from './sso-settings.dto';
 import { type SystemAdminAccount, SsoSettingsEntity } from './sso-settings.entity';
 
@@ -29,14 +33,26 @@ export class SsoSettingsService {
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PBX_SESSIONS) private readonly sessions: PbxSessionsPort,
+    private readonly selectedUsers: SelectedUsersResolver,
   ) {}
 
   /** The rules of a scope, or the defaults when the admin never changed them. */
   async rules(scope: string): Promise<SsoSettingsEntity> {
-    return (
+    const rules =
       (await this.em.fork().findOne(SsoSettingsEntity, { pbxTenantId: scope })) ??
-      Object.assign(new SsoSettingsEntity(), { pbxTenantId: scope })
-    );
+      Object.assign(new SsoSettingsEntity(), { pbxTenantId: scope });
+    rules.users = { ...rules.users, selectedUsers: rules.users.selectedUsers.map(toSelectedUser) };
+    rules.administrators = {
+      ...rules.administrators,
+      selectedUsers: rules.administrators.selectedUsers.map(toSelectedUser),
+    };
+    return rules;
+  }
+
+  /** May the app be sent back to this URI: registered, and a custom scheme or an https URI a system admin approved. */
+  static allowsAppRedirect(rules: SsoSettingsEntity, uri: string): boolean {
+    if (!rules.appRedirectUris.includes(uri)) return false;
+    return !/^https:/i.test(uri) || rules.approvedAppRedirectUris.includes(uri);
   }
 
   async view(scope: string): Promise<SsoSettingsView> {
@@ -46,9 +62,13 @@ export class SsoSettingsService {
     return {
       pbxTenantId: scope,
       enabled: !!settings?.enabled && !!settings.features.singleSignOn,
-      users: { ...rules.users },
-      administrators: { ...rules.administrators },
+      users: { ...rules.users, selectedUsers: rules.users.selectedUsers.map((user) => ({ ...user })) },
+      administrators: {
+        ...rules.administrators,
+        selectedUsers: rules.administrators.selectedUsers.map((user) => ({ ...user })),
+      },
       appRedirectUris: [...rules.appRedirectUris],
+      approvedAppRedirectUris: [...rules.approvedAppRedirectUris],
       systemAdminAccounts: rules.systemAdminAccounts.map((account) => ({ ...account })),
       domainHint: rules.domainHint,
       redirectUris: this.tenantSettings.redirectUris(),
@@ -57,19 +77,53 @@ export class SsoSettingsService {
     };
   }
 
-  async update(scope: string, changes: UpdateSsoSettingsDto): Promise<SsoSettingsView> {
+  async update(
+    scope: string,
+    changes: UpdateSsoSettingsDto,
+    actor: PbxAdminActor | null,
+  ): Promise<SsoSettingsView> {
     const systemAdminAccounts = changes.systemAdminAccounts
       ? await this.checkSystemAdminAccounts(scope, changes.systemAdminAccounts)
       : undefined;
+    if (changes.approvedAppRedirectUris && !actor?.isSystemAdmin) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.Forbidden,
+        'Only a system administrator may approve https app redirect URIs',
+      );
+    }
+    const users = await this.resolveSelected(scope, 'users.selectedUsers', changes.users?.selectedUsers);
+    const administrators = await this.resolveSelected(
+      scope,
+      'administrators.selectedUsers',
+      changes.administrators?.selectedUsers,
+    );
     await this.em.transactional(async (em) => {
       let rules = await em.findOne(SsoSettingsEntity, { pbxTenantId: scope });
       if (!rules) {
         rules = Object.assign(new SsoSettingsEntity(), { pbxTenantId: scope, createdAt: this.clock.now() });
         em.persist(rules);
       }
-      if (changes.users) rules.users = merge(rules.users, changes.users);
-      if (changes.administrators) rules.administrators = merge(rules.administrators, changes.administrators);
-      if (changes.appRedirectUris) rules.appRedirectUris = [...new Set(changes.appRedirectUris)];
+      if (changes.users) rules.users = merge(rules.users, changes.users, users);
+      if (changes.administrators) {
+        rules.administrators = merge(rules.administrators, changes.administrators, administrators);
+      }
+      if (changes.approvedAppRedirectUris) {
+        rules.approvedAppRedirectUris = [...new Set(changes.approvedAppRedirectUris)];
+      }
+      if (changes.appRedirectUris) {
+        const approved = rules.approvedAppRedirectUris;
+        const unapproved = changes.appRedirectUris.filter(
+          (uri) => /^https:/i.test(uri) && !approved.includes(uri),
+        );
+        if (unapproved.length > 0) {
+          throw invalid(
+            'appRedirectUris',
+            `${unapproved.join(', ')}: an https redirect URI needs a system administrator's approval ` +
+              '(approvedAppRedirectUris); apps use a custom scheme such as com.example.app:/sso',
+          );
+        }
+        rules.appRedirectUris = [...new Set(changes.appRedirectUris)];
+      }
       if (systemAdminAccounts) rules.systemAdminAccounts = systemAdminAccounts;
       if (changes.domainHint !== undefined) rules.domainHint = changes.domainHint?.toLowerCase() ?? null;
       rules.updatedAt = this.clock.now();
@@ -114,15 +168,26 @@ export class SsoSettingsService {
     return normalized;
   }
 
+  private resolveSelected(
+    scope: string,
+    field: string,
+    names: string[] | undefined,
+  ): Promise<SelectedUser[] | undefined> {
+    return names ? this.selectedUsers.resolve(scope, field, names) : Promise.resolve(undefined);
+  }
+
   async remove(scope: string): Promise<void> {
     await this.em.fork().nativeDelete(SsoSettingsEntity, { pbxTenantId: scope });
   }
 }
 
-function merge(rule: SignInRule, changes: SignInRuleDto): SignInRule {
+function merge(
+  rule: SignInRule,
+  changes: SignInRuleDto,
+  selectedUsers: SelectedUser[] | undefined,
+): SignInRule {
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-  const merged: SignInRule = { ...rule, ...defined };
-  return { ...merged, selectedUsers: [...new Set(merged.selectedUsers.map((user) => user.trim()))] };
+  return { ...rule, ...defined, selectedUsers: selectedUsers ?? rule.selectedUsers };
 }
 
 function invalid(field: string, reason: string): BadRequestException {

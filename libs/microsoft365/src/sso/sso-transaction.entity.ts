@@ -58,19 +58,36 @@ export class SsoTransactionEntity {
   @Property({ type: 'datetime', nullable: true })
   callbackAt: Date | null = null;
 
-  /** App flow, after a successful callback: the one-time code's hash and what it grants. */
-  @Property({ type: 'text', nullable: true, unique: 'm365_sso_transactions_app_code_hash_unique' })
-  appCodeHash: string | null = null;
+  /**
+   * After a successful callback: the one-time code's hash (the app redeems it with its PKCE verifier, the portal
+   * from the browser that started the sign-in) and who signed in. What the code grants is decided again, from the
+   * PBX's state at that moment, when it is redeemed.
+   */
+  @Property({
+    type: 'text',
+    nullable: true,
+    fieldName: 'app_code_hash',
+    unique: 'm365_sso_transactions_app_code_hash_unique',
+  })
+  codeHash: string | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
-  appCodeExpiresAt: Date | null = null;
+  @Property({ type: 'datetime', nullable: true, fieldName: 'app_code_expires_at' })
+  codeExpiresAt: Date | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
-  appCodeUsedAt: Date | null = null;
+  @Property({ type: 'datetime', nullable: true, fieldName: 'app_code_used_at' })
+  codeUsedAt: Date | null = null;
 
   @Property({ type: 'text', nullable: true })
   userId: string | null = null;
 
+  /** The role at the callback, for support; the session gets the role the PBX user has at the exchange. */
   @Property({ type: 'text', nullable: true })
   role: SignInRole | null = null;
+
+  /** The Microsoft account (`oid`, `tid`) that signed in: the link and the rules are checked again with it. */
+  @Property({ type: 'text', nullable: true })
+  objectId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  directoryId: string | null = null;
 }

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 
 /** From the login redirect to the callback: Entra's own codes live ten minutes, a sign-in page as long. */
 const TRANSACTION_TTL_MS = 10 * 60_000;
-/** The app picks up its one-time code right after the redirect. */
-const APP_CODE_TTL_MS = 2 * 60_000;
+/** The app and the portal pick up their one-time code right after the redirect. */
+const CODE_TTL_MS = 2 * 60_000;
 /** Rows are kept this long after expiry (for support), then purged. */
 const RETENTION_MS = 60 * 60_000;
 
@@ -30,11 +30,22 @@ export interface StartedTransaction {
   codeVerifier: string;
 }
 
-export interface RedeemedAppCode {
-  scope: string;
+/** Who signed in at the callback; the exchange decides again what that grants now. */
+export interface SignInGrant {
   userId: string;
   role: SignInRole;
+  objectId: string;
+  directoryId: string;
 }
+
+export interface RedeemedCode extends SignInGrant {
+  scope: string;
+  client: SsoClient;
+}
+
+/** What proves the redeemer is who started the sign-in: the app's PKCE verifier, or the portal's browser key. */
+export type CodeProof =
+  { client: 'app'; verifier: string } | { client: 'web'; browserKey: string | undefined };
 
 /**
  * Server-side storage of sign-in attempts: state, nonce and PKCE verifier, bound to the browser, usable once and
@@ -47,6 +58,13 @@ export class SsoTransactionStore {
     private readonly secretBox: SecretBox,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /** Sign-ins of a scope started and not yet called back nor expired. */
+  async pending(scope: string): Promise<number> {
+    return this.em
+      .fork()
+      .count(SsoTransactionEntity, { scope, callbackAt: null, expiresAt: { $gt: this.clock.now() } });
+  }
 
   async start(input: NewTransaction): Promise<StartedTransaction> {
     const now = this.clock.now();
@@ -104,41 +122,49 @@ export class SsoTransactionStore {
     return Object.assign(transaction, { codeVerifier });
   }
 
-  /** App flow: a one-time code for the app, granting this user and role to whoever holds the PKCE verifier. */
-  async issueAppCode(transactionId: string, userId: string, role: SignInRole): Promise<string> {
+  /** A one-time code for the app or the portal, granting this sign-in to whoever holds its proof. */
+  async issueCode(transactionId: string, grant: SignInGrant): Promise<string> {
     const code = randomToken();
     await this.em.fork().nativeUpdate(
       SsoTransactionEntity,
       { id: transactionId },
       {
-        appCodeHash: hashToken(code),
-        appCodeExpiresAt: new Date(this.clock.now().getTime() + APP_CODE_TTL_MS),
-        userId,
-        role,
+        codeHash: hashToken(code),
+        codeExpiresAt: new Date(this.clock.now().getTime() + CODE_TTL_MS),
+        ...grant,
       },
     );
     return code;
   }
 
-  /** One attempt per code: a wrong verifier uses it up, so a stolen code cannot be brute-forced. */
-  async redeemAppCode(code: string, verifier: string): Promise<RedeemedAppCode> {
+  /** One attempt per code: a wrong proof uses it up, so a stolen code cannot be brute-forced. */
+  async redeemCode(code: string, proof: CodeProof): Promise<RedeemedCode> {
     const now = this.clock.now();
-    const appCodeHash = hashToken(code);
+    const codeHash = hashToken(code);
+    const refused = (detail: string) =>
+      new SsoError(proof.client === 'app' ? SsoErrorCode.InvalidAppCode : SsoErrorCode.InvalidCode, detail);
     const em = this.em.fork();
     const won = await em.nativeUpdate(
       SsoTransactionEntity,
-      { appCodeHash, appCodeUsedAt: null, appCodeExpiresAt: { $gt: now } },
-      { appCodeUsedAt: now },
+      { codeHash, client: proof.client, codeUsedAt: null, codeExpiresAt: { $gt: now } },
+      { codeUsedAt: now },
     );
-    if (won !== 1) throw new SsoError(SsoErrorCode.InvalidAppCode, 'app code unknown, expired or used');
-    const transaction = await em.findOneOrFail(SsoTransactionEntity, { appCodeHash });
-    if (!transaction.appCodeChallenge || !verifierMatches(verifier, transaction.appCodeChallenge)) {
-      throw new SsoError(SsoErrorCode.InvalidAppCode, 'PKCE verifier does not match');
+    if (won !== 1) throw refused('code unknown, expired or used');
+    const transaction = await em.findOneOrFail(SsoTransactionEntity, { codeHash });
+    const proven =
+      proof.client === 'app'
+        ? !!transaction.appCodeChallenge && verifierMatches(proof.verifier, transaction.appCodeChallenge)
+        : !!proof.browserKey && hashToken(proof.browserKey) === transaction.browserKeyHash;
+    if (!proven) {
+      throw refused(
+        proof.client === 'app' ? 'PKCE verifier does not match' : 'code belongs to another browser',
+      );
     }
-    if (!transaction.userId || !transaction.role) {
-      throw new SsoError(SsoErrorCode.InvalidAppCode, 'app code without a signed-in user');
+    const { userId, role, objectId, directoryId } = transaction;
+    if (!userId || !role || !objectId || !directoryId) {
+      throw refused('code without a signed-in user');
     }
-    return { scope: transaction.scope, userId: transaction.userId, role: transaction.role };
+    return { scope: transaction.scope, client: transaction.client, userId, role, objectId, directoryId };
   }
 }
 

@@ -16,21 +16,23 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { RateLimitGuard } from '../rate-limits/rate-limit.guard';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { randomToken } from './pkce';
 import { HttpResponder } from '../common/http-responder';
-import { browserKeyCookie, readBrowserKey, type RequestWithHeaders } from './browser-key.cookie';
+import { BrowserKeyCookie, type RequestWithHeaders } from './browser-key.cookie';
 import { MICROSOFT365_STRATEGY } from './microsoft365-strategy.name';
 import { SsoError, SsoErrorCode } from './sso-error';
 import { SsoErrorFilter } from './sso-error.filter';
-import { SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
+import { type ExchangedSession, SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
 
 export class SsoDiscoveryView {
   @ApiProperty() enabled!: boolean;
   @ApiPropertyOptional({ nullable: true, type: String }) loginUrl!: string | null;
 }
 
-export class AppTokenView {
+/** The session a one-time code was exchanged for. */
+export class SsoTokenView {
   @ApiProperty() token!: string;
   @ApiProperty() expiresAt!: string;
   @ApiProperty({ description: 'PBX tenant id, or system' }) scope!: string;
@@ -44,10 +46,12 @@ export class AppTokenView {
 @ApiTags('Microsoft 365: single sign-on')
 @Controller('microsoft365/sso')
 @UseFilters(SsoErrorFilter)
+@UseGuards(RateLimitGuard)
 export class SsoController {
   constructor(
     private readonly flow: SsoFlowService,
     private readonly http: HttpResponder,
+    private readonly browserKeyCookie: BrowserKeyCookie,
   ) {}
 
   @Get('discovery')
@@ -66,6 +70,7 @@ export class SsoController {
   })
   @Redirect()
   @Header('Cache-Control', 'no-store')
+  @RateLimit('signIn')
   async login(
     @Req() request: RequestWithHeaders & { protocol?: string; host?: string },
     @Res({ passthrough: true }) response: unknown,
@@ -73,7 +78,7 @@ export class SsoController {
   ): Promise<HttpRedirectResponse> {
     const text = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
     // One key per browser, reused across tabs; only its hash is stored with each sign-in.
-    const browserKey = readBrowserKey(request) ?? randomToken();
+    const { browserKey, setCookie } = this.browserKeyCookie.issue(request);
     const url = await this.flow.start({
       tenant: text('tenant'),
       sipDomain: text('sipDomain'),
@@ -86,51 +91,67 @@ export class SsoController {
       browserKey,
       origin: requestOrigin(request),
     });
-    this.http.appendHeader(response, 'Set-Cookie', browserKeyCookie(browserKey, this.flow.basePath()));
+    this.http.appendHeader(response, 'Set-Cookie', setCookie);
     return { url, statusCode: HttpStatus.FOUND };
   }
 
   @Post('callback')
+  @RateLimit('signIn')
   @UseGuards(AuthGuard(MICROSOFT365_STRATEGY))
   @Redirect()
   @Header('Cache-Control', 'no-store')
-  // The fragment holds the session for the portal: keep it out of Referer headers of the next page.
+  // The fragment holds a one-time code for the portal: keep it out of Referer headers of the next page.
   @Header('Referrer-Policy', 'no-referrer')
   @ApiOperation({ summary: 'Where Microsoft sends the browser back (form_post); paste this URL into Entra' })
-  callbackPost(@Req() request: { user: Microsoft365SignIn }): Promise<HttpRedirectResponse> {
-    return this.finish(request.user);
+  async callback(@Req() request: { user: Microsoft365SignIn }): Promise<HttpRedirectResponse> {
+    return { url: await this.flow.codeRedirect(request.user), statusCode: HttpStatus.FOUND };
   }
 
   @Get('callback')
-  @UseGuards(AuthGuard(MICROSOFT365_STRATEGY))
-  @Redirect()
   @Header('Cache-Control', 'no-store')
-  @Header('Referrer-Policy', 'no-referrer')
-  @ApiOperation({ summary: 'The same callback for query responses' })
-  callbackGet(@Req() request: { user: Microsoft365SignIn }): Promise<HttpRedirectResponse> {
-    return this.finish(request.user);
+  @ApiOperation({ summary: 'Refused: the callback takes the form_post POST only, never a code in a URL' })
+  callbackGet(): never {
+    // Nothing is read nor used up: a code in a query string has been seen by logs and proxies already.
+    throw new SsoError(SsoErrorCode.InvalidRequest, 'callback by GET refused (form_post only)');
+  }
+
+  @Post('token')
+  @RateLimit('codeExchange')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'The portal exchanges its one-time code for a PBX session, from the browser that signed in',
+    description:
+      'Body (JSON or form): `code` (from the portal URL’s `#sso_code=`). Needs the sign-in cookie of the browser ' +
+      'that started the sign-in. A code works once, for two minutes.',
+  })
+  @ApiOkResponse({ type: SsoTokenView })
+  async webToken(
+    @Req() request: RequestWithHeaders,
+    @Body() body: Record<string, unknown>,
+  ): Promise<SsoTokenView> {
+    const code = body?.['code'];
+    if (typeof code !== 'string') throw new SsoError(SsoErrorCode.InvalidCode, 'code missing');
+    const browserKey = this.browserKeyCookie.read(request);
+    return toTokenView(await this.flow.exchangeCode(code, { client: 'web', browserKey }));
   }
 
   @Post('app/token')
+  @RateLimit('codeExchange')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'The app exchanges its one-time code and PKCE verifier for a PBX session',
     description: 'Body (JSON or form): `code`, `code_verifier`. A code works once, for two minutes.',
   })
-  @ApiOkResponse({ type: AppTokenView })
-  async appToken(@Body() body: Record<string, unknown>): Promise<AppTokenView> {
+  @ApiOkResponse({ type: SsoTokenView })
+  async appToken(@Body() body: Record<string, unknown>): Promise<SsoTokenView> {
     const code = body?.['code'];
     const verifier = body?.['code_verifier'];
     if (typeof code !== 'string' || typeof verifier !== 'string') {
       throw new SsoError(SsoErrorCode.InvalidAppCode, 'code or code_verifier missing');
     }
-    const session = await this.flow.exchangeAppCode(code, verifier);
-    return {
-      token: session.token,
-      expiresAt: session.expiresAt.toISOString(),
-      scope: session.scope,
-      role: session.role,
-    };
+    return toTokenView(await this.flow.exchangeCode(code, { client: 'app', verifier }));
   }
 
   @Post('logout')
@@ -145,14 +166,15 @@ export class SsoController {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     return this.flow.logout(token, typeof tenant === 'string' ? tenant : undefined);
   }
+}
 
-  private async finish(signIn: Microsoft365SignIn): Promise<HttpRedirectResponse> {
-    const url =
-      signIn.client === 'app'
-        ? await this.flow.appRedirect(signIn)
-        : this.flow.portalRedirect(await this.flow.issueSession(signIn));
-    return { url, statusCode: HttpStatus.FOUND };
-  }
+function toTokenView(session: ExchangedSession): SsoTokenView {
+  return {
+    token: session.token,
+    expiresAt: session.expiresAt.toISOString(),
+    scope: session.scope,
+    role: session.role,
+  };
 }
 
 /**

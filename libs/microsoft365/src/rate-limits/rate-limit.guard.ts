@@ -1,0 +1,82 @@
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { HttpResponder } from '../common/http-responder';
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions, type Microsoft365RateLimit } from '../microsoft365-module-options';
+import { RATE_LIMIT_BUCKET, type RateLimitBucket } from './rate-limit.decorator';
+
+/** Where the guard counts: the host's storage, or the module's PostgreSQL table. */
+export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+const DEFAULT_LIMITS: Record<RateLimitBucket, Microsoft365RateLimit> = {
+  // A person signs in a few times a day; a busy NAT of an office still stays far below.
+  signIn: { limit: 30, windowSeconds: 60 },
+  codeExchange: { limit: 10, windowSeconds: 60 },
+  // Graph batches notifications and retries failed posts itself; a steady flood from one address is not Graph.
+  notifications: { limit: 600, windowSeconds: 60 },
+};
+
+/**
+ * `@nestjs/throttler` for the module's own anonymous routes only (never global): each route marked with
+ * `@RateLimit(bucket)` counts per client address against that bucket's limit. Over it, the answer is the module's
+ * error shape with 429 `RATE_LIMITED` and `Retry-After`.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions,
+    @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly http: HttpResponder,
+  ) {
+    super(
+      {
+        setHeaders: false,
+        throttlers: (Object.keys(DEFAULT_LIMITS) as RateLimitBucket[]).map((name) => {
+          const { limit, windowSeconds } = options.rateLimits?.[name] ?? DEFAULT_LIMITS[name];
+          return { name, limit, ttl: windowSeconds * 1000 };
+        }),
+      },
+      storage,
+      reflector,
+    );
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Guards named in @UseGuards are not providers, so Nest may not run their onModuleInit.
+    if (!this.throttlers) await this.onModuleInit();
+    return super.canActivate(context);
+  }
+
+  protected override handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const bucket = this.reflector.getAllAndOverride<RateLimitBucket | undefined>(RATE_LIMIT_BUCKET, [
+      request.context.getHandler(),
+      request.context.getClass(),
+    ]);
+    return request.throttler.name === bucket ? super.handleRequest(request) : Promise.resolve(true);
+  }
+
+  protected override throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const retryAfterSeconds = Math.max(1, detail.timeToBlockExpire);
+    this.http.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(retryAfterSeconds));
+    throw new Microsoft365Exception(
+      Microsoft365ErrorCode.RateLimited,
+      'Too many requests from this address',
+      {
+        action: `Try again in ${retryAfterSeconds} seconds.`,
+        details: { retryAfterSeconds },
+      },
+    );
+  }
+}
