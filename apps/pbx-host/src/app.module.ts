@@ -1,3 +1,4 @@
+import { AdminAlertsService } from './alerts/admin-alerts.service';
 import { PortalController } from './portal/portal.controller';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
@@ -82,6 +83,7 @@ export class AppModule {
         DatabaseLifecycle,
         // Uses the module's GraphMailService, which only modules importing Microsoft365Module see.
         VoicemailNotifier,
+        AdminAlertsService,
       ],
       controllers: [VoicemailController, PortalController],
     };

@@ -7,6 +7,8 @@ export { IsOmittable } from './common/is-omittable.decorator';
 export { createValidationPipe, type FieldError } from './common/validation.pipe';
 export { type Microsoft365Event } from './events/microsoft365-event';
 export { Microsoft365Events } from './events/microsoft365-events.service';
+export { HealthFeature, HealthState } from './health/feature-health';
+export { type HealthFailure } from './health/feature-health.entity';
 export { ExpiryWarningLevel } from './keys/key-pair-status';
 export { type MasterKeyRewrapReport, MasterKeyRotationService } from './keys/master-key-rotation.service';
 export { GraphMailService } from './mail/graph-mail.service';

@@ -54,6 +54,12 @@ export interface Microsoft365ModuleOptions {
   notifications?: Microsoft365NotificationOptions;
   /** Rate limits of the module's anonymous routes (sign-in, token exchange, change notifications). */
   rateLimits?: Microsoft365RateLimitOptions;
+  /**
+   * Failure escalation of background features (healthy → degraded → quarantined): consecutive failures that
+   * quarantine a feature (default 3) and the waits between attempts while quarantined (default 10 min, 1 h, 6 h,
+   * then daily).
+   */
+  escalation?: { quarantineAfter?: number; retryDelaysMs?: number[] };
 }
 
 /** Requests per client address and window; a client over the limit gets 429 with `Retry-After`. */

@@ -16,6 +16,7 @@ import { NotificationSettingsEntity } from './notifications/notification-setting
 import { CalendarPresenceSettingsEntity } from './presence/calendar-presence-settings.entity';
 import { UserPresenceStateEntity } from './presence/user-presence-state.entity';
 import { RateLimitCounterEntity } from './rate-limits/rate-limit-counter.entity';
+import { FeatureHealthEntity } from './health/feature-health.entity';
 
 /** Every entity the module persists; all but the rate limit counters are keyed by PBX tenant. */
 export const microsoft365Entities = [
@@ -37,4 +38,5 @@ export const microsoft365Entities = [
   CalendarPresenceSettingsEntity,
   UserPresenceStateEntity,
   RateLimitCounterEntity,
+  FeatureHealthEntity,
 ];

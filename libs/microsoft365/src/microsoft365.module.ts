@@ -27,6 +27,9 @@ import { TenantSettingsController } from './settings/tenant-settings.controller'
 import { TenantSettingsService } from './settings/tenant-settings.service';
 import { ProvisioningLogCleanup } from './provisioning-log/provisioning-log.cleanup';
 import { ProvisioningLogController } from './provisioning-log/provisioning-log.controller';
+import { FeatureHealthController } from './health/feature-health.controller';
+import { FeatureHealthService } from './health/feature-health.service';
+import { QuarantineRetryScheduler } from './health/quarantine-retry.scheduler';
 import { ProvisioningLogService } from './provisioning-log/provisioning-log.service';
 import { ProvisioningLogWriter } from './provisioning-log/provisioning-log.writer';
 import { SyncRunExecutor } from './runs/sync-run.executor';
@@ -91,6 +94,7 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     UserSyncController,
     ContactSyncController,
     ProvisioningLogController,
+    FeatureHealthController,
     NotificationsController,
     NotificationSettingsController,
     CalendarPresenceController,
@@ -120,6 +124,8 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     TenantAdminGuard,
     SyncRunsService,
     SyncRunExecutor,
+    FeatureHealthService,
+    QuarantineRetryScheduler,
     ProvisioningLogWriter,
     ProvisioningLogService,
     ProvisioningLogCleanup,

@@ -41,6 +41,11 @@ export enum Microsoft365ErrorCode {
   MailMessageTooLarge = 'MAIL_MESSAGE_TOO_LARGE',
   /** Too many requests from one client address to an anonymous route (sign-in, code exchange, notifications). */
   RateLimited = 'RATE_LIMITED',
+  /**
+   * A background feature failed too often and waits for its next attempt (failure escalation); scheduled and
+   * notification-driven runs are not started until then.
+   */
+  Quarantined = 'QUARANTINED',
   /** A bug or an unexpected state on our side. */
   Internal = 'INTERNAL',
 }

@@ -22,6 +22,7 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
     case Microsoft365ErrorCode.NotFound:
       return HttpStatus.NOT_FOUND;
     case Microsoft365ErrorCode.Conflict:
+    case Microsoft365ErrorCode.Quarantined:
     case Microsoft365ErrorCode.NotConfigured:
     case Microsoft365ErrorCode.Disabled:
       return HttpStatus.CONFLICT;

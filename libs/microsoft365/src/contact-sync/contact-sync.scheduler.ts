@@ -118,6 +118,10 @@ export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicati
         );
         return;
       }
+      if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.Quarantined) {
+        this.logger.debug(`Scheduled contact sync of PBX tenant ${pbxTenantId} skipped: quarantined`);
+        return;
+      }
       const code = error instanceof Microsoft365Exception ? error.code : 'INTERNAL';
       this.logger.warn(`Scheduled contact sync of PBX tenant ${pbxTenantId} did not start: ${code}`);
     }

@@ -1,3 +1,5 @@
+import { type HealthFeature, type HealthState } from '../health/feature-health';
+import { type HealthFailure } from '../health/feature-health.entity';
 import { type ExpiryWarningLevel } from '../keys/key-pair-status';
 
 /** Things the host may want to tell its admins about (by mail, in its notification centre, ...). */
@@ -24,4 +26,20 @@ export type Microsoft365Event =
       runId: string;
       staged: number;
       reason: string;
+    }
+  | {
+      /**
+       * A background feature moved between healthy, degraded and quarantined; emitted once per transition across
+       * every instance. `failure` is the latest failure (null when it recovered).
+       */
+      type: 'feature.health-changed';
+      pbxTenantId: string;
+      feature: HealthFeature;
+      from: HealthState;
+      to: HealthState;
+      consecutiveFailures: number;
+      failure: HealthFailure | null;
+      nextAttemptAt: Date | null;
+      /** Why it recovered: its first success, or an admin restarted it. */
+      recoveredBy?: 'success' | 'admin';
     };

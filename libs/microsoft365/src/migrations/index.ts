@@ -20,6 +20,7 @@ import { Migration20261201230000_sso_system_admin_accounts } from './Migration20
 import { Migration20261201233000_user_sync_group_delta } from './Migration20261201233000_user_sync_group_delta';
 import { Migration20261205180000_sign_in_hardening } from './Migration20261205180000_sign_in_hardening';
 import { Migration20261205181157_provisioning_log } from './Migration20261205181157_provisioning_log';
+import { Migration20261205190000_feature_health } from './Migration20261205190000_feature_health';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -45,5 +46,6 @@ export const microsoft365Migrations: MigrationObject[] = [
   },
   { name: 'Migration20261205180000_sign_in_hardening', class: Migration20261205180000_sign_in_hardening },
   { name: 'Migration20261205181157_provisioning_log', class: Migration20261205181157_provisioning_log },
+  { name: 'Migration20261205190000_feature_health', class: Migration20261205190000_feature_health },
 ];
 // </generated-migrations>

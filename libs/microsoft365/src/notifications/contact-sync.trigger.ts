@@ -66,9 +66,11 @@ export class ContactSyncTrigger implements OnApplicationShutdown {
         for (const mailboxId of mailboxes) this.wakeLater(pbxTenantId, mailboxId);
         return 'busy';
       }
+      // Quarantined: its next attempt (a full or delta run) reads this change too.
       if (
         error.code === Microsoft365ErrorCode.Disabled ||
-        error.code === Microsoft365ErrorCode.NotConfigured
+        error.code === Microsoft365ErrorCode.NotConfigured ||
+        error.code === Microsoft365ErrorCode.Quarantined
       ) {
         return 'done';
       }

@@ -127,7 +127,7 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
         await this.runner.runNow(tenant.pbxTenantId, { trigger: RunTrigger.Schedule });
       } catch (error) {
         const code = error instanceof Microsoft365Exception ? error.code : 'INTERNAL';
-        if (code !== Microsoft365ErrorCode.Conflict) {
+        if (code !== Microsoft365ErrorCode.Conflict && code !== Microsoft365ErrorCode.Quarantined) {
           this.logger.warn(`Fallback user sync of PBX tenant ${tenant.pbxTenantId} did not start: ${code}`);
         }
       }

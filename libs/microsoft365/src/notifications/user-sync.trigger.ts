@@ -59,9 +59,11 @@ export class UserSyncTrigger implements OnApplicationShutdown {
       if (!(error instanceof Microsoft365Exception)) throw error;
       // Someone else's run may have read the directory before the change: one more run after it.
       if (error.code === Microsoft365ErrorCode.Conflict) return 'busy';
+      // Quarantined: its next attempt (a full or delta run) reads this change too.
       if (
         error.code === Microsoft365ErrorCode.Disabled ||
-        error.code === Microsoft365ErrorCode.NotConfigured
+        error.code === Microsoft365ErrorCode.NotConfigured ||
+        error.code === Microsoft365ErrorCode.Quarantined
       ) {
         return 'done';
       }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsString, IsUUID, Length } from 'class-validator';
+import { IsEnum, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { IsOmittable } from '../common/is-omittable.decorator';
 import { IsPbxId } from '../common/pbx-id';
 import { PageQueryDto } from '../user-sync/user-sync-requests.dto';
@@ -17,10 +17,12 @@ export class ProvisioningLogQueryDto extends PageQueryDto {
   @IsUUID('all', { message: 'runId must be the id of a run (UUID)' })
   runId?: string;
 
-  @ApiPropertyOptional({ description: 'Only this Microsoft 365 user or mailbox (Entra object id)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only this Microsoft 365 user or mailbox (Entra object id)',
+  })
   @IsOmittable()
-  @IsString()
-  @Length(1, 256)
+  @IsUUID('all', { message: 'objectId must be an Entra object id (GUID)' })
   objectId?: string;
 
   @ApiPropertyOptional({
@@ -29,7 +31,8 @@ export class ProvisioningLogQueryDto extends PageQueryDto {
   })
   @IsOmittable()
   @IsString()
-  @Length(1, 256)
+  @Length(3, 256)
+  @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'upn must be a user principal name (name@domain)' })
   upn?: string;
 
   @ApiPropertyOptional({ example: '42', description: 'Only this PBX user' })

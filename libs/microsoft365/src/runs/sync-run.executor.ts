@@ -3,8 +3,9 @@ import { describeUnexpected, lostDatabaseConnection } from '../common/database-f
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { newGraphMeter, withGraphMeter } from '../graph/graph-meter';
+import { FeatureHealthService } from '../health/feature-health.service';
 import { type SyncRunEntity } from './sync-run.entity';
-import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from './sync-runs.service';
+import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, SyncRunsService } from './sync-runs.service';
 
 /**
  * The frame every sync run executes in: its Graph traffic metered, a heartbeat while it waits (a long Retry-After
@@ -15,7 +16,10 @@ import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from './sync-runs.service';
 export class SyncRunExecutor {
   private readonly logger = new Logger(SyncRunExecutor.name);
 
-  constructor(private readonly runs: SyncRunsService) {}
+  constructor(
+    private readonly runs: SyncRunsService,
+    private readonly health: FeatureHealthService,
+  ) {}
 
   /** Runs `work`; answers the failure (already recorded on the run), or null when the run succeeded. */
   async execute(
@@ -32,6 +36,7 @@ export class SyncRunExecutor {
       await withGraphMeter(meter, work);
       run.graph = { ...meter };
       await this.runs.finish(run);
+      await this.recordHealth(run, null);
       return null;
     } catch (error) {
       run.graph = { ...meter };
@@ -74,9 +79,23 @@ export class SyncRunExecutor {
         ...(exception.action ? { action: exception.action } : {}),
         ...(exception.microsoft ? { microsoft: exception.microsoft } : {}),
       });
+      await this.recordHealth(run, exception);
       return exception;
     } finally {
       clearInterval(timer);
+    }
+  }
+
+  /** Feeds the failure escalation; its own failure (the database) never changes the run's outcome. */
+  private async recordHealth(run: SyncRunEntity, failure: Microsoft365Exception | null): Promise<void> {
+    const feature = healthFeatureOf(run.kind);
+    try {
+      if (failure) await this.health.recordFailure(run.pbxTenantId, feature, failure);
+      else await this.health.recordSuccess(run.pbxTenantId, feature);
+    } catch (error) {
+      this.logger.warn(
+        `Could not record the health of ${feature} for PBX tenant ${run.pbxTenantId}: ${describeUnexpected(error)}`,
+      );
     }
   }
 

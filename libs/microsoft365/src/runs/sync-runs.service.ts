@@ -5,7 +5,9 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { SyncRunEntity } from './sync-run.entity';
-import { type RunIssue, type RunMode, RunStatus, type RunTrigger, type SyncKind } from './sync-run-status';
+import { type RunIssue, type RunMode, RunStatus, RunTrigger, SyncKind } from './sync-run-status';
+import { HealthFeature } from '../health/feature-health';
+import { FeatureHealthService } from '../health/feature-health.service';
 import { randomUUID } from 'node:crypto';
 
 /** A running run beats this often, whatever it is waiting for (a long Retry-After, a slow page). */
@@ -33,6 +35,7 @@ export class SyncRunsService {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly health: FeatureHealthService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -41,6 +44,20 @@ export class SyncRunsService {
    * and kind, across every instance of the PBX.
    */
   async begin(start: RunStart): Promise<SyncRunEntity> {
+    const automatic = start.trigger === RunTrigger.Schedule || start.trigger === RunTrigger.Notification;
+    if (
+      automatic &&
+      !(await this.health.admitsAutomaticRun(start.pbxTenantId, healthFeatureOf(start.kind)))
+    ) {
+      throw new Microsoft365Exception(
+        Microsoft365ErrorCode.Quarantined,
+        'This feature failed too often and waits for its next attempt',
+        {
+          action:
+            'See the tenant health view; fix the cause and restart the feature, or wait for the next try.',
+        },
+      );
+    }
     for (let attempt = 1; ; attempt++) {
       const now = this.clock.now();
       const run = Object.assign(new SyncRunEntity(), {
@@ -159,4 +176,9 @@ export class SyncRunsService {
       { action: 'Wait for it to finish; its progress is in the run history.' },
     );
   }
+}
+
+/** The health record a sync kind reports to. */
+export function healthFeatureOf(kind: SyncKind): HealthFeature {
+  return kind === SyncKind.Users ? HealthFeature.UserSync : HealthFeature.ContactSync;
 }

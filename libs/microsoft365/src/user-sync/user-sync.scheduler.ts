@@ -90,6 +90,10 @@ export class UserSyncScheduler implements OnApplicationBootstrap, OnApplicationS
         this.logger.debug(`Scheduled user sync of PBX tenant ${pbxTenantId} skipped: a run is in progress`);
         return;
       }
+      if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.Quarantined) {
+        this.logger.debug(`Scheduled user sync of PBX tenant ${pbxTenantId} skipped: quarantined`);
+        return;
+      }
       const code = error instanceof Microsoft365Exception ? error.code : 'INTERNAL';
       this.logger.warn(`Scheduled user sync of PBX tenant ${pbxTenantId} did not start: ${code}`);
     }

@@ -1,0 +1,157 @@
+import { AdminAlertsService } from '@pbx/host/alerts/admin-alerts.service';
+import { type Microsoft365Event, Microsoft365Events } from '@pbx/microsoft365';
+import { QuarantineRetryScheduler } from '@pbx/microsoft365/health/quarantine-retry.scheduler';
+import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
+import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
+import { type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  createDirectoryScenario,
+  type DirectoryScenario as Scenario,
+  FAST_GRAPH_RETRIES,
+  resetEmulatorFaults,
+  runToEnd,
+  startSyncTestApp,
+} from '@pbx/test/support/directory-scenario';
+import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
+
+interface HealthBody {
+  feature: string;
+  state: string;
+  consecutiveFailures: number;
+  lastFailure: { code: string; action?: string; microsoftCode?: string } | null;
+  nextAttemptAt: string | null;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Issue 16: a feature that keeps failing is quarantined and tried on a slowing schedule, its admins hear of each
+ * transition once, and it is healthy again after the first success.
+ */
+describe('Failure escalation: healthy → degraded → quarantined → healthy (emulator, real PostgreSQL)', () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+  const events: Microsoft365Event[] = [];
+
+  beforeAll(async () => {
+    ({ m365, t } = await startSyncTestApp({ graphRetries: FAST_GRAPH_RETRIES }));
+    t.get(Microsoft365Events).events$.subscribe((event) => events.push(event));
+  });
+
+  afterAll(async () => {
+    m365?.clock.reset();
+    await t?.close();
+    await m365?.close();
+  });
+
+  afterEach(() => resetEmulatorFaults(m365));
+
+  it('quarantines user sync after three failures, retries at 10 min then 1 h, mails each transition once, heals', async () => {
+    const s: Scenario = await createDirectoryScenario(t, m365, {
+      seed: 'escalation-1',
+      domain: 'escalation1.onmicrosoft.com',
+      permissions: ['User.Read.All', 'Mail.Send'],
+      tenantSettings: { features: { mail: true } },
+    });
+    s.add('alice');
+    s.add('pbx-notices');
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/mail/settings`)
+      .send({ senderAddress: s.upn('pbx-notices'), enabled: true })
+      .expect(200);
+    const app = { tenant: s.directoryId, clientId: s.clientId };
+    const userSync = async (): Promise<HealthBody> => {
+      const body = (await t.as(s.pbx.adminToken).get(`${s.base}/health`).expect(200)).body as HealthBody[];
+      return body.find((row) => row.feature === 'USER_SYNC') as HealthBody;
+    };
+    const alerts = async () => {
+      await t.get(AdminAlertsService).settled();
+      return m365.emulator.control
+        .listSentMail({ tenant: s.directoryId })
+        .filter((mail) => (mail.message.subject ?? '').startsWith('[PBX]'))
+        .map((mail) => ({ subject: mail.message.subject, to: mail.message.toRecipients[0]?.address }));
+    };
+    const retry = () => t.get(QuarantineRetryScheduler).tick();
+    const sinceNow = (iso: string | null) => (Date.parse(iso ?? '') - m365.clock.now().getTime()) / MINUTE;
+
+    expect((await runToEnd(t, s, 'user-sync')).status).toBe('SUCCEEDED');
+    expect(await userSync()).toMatchObject({ state: 'HEALTHY', consecutiveFailures: 0, lastFailure: null });
+
+    // The permission is taken away in Entra; the next token says so.
+    m365.emulator.control.revokePermissions({ ...app, permissions: ['User.Read.All'] });
+    m365.emulator.control.revokeAppTokens(app);
+    for (const [failures, state] of [
+      [1, 'DEGRADED'],
+      [2, 'DEGRADED'],
+      [3, 'QUARANTINED'],
+    ] as const) {
+      expect((await runToEnd(t, s, 'user-sync')).status).toBe('FAILED');
+      expect(await userSync()).toMatchObject({
+        state,
+        consecutiveFailures: failures,
+        lastFailure: { code: 'PERMISSION_MISSING', action: expect.stringContaining('Grant admin consent') },
+      });
+    }
+    const quarantined = await userSync();
+    expect(sinceNow(quarantined.nextAttemptAt)).toBeCloseTo(10, 0);
+
+    // Quarantined: schedules and notifications start nothing until the attempt is due.
+    await expect(
+      t.get(UserSyncRunner).runNow(s.pbx.tenant.id, { trigger: RunTrigger.Schedule }),
+    ).rejects.toMatchObject({ code: 'QUARANTINED' });
+    expect(await retry()).toBe(0);
+    m365.clock.advanceMs(10 * MINUTE);
+    expect(await retry()).toBe(1);
+    const second = await userSync();
+    expect(second).toMatchObject({ state: 'QUARANTINED', consecutiveFailures: 4 });
+    expect(sinceNow(second.nextAttemptAt)).toBeCloseTo(60, 0);
+    m365.clock.advanceMs(30 * MINUTE);
+    expect(await retry()).toBe(0);
+    m365.clock.advanceMs(31 * MINUTE);
+    expect(await retry()).toBe(1);
+    expect(sinceNow((await userSync()).nextAttemptAt)).toBeCloseTo(6 * 60, 0);
+
+    const admin = s.pbx.admin.email;
+    expect(await alerts()).toEqual([
+      { subject: '[PBX] User sync with Microsoft 365 is degraded', to: admin },
+      { subject: '[PBX] User sync with Microsoft 365 is quarantined', to: admin },
+    ]);
+
+    // Granted again; the next attempt (with a token that has the permission) succeeds.
+    m365.emulator.control.grantPermissions({ ...app, permissions: ['User.Read.All'] });
+    m365.emulator.control.revokeAppTokens(app);
+    m365.clock.advanceMs(6 * 60 * MINUTE);
+    expect(await retry()).toBe(1);
+    expect(await userSync()).toMatchObject({ state: 'HEALTHY', consecutiveFailures: 0, nextAttemptAt: null });
+    expect((await alerts()).map((alert) => alert.subject)).toEqual([
+      '[PBX] User sync with Microsoft 365 is degraded',
+      '[PBX] User sync with Microsoft 365 is quarantined',
+      '[PBX] User sync with Microsoft 365 works again',
+    ]);
+    expect(
+      events
+        .filter((event) => event.type === 'feature.health-changed' && event.pbxTenantId === s.pbx.tenant.id)
+        .map((event) => (event.type === 'feature.health-changed' ? `${event.from}→${event.to}` : '')),
+    ).toEqual(['HEALTHY→DEGRADED', 'DEGRADED→QUARANTINED', 'QUARANTINED→HEALTHY']);
+  });
+
+  it('lets an admin restart a feature, refuses an unknown one in the documented shape, and keeps tenants apart', async () => {
+    const s = await createDirectoryScenario(t, m365, {
+      seed: 'escalation-2',
+      domain: 'escalation2.onmicrosoft.com',
+      permissions: [],
+    });
+    expect((await runToEnd(t, s, 'user-sync')).status).toBe('FAILED');
+    const restarted = await t.as(s.pbx.adminToken).post(`${s.base}/health/USER_SYNC/restart`).expect(200);
+    expect(restarted.body).toMatchObject({ feature: 'USER_SYNC', state: 'HEALTHY', consecutiveFailures: 0 });
+
+    const unknown = await t.as(s.pbx.adminToken).post(`${s.base}/health/PHOTOS/restart`).expect(400);
+    expect(unknown.body).toMatchObject({
+      errors: [{ field: 'feature', reasons: [expect.stringContaining('USER_SYNC')] }],
+    });
+    const other = await t.createTenantWithAdmin();
+    await t.as(other.adminToken).get(`${s.base}/health`).expect(403);
+    await t.as(other.adminToken).post(`${s.base}/health/USER_SYNC/restart`).expect(403);
+  });
+});
