@@ -1,3 +1,4 @@
+import { describeUnexpected } from '../common/database-failure';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
@@ -237,7 +238,13 @@ export class ContactSyncRunner implements OnApplicationShutdown {
       heartbeat: () => {
         lastSave = Date.now();
         // Mailboxes run in parallel: one save at a time, in order; a failed save is retried by the next one.
-        saving = saving.then(() => this.runs.save(run)).catch(() => undefined);
+        saving = saving
+          .then(() => this.runs.save(run))
+          .catch((error: unknown) =>
+            this.logger.warn(
+              `Progress of run ${run.id} not saved (the next save retries): ${describeUnexpected(error)}`,
+            ),
+          );
         return saving;
       },
     };

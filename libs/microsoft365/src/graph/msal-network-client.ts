@@ -65,6 +65,7 @@ export class MsalNetworkClient implements INetworkModule {
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
+      // expected: Entra's gateways answer some failures with HTML; the status is what is reported.
       body = {
         error: 'invalid_response',
         error_description: `Non-JSON answer with status ${response.status}`,

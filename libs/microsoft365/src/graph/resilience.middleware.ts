@@ -100,7 +100,9 @@ export class ResilienceMiddleware implements Middleware {
           ? Math.min(retryAfter * 1000, this.settings.maxDelayMs)
           : this.backoff(attempt);
       // Drain the body so the connection returns to the pool.
-      await response.arrayBuffer().catch(() => undefined);
+      await response.arrayBuffer().catch(() => {
+        // expected: a body that cannot be read is dropped with its connection; the retry does not need it.
+      });
       await this.wait({
         attempt,
         delayMs,

@@ -5,9 +5,12 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365Events } from '../events/microsoft365-events.service';
 import { expiryMessage, expiryWarningLevel, isMoreSevere } from './expiry-warning';
 import { KeyPairEntity } from './key-pair.entity';
-import { KeyPairStatus } from './key-pair-status';
+import { ExpiryWarningLevel, KeyPairStatus } from './key-pair-status';
 
-/** Announces, once each, that an active certificate expires in 30 days, in 7 days, and that it has expired. */
+/**
+ * Announces, once each, that an active certificate expires in 30 days, in 7 days, and that it has expired. Every
+ * instance checks; a warning is claimed with one conditional update, so only one instance announces it.
+ */
 @Injectable()
 export class KeyExpiryMonitor {
   private readonly logger = new Logger(KeyExpiryMonitor.name);
@@ -28,6 +31,7 @@ export class KeyExpiryMonitor {
     for (const pair of pairs) {
       const level = expiryWarningLevel(pair.notAfter, now);
       if (!level || !isMoreSevere(level, pair.lastExpiryWarning)) continue;
+      if (!(await this.claim(em, pair.id, level))) continue;
       const message = expiryMessage(level, pair.notAfter, now);
       this.logger.warn(`PBX tenant ${pair.pbxTenantId}: ${message}`);
       this.events.emit({
@@ -39,10 +43,19 @@ export class KeyExpiryMonitor {
         notAfter: pair.notAfter,
         message,
       });
-      pair.lastExpiryWarning = level;
       announced++;
     }
-    await em.flush();
     return announced;
+  }
+
+  /** Records `level` unless this or a more severe warning was recorded already (by this or another instance). */
+  private async claim(em: EntityManager, keyPairId: string, level: ExpiryWarningLevel): Promise<boolean> {
+    const lessSevere = Object.values(ExpiryWarningLevel).filter((other) => isMoreSevere(level, other));
+    const claimed = await em.nativeUpdate(
+      KeyPairEntity,
+      { id: keyPairId, $or: [{ lastExpiryWarning: null }, { lastExpiryWarning: { $in: lessSevere } }] },
+      { lastExpiryWarning: level },
+    );
+    return claimed === 1;
   }
 }

@@ -51,13 +51,17 @@ export class AttachmentUploadClient {
         throw toMicrosoft365Exception({ source: 'graph', networkCode: code, timedOut });
       }
       if (response.ok) {
-        await response.arrayBuffer().catch(() => undefined);
+        await response.arrayBuffer().catch(() => {
+          // expected: draining only returns the connection to the pool; a broken one is dropped.
+        });
         return;
       }
       const status = response.status;
       if ((status === 429 || status === 503) && attempt < this.resilience.maxAttempts) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        await response.arrayBuffer().catch(() => undefined);
+        await response.arrayBuffer().catch(() => {
+          // expected: draining only returns the connection to the pool; a broken one is dropped.
+        });
         const delayMs =
           retryAfter !== undefined
             ? Math.min(retryAfter * 1000, this.resilience.maxDelayMs)
@@ -86,7 +90,7 @@ export class AttachmentUploadClient {
       code = typeof inner === 'string' ? inner : typeof error?.code === 'string' ? error.code : undefined;
       message = typeof error?.message === 'string' ? error.message : undefined;
     } catch {
-      // Not JSON: the status is all we have.
+      // expected: not JSON, the status is all we have.
     }
     const requestId = response.headers.get('request-id') ?? undefined;
     this.logger.warn(

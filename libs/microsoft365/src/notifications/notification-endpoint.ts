@@ -21,6 +21,7 @@ export function notificationEndpoint(
   try {
     url = new URL(base);
   } catch {
+    // expected: the answer is that it is not usable, with the reason.
     return { usable: false, reason: 'The PBX has no valid public URL' };
   }
   const loopback = LOOPBACK.has(url.hostname);

@@ -208,7 +208,16 @@ export class SubscriptionManager {
         if (verdict === 'expired') {
           // Graph dropped it: changes since then were not notified, so the delta run catches up.
           await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
-          await this.graph.delete(target, `/subscriptions/${row.subscriptionId}`).catch(() => undefined);
+          await this.graph
+            .delete(target, `/subscriptions/${row.subscriptionId}`)
+            .catch((error: unknown) =>
+              this.logger.warn(
+                `Subscription ${row.subscriptionId} of PBX tenant ${pbxTenantId} not deleted (it expires by itself): ` +
+                  (error instanceof Microsoft365Exception
+                    ? `${error.code} (microsoftCode=${error.microsoft?.code ?? '-'}, requestId=${error.microsoft?.requestId ?? '-'})`
+                    : 'unknown'),
+              ),
+            );
           await this.create(target, want);
           this.wake(row);
         } else if (verdict === 'renew') {

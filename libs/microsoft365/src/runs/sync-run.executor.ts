@@ -30,7 +30,11 @@ export class SyncRunExecutor {
   ): Promise<Microsoft365Exception | null> {
     const meter = newGraphMeter();
     const timer = setInterval(() => {
-      heartbeat().catch(() => undefined);
+      heartbeat().catch((error: unknown) =>
+        this.logger.warn(
+          `Heartbeat of run ${run.id} not written (the next one retries): ${describeUnexpected(error)}`,
+        ),
+      );
     }, HEARTBEAT_INTERVAL_MS);
     try {
       await withGraphMeter(meter, work);

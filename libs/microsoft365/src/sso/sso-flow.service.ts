@@ -117,7 +117,13 @@ export class SsoFlowService {
       if (!(await this.keys.current(scope)).active) throw new SsoError(SsoErrorCode.NotConfigured, scope);
       const base = `${this.options.publicUrl.replace(/\/+$/, '')}${this.basePath()}`;
       return { enabled: true, loginUrl: `${base}/login?tenant=${scope}` };
-    } catch {
+    } catch (error) {
+      // "No" is the answer for an unknown domain or sign-in switched off; anything else is worth a line.
+      if (!(error instanceof SsoError)) {
+        this.logger.warn(
+          `Sign-in discovery failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown'}`,
+        );
+      }
       return { enabled: false, loginUrl: null };
     }
   }

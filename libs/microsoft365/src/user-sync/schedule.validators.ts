@@ -8,6 +8,7 @@ export function isCronExpression(value: unknown): boolean {
     new CronTime(value);
     return true;
   } catch {
+    // expected: refused input is the validator's answer.
     return false;
   }
 }
@@ -18,6 +19,7 @@ export function isTimeZone(value: unknown): boolean {
     new Intl.DateTimeFormat('en', { timeZone: value });
     return true;
   } catch {
+    // expected: refused input is the validator's answer.
     return false;
   }
 }

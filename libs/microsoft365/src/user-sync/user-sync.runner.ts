@@ -462,12 +462,16 @@ export class UserSyncRunner implements OnApplicationShutdown {
 async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
   let next = pages.next();
   // The read-ahead may fail while the current page is still being applied; the failure surfaces when awaited.
-  next.catch(() => undefined);
+  next.catch(() => {
+    // expected: the failure surfaces where the page is awaited.
+  });
   for (;;) {
     const current = await next;
     if (current.done) return;
     next = pages.next();
-    next.catch(() => undefined);
+    next.catch(() => {
+      // expected: the failure surfaces where the page is awaited.
+    });
     yield current.value;
   }
 }
