@@ -5,6 +5,9 @@
  * slowing schedule instead of on every tick or notification, and is healthy again after its first success or when
  * an admin restarts it.
  */
+import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { Microsoft365Exception } from '../common/microsoft365.exception';
+
 export enum HealthFeature {
   UserSync = 'USER_SYNC',
   ContactSync = 'CONTACT_SYNC',
@@ -67,4 +70,14 @@ export function admitsAutomaticRun(
 ): boolean {
   if (!health || health.state !== HealthState.Quarantined) return true;
   return health.nextAttemptAt === null || health.nextAttemptAt.getTime() <= now.getTime();
+}
+
+/** What a failure is recorded as: Microsoft's classified error, or an internal one. */
+export function asException(error: unknown): Microsoft365Exception {
+  return error instanceof Microsoft365Exception
+    ? error
+    : new Microsoft365Exception(Microsoft365ErrorCode.Internal, 'An unexpected error stopped it', {
+        action: 'It is tried again; if this repeats, report it with the time and the PBX log.',
+        cause: error,
+      });
 }

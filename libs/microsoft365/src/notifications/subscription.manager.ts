@@ -1,3 +1,5 @@
+import { asException, HealthFeature } from '../health/feature-health';
+import { FeatureHealthService } from '../health/feature-health.service';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
@@ -64,6 +66,7 @@ export class SubscriptionManager {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly health: FeatureHealthService,
     private readonly graph: GraphApi,
     private readonly settings: NotificationSettingsService,
     private readonly userSyncSettings: UserSyncSettingsService,
@@ -78,6 +81,8 @@ export class SubscriptionManager {
   async tick(): Promise<void> {
     const tenants = await this.em.fork().find(TenantSettingsEntity, { pbxTenantId: { $ne: SYSTEM_SCOPE } });
     for (const tenant of tenants) {
+      // Quarantined (failed too often): tried again only when its next attempt is due.
+      if (!(await this.health.admitsAutomaticRun(tenant.pbxTenantId, HealthFeature.Subscriptions))) continue;
       try {
         await this.reconcile(tenant.pbxTenantId);
       } catch (error) {
@@ -183,6 +188,7 @@ export class SubscriptionManager {
     const endpoint = notificationEndpoint(this.options);
     const wanted = target && settings.enabled && endpoint.usable ? await this.wanted(pbxTenantId) : [];
     const wantedByResource = new Map(wanted.map((w) => [w.resource, w]));
+    let firstProblem: unknown = undefined;
     let problems = 0;
     for (const row of existing) {
       if (!wantedByResource.has(row.resource)) {
@@ -225,10 +231,17 @@ export class SubscriptionManager {
         }
       } catch (error) {
         problems++;
+        firstProblem ??= error;
         await this.failed(pbxTenantId, error);
       }
     }
-    if (problems === 0) await this.settings.recordHealthy(pbxTenantId);
+    if (problems === 0) {
+      await this.settings.recordHealthy(pbxTenantId);
+      if (wanted.length > 0) await this.health.recordSuccess(pbxTenantId, HealthFeature.Subscriptions);
+    } else {
+      // One failure per reconciliation, however many subscriptions failed in it.
+      await this.health.recordFailure(pbxTenantId, HealthFeature.Subscriptions, asException(firstProblem));
+    }
   }
 
   private async wanted(pbxTenantId: string): Promise<WantedSubscription[]> {

@@ -1,3 +1,5 @@
+import { asException, HealthFeature } from '../health/feature-health';
+import { FeatureHealthService } from '../health/feature-health.service';
 import { EntityManager } from '@mikro-orm/postgresql';
 import {
   Inject,
@@ -45,6 +47,7 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
 
   constructor(
     private readonly em: EntityManager,
+    private readonly health: FeatureHealthService,
     private readonly registry: SchedulerRegistry,
     private readonly settings: CalendarPresenceSettingsService,
     private readonly runner: CalendarPresenceRunner,
@@ -102,10 +105,14 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     try {
       for (const settings of await this.settings.all()) {
         if (!(await this.settings.enabled(settings.pbxTenantId))) continue;
+        // Quarantined (failed too often): read again only when its next attempt is due.
+        if (!(await this.health.admitsAutomaticRun(settings.pbxTenantId, HealthFeature.Presence))) continue;
         try {
           await this.tickTenant(settings);
+          await this.health.recordSuccess(settings.pbxTenantId, HealthFeature.Presence);
         } catch (error) {
           this.report(settings.pbxTenantId, error);
+          await this.health.recordFailure(settings.pbxTenantId, HealthFeature.Presence, asException(error));
         }
       }
     } finally {
