@@ -60,11 +60,15 @@ export class SignInRuleDto {
 
 /** A Microsoft account that may sign in as one PBX system administrator. */
 export class SystemAdminAccountDto {
-  @ApiProperty({ description: 'The Microsoft account: its object id (oid) in the system directory' })
+  @ApiProperty({
+    description: 'The Microsoft account: its object id (oid) in the system directory',
+    format: 'uuid',
+    example: '6e7b768e-07e2-4810-8459-485f84f8f204',
+  })
   @IsUUID('all', { message: 'objectId must be the object id (a UUID) of a Microsoft account' })
   objectId!: string;
 
-  @ApiProperty({ description: 'The PBX system administrator it signs in as' })
+  @ApiProperty({ description: 'The PBX system administrator it signs in as', example: 'admin' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
@@ -94,6 +98,7 @@ export class UpdateSsoSettingsDto {
   @ApiPropertyOptional({
     type: [String],
     description: 'Where the mobile app may be sent back to: https app links or com.example.app:/path',
+    example: ['com.example.pbx:/auth'],
   })
   @IsOmittable()
   @IsArray()
@@ -123,6 +128,7 @@ export class UpdateSsoSettingsDto {
     nullable: true,
     type: String,
     description: 'domain_hint for Entra, e.g. contoso.com',
+    example: 'contoso.com',
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
