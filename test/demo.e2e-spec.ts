@@ -3,6 +3,7 @@ import { findFreePort } from '@pbx/test/support/free-port';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -16,6 +17,11 @@ interface Page<T> {
 interface RunView {
   status: string;
   mode: string;
+}
+
+interface Ports {
+  port: number;
+  emulatorPort: number;
 }
 
 /** One `npm run demo` process, with everything it printed so far. */
@@ -46,15 +52,16 @@ describe('the demo (npm run demo)', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  function startDemo(port: number, emulatorPort: number): Demo {
+  function startDemo(port: number, emulatorPort: number, folder = dataDir): Demo {
     // A newcomer's shell: no test database, no test environment.
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
       DEMO_M365_PORT: String(emulatorPort),
     };
-    for (const name of ['DATABASE_URL', 'NODE_ENV', 'PBX_PUBLIC_URL', 'JEST_WORKER_ID']) delete env[name];
-    env.DATA_DIR = dataDir;
+    for (const name of ['DATABASE_URL', 'NODE_ENV', 'PBX_PUBLIC_URL', 'JEST_WORKER_ID', 'LOG_LEVEL'])
+      delete env[name];
+    env.DATA_DIR = folder;
     // `npm run demo` itself, so the test holds npm's pid, as a terminal or a process manager would.
     const child = spawn('npm', ['run', '--silent', 'demo'], {
       cwd: ROOT,
@@ -100,16 +107,41 @@ describe('the demo (npm run demo)', () => {
     return demo;
   }
 
-  it('sets everything up, shows what to try next, and keeps the data across a restart', async () => {
-    const port = await findFreePort();
-    const emulatorPort = await findFreePort();
+  /**
+   * The emulator takes any free port (DEMO_M365_PORT=0) and the demo prints it. The PBX's port is part of its
+   * public URL, so it is chosen here: when another process took it meanwhile, the demo says so and this tries
+   * another. A restart asks for the ports of the previous start (the emulated tenant's delta links name its
+   * port), and moves only when one was taken.
+   */
+  async function startOnFreePorts(previous?: Ports): Promise<{ demo: Demo } & Ports> {
+    for (let attempt = 1; ; attempt++) {
+      const port = attempt === 1 && previous ? previous.port : await findFreePort();
+      const demo = startDemo(port, attempt === 1 && previous ? previous.emulatorPort : 0);
+      const seen = await demo.waitFor(/Connecting tenant Contoso|Port \d+ \(.+\) is already in use/, 150_000);
+      if (!seen[0].startsWith('Port') || attempt >= 5) {
+        const emulator = await demo.waitFor(/--cacert \S+ https:\/\/localhost:(\d+)\//, 150_000);
+        return { demo, port, emulatorPort: Number(emulator[1]) };
+      }
+      await stop(demo.child);
+    }
+  }
 
-    const first = startDemo(port, emulatorPort);
-    await first.waitFor(/Try next:/, 150_000);
+  it('sets everything up, shows what to try next, and keeps the data across a restart', async () => {
+    const { demo: first, port, emulatorPort } = await startOnFreePorts();
+    await first.waitFor(/Try next/, 150_000);
     expect(first.output()).toContain('Connection test: OK');
     expect(first.output()).toMatch(/Syncing users: succeeded/);
     expect(first.output()).toMatch(/Syncing contacts: succeeded/);
     expect(first.output()).toContain('(demo tenant Contoso created)');
+    expect(first.output()).toContain('set up by the demo on this first start');
+    // Quiet by default: no line per module and route, the demo's own lines first.
+    expect(first.output()).not.toMatch(/Mapped \{|RoutesResolver|InstanceLoader/);
+    expect(first.output().split('Connecting tenant Contoso')[0]?.split('\n').length).toBeLessThan(12);
+    // Whose token the curl lines carry, and the emulator's CA for curl: the printed command works.
+    expect(first.output()).toMatch(/the token below is tenant-admin's, the tenant admin of Contoso/);
+    const [, caPath = '', countersUrl = ''] =
+      /curl --cacert (\S+) (https:\/\/localhost:\d+\/_emulator\/counters)/.exec(first.output()) ?? [];
+    expect(await getWithCa(countersUrl, caPath)).toMatchObject({ status: 200 });
     const session = readSession(first.output());
     expect(session.usersUrl.startsWith(`http://localhost:${port}/`)).toBe(true);
 
@@ -130,7 +162,7 @@ describe('the demo (npm run demo)', () => {
     const docs = await fetch(`http://localhost:${port}/api/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
-    const openApi = (await (await fetch(`http://localhost:${port}/api/docs/json`)).json()) as {
+    const openApi = (await (await fetch(`http://localhost:${port}/api/docs-json`)).json()) as {
       paths: Record<string, unknown>;
     };
     expect(Object.keys(openApi.paths)).toEqual(
@@ -139,6 +171,39 @@ describe('the demo (npm run demo)', () => {
         '/api/microsoft365/tenants/{pbxTenantId}/contact-sync/runs',
       ]),
     );
+
+    // A second demo while this one runs: one sentence naming the port and the variable that moves it, no stack.
+    const again1 = startDemo(port, emulatorPort);
+    await waitUntil(() => again1.child.exitCode !== null, 60_000);
+    expect(again1.child.exitCode).toBe(1);
+    expect(again1.output()).toContain(
+      `Port ${emulatorPort} (the emulated Microsoft 365) is already in use: is another "npm run demo" running?`,
+    );
+    expect(again1.output()).toContain('DEMO_M365_PORT=<free port> npm run demo');
+    expect(again1.output()).not.toMatch(/\n\s+at /);
+    const otherFolder = await createTemporaryDirectory('pbx-demo-e2e-second-');
+    try {
+      const again2 = startDemo(port, 0, otherFolder);
+      await waitUntil(() => again2.child.exitCode !== null, 120_000);
+      expect(again2.output()).toContain(`Port ${port} (the demo PBX) is already in use`);
+      expect(again2.output()).toContain('PORT=<free port> npm run demo');
+      expect(again2.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      stopLeftoverPostgres(join(otherFolder, 'postgres'));
+      await rm(otherFolder, { recursive: true, force: true });
+    }
+
+    // The admin changes what the demo set up: a restart must keep it.
+    const admin = (path: string, body: unknown) =>
+      fetch(`${session.moduleUrl}${path}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((response) => expect(response.status).toBe(200));
+    await admin('/contact-sync/settings', { schedule: 'OFF' });
+    await admin('/settings', { features: { singleSignOn: false } });
+    await admin('/sso', { users: { enabled: false } });
+    await admin('/user-sync/settings', { scheduleCron: '0 3 * * *' });
 
     // SIGTERM to npm (a process manager, `kill`, or Ctrl+C in a terminal): the demo shuts down by itself, the
     // PBX, the emulator and the embedded PostgreSQL included, and nothing it started is left running.
@@ -152,11 +217,20 @@ describe('the demo (npm run demo)', () => {
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     for (const freed of [port, emulatorPort]) expect(await canListen(freed)).toBe(true);
 
-    const second = startDemo(port, emulatorPort);
-    await second.waitFor(/Try next:/, 120_000);
+    const { demo: second } = await startOnFreePorts({ port, emulatorPort });
+    await second.waitFor(/Try next/, 120_000);
     expect(second.output()).toContain('(existing data kept)');
     const again = readSession(second.output());
-    expect(again.usersUrl).toBe(session.usersUrl);
+    expect(new URL(again.usersUrl).pathname).toBe(new URL(session.usersUrl).pathname);
+    expect(await get(again, `${again.moduleUrl}/contact-sync/settings`)).toMatchObject({ schedule: 'OFF' });
+    expect(await get(again, `${again.moduleUrl}/settings`)).toMatchObject({
+      features: { singleSignOn: false },
+    });
+    expect(await get(again, `${again.moduleUrl}/sso`)).toMatchObject({ users: { enabled: false } });
+    expect(await get(again, `${again.moduleUrl}/user-sync/settings`)).toMatchObject({
+      scheduleCron: '0 3 * * *',
+    });
+    expect(second.output()).toContain('kept as they were');
     const after = await get<Page<{ id: string }>>(again, again.usersUrl);
     expect(after.total).toBe(users.total);
     const personalAfter = await get<Page<unknown>>(again, `${again.usersUrl}/${someone}/contacts`);
@@ -169,11 +243,32 @@ describe('the demo (npm run demo)', () => {
 });
 
 /** The tenant admin's bearer token and URLs from the "Try next" lines. */
-function readSession(output: string): { token: string; usersUrl: string; runsUrl: string } {
+function readSession(output: string): {
+  token: string;
+  usersUrl: string;
+  runsUrl: string;
+  moduleUrl: string;
+} {
   const users = /synced users: +curl -H "Authorization: Bearer ([^"]+)" (\S+)/.exec(output);
   const runs = /run history: +curl -H "Authorization: Bearer [^"]+" (\S+)/.exec(output);
   expect(users && runs).toBeTruthy();
-  return { token: users?.[1] ?? '', usersUrl: users?.[2] ?? '', runsUrl: runs?.[1] ?? '' };
+  const runsUrl = runs?.[1] ?? '';
+  return {
+    token: users?.[1] ?? '',
+    usersUrl: users?.[2] ?? '',
+    runsUrl,
+    moduleUrl: runsUrl.replace(/\/user-sync\/runs$/, ''),
+  };
+}
+
+/** GET over HTTPS trusting only the given CA file, as `curl --cacert` does. */
+function getWithCa(url: string, caPath: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca: readFileSync(caPath) }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0 });
+    }).on('error', reject);
+  });
 }
 
 async function get<T>(session: { token: string }, url: string): Promise<T> {

@@ -41,6 +41,7 @@ interface ConnectionReport {
   tokenAcquired: boolean;
   features: { feature: string; [key: string]: unknown }[];
   problems: { code: string; action: string }[];
+  warnings: { code: string; message: string; action?: string }[];
   [key: string]: unknown;
 }
 
@@ -227,7 +228,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     expect(byFeature.mail).toMatchObject({
       enabled: true,
       ok: false,
-      missingPermissions: ['Mail.Send', 'Mail.ReadWrite'],
+      missingPermissions: ['Mail.Send'],
     });
     expect(byFeature.personalContacts).toMatchObject({
       enabled: true,
@@ -242,11 +243,39 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     expect(report.problems).toEqual([
       expect.objectContaining({
         code: 'PERMISSION_MISSING',
-        message: expect.stringContaining('Contacts.Read, Mail.ReadWrite, Mail.Send'),
+        message: expect.stringContaining('Contacts.Read, Mail.Send'),
         action: expect.stringContaining('Grant admin consent'),
       }),
     ]);
     await configure(tenantA, { features: { photos: false, mail: false, personalContacts: false } });
+  });
+
+  it('reports mail with only Mail.Send as working, with a warning that large attachments need Mail.ReadWrite', async () => {
+    await configure(tenantA, { features: { mail: true } });
+    grant('Mail.Send');
+    try {
+      const report = await connectionTest(tenantA);
+      expect(report).toMatchObject({ ok: true, problems: [] });
+      expect(report.features.find((f) => f.feature === 'mail')).toMatchObject({
+        ok: true,
+        missingPermissions: [],
+        warnings: [expect.stringContaining('large attachments (3 MB and more')],
+      });
+      expect(report.warnings).toEqual([
+        expect.objectContaining({
+          code: 'OPTIONAL_PERMISSION_MISSING',
+          message: expect.stringMatching(/^mail: Sending works; .*Mail\.ReadWrite/),
+          action: expect.stringContaining('Grant admin consent'),
+        }),
+      ]);
+    } finally {
+      m365.emulator.control.revokePermissions({
+        tenant: m365.seeded.tenantId,
+        clientId: m365.seeded.clientId,
+        permissions: ['Mail.Send'],
+      });
+      await configure(tenantA, { features: { mail: false } });
+    }
   });
 
   it('explains a Graph call refused for a missing User.Read.All', async () => {
@@ -369,6 +398,19 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
         .expect(200)
     ).body;
     expect(view.pendingCertificate.lastActivationError).toContain('CERTIFICATE_NOT_REGISTERED');
+    // Both tell the admin what is waiting and the next step.
+    const pendingWarning = {
+      code: 'CERTIFICATE_PENDING',
+      message: expect.stringMatching(/not accepted it yet.*Upload certificate.*connection test/),
+    };
+    expect(view.warnings).toEqual(expect.arrayContaining([expect.objectContaining(pendingWarning)]));
+    expect(waiting.warnings).toEqual([
+      expect.objectContaining({
+        code: 'CERTIFICATE_PENDING',
+        message: expect.stringContaining(view.pendingCertificate.thumbprintSha1),
+        action: expect.stringContaining('Upload certificate'),
+      }),
+    ]);
 
     upload(newPem);
     const rotated = await connectionTest(tenantA);
@@ -380,6 +422,10 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
     ).body;
     expect(view.activeCertificate.id).toBe(rotated.rotatedToKeyPairId);
     expect(view.pendingCertificate).toBeNull();
+    expect(rotated.warnings).toEqual([]);
+    expect(view.warnings).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'CERTIFICATE_PENDING' })]),
+    );
 
     // The old certificate can now be removed from Entra without breaking anything.
     const app = m365.emulator.control.getApp({

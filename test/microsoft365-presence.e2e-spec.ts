@@ -192,6 +192,22 @@ describe('Microsoft 365 calendar presence (emulator, real PostgreSQL, controllab
     expect(await t.orm.em.fork().count(UserPresenceStateEntity, { pbxTenantId: s.pbx.tenant.id })).toBe(0);
   });
 
+  it("maps without configuration: a meeting shows the PBX's busy status, out of office shows away", async () => {
+    const s = await scenario(['carol', 'dave'], { mapping: {} });
+    const view = await t.as(s.pbx.adminToken).get(`${s.base}/presence/settings`).expect(200);
+    expect(view.body).toMatchObject({
+      mappingIsDefault: true,
+      mapping: { busy: 'IN_A_MEETING', oof: 'AWAY' },
+    });
+    const carol = await s.pbxUserId('carol');
+    const dave = await s.pbxUserId('dave');
+    s.event('carol', 'busy', -5, 30);
+    s.event('dave', 'oof', -5, 30);
+    expect(await refresh(s)).toMatchObject({ users: 2, changed: 2 });
+    expect(await statusOf(s, carol)).toBe('IN_A_MEETING');
+    expect(await statusOf(s, dave)).toBe('AWAY');
+  });
+
   it('leaves a status the user changed by hand during the meeting, also when it ends', async () => {
     const s = await scenario(['bob']);
     const bob = await s.pbxUserId('bob');

@@ -19,6 +19,7 @@ interface RunBody {
   trigger: string;
   counts: Record<string, number>;
   progress: { pagesRead: number; usersRead: number; usersProcessed: number };
+  plan?: { action: string; objectId: string; extension?: string }[] | null;
   issues: {
     objectId: string;
     userPrincipalName: string | null;
@@ -164,6 +165,45 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
     const all = (await pbxUsers(s)).filter((u) => u.extension !== '501');
     expect(all.map((u) => u.extension).sort()).toEqual(['500', '502', '503', '504']);
     expect(new Set(all.map((u) => u.userPrincipalName)).size).toBe(4);
+  });
+
+  it('plans a full range in a dry run as the real run ends, and warns when a saved range overlaps used numbers', async () => {
+    const s = await scenario();
+    // Every number of the range is in use in the PBX.
+    for (const extension of ['600', '601'])
+      await t.createUser(s.pbx.adminToken, s.pbx.tenant.id, { extension });
+    const saved = (await settings(s, { extensionStart: '600', extensionEnd: '602' })).body as {
+      warnings: string[];
+    };
+    expect(saved.warnings).toEqual([expect.stringMatching(/600–602 overlaps 2 number\(s\).*: 1 are free/)]);
+    await t.createUser(s.pbx.adminToken, s.pbx.tenant.id, { extension: '602' });
+    const full = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/settings`).expect(200)).body as {
+      warnings: string[];
+    };
+    expect(full.warnings).toEqual([expect.stringMatching(/overlaps 3 number\(s\).*: 0 are free/)]);
+    for (const name of ['u1', 'u2']) s.add(name);
+
+    const dry = await run(s, { dryRun: true });
+    expect(dry.status).toBe('COMPLETED_WITH_ERRORS');
+    expect(dry.counts).toMatchObject({ 'planned.failed': 2 });
+    expect(dry.counts['planned.create'] ?? 0).toBe(0);
+    const planned = dry.issues.filter((i) => i.code === 'EXTENSION_RANGE_FULL');
+    expect(planned).toHaveLength(2);
+
+    // The real run ends as the dry run said, user for user; and the dry run wrote nothing.
+    const real = await run(s);
+    expect(real.status).toBe('COMPLETED_WITH_ERRORS');
+    const failed = real.issues.filter((i) => i.code === 'EXTENSION_RANGE_FULL');
+    expect(failed.map((i) => i.userPrincipalName).sort()).toEqual(
+      planned.map((i) => i.userPrincipalName).sort(),
+    );
+    expect(failed.map((i) => i.message)).toEqual(planned.map((i) => i.message));
+
+    // With one number free, the dry run plans that number for one user and the range-full issue for the other.
+    await settings(s, { extensionEnd: '603' });
+    const next = await run(s, { dryRun: true });
+    expect(next.counts).toMatchObject({ 'planned.create': 1, 'planned.failed': 1 });
+    expect(next.plan).toEqual([expect.objectContaining({ action: 'create', extension: '603' })]);
   });
 
   it('keeps leavers under the KEEP policy: the PBX user stays enabled and keeps its extension', async () => {

@@ -6,6 +6,7 @@ import {
   startEmulatedMicrosoft365,
 } from '@pbx/test/support/microsoft365-test-env';
 import { createTrustingAgent, MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
+import { MICROSOFT365_REQUEST_BODY_LIMIT } from '@pbx/microsoft365';
 import { randomUUID } from 'node:crypto';
 import { fetch } from 'undici';
 
@@ -200,6 +201,7 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
         for (const body of ['{"unterminated', '[1,2,3]', '"a string"', { unexpectedField: true }]) {
           const answer = await call(tenantA.adminToken, operation, url, body);
           expect({ label, body, status: answer.status }).toEqual({ label, body, status: 400 });
+          expectDocumentedShape(label, answer);
           verified++;
         }
         for (const [property, propertySchema] of Object.entries(schema?.properties ?? {})) {
@@ -207,6 +209,7 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
             [property]: wrongValue(propertySchema),
           });
           expect({ label, property, status: answer.status }).toEqual({ label, property, status: 400 });
+          expectDocumentedShape(label, answer);
           const fields = ((answer.body as { errors?: { field: string }[] }).errors ?? []).map((e) => e.field);
           expect({
             label,
@@ -235,8 +238,11 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
             verified++;
           }
         }
-        const oversized = await call(tenantA.adminToken, operation, url, { blob: 'x'.repeat(2_000_000) });
+        const oversized = await call(tenantA.adminToken, operation, url, {
+          blob: 'x'.repeat(MICROSOFT365_REQUEST_BODY_LIMIT + 1),
+        });
         expect({ label, status: oversized.status }).toEqual({ label, status: 413 });
+        expectDocumentedShape(label, oversized);
         verified++;
       }
       for (const name of operation.query) {
@@ -277,6 +283,30 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
     }
     reportScenario('malformed input on every module endpoint', { itemsVerified: verified });
   });
+
+  /**
+   * README "Bad input": statusCode, code and message; the fields for a request the route cannot take. The sign-in
+   * flow answers browsers and apps in OAuth's own terms instead.
+   */
+  function expectDocumentedShape(label: string, answer: { status: number; body: unknown }): void {
+    if (/\/sso\/(login|callback|logout|app\/)/.test(label)) return;
+    const body = answer.body as { statusCode?: unknown; code?: unknown; message?: unknown; errors?: unknown };
+    expect({
+      label,
+      statusCode: body.statusCode,
+      code: typeof body.code,
+      message: typeof body.message,
+    }).toEqual({
+      label,
+      statusCode: answer.status,
+      code: 'string',
+      message: 'string',
+    });
+    expect({ label, errors: Array.isArray(body.errors) && body.errors.length > 0 }).toEqual({
+      label,
+      errors: true,
+    });
+  }
 
   async function signInWithMicrosoft(userPrincipalName: string): Promise<void> {
     const agent = createTrustingAgent(m365.emulator.caPem);

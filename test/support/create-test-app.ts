@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request, { type Test } from 'supertest';
-import { findFreePort } from './free-port';
+import { onFreePort } from './free-port';
 import { ensureWorkerDatabase, truncateAllTables } from './test-database';
 
 /** A response body as it arrives over HTTP: dates are ISO strings. */
@@ -128,7 +128,18 @@ function expectStatus(response: request.Response, status: number, what: string):
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = await ensureWorkerDatabase();
-  const port = options.listen ? await findFreePort() : 0;
+  const { app, config, orm } = options.listen
+    ? await onFreePort((port) => bootApp(options, databaseUrl, port))
+    : await bootApp(options, databaseUrl, 0);
+  return testAppOn(app, config, orm, options);
+}
+
+/** The app, migrated and listening (or initialised, without `listen`); closed again when any step fails. */
+async function bootApp(
+  options: TestAppOptions,
+  databaseUrl: string,
+  port: number,
+): Promise<{ app: INestApplication; config: HostConfig; orm: MikroORM }> {
   const config: HostConfig = {
     environment: 'test',
     port,
@@ -167,7 +178,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     await app.close();
     throw error;
   }
+  return { app, config, orm };
+}
 
+function testAppOn(
+  app: INestApplication,
+  config: HostConfig,
+  orm: MikroORM,
+  options: TestAppOptions,
+): TestApp {
   const http = () => request(app.getHttpServer());
   const as = (token: string): AuthorizedAgent => {
     const auth = (test: Test) => test.set('Authorization', `Bearer ${token}`);

@@ -19,7 +19,12 @@ import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 import { VoicemailController } from './voicemail/voicemail.controller';
 import { VoicemailNotifier } from './voicemail/voicemail-notifier.service';
-import { createValidationPipe, Microsoft365Module, type Microsoft365ModuleOptions } from '@pbx/microsoft365';
+import {
+  createValidationPipe,
+  Microsoft365Module,
+  type Microsoft365ModuleOptions,
+  Microsoft365RequestErrorFilter,
+} from '@pbx/microsoft365';
 
 /** Path prefix under which the host mounts the Microsoft 365 module's controllers. */
 export const MICROSOFT365_API_PREFIX = 'api';
@@ -78,6 +83,9 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Global filters are tried last registered first: the module's (every error under /api/microsoft365 that
+        // happens before its controllers, such as a body the parser refuses) is the fallback after the host's own.
+        { provide: APP_FILTER, useExisting: Microsoft365RequestErrorFilter },
         { provide: APP_FILTER, useClass: UniqueViolationFilter },
         { provide: DATABASE_SHUTDOWN, useValue: options.onDatabaseShutdown ?? (() => Promise.resolve()) },
         DatabaseLifecycle,

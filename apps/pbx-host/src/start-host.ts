@@ -1,9 +1,10 @@
-import { type INestApplication, Logger } from '@nestjs/common';
+import { type INestApplication, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { ensureDevelopmentSecrets } from './config/development-secrets';
 import { type HostConfig, parseHostConfig } from './config/host-config';
 import { redactDatabaseUrl, resolveDatabase } from './database/resolve-database';
+import { createHostLogger } from './host-logger';
 import { prepareHost } from './host-startup';
 import { API_DOCS_PATH, configureHttpApp } from './http-app';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
@@ -22,7 +23,10 @@ export interface StartedHost {
 export async function startHost(
   env: NodeJS.ProcessEnv = process.env,
   microsoft365?: Partial<Microsoft365ModuleOptions>,
+  defaultLogLevel: LogLevel = 'log',
 ): Promise<StartedHost> {
+  const hostLogger = createHostLogger(env, defaultLogLevel);
+  Logger.overrideLogger(hostLogger);
   const logger = new Logger('Main');
   const { config, generatedAdminPassword, generatedMasterKeyFile } = await ensureDevelopmentSecrets(
     parseHostConfig(env),
@@ -44,6 +48,7 @@ export async function startHost(
         onDatabaseShutdown: database.stop,
         ...(microsoft365 ? { microsoft365 } : {}),
       }),
+      { logger: hostLogger },
     );
     // SIGTERM/SIGINT close the app: HTTP server, schedules, ORM, then the embedded cluster (DatabaseLifecycle);
     // then the process ends with exit code 0, so `docker stop` and process managers see a clean stop.

@@ -1,7 +1,9 @@
 export * from './ports';
 export { type Clock, systemClock } from './common/clock';
 export { Microsoft365ErrorCode } from './common/microsoft365-error-code';
+export { type ErrorAnswer, MICROSOFT365_REQUEST_BODY_LIMIT } from './common/http-error-answer';
 export { httpStatusFor } from './common/microsoft365-exception.filter';
+export { Microsoft365RequestErrorFilter } from './common/microsoft365-request-error.filter';
 export { Microsoft365Exception, type MicrosoftErrorDetails } from './common/microsoft365.exception';
 export { IsOmittable } from './common/is-omittable.decorator';
 export { createValidationPipe, type FieldError } from './common/validation.pipe';

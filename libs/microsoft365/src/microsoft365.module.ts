@@ -3,6 +3,8 @@ import { Module } from '@nestjs/common';
 import { TenantAdminGuard } from './access/tenant-admin.guard';
 import { CLOCK, systemClock } from './common/clock';
 import { HttpResponder } from './common/http-responder';
+import { Microsoft365ExceptionFilter } from './common/microsoft365-exception.filter';
+import { Microsoft365RequestErrorFilter } from './common/microsoft365-request-error.filter';
 import { ConnectionTestService } from './connection/connection-test.service';
 import { Microsoft365Events } from './events/microsoft365-events.service';
 import { AppTokenProvider } from './graph/app-token.provider';
@@ -107,6 +109,8 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     },
     graphResilienceSettingsProvider,
     HttpResponder,
+    Microsoft365ExceptionFilter,
+    Microsoft365RequestErrorFilter,
     SecretBox,
     HttpTransport,
     MsalClientProvider,
@@ -177,6 +181,6 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     CalendarPresenceRunner,
     CalendarPresenceScheduler,
   ],
-  exports: [GraphMailService, Microsoft365Events, MasterKeyRotationService],
+  exports: [GraphMailService, Microsoft365Events, MasterKeyRotationService, Microsoft365RequestErrorFilter],
 })
 export class Microsoft365Module extends Microsoft365ConfigurableModule {}

@@ -42,9 +42,30 @@ export async function findFreePort(): Promise<number> {
  * installed. Used when DATABASE_URL is unset, by the host and by the test suite.
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
-  const port = options.port ?? (await findFreePort());
+  // PostgreSQL must be told its port: a free one is picked, and another when a process took it in between.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await findFreePort());
+    const refusedPort = { seen: false };
+    try {
+      return await startOnPort(options, port, refusedPort);
+    } catch (error) {
+      if (options.port !== undefined || !refusedPort.seen || attempt >= 3) throw error;
+      options.onLog?.(`Port ${port} was taken before PostgreSQL bound it; trying another`);
+    }
+  }
+}
+
+async function startOnPort(
+  options: EmbeddedDatabaseOptions,
+  port: number,
+  refusedPort: { seen: boolean },
+): Promise<EmbeddedDatabase> {
   await mkdir(join(options.directory, '..'), { recursive: true });
   const initialised = existsSync(join(options.directory, 'PG_VERSION'));
+  const log = (message: string) => {
+    if (/Address already in use/i.test(message)) refusedPort.seen = true;
+    options.onLog?.(message);
+  };
   const postgres = new EmbeddedPostgres({
     databaseDir: options.directory,
     port,
@@ -60,8 +81,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
         ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
         : []),
     ],
-    onLog: (message) => options.onLog?.(message),
-    onError: (message) => options.onLog?.(message instanceof Error ? message.message : String(message)),
+    onLog: (message) => log(message),
+    onError: (message) => log(message instanceof Error ? message.message : String(message)),
   });
   if (!initialised) {
     await postgres.initialise();

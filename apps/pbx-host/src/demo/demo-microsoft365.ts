@@ -13,6 +13,8 @@ const DEMO_SEED = 42;
 export interface DemoMicrosoft365 {
   emulator: M365Emulator;
   seeded: SeedResult & { clientId: string };
+  /** The emulator's CA certificate, for `curl --cacert` and browsers. */
+  caPath: string;
 }
 
 /** Starts the emulator on a fixed port, with its CA kept in the data folder, and seeds the demo directory. */
@@ -42,7 +44,7 @@ export async function startDemoMicrosoft365(
     },
   });
   if (!seeded.clientId) throw new Error('The emulator registered no app');
-  return { emulator, seeded: { ...seeded, clientId: seeded.clientId } };
+  return { emulator, seeded: { ...seeded, clientId: seeded.clientId }, caPath: join(stateDir, 'ca.pem') };
 }
 
 export class DemoCallError extends Error {
@@ -101,20 +103,28 @@ interface RunView {
   error: { message: string; action?: string } | null;
 }
 
-/** What the admin does the first time: ids, key pair, upload, consent, connection test, first sync. */
+/**
+ * What the admin does the first time: ids, key pair, upload, consent, connection test, first sync. The settings
+ * (ids, feature switches, sync and sign-in rules, contact schedule) are the demo's on the first start only: after
+ * that they are the admin's, and a restart only uploads the certificate again and syncs.
+ */
 export async function connectDemoTenant(
   admin: DemoAdminClient,
   pbxTenantId: string,
   m365: DemoMicrosoft365,
   print: (line: string) => void,
-): Promise<void> {
+): Promise<{ configured: boolean }> {
   const base = `/api/microsoft365/tenants/${pbxTenantId}`;
-  await admin.call('PATCH', `${base}/settings`, {
-    applicationId: m365.seeded.clientId,
-    directoryId: m365.seeded.tenantId,
-    enabled: true,
-    features: { userSync: true, singleSignOn: true, personalContacts: true, sharedMailboxes: true },
-  });
+  const before = await admin.call<{ applicationId: string | null }>('GET', `${base}/settings`);
+  const configured = before.applicationId === null;
+  if (configured) {
+    await admin.call('PATCH', `${base}/settings`, {
+      applicationId: m365.seeded.clientId,
+      directoryId: m365.seeded.tenantId,
+      enabled: true,
+      features: { userSync: true, singleSignOn: true, personalContacts: true, sharedMailboxes: true },
+    });
+  }
   const view = await admin.call<{ activeCertificate: { thumbprintSha256: string } | null }>(
     'GET',
     `${base}/settings`,
@@ -135,8 +145,15 @@ export async function connectDemoTenant(
     `  Connection test: ${report.ok ? 'OK' : 'problems'}; granted ${report.grantedPermissions.join(', ')}`,
   );
 
-  await admin.call('PATCH', `${base}/user-sync/settings`, { syncPhotos: true, scheduleEnabled: true });
-  await admin.call('PATCH', `${base}/sso`, { users: { enabled: true } }).catch(() => undefined);
+  if (configured) {
+    await admin.call('PATCH', `${base}/user-sync/settings`, { syncPhotos: true, scheduleEnabled: true });
+    await admin.call('PATCH', `${base}/sso`, { users: { enabled: true } });
+    // Contacts: every synced user's folders, and the shared mailbox as the company directory, after each user sync.
+    await admin.call('PATCH', `${base}/contact-sync/settings`, {
+      sharedMailboxes: m365.seeded.sharedMailboxUserPrincipalNames,
+      schedule: 'AFTER_USER_SYNC',
+    });
+  }
 
   const users = await runWithProgress(
     admin,
@@ -145,14 +162,10 @@ export async function connectDemoTenant(
     m365.seeded.userCount,
     print,
   );
-  if (!users) return;
-
-  // Contacts: every synced user's folders, and the shared mailbox as the company directory, after each user sync.
-  await admin.call('PATCH', `${base}/contact-sync/settings`, {
-    sharedMailboxes: m365.seeded.sharedMailboxUserPrincipalNames,
-    schedule: 'AFTER_USER_SYNC',
-  });
-  await runWithProgress(admin, `${base}/contact-sync`, 'Syncing contacts', m365.seeded.userCount, print);
+  if (users) {
+    await runWithProgress(admin, `${base}/contact-sync`, 'Syncing contacts', m365.seeded.userCount, print);
+  }
+  return { configured };
 }
 
 /** Starts a run and draws its progress until it ends; false when it failed. */

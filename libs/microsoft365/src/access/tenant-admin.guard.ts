@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   type CanActivate,
   type ExecutionContext,
   Inject,
@@ -7,6 +6,7 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
+import { invalidField } from '../common/invalid-input';
 import { isPbxId } from '../common/pbx-id';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import {
@@ -34,17 +34,7 @@ export class TenantAdminGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<RequestWithActor>();
     const pbxTenantId = request.params?.['pbxTenantId'];
     if (typeof pbxTenantId !== 'string' || !isPbxId(pbxTenantId)) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'Validation failed',
-        errors: [
-          {
-            field: 'pbxTenantId',
-            reasons: [`pbxTenantId must be the id of a PBX tenant or "${SYSTEM_SCOPE}"`],
-          },
-        ],
-      });
+      throw invalidField('pbxTenantId', `pbxTenantId must be the id of a PBX tenant or "${SYSTEM_SCOPE}"`);
     }
     const system = pbxTenantId === SYSTEM_SCOPE;
     const decision = system

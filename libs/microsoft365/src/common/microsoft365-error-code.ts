@@ -1,5 +1,11 @@
 /** Every failure the module reports carries one of these codes; the exception filter maps each to an HTTP status. */
 export enum Microsoft365ErrorCode {
+  /** The request itself is malformed: a field (named in `errors`), a path parameter, or a body that is not JSON. */
+  InvalidInput = 'INVALID_INPUT',
+  /** The request body is larger than the PBX accepts (see `MICROSOFT365_REQUEST_BODY_LIMIT`). */
+  RequestTooLarge = 'REQUEST_TOO_LARGE',
+  /** The request body is not of a media type (or charset) the route reads. */
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   /** The caller has no valid PBX session. */
   Unauthenticated = 'UNAUTHENTICATED',
   /** The caller may not administer this PBX tenant. */

@@ -2,12 +2,12 @@ import {
   type ArgumentsHost,
   Catch,
   type ExceptionFilter,
-  HttpException,
   HttpStatus,
   Injectable,
   Logger,
 } from '@nestjs/common';
 import { describeUnexpected, lostDatabaseConnection } from './database-failure';
+import { httpErrorAnswer } from './http-error-answer';
 import { HttpResponder } from './http-responder';
 import { Microsoft365ErrorCode } from './microsoft365-error-code';
 import { Microsoft365Exception } from './microsoft365.exception';
@@ -41,12 +41,16 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
     case Microsoft365ErrorCode.Throttled:
     case Microsoft365ErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
+    case Microsoft365ErrorCode.InvalidInput:
     case Microsoft365ErrorCode.MailMessageInvalid:
       return HttpStatus.BAD_REQUEST;
+    case Microsoft365ErrorCode.RequestTooLarge:
     case Microsoft365ErrorCode.MailMessageTooLarge:
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case Microsoft365ErrorCode.RateLimited:
       return HttpStatus.TOO_MANY_REQUESTS;
+    case Microsoft365ErrorCode.UnsupportedMediaType:
+      return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case Microsoft365ErrorCode.Internal:
       return HttpStatus.INTERNAL_SERVER_ERROR;
   }
@@ -57,8 +61,9 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The one filter on the module's controllers (never global: it would leak into the host). Our own exceptions get
- * their code, message, admin action and Microsoft's error code; Nest's HTTP exceptions (validation) pass through;
- * anything else is a 500 without internals, logged with a reference the admin can quote.
+ * their code, message, admin action and Microsoft's error code; Nest's HTTP exceptions (validation, path
+ * parameters) and body parser errors get the same shape with a code (`httpErrorAnswer`); anything else is a 500
+ * without internals, logged with a reference the admin can quote.
  */
 
 @Catch()
@@ -91,9 +96,9 @@ export class Microsoft365ExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      this.http.json(response, exception.getStatus(), typeof body === 'string' ? { message: body } : body);
+    const httpAnswer = httpErrorAnswer(exception);
+    if (httpAnswer) {
+      this.http.json(response, httpAnswer.statusCode, httpAnswer);
       return;
     }
     const lostDatabase = lostDatabaseConnection(exception);

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { invalidField } from './invalid-input';
 import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 
 /**
@@ -7,14 +7,7 @@ import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
  */
 export function requirePbxTenant(pbxTenantId: string, feature: string): string {
   if (pbxTenantId === SYSTEM_SCOPE) {
-    throw new BadRequestException({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'Validation failed',
-      errors: [
-        { field: 'pbxTenantId', reasons: [`${feature} belongs to a PBX tenant, not to the system scope`] },
-      ],
-    });
+    throw invalidField('pbxTenantId', `${feature} belongs to a PBX tenant, not to the system scope`);
   }
   return pbxTenantId;
 }

@@ -1,16 +1,23 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type FieldError, invalidInput } from './invalid-input';
 
-export interface FieldError {
-  /** Dotted path of the offending field, e.g. `users.selected.2`. */
-  field: string;
-  /** Why it was refused, one sentence each. */
-  reasons: string[];
-}
+export { type FieldError } from './invalid-input';
 
+/**
+ * One entry per offending field. A field that was left out gets the one reason that applies ("to is required"),
+ * not every constraint it would also have failed.
+ */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own: FieldError[] = error.constraints ? [{ field, reasons: Object.values(error.constraints) }] : [];
+    const own: FieldError[] = error.constraints
+      ? [
+          {
+            field,
+            reasons: error.value === undefined ? [`${field} is required`] : Object.values(error.constraints),
+          },
+        ]
+      : [];
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }
@@ -25,12 +32,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) =>
-      new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'Validation failed',
-        errors: flattenValidationErrors(errors),
-      }),
+    exceptionFactory: (errors) => invalidInput(flattenValidationErrors(errors)),
   });
 }

@@ -20,6 +20,8 @@ export class FeatureCheckView {
   })
   requiredPermissions!: string[][];
   @ApiProperty({ type: [String] }) missingPermissions!: string[];
+  @ApiProperty({ type: [String], description: 'What does not work without a missing optional permission' })
+  warnings!: string[];
   @ApiProperty() ok!: boolean;
 }
 
@@ -36,6 +38,12 @@ export class ConnectionTestReport {
   @ApiProperty() graphReachable!: boolean;
   @ApiProperty({ type: [FeatureCheckView] }) features!: FeatureCheckView[];
   @ApiProperty({ type: [ProblemView] }) problems!: ProblemView[];
+  @ApiProperty({
+    type: [ProblemView],
+    description:
+      'Works, but needs attention: a new certificate Microsoft has not accepted yet, an optional permission',
+  })
+  warnings!: ProblemView[];
   @ApiProperty({ type: [String], description: 'What to do in the Entra admin center, in order' })
   actions!: string[];
 }

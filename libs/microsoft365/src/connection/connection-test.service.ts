@@ -7,6 +7,7 @@ import { type ConnectionTestReport, type ProblemView } from './connection-test.d
 import { GraphApi } from '../graph/graph-api.service';
 import { TenantTokenService } from '../graph/tenant-token.service';
 import { KeyManagementService } from '../keys/key-management.service';
+import { pendingCertificateWarning } from '../keys/pending-certificate.warning';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 
 /**
@@ -35,6 +36,7 @@ export class ConnectionTestService {
       graphReachable: false,
       features: [],
       problems,
+      warnings: [],
       actions: [],
     };
 
@@ -75,9 +77,28 @@ export class ConnectionTestService {
         });
       }
     }
-    report.actions = problems.flatMap((p) => (p.action ? [p.action] : []));
+    report.warnings = await this.warnings(pbxTenantId, report);
+    report.actions = [...problems, ...report.warnings].flatMap((p) => (p.action ? [p.action] : []));
     report.ok = report.tokenAcquired && report.graphReachable && problems.length === 0;
     return report;
+  }
+
+  /** What works but needs the admin: a certificate Microsoft has not accepted yet, a missing optional permission. */
+  private async warnings(pbxTenantId: string, report: ConnectionTestReport): Promise<ProblemView[]> {
+    const { pending } = await this.keys.current(pbxTenantId);
+    const optional = report.features
+      .filter((f) => f.enabled && f.ok)
+      .flatMap((f) => f.warnings.map((message) => ({ feature: f.feature, message })));
+    return [
+      ...(pending && report.tokenAcquired ? [pendingCertificateWarning(pending)] : []),
+      ...optional.map(({ feature, message }) => ({
+        code: 'OPTIONAL_PERMISSION_MISSING',
+        message: `${feature}: ${message}`,
+        action:
+          'In the Entra admin center open App registrations → your app → API permissions, add the Microsoft Graph ' +
+          'application permission named above, then click "Grant admin consent".',
+      })),
+    ];
   }
 }
 

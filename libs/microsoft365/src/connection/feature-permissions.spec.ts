@@ -16,11 +16,22 @@ describe('checkFeaturePermissions', () => {
     [['ProfilePhoto.Read.All'], 'photos', []],
     [['Contacts.Read'], 'sharedMailboxes', ['MailboxSettings.Read']],
     [['Contacts.Read', 'MailboxSettings.Read'], 'sharedMailboxes', []],
-    [['Mail.Send'], 'mail', ['Mail.ReadWrite']],
+    [['Mail.Send'], 'mail', []],
+    [[], 'mail', ['Mail.Send']],
     [['mail.send', 'MAIL.READWRITE'], 'mail', []],
     [[], 'singleSignOn', []],
   ])('granted %j: %s misses %j', (granted, feature, missing) => {
     expect(byFeature(granted)[feature]).toEqual(missing);
+  });
+
+  it('warns, without failing the feature, when only an optional permission is missing', () => {
+    const mail = (granted: string[]) =>
+      checkFeaturePermissions(all, granted).find((c) => c.feature === 'mail');
+    expect(mail(['Mail.Send'])).toMatchObject({
+      ok: true,
+      warnings: [expect.stringMatching(/Mail.ReadWrite/)],
+    });
+    expect(mail(['Mail.Send', 'Mail.ReadWrite'])).toMatchObject({ ok: true, warnings: [] });
   });
 
   it('should report whether each feature is switched on', () => {

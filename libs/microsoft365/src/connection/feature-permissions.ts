@@ -14,10 +14,23 @@ export const FEATURE_PERMISSIONS: Record<keyof FeatureSwitches, string[][]> = {
     ['Contacts.Read', 'Contacts.ReadWrite'],
   ],
   calendarPresence: [['Calendars.Read', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite']],
-  // Mail.ReadWrite is for attachments over 3 MB, which go through a draft and an upload session.
-  mail: [['Mail.Send'], ['Mail.ReadWrite']],
+  mail: [['Mail.Send']],
   // Sign-in uses delegated OpenID Connect scopes that need no application permission.
   singleSignOn: [],
+};
+
+/** Permissions a feature works without, but not fully: each missing one is a warning, not a failure. */
+export const OPTIONAL_FEATURE_PERMISSIONS: Partial<
+  Record<keyof FeatureSwitches, { anyOf: string[]; without: string }[]>
+> = {
+  // Attachments of 3 MB and more go through a draft and an upload session, which need Mail.ReadWrite
+  // (https://learn.microsoft.com/en-us/graph/outlook-large-attachments).
+  mail: [
+    {
+      anyOf: ['Mail.ReadWrite'],
+      without: 'Sending works; large attachments (3 MB and more, e.g. long voicemails) need Mail.ReadWrite',
+    },
+  ],
 };
 
 export interface FeaturePermissionCheck {
@@ -25,6 +38,8 @@ export interface FeaturePermissionCheck {
   enabled: boolean;
   requiredPermissions: string[][];
   missingPermissions: string[];
+  /** What does not work without an optional permission that is missing. */
+  warnings: string[];
   ok: boolean;
 }
 
@@ -38,11 +53,15 @@ export function checkFeaturePermissions(
     const missingPermissions = requiredPermissions
       .filter((anyOf) => !anyOf.some((permission) => grantedSet.has(permission.toLowerCase())))
       .map((anyOf) => anyOf[0] ?? '');
+    const warnings = (OPTIONAL_FEATURE_PERMISSIONS[feature] ?? [])
+      .filter(({ anyOf }) => !anyOf.some((permission) => grantedSet.has(permission.toLowerCase())))
+      .map(({ without }) => without);
     return {
       feature,
       enabled: features[feature],
       requiredPermissions,
       missingPermissions,
+      warnings,
       ok: missingPermissions.length === 0,
     };
   });

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { ProvisioningLogRetentionField } from '../provisioning-log/provisioning-log-retention';
 import { ContactSyncSchedule } from './contact-sync-settings.entity';
-import { IsCronExpression, IsTimeZone } from '../user-sync/schedule.validators';
+import { IsCronSchedule, IsTimeZone } from '../user-sync/schedule.validators';
 import { SelectionMode } from '../user-sync/user-scope';
 
 /** A partial update of the contact sync settings: absent fields keep their value. */
@@ -45,7 +45,7 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
 
   @ApiPropertyOptional({ example: '0 1 * * *', description: 'Five-field cron expression (schedule CRON)' })
   @IsOmittable()
-  @IsCronExpression()
+  @IsCronSchedule()
   scheduleCron?: string;
 
   @ApiPropertyOptional({

@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -18,6 +17,7 @@ import { TenantAdminGuard } from '../access/tenant-admin.guard';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { uuidParam } from '../common/uuid-param';
 import { createValidationPipe } from '../common/validation.pipe';
 import {
   ContactSyncSettingsView,
@@ -124,7 +124,7 @@ export class ContactSyncController {
   @ApiOkResponse({ type: SyncRunView })
   async get(
     @Param('pbxTenantId') pbxTenantId: string,
-    @Param('runId', new ParseUUIDPipe()) runId: string,
+    @Param('runId', uuidParam('runId')) runId: string,
   ): Promise<SyncRunView> {
     const run = await this.runs.get(requirePbxTenant(pbxTenantId, 'contact sync'), runId);
     if (run.kind !== SyncKind.Contacts) {

@@ -13,6 +13,7 @@ export class UpdateMailSettingsDto {
     description: 'Address or UPN of the user or shared mailbox that sends, e.g. pbx@contoso.com',
     nullable: true,
     type: String,
+    example: 'pbx@contoso.com',
   })
   @ValidateIf((_dto, value) => value !== undefined && value !== null)
   @IsEmail({}, { message: 'senderAddress must be the e-mail address (or UPN) of a user or shared mailbox' })
@@ -39,17 +40,21 @@ export class MailSettingsView {
 }
 
 export class SendTestMailDto {
-  @ApiProperty({ description: 'Where to send the test message' })
+  @ApiProperty({ description: 'Where to send the test message', example: 'adele@contoso.com' })
   @IsEmail({}, { message: 'to must be an e-mail address' })
   @MaxLength(320)
   to!: string;
 
-  @ApiPropertyOptional({ description: 'Send it the way a large voicemail goes (draft and upload session)' })
+  @ApiPropertyOptional({
+    enum: ['small', 'large'],
+    example: 'small',
+    description: 'large: sent the way a large voicemail goes (draft and upload session)',
+  })
   @IsOmittable()
   @IsIn(['small', 'large'], { message: 'attachment must be "small" or "large"' })
   attachment?: 'small' | 'large';
 
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, example: 'PBX test message' })
   @IsOmittable()
   @IsString()
   @MaxLength(200)

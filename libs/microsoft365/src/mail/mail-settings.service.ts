@@ -1,9 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { invalidField } from '../common/invalid-input';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { FEATURE_PERMISSIONS } from '../connection/feature-permissions';
+import { FEATURE_PERMISSIONS, OPTIONAL_FEATURE_PERMISSIONS } from '../connection/feature-permissions';
 import { type MailSettingsView, type UpdateMailSettingsDto } from './mail-settings.dto';
 import { MailSettingsEntity } from './mail-settings.entity';
 import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
@@ -37,7 +38,10 @@ export class MailSettingsService {
       enabled: settings?.features.mail ?? false,
       senderAddress: row?.senderAddress ?? null,
       saveToSentItems: row?.saveToSentItems ?? false,
-      requiredPermissions: FEATURE_PERMISSIONS.mail.map((anyOf) => anyOf[0] ?? ''),
+      requiredPermissions: [
+        ...FEATURE_PERMISSIONS.mail.map((anyOf) => anyOf[0] ?? ''),
+        ...(OPTIONAL_FEATURE_PERMISSIONS.mail ?? []).map(({ anyOf }) => anyOf[0] ?? ''),
+      ],
       updatedAt: row?.updatedAt.toISOString() ?? null,
     };
   }
@@ -54,12 +58,7 @@ export class MailSettingsService {
       if (changes.senderAddress !== undefined) row.senderAddress = changes.senderAddress?.trim() ?? null;
       if (changes.saveToSentItems !== undefined) row.saveToSentItems = changes.saveToSentItems;
       if (enabled && !row.senderAddress) {
-        throw new BadRequestException({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: 'Validation failed',
-          errors: [{ field: 'senderAddress', reasons: ['Set the sending mailbox before switching mail on'] }],
-        });
+        throw invalidField('senderAddress', 'Set the sending mailbox before switching mail on');
       }
       row.updatedAt = this.clock.now();
     });

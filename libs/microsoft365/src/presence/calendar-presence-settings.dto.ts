@@ -38,7 +38,11 @@ export class UpdateCalendarPresenceSettingsDto extends UserSelectionDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ type: StatusMappingDto, description: 'Replaces the whole mapping' })
+  @ApiPropertyOptional({
+    type: StatusMappingDto,
+    description:
+      'Replaces the whole mapping; {} goes back to the default (busy → busy status, out of office → away)',
+  })
   @IsOmittable()
   @ValidateNested()
   @Type(() => StatusMappingDto)
@@ -62,7 +66,13 @@ export class CalendarPresenceSettingsView {
   @ApiProperty({ enum: SelectionMode }) selectionMode!: SelectionMode;
   @ApiProperty({ type: [String] }) selectedUsers!: string[];
   @ApiProperty({ type: [String] }) departments!: string[];
-  @ApiProperty({ type: StatusMappingDto }) mapping!: StatusMappingDto;
+  @ApiProperty({ type: StatusMappingDto, description: 'The mapping in effect' }) mapping!: StatusMappingDto;
+  @ApiProperty({
+    description:
+      "No mapping saved (or {} saved): busy shows the PBX's busy status, out of office its away status, " +
+      'found among the statuses the PBX offers',
+  })
+  mappingIsDefault!: boolean;
   @ApiProperty({ type: [String], description: 'The status names the PBX offers' })
   availableStatuses!: string[];
   @ApiProperty() pollIntervalSeconds!: number;

@@ -1,8 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { invalidField, invalidInput } from '../common/invalid-input';
 import { PBX_PRESENCE, type PbxPresencePort } from '../ports/pbx-presence.port';
 import { CALENDAR_STATES, type StatusMapping } from './calendar-presence.machine';
+import { effectiveStatusMapping } from './default-status-mapping';
 import { CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
 import {
   type CalendarPresenceSettingsView,
@@ -58,7 +60,7 @@ export class CalendarPresenceSettingsService {
         // The master switch lives with the other feature switches, so the connection test checks Calendars.Read.
         const connection = await em.findOne(TenantSettingsEntity, { pbxTenantId });
         if (connection) connection.features = { ...connection.features, calendarPresence: enabled };
-        else if (enabled) throw fieldError('enabled', 'connect the tenant to Microsoft 365 first');
+        else if (enabled) throw invalidField('enabled', 'connect the tenant to Microsoft 365 first');
       }
       return settings;
     });
@@ -85,14 +87,16 @@ export class CalendarPresenceSettingsService {
 
   async view(settings: CalendarPresenceSettingsEntity): Promise<CalendarPresenceSettingsView> {
     const em = this.em.fork();
+    const availableStatuses = await this.presence.listStatuses(settings.pbxTenantId);
     return {
       pbxTenantId: settings.pbxTenantId,
       enabled: await this.enabled(settings.pbxTenantId),
       selectionMode: settings.selectionMode,
       selectedUsers: settings.selectedUsers,
       departments: settings.departments,
-      mapping: settings.mapping,
-      availableStatuses: await this.presence.listStatuses(settings.pbxTenantId),
+      mapping: effectiveStatusMapping(settings.mapping, availableStatuses),
+      mappingIsDefault: Object.keys(settings.mapping).length === 0,
+      availableStatuses,
       pollIntervalSeconds: settings.pollIntervalSeconds,
       lastPolledAt: settings.lastPolledAt?.toISOString() ?? null,
       lastError: settings.lastError,
@@ -113,12 +117,7 @@ export class CalendarPresenceSettingsService {
       reasons: [`"${mapping[state]}" is not a status this PBX offers (${[...offered].join(', ')})`],
     }));
     if (errors.length > 0) {
-      throw new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'Validation failed',
-        errors,
-      });
+      throw invalidInput(errors);
     }
   }
 }
@@ -130,15 +129,6 @@ function toMapping(input: StatusMapping): StatusMapping {
     if (status !== undefined) mapping[state] = status;
   }
   return mapping;
-}
-
-function fieldError(field: string, reason: string): BadRequestException {
-  return new BadRequestException({
-    statusCode: 400,
-    error: 'Bad Request',
-    message: 'Validation failed',
-    errors: [{ field, reasons: [reason] }],
-  });
 }
 
 function distinct(values: string[]): string[] {

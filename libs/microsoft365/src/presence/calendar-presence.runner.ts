@@ -9,6 +9,7 @@ import {
   type PresenceMemory,
   type ScheduleItem,
 } from './calendar-presence.machine';
+import { effectiveStatusMapping } from './default-status-mapping';
 import { type CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
 import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
 import { CalendarScheduleReader } from './calendar-schedule.reader';
@@ -125,6 +126,10 @@ export class CalendarPresenceRunner {
       failed = read.failed;
       lastError = read.lastError;
     }
+    const mapping = effectiveStatusMapping(
+      settings.mapping,
+      Object.keys(settings.mapping).length > 0 ? [] : await this.presence.listStatuses(pbxTenantId),
+    );
     const boundaries = this.boundariesOf(pbxTenantId);
     const candidates = new Map<string, string | null>();
     for (const user of users) {
@@ -134,7 +139,7 @@ export class CalendarPresenceRunner {
         boundaries.delete(user.pbxUserId);
         continue;
       }
-      candidates.set(user.pbxUserId, desiredStatus(schedule, now, settings.mapping));
+      candidates.set(user.pbxUserId, desiredStatus(schedule, now, mapping));
       boundaries.set(user.pbxUserId, nextBoundary(schedule, now));
     }
     const scoped = new Set(inScope.map((u) => u.pbxUserId));

@@ -1,6 +1,7 @@
 import { type Logger } from '@nestjs/common';
 import { type SchedulerRegistry } from '@nestjs/schedule';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { cronScheduleProblem } from '../user-sync/schedule.validators';
 import { CronJob } from 'cron';
 
 /** How soon an instance follows a schedule change saved on another instance. */
@@ -75,12 +76,10 @@ export class TenantCronJobs<S extends { pbxTenantId: string }> {
     const name = this.jobName(pbxTenantId);
     if (this.registered.get(pbxTenantId) === signature && this.registry.doesExist('cron', name)) return;
     this.remove(pbxTenantId);
-    const job = CronJob.from({
-      cronTime: wanted.cron,
-      timeZone: wanted.timeZone,
-      onTick: () => this.source.onTick(pbxTenantId),
-      start: false,
-    });
+    // Stored before schedules were checked on save (six fields, every few seconds, 31 February): not registered,
+    // so it neither runs nor keeps the settings from being read and saved; the next valid schedule replaces it.
+    const job = this.createJob(pbxTenantId, wanted);
+    if (!job) return;
     this.registry.addCronJob(name, job);
     this.registered.set(pbxTenantId, signature);
     job.start();
@@ -133,7 +132,34 @@ export class TenantCronJobs<S extends { pbxTenantId: string }> {
   nextRun(pbxTenantId: string): Date | null {
     const name = this.jobName(pbxTenantId);
     if (!this.registry.doesExist('cron', name)) return null;
-    return this.registry.getCronJob(name).nextDate().toJSDate();
+    try {
+      return this.registry.getCronJob(name).nextDate().toJSDate();
+    } catch (error) {
+      this.logger.warn(
+        `${this.label} schedule of PBX tenant ${pbxTenantId} has no next run: ${error instanceof Error ? error.message : 'unknown'}`,
+      );
+      return null;
+    }
+  }
+
+  /** The job, or null (logged) when the schedule cannot run: it never reaches the registry. */
+  private createJob(pbxTenantId: string, wanted: WantedCronJob): CronJob | null {
+    const notRegistered = (reason: string) => {
+      this.logger.warn(`${this.label} schedule of PBX tenant ${pbxTenantId} not registered: ${reason}`);
+      return null;
+    };
+    const problem = cronScheduleProblem(wanted.cron);
+    if (problem) return notRegistered(`"${wanted.cron}" ${problem}`);
+    try {
+      return CronJob.from({
+        cronTime: wanted.cron,
+        timeZone: wanted.timeZone,
+        onTick: () => this.source.onTick(pbxTenantId),
+        start: false,
+      });
+    } catch (error) {
+      return notRegistered(error instanceof Error ? error.message : 'unknown');
+    }
   }
 
   private get intervalName(): string {

@@ -82,6 +82,7 @@ export class SettingsWarningView {
       'CERTIFICATE_EXPIRES_IN_7_DAYS',
       'CERTIFICATE_EXPIRED',
       'NO_CERTIFICATE',
+      'CERTIFICATE_PENDING',
       'INCOMPLETE',
     ],
   })

@@ -7,6 +7,7 @@ import { MsalClientProvider } from '../graph/msal-client.provider';
 import { daysUntil, expiryMessage, expiryWarningLevel } from '../keys/expiry-warning';
 import { KeyManagementService } from '../keys/key-management.service';
 import { type KeyPairEntity } from '../keys/key-pair.entity';
+import { pendingCertificateWarning } from '../keys/pending-certificate.warning';
 import { ExpiryWarningLevel } from '../keys/key-pair-status';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
@@ -140,6 +141,10 @@ export class TenantSettingsService {
       const level = expiryWarningLevel(active.notAfter, now);
       if (level)
         warnings.push({ code: WARNING_CODES[level], message: expiryMessage(level, active.notAfter, now) });
+    }
+    if (pending) {
+      const { code, message, action } = pendingCertificateWarning(pending);
+      warnings.push({ code, message: `${message} ${action}` });
     }
     return {
       pbxTenantId: settings.pbxTenantId,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminActor, TenantAdminGuard } from '../access/tenant-admin.guard';
 import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
 import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
@@ -28,6 +28,26 @@ export class SsoSettingsController {
   @ApiOperation({
     summary: 'Change the sign-in rules; absent fields keep their value',
     description: 'Switch sign-in on or off with the `singleSignOn` feature switch of the tenant settings.',
+  })
+  @ApiBody({
+    type: UpdateSsoSettingsDto,
+    examples: {
+      tenant: {
+        summary: 'A PBX tenant: who may sign in with Microsoft, and where',
+        value: {
+          users: { enabled: true, web: true, app: true, scope: 'ALL', selectedUsers: [] },
+          administrators: { enabled: true, web: true, app: false, scope: 'ALL', selectedUsers: [] },
+          appRedirectUris: ['com.example.pbx:/auth'],
+          domainHint: 'contoso.com',
+        },
+      },
+      system: {
+        summary: 'pbxTenantId "system": system administrators, bound to their Microsoft accounts',
+        description:
+          'systemAdminAccounts: [{ "objectId": "<oid>", "adminId": "<system admin id>" }] replaces the list',
+        value: { administrators: { enabled: true, web: true, app: false }, systemAdminAccounts: [] },
+      },
+    },
   })
   @ApiOkResponse({ type: SsoSettingsView })
   update(

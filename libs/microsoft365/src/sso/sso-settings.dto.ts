@@ -65,11 +65,15 @@ export class SignInRuleDto {
 
 /** A Microsoft account that may sign in as one PBX system administrator. */
 export class SystemAdminAccountDto {
-  @ApiProperty({ description: 'The Microsoft account: its object id (oid) in the system directory' })
+  @ApiProperty({
+    description: 'The Microsoft account: its object id (oid) in the system directory',
+    format: 'uuid',
+    example: '6e7b768e-07e2-4810-8459-485f84f8f204',
+  })
   @IsUUID('all', { message: 'objectId must be the object id (a UUID) of a Microsoft account' })
   objectId!: string;
 
-  @ApiProperty({ description: 'The PBX system administrator it signs in as' })
+  @ApiProperty({ description: 'The PBX system administrator it signs in as', example: 'admin' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
@@ -100,6 +104,7 @@ export class UpdateSsoSettingsDto {
     type: [String],
     description:
       'Where the mobile app may be sent back to: com.example.app:/path, or https app links a system administrator approved',
+    example: ['com.example.pbx:/auth'],
   })
   @IsOmittable()
   @IsArray()
@@ -145,6 +150,7 @@ export class UpdateSsoSettingsDto {
     nullable: true,
     type: String,
     description: 'domain_hint for Entra, e.g. contoso.com',
+    example: 'contoso.com',
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)

@@ -3,6 +3,13 @@ import { type PbxDirectoryPort } from '../ports/pbx-directory.port';
 import { type ExtensionRange, extensionCandidates } from './extension-range';
 import { UserLinkEntity } from './user-link.entity';
 
+/** What a run (or a dry run) reports for each user it could not give a number. */
+export const EXTENSION_RANGE_FULL = {
+  code: 'EXTENSION_RANGE_FULL',
+  message: 'No free extension number is left in the configured range',
+  action: 'Widen the extension range in the user sync settings, or free numbers in the PBX.',
+} as const;
+
 /** Numbers checked per round trip: one query to our links, one call to the host. */
 const WINDOW = 500;
 

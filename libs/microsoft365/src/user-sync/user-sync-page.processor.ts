@@ -10,7 +10,8 @@ import { type Microsoft365User } from './microsoft365-user';
 import { UserLinkEntity } from './user-link.entity';
 import { evaluateScope } from './user-scope';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
-import { type PagePlan, type UserLink } from './user-sync-plan';
+import { EXTENSION_RANGE_FULL } from './extension.allocator';
+import { type PagePlan, type UserLink, type UserSyncAction } from './user-sync-plan';
 import { type PhotoUpdate, UserSyncApplier } from './user-sync.applier';
 import { isLeaverAction, planUsers } from './user-sync.planner';
 
@@ -76,9 +77,9 @@ export class UserSyncPageProcessor {
     for (const leaver of plan.actions.filter(isLeaverAction)) context.leavers.set(leaver.objectId, leaver);
 
     if (run.dryRun) {
+      const planned = await this.allocateDryRun(em, context, actions);
       run.plan ??= [];
-      run.plan.push(...actions.slice(0, Math.max(0, MAX_PLAN_ENTRIES - run.plan.length)));
-      for (const action of actions) bump(run.counts, `planned.${action.action}`);
+      run.plan.push(...planned.slice(0, Math.max(0, MAX_PLAN_ENTRIES - run.plan.length)));
     } else {
       const photos = context.photos ? await this.photoUpdates(context, users, plan, linkRows) : [];
       await em.transactional(async (tem) => {
@@ -105,6 +106,45 @@ export class UserSyncPageProcessor {
     }
     run.progress.usersProcessed += entries.length;
     await this.runs.save(run);
+  }
+
+  /**
+   * A dry run hands out numbers with the run's own allocator, as the real run does (reading, never writing): the
+   * plan shows each new user's extension, and a user the range has no number for is the same per-user
+   * `EXTENSION_RANGE_FULL` the real run would report, counted as `planned.failed` instead of `planned.create`.
+   */
+  private async allocateDryRun(
+    em: EntityManager,
+    context: UserSyncRunContext,
+    actions: UserSyncAction[],
+  ): Promise<(UserSyncAction & { extension?: string })[]> {
+    const { run } = context;
+    const needed = actions.filter((a) => a.action === 'create' && !a.reuseExtension).length;
+    const fresh = needed > 0 ? await context.allocator.take(em, needed) : [];
+    const planned: (UserSyncAction & { extension?: string })[] = [];
+    for (const action of actions) {
+      if (action.action !== 'create') {
+        bump(run.counts, `planned.${action.action}`);
+        planned.push(action);
+        continue;
+      }
+      const extension = action.reuseExtension ?? fresh.shift();
+      if (extension) {
+        bump(run.counts, 'planned.create');
+        planned.push({ ...action, extension });
+        continue;
+      }
+      bump(run.counts, 'planned.failed');
+      SyncRunsService.addIssue(run, {
+        objectId: action.objectId,
+        userPrincipalName: action.userPrincipalName,
+        severity: 'error',
+        code: EXTENSION_RANGE_FULL.code,
+        message: EXTENSION_RANGE_FULL.message,
+        action: EXTENSION_RANGE_FULL.action,
+      });
+    }
+    return planned;
   }
 
   /** PBX users no account is linked to yet, by UPN and email: candidates for linking instead of duplicating. */

@@ -15,7 +15,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { ProvisioningLogRetentionField } from '../provisioning-log/provisioning-log-retention';
-import { IsCronExpression, IsTimeZone } from './schedule.validators';
+import { IsCronSchedule, IsTimeZone } from './schedule.validators';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
 
@@ -30,7 +30,8 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'Only members of these groups, nested groups included',
+    description: 'Only members of these groups (object ids), nested groups included; [] = no group filter',
+    example: [],
   })
   @IsOmittable()
   @IsArray()
@@ -40,6 +41,7 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
 
   @ApiPropertyOptional({
     nullable: true,
+    type: String,
     example: '1000',
     description: 'First extension number; null = first free',
   })
@@ -48,7 +50,12 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @Matches(/^[1-9][0-9]{2,12}$/, { message: EXTENSION_MESSAGE })
   extensionStart?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: '1999' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '1999',
+    description: 'Last extension number',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @Matches(/^[1-9][0-9]{2,12}$/, { message: EXTENSION_MESSAGE })
@@ -78,7 +85,7 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
 
   @ApiPropertyOptional({ example: '0 0 * * *', description: 'Five-field cron expression' })
   @IsOmittable()
-  @IsCronExpression()
+  @IsCronSchedule()
   scheduleCron?: string;
 
   @ApiPropertyOptional({
@@ -139,4 +146,9 @@ export class UserSyncSettingsView {
   provisioningLogRetentionDays!: number;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastFullRunAt!: string | null;
   @ApiProperty({ description: 'Whether the next run can be incremental' }) incrementalReady!: boolean;
+  @ApiProperty({
+    type: [String],
+    description: 'What the admin should know, e.g. an extension range that overlaps numbers the PBX uses',
+  })
+  warnings!: string[];
 }

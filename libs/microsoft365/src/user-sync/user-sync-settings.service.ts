@@ -1,19 +1,48 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { invalidField } from '../common/invalid-input';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
 import { TenantSettingsEntity } from '../settings/tenant-settings.entity';
+import { ExtensionAllocator } from './extension.allocator';
 import { validateExtensionRange } from './extension-range';
 import { normaliseDepartment, type UserScope } from './user-scope';
 import { type UpdateUserSyncSettingsDto, type UserSyncSettingsView } from './user-sync-settings.dto';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
 import { createHash } from 'node:crypto';
 
+/** How many numbers of a range the settings count free, at most (20 windows of the allocator). */
+const RANGE_NUMBERS_CHECKED = 10_000;
+
 @Injectable()
 export class UserSyncSettingsService {
   constructor(
     private readonly em: EntityManager,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
   ) {}
+
+  /**
+   * A configured extension range that overlaps numbers the PBX uses (or keeps for leavers) warns with how many
+   * are left: the run skips those numbers, and a user beyond the last free one fails with EXTENSION_RANGE_FULL.
+   * Counted with the allocator a run uses.
+   */
+  async extensionRangeWarnings(settings: UserSyncSettingsEntity): Promise<string[]> {
+    if (!settings.extensionStart) return [];
+    const range = { start: settings.extensionStart, end: settings.extensionEnd };
+    const size = BigInt(range.end ?? '9'.repeat(range.start.length)) - BigInt(range.start) + 1n;
+    const checked = Number(size < BigInt(RANGE_NUMBERS_CHECKED) ? size : BigInt(RANGE_NUMBERS_CHECKED));
+    const allocator = new ExtensionAllocator(settings.pbxTenantId, range, this.directory);
+    const free = (await allocator.take(this.em.fork(), checked)).length;
+    if (free === checked) return [];
+    const end = range.end ?? `${'9'.repeat(range.start.length)}`;
+    const counted = BigInt(checked) < size ? ` (of its first ${checked} numbers)` : '';
+    return [
+      `The extension range ${range.start}–${end} overlaps ${checked - free} number(s) the PBX already uses or ` +
+        `keeps for leavers${counted}: ${free} are free for synced users, and each user beyond them fails with ` +
+        'EXTENSION_RANGE_FULL.',
+    ];
+  }
 
   /** The tenant's settings, or the defaults when it never saved any. */
   async get(pbxTenantId: string): Promise<UserSyncSettingsEntity> {
@@ -46,12 +75,7 @@ export class UserSyncSettingsService {
           ? 'extensionEnd needs extensionStart'
           : null;
       if (rangeProblem) {
-        throw new BadRequestException({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: 'Validation failed',
-          errors: [{ field: rangeProblem.split(' ')[0], reasons: [rangeProblem] }],
-        });
+        throw invalidField(rangeProblem.split(' ')[0] ?? 'extensionStart', rangeProblem);
       }
       settings.updatedAt = this.clock.now();
       // The connection test reports the permissions of what is switched on.
@@ -71,6 +95,7 @@ export class UserSyncSettingsService {
   view(
     settings: UserSyncSettingsEntity,
     schedule: { timeZone: string; nextRunAt: Date | null },
+    warnings: string[] = [],
   ): UserSyncSettingsView {
     return {
       pbxTenantId: settings.pbxTenantId,
@@ -94,6 +119,7 @@ export class UserSyncSettingsService {
       provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
       lastFullRunAt: settings.lastFullRunAt?.toISOString() ?? null,
       incrementalReady: settings.deltaLink !== null && settings.deltaScope === scopeFingerprint(settings),
+      warnings,
     };
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../ports/pbx-directory.port';
 import { type ProvisioningLogDraft } from '../provisioning-log/provisioning-log-entry';
 import { type RunIssue } from '../runs/sync-run-status';
-import { type ExtensionAllocator } from './extension.allocator';
+import { EXTENSION_RANGE_FULL, type ExtensionAllocator } from './extension.allocator';
 import { type PhotoContent } from './microsoft365-directory.reader';
 import { type FieldChange } from './user-profile.mapper';
 import { LinkOrigin, UserLinkEntity } from './user-link.entity';
@@ -169,13 +169,8 @@ export class UserSyncApplier {
             enabled: true,
           });
         } else {
-          this.fail(
-            result,
-            item.action,
-            'EXTENSION_RANGE_FULL',
-            'No free extension number is left in the configured range',
-            'Widen the extension range in the user sync settings, or free numbers in the PBX.',
-          );
+          const full = EXTENSION_RANGE_FULL;
+          this.fail(result, item.action, full.code, full.message, full.action);
         }
       }
       if (batch.length === 0) break;

@@ -6,7 +6,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Query,
@@ -17,6 +16,7 @@ import {
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminActor, TenantAdminGuard } from '../access/tenant-admin.guard';
 import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { uuidParam } from '../common/uuid-param';
 import { createValidationPipe } from '../common/validation.pipe';
 import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
 import { SyncRunView } from '../runs/sync-run.view';
@@ -54,7 +54,11 @@ export class UserSyncController {
     const settings = await this.settings.get(requirePbxTenant(pbxTenantId, 'user sync'));
     // The settings may have been changed through another instance: the next run shown is the stored schedule's.
     await this.scheduler.apply(settings);
-    return this.settings.view(settings, await this.scheduler.scheduleOf(settings));
+    return this.settings.view(
+      settings,
+      await this.scheduler.scheduleOf(settings),
+      await this.settings.extensionRangeWarnings(settings),
+    );
   }
 
   @Patch('settings')
@@ -66,7 +70,11 @@ export class UserSyncController {
   ): Promise<UserSyncSettingsView> {
     const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'user sync'), changes);
     await this.scheduler.apply(saved);
-    return this.settings.view(saved, await this.scheduler.scheduleOf(saved));
+    return this.settings.view(
+      saved,
+      await this.scheduler.scheduleOf(saved),
+      await this.settings.extensionRangeWarnings(saved),
+    );
   }
 
   @Post('runs')
@@ -102,7 +110,7 @@ export class UserSyncController {
   @ApiOkResponse({ type: SyncRunView })
   async get(
     @Param('pbxTenantId') pbxTenantId: string,
-    @Param('runId', new ParseUUIDPipe()) runId: string,
+    @Param('runId', uuidParam('runId')) runId: string,
   ): Promise<SyncRunView> {
     return SyncRunView.of(await this.runs.get(requirePbxTenant(pbxTenantId, 'user sync'), runId), true);
   }
@@ -112,7 +120,7 @@ export class UserSyncController {
   @ApiOkResponse({ type: SyncRunView })
   async confirm(
     @Param('pbxTenantId') pbxTenantId: string,
-    @Param('runId', new ParseUUIDPipe()) runId: string,
+    @Param('runId', uuidParam('runId')) runId: string,
     @AdminActor() actor: PbxAdminActor | null,
   ): Promise<SyncRunView> {
     return SyncRunView.of(
@@ -125,7 +133,7 @@ export class UserSyncController {
   @ApiOkResponse({ type: SyncRunView })
   async reject(
     @Param('pbxTenantId') pbxTenantId: string,
-    @Param('runId', new ParseUUIDPipe()) runId: string,
+    @Param('runId', uuidParam('runId')) runId: string,
     @AdminActor() actor: PbxAdminActor | null,
   ): Promise<SyncRunView> {
     return SyncRunView.of(
