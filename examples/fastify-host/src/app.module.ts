@@ -2,9 +2,14 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { RouterModule } from '@nestjs/core';
+import { APP_FILTER, RouterModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { Microsoft365Module, type Microsoft365ModuleOptions, microsoft365Entities } from '@pbx/microsoft365';
+import {
+  Microsoft365Module,
+  type Microsoft365ModuleOptions,
+  Microsoft365RequestErrorFilter,
+  microsoft365Entities,
+} from '@pbx/microsoft365';
 import { HOST_MIGRATIONS_TABLE, hostMigrations } from './database/host-schema.migration';
 import { MeController } from './me.controller';
 import { PortsModule } from './ports/ports.module';
@@ -53,6 +58,8 @@ export class AppModule {
         // 4. Its controllers under /api, as `routePrefix` says (the redirect URIs for Entra are built from it).
         RouterModule.register([{ path: API_PREFIX, module: Microsoft365Module }]),
       ],
+      // 5. Errors before the module's controllers (a body the parser refuses) in the module's error shape.
+      providers: [{ provide: APP_FILTER, useExisting: Microsoft365RequestErrorFilter }],
       controllers: [MeController],
     };
   }

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { runMicrosoft365Migrations } from '@pbx/microsoft365';
+import { MICROSOFT365_REQUEST_BODY_LIMIT, runMicrosoft365Migrations } from '@pbx/microsoft365';
 import { AppModule, type ExampleConfig } from './app.module';
 
 /**
@@ -15,7 +15,7 @@ export async function createExampleApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     // The module's largest request body: 10,000 selected users of up to 256 characters each (README, step 2).
-    new FastifyAdapter({ bodyLimit: 3 * 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: MICROSOFT365_REQUEST_BODY_LIMIT }),
     { logger: ['error', 'warn'] },
   );
   const orm = app.get(MikroORM);

@@ -169,6 +169,17 @@ describe(`a PBX on Fastify with numeric ids, on Node ${process.versions.node}`, 
     const anonymous = await call('GET', `${api}/settings`, { token: 'nope' });
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body['code'], 'UNAUTHENTICATED');
+
+    // A body Fastify's parser refuses never reaches a controller: the module's request error filter answers it.
+    const malformed = await fetch(`${baseUrl}${api}/user-sync/settings`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: '{"extensionStart": ',
+    });
+    const answer = (await malformed.json()) as { code?: string; errors?: unknown[] };
+    assert.equal(malformed.status, 400);
+    assert.equal(answer.code, 'INVALID_INPUT');
+    assert.ok(Array.isArray(answer.errors) && answer.errors.length > 0, JSON.stringify(answer));
   });
 
   it('writes through the ports inside the module’s transaction: a page rolled back leaves no PBX user', async () => {

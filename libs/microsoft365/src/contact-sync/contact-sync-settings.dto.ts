@@ -1,3 +1,4 @@
+import { FeatureHealthView } from '../health/feature-health.view';
 import { IsOmittable } from '../common/is-omittable.decorator';
 import { UserSelectionDto } from '../common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -64,6 +65,13 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
 }
 
 export class ContactSyncSettingsView {
+  @ApiPropertyOptional({
+    type: FeatureHealthView,
+    description:
+      'Healthy, degraded or quarantined, the last failure and the next attempt (as GET .../health)',
+  })
+  health?: FeatureHealthView;
+
   @ApiProperty() pbxTenantId!: string;
   @ApiProperty({ description: 'The tenant feature switch features.personalContacts' })
   personalContactsEnabled!: boolean;

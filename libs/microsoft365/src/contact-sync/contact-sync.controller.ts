@@ -1,3 +1,6 @@
+import { HealthFeature } from '../health/feature-health';
+import { FeatureHealthService } from '../health/feature-health.service';
+import { FeatureHealthView } from '../health/feature-health.view';
 import { requirePbxTenant } from '../common/pbx-tenant-scope';
 import {
   Body,
@@ -50,6 +53,7 @@ export class ContactSyncController {
     private readonly runs: SyncRunsService,
     private readonly scheduler: ContactSyncScheduler,
     private readonly reader: OutlookContactsReader,
+    private readonly health: FeatureHealthService,
   ) {}
 
   @Get('settings')
@@ -138,10 +142,13 @@ export class ContactSyncController {
 
   private async view(settings: Awaited<ReturnType<ContactSyncSettingsService['get']>>) {
     const connection = await this.connection.find(settings.pbxTenantId);
-    return this.settings.view(
-      settings,
-      connection?.features ?? null,
-      await this.scheduler.scheduleOf(settings),
-    );
+    return {
+      ...this.settings.view(
+        settings,
+        connection?.features ?? null,
+        await this.scheduler.scheduleOf(settings),
+      ),
+      health: FeatureHealthView.of(await this.health.get(settings.pbxTenantId, HealthFeature.ContactSync)),
+    };
   }
 }

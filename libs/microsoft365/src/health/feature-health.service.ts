@@ -43,6 +43,13 @@ export class FeatureHealthService {
     );
   }
 
+  async get(pbxTenantId: string, feature: HealthFeature): Promise<FeatureHealthEntity> {
+    return (
+      (await this.em.fork().findOne(FeatureHealthEntity, { pbxTenantId, feature })) ??
+      this.healthy(pbxTenantId, feature)
+    );
+  }
+
   /** Whether a scheduled or notification-driven run may start now (admins' runs always may). */
   async admitsAutomaticRun(pbxTenantId: string, feature: HealthFeature): Promise<boolean> {
     const health = await this.em.fork().findOne(FeatureHealthEntity, { pbxTenantId, feature });

@@ -1,3 +1,4 @@
+import { FeatureHealthView } from '../health/feature-health.view';
 import { IsOmittable } from '../common/is-omittable.decorator';
 import { UserSelectionDto } from '../common/user-selection.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -118,6 +119,13 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
 }
 
 export class UserSyncSettingsView {
+  @ApiPropertyOptional({
+    type: FeatureHealthView,
+    description:
+      'Healthy, degraded or quarantined, the last failure and the next attempt (as GET .../health)',
+  })
+  health?: FeatureHealthView;
+
   @ApiProperty() pbxTenantId!: string;
   @ApiProperty() includeGuests!: boolean;
   @ApiProperty({ enum: SelectionMode }) selectionMode!: SelectionMode;

@@ -1,3 +1,6 @@
+import { HealthFeature } from '../health/feature-health';
+import { FeatureHealthService } from '../health/feature-health.service';
+import { FeatureHealthView } from '../health/feature-health.view';
 import { requirePbxTenant } from '../common/pbx-tenant-scope';
 import {
   Body,
@@ -43,7 +46,15 @@ export class UserSyncController {
     private readonly runs: SyncRunsService,
     private readonly scheduler: UserSyncScheduler,
     private readonly links: UserLinksService,
+    private readonly health: FeatureHealthService,
   ) {}
+
+  private async withHealth(view: UserSyncSettingsView): Promise<UserSyncSettingsView> {
+    return {
+      ...view,
+      health: FeatureHealthView.of(await this.health.get(view.pbxTenantId, HealthFeature.UserSync)),
+    };
+  }
 
   @Get('settings')
   @ApiOperation({
@@ -54,10 +65,12 @@ export class UserSyncController {
     const settings = await this.settings.get(requirePbxTenant(pbxTenantId, 'user sync'));
     // The settings may have been changed through another instance: the next run shown is the stored schedule's.
     await this.scheduler.apply(settings);
-    return this.settings.view(
-      settings,
-      await this.scheduler.scheduleOf(settings),
-      await this.settings.extensionRangeWarnings(settings),
+    return this.withHealth(
+      this.settings.view(
+        settings,
+        await this.scheduler.scheduleOf(settings),
+        await this.settings.extensionRangeWarnings(settings),
+      ),
     );
   }
 
@@ -70,10 +83,12 @@ export class UserSyncController {
   ): Promise<UserSyncSettingsView> {
     const saved = await this.settings.update(requirePbxTenant(pbxTenantId, 'user sync'), changes);
     await this.scheduler.apply(saved);
-    return this.settings.view(
-      saved,
-      await this.scheduler.scheduleOf(saved),
-      await this.settings.extensionRangeWarnings(saved),
+    return this.withHealth(
+      this.settings.view(
+        saved,
+        await this.scheduler.scheduleOf(saved),
+        await this.settings.extensionRangeWarnings(saved),
+      ),
     );
   }
 
