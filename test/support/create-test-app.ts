@@ -137,6 +137,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     masterKey: randomBytes(32).toString('base64'),
     adminPassword: TEST_ADMIN_PASSWORD,
     sessionTtlMinutes: 60,
+    metricsEnabled: true,
     ...options.config,
   };
 

@@ -2,9 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { describeUnexpected, lostDatabaseConnection } from '../common/database-failure';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { newGraphMeter, withGraphMeter } from '../graph/graph-meter';
+import { newGraphMeter, withGraphFeature, withGraphMeter } from '../graph/graph-meter';
 import { type SyncRunEntity } from './sync-run.entity';
-import { HEARTBEAT_INTERVAL_MS, SyncRunsService } from './sync-runs.service';
+import { HEARTBEAT_INTERVAL_MS, RUN_FEATURE, SyncRunsService } from './sync-runs.service';
 
 /**
  * The frame every sync run executes in: its Graph traffic metered, a heartbeat while it waits (a long Retry-After
@@ -29,7 +29,7 @@ export class SyncRunExecutor {
       heartbeat().catch(() => undefined);
     }, HEARTBEAT_INTERVAL_MS);
     try {
-      await withGraphMeter(meter, work);
+      await withGraphMeter(meter, () => withGraphFeature(RUN_FEATURE[run.kind], work));
       run.graph = { ...meter };
       await this.runs.finish(run);
       return null;
