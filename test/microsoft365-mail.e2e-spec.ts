@@ -8,6 +8,7 @@ import { MAIL_LIMITS } from '@pbx/microsoft365/mail/mail-limits';
 import { silentWav } from '@pbx/microsoft365/mail/test-mail';
 import { type SentMailRecord } from '@pbx/m365-emulator';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { scrapeMetrics } from '@pbx/test/support/prometheus-scrape';
 import {
   connectTenant,
   type EmulatedMicrosoft365,
@@ -139,6 +140,7 @@ describe('Microsoft 365 mail through Graph', () => {
   describe('sending', () => {
     it('delivers a voicemail with a small recording in one sendMail request', async () => {
       const recording = silentWav(200_000);
+      const metricsBefore = await scrapeMetrics(t);
       const receipt = await mail.send(
         tenantA.tenant.id,
         voicemailNotification({
@@ -168,6 +170,10 @@ describe('Microsoft 365 mail through Graph', () => {
       expect(records[0]?.message.body.content).toContain('You have a new voicemail');
       expect(records[0]?.attachments[0]?.sha256).toBe(sha256(recording));
       expect(routeCount(SEND_MAIL, 202)).toBe(1);
+      // Counted as the mail feature's Graph request.
+      const sendMails = { feature: 'mail', status: '202' };
+      const metricsAfter = await scrapeMetrics(t);
+      expect(metricsAfter.since(metricsBefore, 'microsoft365_graph_requests_total', sendMails)).toBe(1);
     });
 
     it('keeps cc, bcc and reply-to on the small path (one sendMail)', async () => {

@@ -15,6 +15,7 @@ import {
   type EmulatedMicrosoft365,
   startEmulatedMicrosoft365,
 } from '@pbx/test/support/microsoft365-test-env';
+import { scrapeMetrics } from '@pbx/test/support/prometheus-scrape';
 
 /** The module's clock: real time plus an offset the test moves (the emulator's clock stays real). */
 class MovableClock implements Clock {
@@ -330,6 +331,7 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
     await firstRun(s);
     // Changes made before the subscription exists are not notified: the hand-made posts below are the only wake-up.
     for (let i = 0; i < 3; i++) s.add(`unnotified${i}`);
+    const before = await scrapeMetrics(t);
     await reconcile(s);
     const [sub] = m365.emulator.control.listSubscriptions({ tenant: s.directoryId });
     // What Graph sends when it delivers changes one by one: a changeNotificationCollection per post.
@@ -361,6 +363,14 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
     await sleep(1_500);
     expect(await runs(s)).toHaveLength(2);
     expect(all[0]).toMatchObject({ trigger: 'NOTIFICATION', status: 'SUCCEEDED', counts: { created: 3 } });
+    // The notification lag: one run, which started the debounce window (1 s) after the first post.
+    const after = await scrapeMetrics(t);
+    const subscribing = { feature: 'notifications', status: '201' };
+    expect(after.since(before, 'microsoft365_graph_requests_total', subscribing)).toBe(1);
+    const lag = (name: string) => after.since(before, name, { feature: 'user-sync' });
+    expect(lag('microsoft365_notification_lag_count')).toBe(1);
+    expect(lag('microsoft365_notification_lag_sum')).toBeGreaterThanOrEqual(0.99);
+    expect(lag('microsoft365_notification_lag_sum')).toBeLessThan(5);
   });
 
   it('also polls when no notification arrived for the quiet period although the subscriptions look healthy', async () => {

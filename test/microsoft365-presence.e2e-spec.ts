@@ -3,6 +3,7 @@ import { type Clock, PBX_PRESENCE, type PbxPresencePort } from '@pbx/microsoft36
 import { UserPresenceStateEntity } from '@pbx/microsoft365/presence/user-presence-state.entity';
 import { CalendarPresenceScheduler } from '@pbx/microsoft365/presence/calendar-presence.scheduler';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { scrapeMetrics } from '@pbx/test/support/prometheus-scrape';
 import {
   connectTenant,
   type EmulatedMicrosoft365,
@@ -250,8 +251,19 @@ describe('Microsoft 365 calendar presence (emulator, real PostgreSQL, controllab
     s.event('outsider', 'busy', -5, 30);
     s.event('sales3', 'oof', -5, 30);
     m365.emulator.control.resetCounters();
+    const before = await scrapeMetrics(t);
     expect(await refresh(s)).toMatchObject({ users: 22, changed: 1 });
     expect(m365.emulator.control.getCounters().byRoute[GET_SCHEDULE]).toEqual({ '200': 2 });
+    // The pass in the metrics: its two getSchedule requests, its duration, what it read and changed.
+    const after = await scrapeMetrics(t);
+    const presence = { feature: 'calendar-presence' };
+    const delta = (name: string, labels: Record<string, string>) => after.since(before, name, labels);
+    expect(delta('microsoft365_graph_requests_total', { ...presence, status: '200' })).toBe(2);
+    expect(
+      delta('microsoft365_run_duration_count', { ...presence, outcome: 'succeeded', mode: 'full' }),
+    ).toBe(1);
+    expect(delta('microsoft365_run_items_total', { ...presence, outcome: 'read' })).toBe(22);
+    expect(delta('microsoft365_run_items_total', { ...presence, outcome: 'changed' })).toBe(1);
     expect(await statusOf(s, await s.pbxUserId('sales3'))).toBe('OUT_OF_OFFICE');
     expect(await statusOf(s, outsider)).toBe('AVAILABLE');
 

@@ -148,6 +148,7 @@ async function bootApp(
     masterKey: randomBytes(32).toString('base64'),
     adminPassword: TEST_ADMIN_PASSWORD,
     sessionTtlMinutes: 60,
+    metricsEnabled: true,
     ...options.config,
   };
 

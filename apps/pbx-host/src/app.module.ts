@@ -13,6 +13,7 @@ import { HostConfigModule } from './config/host-config.module';
 import { DATABASE_SHUTDOWN, DatabaseLifecycle, type DatabaseShutdown } from './database/database-lifecycle';
 import { createOrmOptions } from './database/orm-options';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { HostPortsModule } from './microsoft365/host-ports.module';
 import { PresenceModule } from './presence/presence.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -74,6 +75,7 @@ export class AppModule {
         ContactsModule,
         PresenceModule,
         HealthModule,
+        ...(config.metricsEnabled ? [MetricsModule] : []),
         Microsoft365Module.forRootAsync({
           imports: [HostPortsModule],
           useFactory: () => microsoft365Options(config, options.microsoft365),

@@ -7,6 +7,7 @@ import { redactDatabaseUrl, resolveDatabase } from './database/resolve-database'
 import { createHostLogger } from './host-logger';
 import { prepareHost } from './host-startup';
 import { API_DOCS_PATH, configureHttpApp } from './http-app';
+import { installPrometheusMetrics } from './metrics/prometheus-metrics';
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
 
 export interface StartedHost {
@@ -37,6 +38,9 @@ export async function startHost(
         '365 secrets cannot be decrypted. Production requires PBX_M365_MASTER_KEY.',
     );
   }
+
+  // Before anything records: the module's metrics go to whatever meter provider is registered (none: no-ops).
+  if (config.metricsEnabled) installPrometheusMetrics();
 
   const database = await resolveDatabase(config);
   logger.log(`Database: ${redactDatabaseUrl(database.url)}${database.embedded ? ' (embedded)' : ''}`);

@@ -16,6 +16,7 @@ describe('ensureDevelopmentSecrets', () => {
       dataDir,
       publicUrl: 'http://localhost:3000',
       sessionTtlMinutes: 60,
+      metricsEnabled: false,
     };
   });
 

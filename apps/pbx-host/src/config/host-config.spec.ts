@@ -27,6 +27,7 @@ describe('parseHostConfig', () => {
       dataDir: '/srv/pbx/.data',
       publicUrl: 'http://localhost:3000',
       sessionTtlMinutes: 720,
+      metricsEnabled: true,
     });
   });
 
@@ -42,6 +43,8 @@ describe('parseHostConfig', () => {
           PBX_M365_MASTER_KEY: KEY,
           PBX_ADMIN_PASSWORD: 'correct horse battery',
           PBX_SESSION_TTL_MINUTES: '60',
+          METRICS_ENABLED: 'false',
+          METRICS_TOKEN: 'scrape-token-0123456789',
         },
         '/srv/pbx',
       ),
@@ -54,6 +57,8 @@ describe('parseHostConfig', () => {
       masterKey: KEY,
       adminPassword: 'correct horse battery',
       sessionTtlMinutes: 60,
+      metricsEnabled: false,
+      metricsToken: 'scrape-token-0123456789',
     });
   });
 
@@ -78,8 +83,10 @@ describe('parseHostConfig', () => {
       PBX_M365_MASTER_KEY: 'c2hvcnQ=',
       PBX_ADMIN_PASSWORD: 'short',
       PBX_SESSION_TTL_MINUTES: '0',
+      METRICS_ENABLED: 'maybe',
+      METRICS_TOKEN: 'short',
     });
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(9);
     expect(problems.join('\n')).toMatch(/NODE_ENV.*staging/);
     expect(problems.join('\n')).toMatch(/PORT must be an integer/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL must use postgres: or postgresql:/);
@@ -87,6 +94,8 @@ describe('parseHostConfig', () => {
     expect(problems.join('\n')).toMatch(/PBX_M365_MASTER_KEY must be 32 random bytes/);
     expect(problems.join('\n')).toMatch(/PBX_ADMIN_PASSWORD must be at least 12/);
     expect(problems.join('\n')).toMatch(/PBX_SESSION_TTL_MINUTES/);
+    expect(problems.join('\n')).toMatch(/METRICS_ENABLED must be true or false, got "maybe"/);
+    expect(problems.join('\n')).toMatch(/METRICS_TOKEN must be 16 to 512/);
   });
 
   it('never echoes secrets in its errors', () => {
@@ -94,6 +103,7 @@ describe('parseHostConfig', () => {
       DATABASE_URL: 'postgres://pbx:hunter2@[bad',
       PBX_ADMIN_PASSWORD: 'hunter2',
       PBX_M365_MASTER_KEY: 'hunter2hunter2',
+      METRICS_TOKEN: 'hunter2',
     }).join('\n');
     expect(message).not.toContain('hunter2');
   });

@@ -29,6 +29,10 @@ export interface HostConfig {
   adminPassword?: string;
   /** Lifetime of the host's session tokens. */
   sessionTtlMinutes: number;
+  /** Serve `GET /metrics` (METRICS_ENABLED, default true); off, no meter provider is installed at all. */
+  metricsEnabled: boolean;
+  /** When set (METRICS_TOKEN), `/metrics` wants it as a bearer token; otherwise it is left to the network. */
+  metricsToken?: string;
 }
 
 export const HOST_CONFIG = Symbol('HOST_CONFIG');
@@ -125,6 +129,22 @@ function parsePreviousMasterKeys(
   return keys;
 }
 
+const FLAGS: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  false: false,
+  '0': false,
+  no: false,
+};
+
+function flag(name: string, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = FLAGS[raw.trim().toLowerCase()];
+  if (value === undefined) problems.push(`${name} must be true or false, got "${raw}"`);
+  return value ?? fallback;
+}
+
 function nonEmpty(raw: string | undefined): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
@@ -209,6 +229,15 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     problems.push(`PBX_ADMIN_PASSWORD must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long`);
   }
 
+  const metricsEnabled = flag('METRICS_ENABLED', env.METRICS_ENABLED, true, problems);
+  const metricsToken = nonEmpty(env.METRICS_TOKEN);
+  if (metricsToken !== undefined && !/^[A-Za-z0-9_-]{16,512}$/.test(metricsToken)) {
+    // What a bearer token may carry here (as the session tokens); never echoed.
+    problems.push(
+      'METRICS_TOKEN must be 16 to 512 letters, digits, "-" or "_" (e.g. `openssl rand -hex 32`)',
+    );
+  }
+
   if (problems.length > 0 || !environment) {
     throw new HostConfigError(problems);
   }
@@ -223,5 +252,7 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     ...(previousMasterKeys ? { previousMasterKeys } : {}),
     ...(adminPassword ? { adminPassword } : {}),
     sessionTtlMinutes,
+    metricsEnabled,
+    ...(metricsToken ? { metricsToken } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { checkFeaturePermissions } from './feature-permissions';
 import { type ConnectionTestReport, type ProblemView } from './connection-test.dto';
 import { GraphApi } from '../graph/graph-api.service';
+import { withGraphFeature } from '../graph/graph-meter';
 import { TenantTokenService } from '../graph/tenant-token.service';
 import { KeyManagementService } from '../keys/key-management.service';
 import { pendingCertificateWarning } from '../keys/pending-certificate.warning';
@@ -25,6 +26,10 @@ export class ConnectionTestService {
   ) {}
 
   async run(pbxTenantId: string): Promise<ConnectionTestReport> {
+    return withGraphFeature('connection-test', () => this.test(pbxTenantId));
+  }
+
+  private async test(pbxTenantId: string): Promise<ConnectionTestReport> {
     const settings = await this.settings.requireConfigured(pbxTenantId);
     const before = await this.keys.current(pbxTenantId);
     const problems: ProblemView[] = [];

@@ -2,6 +2,7 @@ import { AuthError } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { recordTokenAcquisition } from '../metrics/microsoft365.metrics';
 import { meterRetry } from './graph-meter';
 import { GRAPH_RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience.middleware';
 import { type AppCredentials, type AppToken } from './app-credentials';
@@ -81,6 +82,7 @@ export class AppTokenProvider {
       if (!result?.accessToken) {
         throw new Error('MSAL returned no access token');
       }
+      recordTokenAcquisition('success', result.fromCache);
       const claims = decodeJwt(result.accessToken);
       const roles = Array.isArray(claims.roles)
         ? claims.roles.filter((r): r is string => typeof r === 'string')
@@ -88,6 +90,7 @@ export class AppTokenProvider {
       return { accessToken: result.accessToken, expiresOn: result.expiresOn ?? new Date(), roles };
     } catch (error) {
       const exception = AppTokenProvider.toException(error, context.lastFailure);
+      recordTokenAcquisition('failure', false);
       this.logger.warn(
         `Token request for PBX tenant ${credentials.pbxTenantId} failed: ${exception.code} ` +
           `(AADSTS${exception.microsoft?.aadsts ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +

@@ -1,7 +1,7 @@
 import { type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { Logger } from '@nestjs/common';
 import { rememberGraphFailure } from './graph-call-context';
-import { meterRequest, meterRetry } from './graph-meter';
+import { meterRequest, meterResponse, meterRetry } from './graph-meter';
 import { parseRetryAfter } from './parse-microsoft-error';
 import { describeTransportError } from './msal-network-client';
 
@@ -80,6 +80,7 @@ export class ResilienceMiddleware implements Middleware {
       try {
         await next.execute(context);
       } catch (error) {
+        meterResponse(null);
         const { code, timedOut } = describeTransportError(error);
         // A refused connection never reached Graph: repeating it is always safe.
         const safe = repeatable || code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
@@ -91,6 +92,7 @@ export class ResilienceMiddleware implements Middleware {
       const response = context.response as Response | undefined;
       if (!response) return;
       const status = response.status;
+      meterResponse(status);
       const throttled = status === 429 || status === 503;
       const retryable = throttled || (repeatable && (status === 500 || status === 502 || status === 504));
       if (!retryable || attempt >= this.settings.maxAttempts) return;

@@ -17,8 +17,7 @@ export class FeatureHealthEntity {
   @PrimaryKey({ type: 'text' })
   pbxTenantId!: string;
 
-  @PrimaryKey({ type: 'text' })
-  @Enum({ items: () => HealthFeature, type: 'text' })
+  @Enum({ items: () => HealthFeature, type: 'text', primary: true })
   feature!: HealthFeature;
 
   @Enum({ items: () => HealthState, type: 'text' })

@@ -15,6 +15,14 @@ import {
   HealthState,
 } from './feature-health';
 import { FeatureHealthEntity, type HealthFailure } from './feature-health.entity';
+import { type MetricFeature, recordFeatureHealth } from '../metrics/microsoft365.metrics';
+
+const METRIC_FEATURE: Record<HealthFeature, MetricFeature> = {
+  [HealthFeature.UserSync]: 'user-sync',
+  [HealthFeature.ContactSync]: 'contact-sync',
+  [HealthFeature.Presence]: 'calendar-presence',
+  [HealthFeature.Subscriptions]: 'notifications',
+};
 
 /**
  * Records each background run's outcome per tenant and feature and moves the feature through healthy → degraded →
@@ -109,6 +117,7 @@ export class FeatureHealthService {
       });
       return { row: current, from: previous };
     });
+    recordFeatureHealth(pbxTenantId, METRIC_FEATURE[feature], row.state);
     if (from !== row.state) {
       this.logger.warn(
         `PBX tenant ${pbxTenantId}: ${feature} ${from} → ${row.state} after ${row.consecutiveFailures} ` +
@@ -147,6 +156,7 @@ export class FeatureHealthService {
         returning old.state as previous, old.consecutive_failures as failures`,
       [now, recoveredBy === 'success', now, pbxTenantId, feature],
     );
+    recordFeatureHealth(pbxTenantId, METRIC_FEATURE[feature], HealthState.Healthy);
     const previous = recovered[0];
     if (!previous) return;
     this.logger.log(

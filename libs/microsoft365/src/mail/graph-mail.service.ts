@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
 import { GRAPH_RESILIENCE_SETTINGS } from '../graph/graph-client.provider';
+import { withGraphFeature } from '../graph/graph-meter';
 import { type ResilienceSettings } from '../graph/resilience.middleware';
 import { TenantTokenService } from '../graph/tenant-token.service';
 import { AttachmentUploadClient } from './attachment-upload.client';
@@ -59,7 +60,8 @@ export class GraphMailService {
    * and Microsoft's refusals with an `action` for the admin and `details.delivery`.
    */
   async send(pbxTenantId: string, message: GraphMailMessage): Promise<GraphMailReceipt> {
-    return this.sendAs(await this.settings.requireSender(pbxTenantId), message);
+    const sender = await this.settings.requireSender(pbxTenantId);
+    return withGraphFeature('mail', () => this.sendAs(sender, message));
   }
 
   /** A nodemailer transport sending as this tenant: `nodemailer.createTransport(graphMail.nodemailerTransport(id))`. */
@@ -69,7 +71,8 @@ export class GraphMailService {
 
   /** What the admin's "send test mail" uses: works before mail is switched on. */
   async sendTest(pbxTenantId: string, message: GraphMailMessage): Promise<GraphMailReceipt> {
-    return this.sendAs(await this.settings.requireSender(pbxTenantId, { allowSwitchedOff: true }), message);
+    const sender = await this.settings.requireSender(pbxTenantId, { allowSwitchedOff: true });
+    return withGraphFeature('mail', () => this.sendAs(sender, message));
   }
 
   private async sendAs(sender: MailSender, message: GraphMailMessage): Promise<GraphMailReceipt> {

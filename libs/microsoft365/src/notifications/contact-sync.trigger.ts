@@ -5,6 +5,7 @@ import { ContactSyncRunner } from '../contact-sync/contact-sync.runner';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { BUSY_RETRY_MS, DEFAULT_DEBOUNCE_MS, KeyedDebouncer } from './keyed-debouncer';
+import { recordNotificationLag } from '../metrics/microsoft365.metrics';
 import { RunTrigger } from '../runs/sync-run-status';
 
 /**
@@ -26,7 +27,7 @@ export class ContactSyncTrigger implements OnApplicationShutdown {
     this.debouncer = new KeyedDebouncer({
       windowMs: options.notifications?.debounceMs ?? DEFAULT_DEBOUNCE_MS,
       retryMs: BUSY_RETRY_MS,
-      work: (pbxTenantId) => this.run(pbxTenantId),
+      work: (pbxTenantId, waitedMs) => this.run(pbxTenantId, waitedMs),
       onError: (pbxTenantId, error) =>
         this.logger.warn(
           `Notification contact run of PBX tenant ${pbxTenantId} did not start: ${
@@ -52,12 +53,13 @@ export class ContactSyncTrigger implements OnApplicationShutdown {
     await this.debouncer.close();
   }
 
-  private async run(pbxTenantId: string): Promise<'done' | 'busy'> {
+  private async run(pbxTenantId: string, waitedMs: number): Promise<'done' | 'busy'> {
     const mailboxes = [...(this.waiting.get(pbxTenantId) ?? [])];
     this.waiting.delete(pbxTenantId);
     if (mailboxes.length === 0) return 'done';
     try {
-      await this.runner.runMailboxes(pbxTenantId, mailboxes, RunTrigger.Notification);
+      const run = await this.runner.runMailboxes(pbxTenantId, mailboxes, RunTrigger.Notification);
+      if (run) recordNotificationLag('contact-sync', waitedMs / 1000);
       return 'done';
     } catch (error) {
       if (!(error instanceof Microsoft365Exception)) throw error;

@@ -2,6 +2,7 @@ import { KeyedDebouncer } from './keyed-debouncer';
 
 describe('KeyedDebouncer', () => {
   let calls: string[];
+  let waits: number[];
   let outcomes: ('done' | 'busy')[];
   let release: (() => void) | null;
   let hold: boolean;
@@ -10,14 +11,16 @@ describe('KeyedDebouncer', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     calls = [];
+    waits = [];
     outcomes = [];
     release = null;
     hold = false;
     debouncer = new KeyedDebouncer({
       windowMs: 1_000,
       retryMs: 500,
-      work: async (key) => {
+      work: async (key, waitedMs) => {
         calls.push(key);
+        waits.push(waitedMs);
         if (hold) await new Promise<void>((resolve) => (release = resolve));
         return outcomes.shift() ?? 'done';
       },
@@ -83,6 +86,28 @@ describe('KeyedDebouncer', () => {
     await advance(10_000);
     expect(calls).toHaveLength(3);
     expect(debouncer.pending('t1')).toBe(false);
+  });
+
+  it('tells each call how long since the first poke it answers, busy rounds included', async () => {
+    outcomes = ['busy', 'done'];
+    debouncer.poke('t1');
+    await advance(300);
+    debouncer.poke('t1');
+    await advance(700);
+    await advance(500);
+    expect(waits).toEqual([1_000, 1_500]);
+
+    hold = true;
+    debouncer.poke('t1');
+    await advance(1_000);
+    await advance(200);
+    // Arrives while the call runs: the next round counts from here.
+    debouncer.poke('t1');
+    await advance(300);
+    hold = false;
+    release?.();
+    await advance(1_000);
+    expect(waits).toEqual([1_000, 1_500, 1_000, 1_300]);
   });
 
   it('survives a failing call and reports it', async () => {

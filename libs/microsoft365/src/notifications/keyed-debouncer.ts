@@ -3,8 +3,11 @@ export interface KeyedDebouncerOptions {
   windowMs: number;
   /** After `work` said "busy" (someone else's run holds the lock), try again after this long. */
   retryMs: number;
-  /** Does the work for a key; 'busy' means it could not start now and must be tried again later. */
-  work: (key: string) => Promise<'done' | 'busy'>;
+  /**
+   * Does the work for a key; 'busy' means it could not start now and must be tried again later. `waitedMs`: since
+   * the first poke this call answers (busy rounds included), for the notification lag metric.
+   */
+  work: (key: string, waitedMs: number) => Promise<'done' | 'busy'>;
   onError?: (key: string, error: unknown) => void;
 }
 
@@ -13,6 +16,8 @@ interface KeyState {
   running: boolean;
   /** A poke arrived while the work ran: one more round is owed after it. */
   again: boolean;
+  /** When the first poke not yet answered by a call arrived (ms since the epoch). */
+  since: number | null;
 }
 
 /**
@@ -28,8 +33,9 @@ export class KeyedDebouncer {
 
   poke(key: string): void {
     if (this.closed) return;
-    const state = this.keys.get(key) ?? { timer: null, running: false, again: false };
+    const state = this.keys.get(key) ?? { timer: null, running: false, again: false, since: null };
     this.keys.set(key, state);
+    state.since ??= Date.now();
     if (state.running) {
       state.again = true;
       return;
@@ -63,9 +69,12 @@ export class KeyedDebouncer {
     if (this.closed) return;
     state.running = true;
     state.again = false;
+    const now = Date.now();
+    const since = state.since ?? now;
+    state.since = null;
     let outcome: 'done' | 'busy' = 'done';
     try {
-      outcome = await this.options.work(key);
+      outcome = await this.options.work(key, now - since);
     } catch (error) {
       this.options.onError?.(key, error);
     } finally {
@@ -73,6 +82,7 @@ export class KeyedDebouncer {
     }
     if (this.closed) return;
     if (outcome === 'busy') {
+      state.since = Math.min(since, state.since ?? since);
       this.schedule(key, state, this.options.retryMs);
     } else if (state.again) {
       this.schedule(key, state, this.options.windowMs);

@@ -6,6 +6,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { withGraphFeature } from '../graph/graph-meter';
 import { ContactFolderEntity } from '../contact-sync/contact-folder.entity';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
@@ -95,7 +96,7 @@ export class SubscriptionManager {
   async reconcile(pbxTenantId: string): Promise<void> {
     if (!(await this.settings.lease(pbxTenantId))) return;
     try {
-      await this.reconcileLeased(pbxTenantId);
+      await withGraphFeature('notifications', () => this.reconcileLeased(pbxTenantId));
     } finally {
       await this.settings.release(pbxTenantId);
     }
@@ -143,6 +144,10 @@ export class SubscriptionManager {
    * (docs/graph-notes.md §9, lifecycle notifications).
    */
   async onLifecycle(row: GraphSubscriptionEntity, event: LifecycleEvent): Promise<void> {
+    await withGraphFeature('notifications', () => this.handleLifecycle(row, event));
+  }
+
+  private async handleLifecycle(row: GraphSubscriptionEntity, event: LifecycleEvent): Promise<void> {
     await this.em.fork().nativeUpdate(GraphSubscriptionEntity, { id: row.id }, { lastLifecycleEvent: event });
     const target = await this.target(row.pbxTenantId);
     if (!target) return;

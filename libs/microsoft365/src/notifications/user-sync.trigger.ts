@@ -4,6 +4,7 @@ import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { BUSY_RETRY_MS, DEFAULT_DEBOUNCE_MS, KeyedDebouncer } from './keyed-debouncer';
+import { recordNotificationLag } from '../metrics/microsoft365.metrics';
 import { RunTrigger } from '../runs/sync-run-status';
 import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
 import { UserSyncRunner } from '../user-sync/user-sync.runner';
@@ -26,7 +27,7 @@ export class UserSyncTrigger implements OnApplicationShutdown {
     this.debouncer = new KeyedDebouncer({
       windowMs: options.notifications?.debounceMs ?? DEFAULT_DEBOUNCE_MS,
       retryMs: BUSY_RETRY_MS,
-      work: (pbxTenantId) => this.run(pbxTenantId),
+      work: (pbxTenantId, waitedMs) => this.run(pbxTenantId, waitedMs),
       onError: (pbxTenantId, error) =>
         this.logger.warn(
           `Notification run of PBX tenant ${pbxTenantId} did not start: ${
@@ -49,11 +50,12 @@ export class UserSyncTrigger implements OnApplicationShutdown {
     await this.debouncer.close();
   }
 
-  private async run(pbxTenantId: string): Promise<'done' | 'busy'> {
+  private async run(pbxTenantId: string, waitedMs: number): Promise<'done' | 'busy'> {
     // A notification keeps a sync current; the first (full) run is the admin's decision.
     if (!(await this.settings.get(pbxTenantId)).deltaLink) return 'done';
     try {
       await this.runner.runNow(pbxTenantId, { trigger: RunTrigger.Notification });
+      recordNotificationLag('user-sync', waitedMs / 1000);
       return 'done';
     } catch (error) {
       if (!(error instanceof Microsoft365Exception)) throw error;

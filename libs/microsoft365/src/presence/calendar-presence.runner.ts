@@ -1,6 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { withGraphFeature } from '../graph/graph-meter';
+import { recordRunEnd } from '../metrics/microsoft365.metrics';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
 import { PBX_PRESENCE, type PbxPresencePort } from '../ports/pbx-presence.port';
 import {
@@ -102,6 +104,25 @@ export class CalendarPresenceRunner {
    * regular poll); without it every calendar in scope is read and the pass counts as a full one.
    */
   async refresh(pbxTenantId: string, options: PresenceRefreshOptions = {}): Promise<PresenceRefreshResult> {
+    const started = performance.now();
+    const end = { feature: 'calendar-presence', mode: options.select ? 'partial' : 'full' } as const;
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const result = await withGraphFeature('calendar-presence', () => this.pass(pbxTenantId, options));
+      recordRunEnd({
+        ...end,
+        outcome: result.failed > 0 ? 'completed_with_errors' : 'succeeded',
+        seconds: seconds(),
+        items: { read: result.users, changed: result.changed, failed: result.failed },
+      });
+      return result;
+    } catch (error) {
+      recordRunEnd({ ...end, outcome: 'failed', seconds: seconds() });
+      throw error;
+    }
+  }
+
+  private async pass(pbxTenantId: string, options: PresenceRefreshOptions): Promise<PresenceRefreshResult> {
     const settings = await this.settings.get(pbxTenantId);
     const inScope = await this.scopedUsers(pbxTenantId, settings);
     const full = options.select === undefined;

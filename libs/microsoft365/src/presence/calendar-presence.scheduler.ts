@@ -16,6 +16,7 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { KeyedDebouncer } from '../notifications/keyed-debouncer';
 import { GraphSubscriptionEntity } from '../notifications/graph-subscription.entity';
 import { SubscriptionKind } from '../notifications/subscription-lifetime';
+import { recordNotificationLag } from '../metrics/microsoft365.metrics';
 import { CalendarPresenceRunner } from './calendar-presence.runner';
 import { type CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
 import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
@@ -57,12 +58,13 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     this.soon = new KeyedDebouncer({
       windowMs: options.notifications?.debounceMs ?? 5_000,
       retryMs: 5_000,
-      work: async (pbxTenantId) => {
+      work: async (pbxTenantId, waitedMs) => {
         const users = this.waiting.get(pbxTenantId);
         this.waiting.delete(pbxTenantId);
         if (users === undefined) return 'done';
         if (users === 'all') await this.runner.refresh(pbxTenantId);
         else await this.runner.refresh(pbxTenantId, { select: (id) => users.has(id) });
+        recordNotificationLag('calendar-presence', waitedMs / 1000);
         return 'done';
       },
       onError: (pbxTenantId, error) => this.report(pbxTenantId, error),

@@ -2,10 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { describeUnexpected, lostDatabaseConnection } from '../common/database-failure';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { newGraphMeter, withGraphMeter } from '../graph/graph-meter';
+import { newGraphMeter, withGraphFeature, withGraphMeter } from '../graph/graph-meter';
 import { FeatureHealthService } from '../health/feature-health.service';
 import { type SyncRunEntity } from './sync-run.entity';
-import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, SyncRunsService } from './sync-runs.service';
+import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, RUN_FEATURE, SyncRunsService } from './sync-runs.service';
 
 /**
  * The frame every sync run executes in: its Graph traffic metered, a heartbeat while it waits (a long Retry-After
@@ -37,7 +37,7 @@ export class SyncRunExecutor {
       );
     }, HEARTBEAT_INTERVAL_MS);
     try {
-      await withGraphMeter(meter, work);
+      await withGraphMeter(meter, () => withGraphFeature(RUN_FEATURE[run.kind], work));
       run.graph = { ...meter };
       await this.runs.finish(run);
       await this.recordHealth(run, null);

@@ -4,8 +4,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { type MetricFeature, recordRunEnd, type RunOutcome } from '../metrics/microsoft365.metrics';
 import { SyncRunEntity } from './sync-run.entity';
-import { type RunIssue, type RunMode, RunStatus, RunTrigger, SyncKind } from './sync-run-status';
+import { type RunIssue, RunMode, RunStatus, RunTrigger, SyncKind } from './sync-run-status';
 import { HealthFeature } from '../health/feature-health';
 import { FeatureHealthService } from '../health/feature-health.service';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,12 @@ const ABANDONED_AFTER_MS = 6 * HEARTBEAT_INTERVAL_MS;
 
 /** A run report keeps this many per-user lines; the counts stay exact. */
 export const MAX_RUN_ISSUES = 1000;
+
+/** The `feature` of a run's Graph requests and of its run metrics. */
+export const RUN_FEATURE: Record<SyncKind, MetricFeature> = {
+  [SyncKind.Users]: 'user-sync',
+  [SyncKind.Contacts]: 'contact-sync',
+};
 
 export interface RunStart {
   pbxTenantId: string;
@@ -127,17 +134,16 @@ export class SyncRunsService {
     await this.em
       .fork()
       .nativeUpdate(SyncRunEntity, { id: run.id }, { status: run.status, finishedAt: run.finishedAt });
+    recordRunMetrics(run, run.status, run.finishedAt);
   }
 
   async fail(runId: string, error: NonNullable<SyncRunEntity['error']>, run?: SyncRunEntity): Promise<void> {
     if (run) await this.save(run);
+    const finishedAt = this.clock.now();
     await this.em
       .fork()
-      .nativeUpdate(
-        SyncRunEntity,
-        { id: runId },
-        { status: RunStatus.Failed, finishedAt: this.clock.now(), error },
-      );
+      .nativeUpdate(SyncRunEntity, { id: runId }, { status: RunStatus.Failed, finishedAt, error });
+    if (run) recordRunMetrics(run, RunStatus.Failed, finishedAt);
   }
 
   async list(
@@ -181,4 +187,27 @@ export class SyncRunsService {
 /** The health record a sync kind reports to. */
 export function healthFeatureOf(kind: SyncKind): HealthFeature {
   return kind === SyncKind.Users ? HealthFeature.UserSync : HealthFeature.ContactSync;
+}
+
+const RUN_OUTCOME: Record<RunStatus, RunOutcome | null> = {
+  [RunStatus.Running]: null,
+  [RunStatus.Succeeded]: 'succeeded',
+  [RunStatus.CompletedWithErrors]: 'completed_with_errors',
+  [RunStatus.Failed]: 'failed',
+};
+
+/**
+ * Counted once the final status is written, so a run whose record failed (and is then closed as failed) counts
+ * once. The items of a dry run were only planned: its duration counts, its items do not.
+ */
+function recordRunMetrics(run: SyncRunEntity, status: RunStatus, finishedAt: Date): void {
+  const outcome = RUN_OUTCOME[status];
+  if (!outcome) return;
+  recordRunEnd({
+    feature: RUN_FEATURE[run.kind],
+    outcome,
+    mode: run.mode === RunMode.Full ? 'full' : 'incremental',
+    seconds: (finishedAt.getTime() - run.startedAt.getTime()) / 1000,
+    ...(run.dryRun ? {} : { items: run.counts }),
+  });
 }
