@@ -3,11 +3,12 @@ import { type Microsoft365Event, Microsoft365Events } from '@pbx/microsoft365';
 import { QuarantineRetryScheduler } from '@pbx/microsoft365/health/quarantine-retry.scheduler';
 import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
 import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
-import { type TestApp } from '@pbx/test/support/create-test-app';
+import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario as Scenario,
   FAST_GRAPH_RETRIES,
+  fastGraphRetries,
   resetEmulatorFaults,
   runToEnd,
   startSyncTestApp,
@@ -134,6 +135,119 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
         .filter((event) => event.type === 'feature.health-changed' && event.pbxTenantId === s.pbx.tenant.id)
         .map((event) => (event.type === 'feature.health-changed' ? `${event.from}→${event.to}` : '')),
     ).toEqual(['HEALTHY→DEGRADED', 'DEGRADED→QUARANTINED', 'QUARANTINED→HEALTHY']);
+  });
+
+  it('quarantines a tenant whose certificate was removed from the app, alerts through the operator tenant, heals when it is back', async () => {
+    // The operator's own tenant carries the alerts a tenant's broken connection cannot (PBX_ALERTS_MAIL_TENANT).
+    const operator = await createDirectoryScenario(t, m365, {
+      seed: 'escalation-operator',
+      domain: 'operator.onmicrosoft.com',
+      permissions: ['Mail.Send'],
+      tenantSettings: { features: { mail: true } },
+    });
+    operator.add('pbx-notices');
+    await t
+      .as(operator.pbx.adminToken)
+      .patch(`${operator.base}/mail/settings`)
+      .send({ senderAddress: operator.upn('pbx-notices'), enabled: true })
+      .expect(200);
+    // The setting is read at boot, and the operator tenant's id exists only now: a second instance of the host on
+    // the same database and master key, as a vendor runs several, is the one configured with it.
+    const host = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      config: { masterKey: t.config.masterKey, alertsMailTenant: operator.pbx.tenant.id },
+      reset: false,
+      override: fastGraphRetries(FAST_GRAPH_RETRIES),
+    });
+
+    const s = await createDirectoryScenario(host, m365, {
+      seed: 'escalation-3',
+      domain: 'escalation3.onmicrosoft.com',
+      permissions: ['User.Read.All', 'Mail.Send'],
+      tenantSettings: { features: { mail: true } },
+    });
+    s.add('alice');
+    s.add('pbx-notices');
+    await host
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/mail/settings`)
+      .send({ senderAddress: s.upn('pbx-notices'), enabled: true })
+      .expect(200);
+    const app = { tenant: s.directoryId, clientId: s.clientId };
+    const userSync = async (): Promise<HealthBody> => {
+      const body = (await host.as(s.pbx.adminToken).get(`${s.base}/health`).expect(200)).body as HealthBody[];
+      return body.find((row) => row.feature === 'USER_SYNC') as HealthBody;
+    };
+    const alerts = async (through: Scenario) => {
+      await host.get(AdminAlertsService).settled();
+      return m365.emulator.control
+        .listSentMail({ tenant: through.directoryId })
+        .filter((mail) => (mail.message.subject ?? '').startsWith('[PBX]'))
+        .map((mail) => ({ subject: mail.message.subject, to: mail.message.toRecipients[0]?.address }));
+    };
+    const retry = () => host.get(QuarantineRetryScheduler).tick();
+    const sinceNow = (iso: string | null) => (Date.parse(iso ?? '') - m365.clock.now().getTime()) / MINUTE;
+
+    try {
+      expect((await runToEnd(host, s, 'user-sync')).status).toBe('SUCCEEDED');
+      const pem = (
+        await host.as(s.pbx.adminToken).get(`${s.base}/certificates/active/public_key.pem`).expect(200)
+      ).text;
+
+      // Someone deletes the certificate from the app registration in Entra. The token in hand stays valid until
+      // it expires (removing a key revokes nothing); revoking it here stands in for that expiry, 60 to 90 minutes
+      // later, after which every acquisition is refused with 700027.
+      const { certificates } = m365.emulator.control.getApp(app);
+      expect(certificates).toHaveLength(1);
+      m365.emulator.control.removeCertificate({ ...app, keyId: certificates[0]?.keyId ?? '' });
+      m365.emulator.control.revokeAppTokens(app);
+      for (const [failures, state] of [
+        [1, 'DEGRADED'],
+        [2, 'DEGRADED'],
+        [3, 'QUARANTINED'],
+      ] as const) {
+        expect((await runToEnd(host, s, 'user-sync')).status).toBe('FAILED');
+        expect(await userSync()).toMatchObject({
+          state,
+          consecutiveFailures: failures,
+          lastFailure: {
+            code: 'CERTIFICATE_NOT_REGISTERED',
+            microsoftCode: 'AADSTS700027',
+            action: expect.stringContaining('Upload certificate'),
+          },
+        });
+      }
+      expect(sinceNow((await userSync()).nextAttemptAt)).toBeCloseTo(10, 0);
+      m365.clock.advanceMs(10 * MINUTE);
+      expect(await retry()).toBe(1);
+      expect(await userSync()).toMatchObject({ state: 'QUARANTINED', consecutiveFailures: 4 });
+      expect(sinceNow((await userSync()).nextAttemptAt)).toBeCloseTo(60, 0);
+
+      // The tenant's own mail needs the very connection that broke: the operator tenant carried both alerts.
+      const admin = s.pbx.admin.email;
+      expect(await alerts(operator)).toEqual([
+        { subject: '[PBX] User sync with Microsoft 365 is degraded', to: admin },
+        { subject: '[PBX] User sync with Microsoft 365 is quarantined', to: admin },
+      ]);
+      expect(await alerts(s)).toEqual([]);
+
+      // The admin uploads the certificate again; the next attempt on the slowing schedule heals the feature.
+      m365.emulator.control.addCertificate({ ...app, pem });
+      m365.clock.advanceMs(60 * MINUTE);
+      expect(await retry()).toBe(1);
+      expect(await userSync()).toMatchObject({
+        state: 'HEALTHY',
+        consecutiveFailures: 0,
+        nextAttemptAt: null,
+      });
+      // Healed, the tenant's own mail works again and carries the good news itself.
+      expect(await alerts(s)).toEqual([
+        { subject: '[PBX] User sync with Microsoft 365 works again', to: admin },
+      ]);
+      expect(await alerts(operator)).toHaveLength(2);
+    } finally {
+      await host.close();
+    }
   });
 
   it('lets an admin restart a feature, refuses an unknown one in the documented shape, and keeps tenants apart', async () => {

@@ -45,6 +45,7 @@ describe('parseHostConfig', () => {
           PBX_SESSION_TTL_MINUTES: '60',
           METRICS_ENABLED: 'false',
           METRICS_TOKEN: 'scrape-token-0123456789',
+          PBX_ALERTS_MAIL_TENANT: '0F6B3C52-4C2A-4F1E-9B7D-2A1C3E4F5A6B',
         },
         '/srv/pbx',
       ),
@@ -59,6 +60,7 @@ describe('parseHostConfig', () => {
       sessionTtlMinutes: 60,
       metricsEnabled: false,
       metricsToken: 'scrape-token-0123456789',
+      alertsMailTenant: '0f6b3c52-4c2a-4f1e-9b7d-2a1c3e4f5a6b',
     });
   });
 
@@ -85,8 +87,9 @@ describe('parseHostConfig', () => {
       PBX_SESSION_TTL_MINUTES: '0',
       METRICS_ENABLED: 'maybe',
       METRICS_TOKEN: 'short',
+      PBX_ALERTS_MAIL_TENANT: 'operator',
     });
-    expect(problems).toHaveLength(9);
+    expect(problems).toHaveLength(10);
     expect(problems.join('\n')).toMatch(/NODE_ENV.*staging/);
     expect(problems.join('\n')).toMatch(/PORT must be an integer/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL must use postgres: or postgresql:/);
@@ -96,6 +99,7 @@ describe('parseHostConfig', () => {
     expect(problems.join('\n')).toMatch(/PBX_SESSION_TTL_MINUTES/);
     expect(problems.join('\n')).toMatch(/METRICS_ENABLED must be true or false, got "maybe"/);
     expect(problems.join('\n')).toMatch(/METRICS_TOKEN must be 16 to 512/);
+    expect(problems.join('\n')).toMatch(/PBX_ALERTS_MAIL_TENANT must be the id \(a UUID\) of a PBX tenant/);
   });
 
   it('never echoes secrets in its errors', () => {

@@ -33,6 +33,12 @@ export interface HostConfig {
   metricsEnabled: boolean;
   /** When set (METRICS_TOKEN), `/metrics` wants it as a bearer token; otherwise it is left to the network. */
   metricsToken?: string;
+  /**
+   * The PBX tenant (PBX_ALERTS_MAIL_TENANT, its id) whose Microsoft 365 mail carries the admin alerts a tenant's own
+   * mail cannot: mail not set up there, or the very connection the alert is about is broken (a certificate removed
+   * from the app, consent revoked). Usually the operator's own tenant.
+   */
+  alertsMailTenant?: string;
 }
 
 export const HOST_CONFIG = Symbol('HOST_CONFIG');
@@ -45,6 +51,7 @@ export class HostConfigError extends Error {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ENVIRONMENTS: readonly HostEnvironment[] = ['production', 'development', 'test'];
 const MIN_ADMIN_PASSWORD_LENGTH = 12;
 
@@ -238,6 +245,13 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     );
   }
 
+  const alertsMailTenant = nonEmpty(env.PBX_ALERTS_MAIL_TENANT);
+  if (alertsMailTenant !== undefined && !UUID.test(alertsMailTenant)) {
+    problems.push(
+      `PBX_ALERTS_MAIL_TENANT must be the id (a UUID) of a PBX tenant, got "${alertsMailTenant}"`,
+    );
+  }
+
   if (problems.length > 0 || !environment) {
     throw new HostConfigError(problems);
   }
@@ -254,5 +268,6 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     sessionTtlMinutes,
     metricsEnabled,
     ...(metricsToken ? { metricsToken } : {}),
+    ...(alertsMailTenant ? { alertsMailTenant: alertsMailTenant.toLowerCase() } : {}),
   };
 }

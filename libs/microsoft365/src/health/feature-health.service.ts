@@ -94,7 +94,7 @@ export class FeatureHealthService {
       code: error.code,
       message: error.message,
       ...(error.action ? { action: error.action } : {}),
-      ...(error.microsoft?.code ? { microsoftCode: error.microsoft.code } : {}),
+      ...(microsoftCodeOf(error) ? { microsoftCode: microsoftCodeOf(error) } : {}),
       ...(error.microsoft?.requestId ? { requestId: error.microsoft.requestId } : {}),
     };
     const now = this.clock.now();
@@ -179,4 +179,13 @@ export class FeatureHealthService {
   private healthy(pbxTenantId: string, feature: HealthFeature): FeatureHealthEntity {
     return Object.assign(new FeatureHealthEntity(), { pbxTenantId, feature, updatedAt: this.clock.now() });
   }
+}
+
+/**
+ * The code an admin can look up: Entra's AADSTS number (its OAuth `error`, e.g. `invalid_client`, says little:
+ * https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes), else Graph's `error.code`.
+ */
+function microsoftCodeOf(error: Microsoft365Exception): string | undefined {
+  const details = error.microsoft;
+  return details?.aadsts !== undefined ? `AADSTS${details.aadsts}` : details?.code;
 }
