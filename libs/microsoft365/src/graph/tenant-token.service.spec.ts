@@ -27,23 +27,27 @@ function service() {
     privateKeyPem: jest.fn().mockResolvedValue('pem'),
   } as unknown as KeyManagementService;
   const msal = { onEvict: jest.fn() } as unknown as MsalClientProvider;
+  const evictMsal = jest.fn();
   const tokens = new TenantTokenService(
     settings,
     keys,
-    { acquire } as unknown as AppTokenProvider,
+    { acquire, evict: evictMsal } as unknown as AppTokenProvider,
     msal,
     systemClock,
   );
-  return { tokens, acquire };
+  return { tokens, acquire, evictMsal };
 }
 
 describe(TenantTokenService.name, () => {
   it('serves the cached token until Graph refuses it, then renews past MSAL’s cache with the claims', async () => {
-    const { tokens, acquire } = service();
+    const { tokens, acquire, evictMsal } = service();
     expect((await tokens.getToken('t')).accessToken).toBe('token-1');
     expect((await tokens.getToken('t')).accessToken).toBe('token-1');
+    expect(evictMsal).not.toHaveBeenCalled();
     expect((await tokens.renew('t', 'token-1', '{"claims":1}')).accessToken).toBe('token-2');
     expect(acquire).toHaveBeenLastCalledWith(expect.anything(), { skipCache: true, claims: '{"claims":1}' });
+    // The refused token leaves MSAL's cache too, so a failed renewal is not followed by the same refused token.
+    expect(evictMsal).toHaveBeenCalledWith('t');
     expect((await tokens.getToken('t')).accessToken).toBe('token-2');
   });
 

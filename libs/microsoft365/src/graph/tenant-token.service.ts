@@ -70,7 +70,10 @@ export class TenantTokenService {
     if (cached && cached.token.accessToken !== refused && cached.until > this.clock.now().getTime()) {
       return cached.token;
     }
+    // MSAL's cache too: skipCache only bypasses it for this request, and when Entra then refuses us (a certificate
+    // removed, consent revoked) every later run would be handed the refused token again before failing the same way.
     this.evict(pbxTenantId);
+    this.tokens.evict(pbxTenantId);
     const renewal = this.resolveAndCache(pbxTenantId, {}, { skipCache: true, claims }).finally(() =>
       this.renewals.delete(pbxTenantId),
     );
