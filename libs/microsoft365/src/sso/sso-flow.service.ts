@@ -159,7 +159,7 @@ export class SsoFlowService {
       throw new SsoError(SsoErrorCode.TooManySignIns, `${maxPending} sign-ins pending for ${scope}`);
     }
     const { credentials } = await this.configuration(scope, rules);
-    const redirectUri = this.callbackUri(scope, await this.tenantSettings.find(scope), request.origin);
+    const redirectUri = this.callbackUri(await this.tenantSettings.find(scope), request.origin);
     const started = await this.transactions.start({
       scope,
       client,
@@ -302,24 +302,17 @@ export class SsoFlowService {
 
   /**
    * The redirect URI of the origin the browser came through: the PBX's public URL, or the tenant's SBC. Any other
-   * origin gets the public URL's, unless it is an https origin: a browser there (an SBC this tenant has not
-   * registered) would come back to another origin without its browser-key cookie and fail after Microsoft, so it
-   * is refused now, saying why. A plain-http origin is a proxy or a test seeing its own address, as before.
+   * origin gets the public URL's: behind a proxy that passes its own `Host` (nginx's default) the origin seen here
+   * is not the one the browser sees, and the public URL is then the right one. An SBC the tenant has not set is
+   * therefore never used as a redirect URI.
    */
   private callbackUri(
-    scope: string,
     settings: Pick<TenantSettingsEntity, 'sbcUrl'> | null,
     origin: string | undefined,
   ): string {
     const uris = this.tenantSettings.redirectUris(settings);
     const matching = origin ? uris.find((uri) => uri.startsWith(`${origin}/`)) : undefined;
     if (matching) return matching;
-    if (origin?.startsWith('https://')) {
-      throw new SsoError(
-        SsoErrorCode.RedirectUriNotRegistered,
-        `sign-in for ${scope} came through ${origin}, which is not among its redirect URIs (set its SBC URL)`,
-      );
-    }
     return uris[0] as string;
   }
 
