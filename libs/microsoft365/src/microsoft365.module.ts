@@ -6,6 +6,8 @@ import { HttpResponder } from './common/http-responder';
 import { Microsoft365ExceptionFilter } from './common/microsoft365-exception.filter';
 import { Microsoft365RequestErrorFilter } from './common/microsoft365-request-error.filter';
 import { ConnectionTestService } from './connection/connection-test.service';
+import { DirectoryPickersController } from './directory-pickers/directory-pickers.controller';
+import { DirectoryPickersReader } from './directory-pickers/directory-pickers.reader';
 import { Microsoft365Events } from './events/microsoft365-events.service';
 import { AppTokenProvider } from './graph/app-token.provider';
 import { GraphApi } from './graph/graph-api.service';
@@ -100,6 +102,7 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     NotificationsController,
     NotificationSettingsController,
     CalendarPresenceController,
+    DirectoryPickersController,
   ],
   providers: [
     {
@@ -180,6 +183,7 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     CalendarScheduleReader,
     CalendarPresenceRunner,
     CalendarPresenceScheduler,
+    DirectoryPickersReader,
   ],
   exports: [GraphMailService, Microsoft365Events, MasterKeyRotationService, Microsoft365RequestErrorFilter],
 })

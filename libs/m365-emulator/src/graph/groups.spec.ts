@@ -31,6 +31,19 @@ describe('Graph groups: members, transitiveMembers, delta', () => {
     return rows;
   };
 
+  it('searches groups by tokens of displayName with ConsistencyLevel: eventual', async () => {
+    const groups = await all('/groups?$select=id,displayName&$top=999');
+    const name = String(groups[0]?.['displayName']);
+    const word = name.split(/\s+/).pop() ?? '';
+    expect((await graph(`/groups?$search="displayName:${word}"`)).status).toBe(400);
+    const found = await all(
+      `/groups?$search=${encodeURIComponent(`"displayName:${word.slice(0, 3)}" OR "mail:${word}"`)}&$top=1&$select=id,displayName`,
+      { ConsistencyLevel: 'eventual' },
+    );
+    expect(found.map((group) => group['id'])).toContain(groups[0]?.['id']);
+    expect(found.length).toBeLessThan(groups.length + 1);
+  });
+
   it('lists direct members and flattens nested groups transitively (with paging and $select)', async () => {
     const root = fixture.seeded.rootGroupId;
     const direct = await all(`/groups/${root}/members`);

@@ -146,6 +146,55 @@ describe('Graph /users and /users/delta', () => {
     expect((await graph("/users?$filter=department eq 'Sales")).status).toBe(400);
   });
 
+  it('searches users as Microsoft documents $search: header, tokens, OR, $count, paging', async () => {
+    const everyone = await graph('/users?$select=id,displayName,mail&$top=999');
+    const sample = (everyone.json['value'] as Row[]).find((user) => typeof user['mail'] === 'string');
+    const surname = String(sample?.['displayName']).split(' ').pop() ?? '';
+    const prefix = surname.slice(0, 3);
+    const expected = (everyone.json['value'] as Row[]).filter((user) =>
+      String(user['displayName'])
+        .split(/\s+/)
+        .some((word) => word.toLowerCase().startsWith(prefix.toLowerCase())),
+    );
+
+    const without = await graph(`/users?$search="displayName:${prefix}"`);
+    expect(without.status).toBe(400);
+    expect(without.json).toMatchObject({
+      error: {
+        code: 'Request_UnsupportedQuery',
+        message:
+          "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+      },
+    });
+
+    const eventual = { ConsistencyLevel: 'eventual' };
+    const first = await graph(
+      `/users?$search=${encodeURIComponent(`"displayName:${prefix}" OR "mail:${prefix}"`)}&$count=true&$top=2&$select=id,displayName`,
+      eventual,
+    );
+    expect(first.status).toBe(200);
+    expect(first.json['@odata.count']).toBeGreaterThanOrEqual(expected.length);
+    const found = [...(first.json['value'] as Row[])];
+    let link = first.json['@odata.nextLink'] as string | undefined;
+    while (link) {
+      const page = await graph(link, eventual);
+      expect(page.json).not.toHaveProperty('@odata.count');
+      found.push(...(page.json['value'] as Row[]));
+      link = page.json['@odata.nextLink'] as string | undefined;
+    }
+    expect(found.map((user) => user['id'])).toEqual(
+      expect.arrayContaining(expected.map((user) => user['id'])),
+    );
+    expect(found).toHaveLength(Number(first.json['@odata.count']));
+
+    // Lower-case operators, no quotes, an unknown property: Request_UnsupportedQuery.
+    for (const search of [`"displayName:a" or "mail:b"`, 'displayName:a', '"companyName:a"']) {
+      const refused = await graph(`/users?$search=${encodeURIComponent(search)}`, eventual);
+      expect(refused.status).toBe(400);
+      expect(refused.json).toMatchObject({ error: { code: 'Request_UnsupportedQuery' } });
+    }
+  });
+
   it('gets a single user by id and by UPN (guest UPNs with #EXT#) and 404s unknown ones', async () => {
     const list = await graph("/users?$filter=userType eq 'Guest'&$select=id,userPrincipalName&$top=1");
     const guest = (list.json['value'] as Row[])[0] ?? {};

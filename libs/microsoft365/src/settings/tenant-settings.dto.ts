@@ -1,8 +1,24 @@
 import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEnum, IsInt, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Microsoft365Cloud } from './microsoft365-cloud';
+
+/** Longest SBC URL: a host name and a short path; the redirect URI built from it must stay well under Entra's limit. */
+export const SBC_URL_MAX_LENGTH = 200;
 
 export class FeatureSwitchesDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() userSync?: boolean;
@@ -39,6 +55,25 @@ export class UpdateTenantSettingsDto {
     message: `cloud must be one of ${Object.values(Microsoft365Cloud).join(', ')}`,
   })
   cloud?: Microsoft365Cloud;
+
+  @ApiPropertyOptional({
+    description:
+      'Public https base URL of the SBC that fronts the PBX (no query or fragment); its sign-in callback becomes a ' +
+      'second redirect URI, used by sign-ins that come through the SBC. null removes it.',
+    example: 'https://sbc.example.com',
+    nullable: true,
+    type: String,
+    maxLength: SBC_URL_MAX_LENGTH,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SBC_URL_MAX_LENGTH)
+  @IsUrl(
+    { protocols: ['https'], require_protocol: true, require_tld: false, disallow_auth: true },
+    { message: 'sbcUrl must be an https URL, e.g. https://sbc.example.com' },
+  )
+  @Matches(/^https:\/\/[^?#\s]+$/i, { message: 'sbcUrl must not carry a query or a fragment' })
+  sbcUrl?: string | null;
 
   @ApiPropertyOptional({ description: 'Switch the whole integration on or off; off keeps all data' })
   @IsOmittable()
@@ -90,6 +125,19 @@ export class SettingsWarningView {
   @ApiProperty() message!: string;
 }
 
+export class AdminConsentView {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      "Microsoft's admin consent URL for the app (v2.0 adminconsent, the cloud's Graph /.default scope): a global " +
+      'admin opens it to grant every application permission the app registration lists',
+  })
+  url!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why there is no link yet' })
+  unavailableReason!: string | null;
+}
+
 export class TenantSettingsView {
   @ApiProperty() pbxTenantId!: string;
   @ApiProperty() enabled!: boolean;
@@ -100,6 +148,19 @@ export class TenantSettingsView {
     description: 'Paste these into the app registration (Authentication → Web → Redirect URIs)',
   })
   redirectUris!: string[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Public URL of the SBC fronting the PBX, if any',
+  })
+  sbcUrl!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The redirect URI of sign-ins through the SBC (also listed in redirectUris)',
+  })
+  sbcRedirectUri!: string | null;
+  @ApiProperty({ type: AdminConsentView }) adminConsent!: AdminConsentView;
   @ApiProperty() certificateValidityDays!: number;
   @ApiProperty({ type: FeatureSwitchesDto }) features!: FeatureSwitchesDto;
   @ApiPropertyOptional({ type: CertificateView, nullable: true }) activeCertificate!: CertificateView | null;

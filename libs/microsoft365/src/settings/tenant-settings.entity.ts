@@ -27,6 +27,13 @@ export class TenantSettingsEntity {
   @Property({ type: 'uuid', nullable: true })
   directoryId: string | null = null;
 
+  /**
+   * Public base URL (https) of the SBC that fronts the PBX for this tenant, if any: its sign-in callback is a second
+   * redirect URI, used for sign-ins that reach the PBX through the SBC.
+   */
+  @Property({ type: 'text', nullable: true })
+  sbcUrl: string | null = null;
+
   @Enum({ items: () => Microsoft365Cloud, type: 'text' })
   cloud: Microsoft365Cloud & Opt = Microsoft365Cloud.Global;
 

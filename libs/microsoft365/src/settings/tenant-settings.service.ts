@@ -24,6 +24,7 @@ import { CalendarPresenceSettingsEntity } from '../presence/calendar-presence-se
 import { SsoSettingsEntity } from '../sso/sso-settings.entity';
 import { UserSyncSettingsEntity } from '../user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from './tenant-settings.entity';
+import { adminConsentLink } from './admin-consent-url';
 
 /** Per-tenant configuration rows removed with the connection settings. */
 const TENANT_CONFIGURATION_ENTITIES = [
@@ -110,13 +111,22 @@ export class TenantSettingsService {
     return settings as TenantSettingsEntity & { applicationId: string; directoryId: string };
   }
 
-  redirectUris(): string[] {
-    const prefix = (this.options.routePrefix ?? '').replace(/^\/*/, '/').replace(/\/+$/, '');
-    const build = (base: string) => `${base.replace(/\/+$/, '')}${prefix}${SSO_CALLBACK_PATH}`;
-    return [
-      build(this.options.publicUrl),
-      ...(this.options.sbcPublicUrl ? [build(this.options.sbcPublicUrl)] : []),
+  /**
+   * The redirect URIs the admin registers in Entra for a tenant: the PBX's public URL, the tenant's SBC (if set),
+   * and the module-wide `sbcPublicUrl` (if set), each with the sign-in callback path.
+   */
+  redirectUris(settings?: Pick<TenantSettingsEntity, 'sbcUrl'> | null): string[] {
+    const uris = [
+      this.callbackAt(this.options.publicUrl),
+      ...(settings?.sbcUrl ? [this.callbackAt(settings.sbcUrl)] : []),
+      ...(this.options.sbcPublicUrl ? [this.callbackAt(this.options.sbcPublicUrl)] : []),
     ];
+    return [...new Set(uris)];
+  }
+
+  private callbackAt(base: string): string {
+    const prefix = (this.options.routePrefix ?? '').replace(/^\/*/, '/').replace(/\/+$/, '');
+    return `${base.replace(/\/+$/, '')}${prefix}${SSO_CALLBACK_PATH}`;
   }
 
   private toView(
@@ -152,7 +162,18 @@ export class TenantSettingsService {
       applicationId: settings.applicationId,
       directoryId: settings.directoryId,
       cloud: settings.cloud,
-      redirectUris: this.redirectUris(),
+      redirectUris: this.redirectUris(settings),
+      sbcUrl: settings.sbcUrl,
+      sbcRedirectUri: settings.sbcUrl ? this.callbackAt(settings.sbcUrl) : null,
+      adminConsent: adminConsentLink({
+        cloud: settings.cloud,
+        applicationId: settings.applicationId,
+        directoryId: settings.directoryId,
+        redirectUri: this.callbackAt(this.options.publicUrl),
+        ...(this.options.endpoints?.authorityBaseUrl
+          ? { authorityBaseUrl: this.options.endpoints.authorityBaseUrl }
+          : {}),
+      }),
       certificateValidityDays: settings.certificateValidityDays,
       features: { ...settings.features },
       activeCertificate: active ? certificateView(active, now) : null,

@@ -7,7 +7,7 @@ import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { PBX_SESSIONS, type PbxSession, type PbxSessionsPort } from '../ports/pbx-sessions.port';
 import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
-import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
+import { SYSTEM_SCOPE, type TenantSettingsEntity } from '../settings/tenant-settings.entity';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { type MicrosoftIdentity } from './id-token-claims';
 import { IdTokenValidator } from './id-token.validator';
@@ -159,7 +159,7 @@ export class SsoFlowService {
       throw new SsoError(SsoErrorCode.TooManySignIns, `${maxPending} sign-ins pending for ${scope}`);
     }
     const { credentials } = await this.configuration(scope, rules);
-    const redirectUri = this.callbackUri(request.origin);
+    const redirectUri = this.callbackUri(await this.tenantSettings.find(scope), request.origin);
     const started = await this.transactions.start({
       scope,
       client,
@@ -300,9 +300,20 @@ export class SsoFlowService {
     return ssoBasePath(this.options);
   }
 
-  private callbackUri(origin: string | undefined): string {
-    const uris = this.tenantSettings.redirectUris();
-    return (origin && uris.find((uri) => uri.startsWith(`${origin}/`))) || (uris[0] as string);
+  /**
+   * The redirect URI of the origin the browser came through: the PBX's public URL, or the tenant's SBC. Any other
+   * origin gets the public URL's: behind a proxy that passes its own `Host` (nginx's default) the origin seen here
+   * is not the one the browser sees, and the public URL is then the right one. An SBC the tenant has not set is
+   * therefore never used as a redirect URI.
+   */
+  private callbackUri(
+    settings: Pick<TenantSettingsEntity, 'sbcUrl'> | null,
+    origin: string | undefined,
+  ): string {
+    const uris = this.tenantSettings.redirectUris(settings);
+    const matching = origin ? uris.find((uri) => uri.startsWith(`${origin}/`)) : undefined;
+    if (matching) return matching;
+    return uris[0] as string;
   }
 
   /** The scope's rules, if single sign-on is on and configured for it; nothing secret is read. */

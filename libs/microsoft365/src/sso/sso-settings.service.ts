@@ -71,7 +71,7 @@ export class SsoSettingsService {
       approvedAppRedirectUris: [...rules.approvedAppRedirectUris],
       systemAdminAccounts: rules.systemAdminAccounts.map((account) => ({ ...account })),
       domainHint: rules.domainHint,
-      redirectUris: this.tenantSettings.redirectUris(),
+      redirectUris: this.tenantSettings.redirectUris(settings),
       loginUrl: `${base}/login?${query}`,
       updatedAt: rules.updatedAt.toISOString(),
     };

@@ -12,6 +12,7 @@ import {
   rejectSkip,
 } from './odata-query';
 import { queryOption, type EmulatorRequest } from '../../http/emulator-request';
+import { matchesSearch, parseSearch } from './search-expression';
 
 export interface CollectionSpec<T> {
   readonly typeName: string;
@@ -30,29 +31,6 @@ export interface CollectionSpec<T> {
 
 export interface CollectionPage {
   readonly body: Record<string, unknown>;
-}
-
-type SearchClause = { readonly property: string; readonly term: string };
-
-function parseSearch(raw: string, searchProperties: readonly string[]): SearchClause[][] {
-  return raw.split(/\s+OR\s+/).map((orPart) =>
-    orPart.split(/\s+AND\s+/).map((clause) => {
-      const match = /^"([^":]+):([^"]*)"$/.exec(clause.trim());
-      const property = searchProperties.find((name) => name.toLowerCase() === match?.[1]?.toLowerCase());
-      if (!match || !property) {
-        throw GraphError.unsupportedQuery(
-          `Syntax error: character '${clause.trim().charAt(0)}' is not valid at position 0 in '${raw}'.`,
-        );
-      }
-      return { property, term: (match[2] ?? '').toLowerCase() };
-    }),
-  );
-}
-
-function matchesSearch(value: unknown, term: string): boolean {
-  if (typeof value !== 'string') return false;
-  const lower = value.toLowerCase();
-  return lower.startsWith(term) || lower.split(/[\s._@-]+/).some((token) => token.startsWith(term));
 }
 
 /**
@@ -81,13 +59,16 @@ export function queryCollection<T>(
   const filter = parseFilter(request);
   if (filter) checkFilter(filter, spec.filterCapabilities, spec.resourceName, advanced);
 
+  // $search on directory objects is an advanced query that needs only the header, not $count=true
+  // (https://learn.microsoft.com/en-us/graph/aad-advanced-queries, docs/graph-notes.md §3.5).
   const searchRaw = queryOption(request, 'search');
   if (searchRaw !== undefined && !eventual) {
     throw GraphError.unsupportedQuery(
       "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
     );
   }
-  const search = searchRaw === undefined ? undefined : parseSearch(searchRaw.trim(), spec.searchProperties);
+  const search =
+    searchRaw === undefined ? undefined : parseSearch(searchRaw, spec.resourceName, spec.searchProperties);
 
   const orderbyRaw = queryOption(request, 'orderby');
   let orderby: { property: string; descending: boolean } | undefined;
@@ -104,10 +85,7 @@ export function queryCollection<T>(
 
   const matches = (item: T): boolean =>
     (!filter || evaluateFilter(filter, (property) => spec.read(item, property))) &&
-    (!search ||
-      search.some((andClauses) =>
-        andClauses.every((clause) => matchesSearch(spec.read(item, clause.property), clause.term)),
-      ));
+    (!search || matchesSearch(search, (property) => spec.read(item, property)));
 
   const cursor = readSkipToken(request);
   const body: Record<string, unknown> = {
