@@ -120,6 +120,33 @@ describe('Microsoft 365 sign-in through an SBC (per-tenant SBC URL)', () => {
     expect(unconfigured.redirectUris).toEqual([CALLBACK]);
   });
 
+  it('shows the admin where the consent link brought them back, without echoing what the query says', async () => {
+    // What Entra sends after its consent screen (learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent).
+    const callback = '/api/microsoft365/sso/callback';
+    const granted = await t
+      .http()
+      .get(callback)
+      .query({
+        admin_consent: 'True',
+        tenant: m365.seeded.tenantId,
+        scope: 'https://graph.microsoft.com/.default',
+      })
+      .expect(200);
+    expect(granted.headers['content-type']).toMatch(/^text\/html/);
+    expect(granted.text).toContain('data-granted="true"');
+    expect(granted.text).toContain('run the connection test');
+    const refused = await t
+      .http()
+      .get(callback)
+      .query({ error: 'access_denied', error_description: '<b>Call +1 555 0100</b>' })
+      .expect(200);
+    expect(refused.text).toContain('data-granted="false" data-error-code="access_denied"');
+    expect(refused.text).not.toContain('555 0100');
+    // A sign-in answer by GET is still refused.
+    const signIn = await t.http().get(callback).query({ code: 'x', state: 'y' }).expect(400);
+    expect(signIn.text).toContain('data-error-code="SSO_INVALID_REQUEST"');
+  });
+
   it('signs in through the SBC with the SBC redirect URI, round Microsoft and back', async () => {
     await patch({ sbcUrl: SBC }).expect(200);
     const login = await t

@@ -24,6 +24,8 @@ import { BrowserKeyCookie, type RequestWithHeaders } from './browser-key.cookie'
 import { MICROSOFT365_STRATEGY } from './microsoft365-strategy.name';
 import { SsoError, SsoErrorCode } from './sso-error';
 import { SsoErrorFilter } from './sso-error.filter';
+import { adminConsentResult } from './admin-consent-result';
+import { renderAdminConsentPage } from './sso-pages';
 import { type ExchangedSession, SsoFlowService, type Microsoft365SignIn } from './sso-flow.service';
 
 export class SsoDiscoveryView {
@@ -109,10 +111,15 @@ export class SsoController {
 
   @Get('callback')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Refused: the callback takes the form_post POST only, never a code in a URL' })
-  callbackGet(): never {
+  @ApiOperation({
+    summary:
+      'Where the admin consent link brings the admin back; a sign-in by GET is refused (form_post only)',
+  })
+  callbackGet(@Res() response: unknown, @Query() query: Record<string, unknown>): void {
+    const consent = adminConsentResult(query);
     // Nothing is read nor used up: a code in a query string has been seen by logs and proxies already.
-    throw new SsoError(SsoErrorCode.InvalidRequest, 'callback by GET refused (form_post only)');
+    if (!consent) throw new SsoError(SsoErrorCode.InvalidRequest, 'callback by GET refused (form_post only)');
+    this.http.html(response, 200, renderAdminConsentPage(consent));
   }
 
   @Post('token')
