@@ -4,7 +4,7 @@ import { seedDemoData } from './demo/demo-data';
 import { DemoAdminClient, connectDemoTenant, startDemoMicrosoft365 } from './demo/demo-microsoft365';
 import { startHost } from './start-host';
 import { UserRole } from './users/user-role';
-import { type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
 /** The emulated Microsoft 365 listens here (HTTPS, its CA kept in the data folder); 0 takes any free port. */
@@ -17,6 +17,8 @@ const EMULATOR_PORT = Number(process.env.DEMO_M365_PORT ?? 8443);
 async function demo(): Promise<void> {
   const env = { NODE_ENV: 'development', ...process.env };
   const preview = parseHostConfig(env);
+  // Before the database and the emulator start: a port in use is then said in a second, not after a minute.
+  await ensurePortFree(preview.port);
   const callback = `${preview.publicUrl}/api/microsoft365/sso/callback`;
   const m365 = await startDemoMicrosoft365(preview.dataDir, EMULATOR_PORT, callback);
   // Quiet unless LOG_LEVEL asks for more: the demo's own lines are what to read.
@@ -68,6 +70,16 @@ async function demo(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/** Fails with the listen error (EADDRINUSE and its port) when `port` is taken; the real listen checks again. */
+async function ensurePortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
 }
 
 /** What to tell a newcomer when the demo cannot start: a sentence, not a stack trace, for the usual causes. */
