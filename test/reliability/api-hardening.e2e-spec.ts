@@ -33,6 +33,9 @@ interface Operation {
  * answer 4xx with the field, never 500 and never do the work. Afterwards no secret may be found in any answer, log
  * line or database row.
  */
+/** Query parameters that are free text by design (the directory pickers' search). */
+const FREE_TEXT_QUERY = new Set(['q']);
+
 describe('reliability: the module API under bad input, cross-tenant calls, and secret hygiene', () => {
   let m365: EmulatedMicrosoft365;
   let t: TestApp;
@@ -249,8 +252,9 @@ describe('reliability: the module API under bad input, cross-tenant calls, and s
         const answer = await call(
           tenantA.adminToken,
           operation,
-          // A space: not allowed in any id, name or number the API takes (opaque PBX ids allow ';').
-          `${url}?${name}=${encodeURIComponent('-1; drop')}`,
+          // A space: not allowed in any id, name or number the API takes (opaque PBX ids allow ';'). Free-text
+          // searches (the pickers' `q`) take spaces and semicolons: a control character and 200 characters they don't.
+          `${url}?${name}=${encodeURIComponent(FREE_TEXT_QUERY.has(name) ? `\u0007${'x'.repeat(200)}` : '-1; drop')}`,
         );
         // Public sign-in pages may answer a harmless "not offered" for unknown input; admin endpoints refuse it.
         const tenantScoped = operation.path.includes('{pbxTenantId}');

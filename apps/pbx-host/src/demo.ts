@@ -17,7 +17,9 @@ const EMULATOR_PORT = Number(process.env.DEMO_M365_PORT ?? 8443);
 async function demo(): Promise<void> {
   const env = { NODE_ENV: 'development', ...process.env };
   const preview = parseHostConfig(env);
-  // Before the database and the emulator start: a port in use is then said in a second, not after a minute.
+  // Before the database and the emulator start, in the order they start: a port in use is then said in a second,
+  // not after a minute.
+  await ensurePortFree(EMULATOR_PORT);
   await ensurePortFree(preview.port);
   const callback = `${preview.publicUrl}/api/microsoft365/sso/callback`;
   const m365 = await startDemoMicrosoft365(preview.dataDir, EMULATOR_PORT, callback);
