@@ -1,9 +1,14 @@
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
-import { type RetryEvent } from '@pbx/microsoft365/graph/resilience.middleware';
+import {
+  GRAPH_RESILIENCE_SETTINGS,
+  type ResilienceSettings,
+  type RetryEvent,
+} from '@pbx/microsoft365/graph/retry.policy';
 import { type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   resetEmulatorFaults,
+  runToEnd,
   startSyncTestApp,
 } from '@pbx/test/support/directory-scenario';
 import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
@@ -17,7 +22,7 @@ interface RunBody {
   modeReason: string | null;
   progress: { pagesRead: number; usersRead: number; usersProcessed: number };
   graph: { requests: number; retries: number; throttled: number };
-  error: { code: string } | null;
+  error: { code: string; microsoft?: { status?: number; code?: string } } | null;
 }
 
 /**
@@ -293,4 +298,32 @@ describe('reliability: user sync through Graph faults', () => {
       itemsVerified: verified,
     });
   }, 60_000);
+
+  it("stops retrying once a run spent its retry budget, and fails with Microsoft's code", async () => {
+    // The module reads this settings object at every decision: a budget of 2 for this test only.
+    const settings = t.get<ResilienceSettings>(GRAPH_RESILIENCE_SETTINGS);
+    const { retryBudgetPerRun, maxAttempts } = settings;
+    settings.retryBudgetPerRun = 2;
+    try {
+      m365.emulator.control.resetCounters();
+      // Graph answers every request 503 (Retry-After: 1), for as long as it takes.
+      m365.emulator.control.setFaults({ errorRate: 1, errorStatuses: [503], routePattern: '^/v1.0/' });
+      const run = await runToEnd<RunBody>(t, { pbx, base }, 'user-sync', { full: true });
+      expect(run).toMatchObject({
+        status: 'FAILED',
+        error: { code: 'UNAVAILABLE', microsoft: { status: 503, code: 'serviceNotAvailable' } },
+      });
+      // Two retries in the whole run (three requests, all answered 503), where maxAttempts allows five for one.
+      expect(maxAttempts).toBeGreaterThan(3);
+      expect(run.graph).toMatchObject({ retries: 2, requests: 3 });
+      const { injectedErrors } = m365.emulator.control.getCounters();
+      reportScenario('persistent 503, retry budget 2', {
+        faultsInjected: injectedErrors,
+        requestsRetried: 2,
+      });
+    } finally {
+      settings.retryBudgetPerRun = retryBudgetPerRun;
+      m365.emulator.control.setFaults({ errorRate: 0, errorStatuses: [500, 502, 503, 504] });
+    }
+  });
 });

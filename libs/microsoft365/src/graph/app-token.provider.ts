@@ -1,10 +1,13 @@
 import { AuthError } from '@azure/msal-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { recordTokenAcquisition } from '../metrics/microsoft365.metrics';
-import { meterRetry } from './graph-meter';
-import { GRAPH_RESILIENCE_SETTINGS, type ResilienceSettings } from './resilience.middleware';
+import {
+  failedTokenRequest,
+  GRAPH_RESILIENCE_SETTINGS,
+  type ResilienceSettings,
+  RetryPolicy,
+} from './retry.policy';
 import { type AppCredentials, type AppToken } from './app-credentials';
 import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
 import { MsalClientProvider } from './msal-client.provider';
@@ -36,33 +39,25 @@ export interface AcquireOptions {
 @Injectable()
 export class AppTokenProvider {
   private readonly logger = new Logger(AppTokenProvider.name);
+  private readonly retries: RetryPolicy;
 
   constructor(
     private readonly msalClients: MsalClientProvider,
-    @Inject(GRAPH_RESILIENCE_SETTINGS) private readonly resilience: ResilienceSettings,
-  ) {}
+    @Inject(GRAPH_RESILIENCE_SETTINGS) resilience: ResilienceSettings,
+  ) {
+    this.retries = new RetryPolicy(resilience);
+  }
 
   /**
    * A token from MSAL's cache, or from Entra. Entra's 429 and 5xx answers (and unreachable endpoints) are retried
-   * after its Retry-After, as Graph's are; refusals (wrong key, wrong tenant) are not.
+   * after its Retry-After, as Graph's are; refusals (wrong key, wrong tenant) are not ({@link RetryPolicy}).
    */
   async acquire(credentials: AppCredentials, options: AcquireOptions = {}): Promise<AppToken> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.acquireOnce(credentials, options);
       } catch (error) {
-        const retryable =
-          error instanceof Microsoft365Exception &&
-          (error.code === Microsoft365ErrorCode.Throttled ||
-            error.code === Microsoft365ErrorCode.Unavailable);
-        if (!retryable || attempt >= this.resilience.maxAttempts) throw error;
-        const retryAfter = error.microsoft?.retryAfterSeconds;
-        const delayMs = Math.min(
-          retryAfter !== undefined ? retryAfter * 1000 : this.resilience.baseDelayMs * 2 ** (attempt - 1),
-          this.resilience.maxDelayMs,
-        );
-        meterRetry(delayMs, error.code === Microsoft365ErrorCode.Throttled);
-        await this.resilience.sleep(delayMs);
+        if (!(await this.retries.retry('token request', failedTokenRequest(error, attempt)))) throw error;
       }
     }
   }

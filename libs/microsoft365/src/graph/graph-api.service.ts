@@ -7,14 +7,18 @@ import {
   type GraphBatchRequest,
   type GraphBatchResponse,
   type GraphBatchResult,
-  batchRetryDelayMs,
-  isRetryableItem,
   toBatchResult,
 } from './graph-batch';
-import { GRAPH_RESILIENCE_SETTINGS, GraphClientProvider } from './graph-client.provider';
-import { meterRetry } from './graph-meter';
+import { GraphClientProvider } from './graph-client.provider';
 import { toMicrosoft365Exception } from './parse-microsoft-error';
-import { IDEMPOTENT_HEADER, type ResilienceSettings, TransportFailure } from './resilience.middleware';
+import { TransportFailure } from './resilience.middleware';
+import {
+  failedBatchItems,
+  GRAPH_RESILIENCE_SETTINGS,
+  IDEMPOTENT_HEADER,
+  type ResilienceSettings,
+  RetryPolicy,
+} from './retry.policy';
 import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 export interface GraphTarget {
@@ -37,14 +41,19 @@ const BATCHES_IN_FLIGHT = 4;
  */
 @Injectable()
 export class GraphApi {
+  private readonly retries: RetryPolicy;
+
   constructor(
     private readonly clients: GraphClientProvider,
-    @Inject(GRAPH_RESILIENCE_SETTINGS) private readonly resilience: ResilienceSettings,
-  ) {}
+    @Inject(GRAPH_RESILIENCE_SETTINGS) resilience: ResilienceSettings,
+  ) {
+    this.retries = new RetryPolicy(resilience);
+  }
 
   /**
-   * GETs in JSON batches of 20. Graph throttles items of a batch one by one (a 200 batch can hold 429 items), so
-   * those items are sent again after their Retry-After; the rest are answered as they came.
+   * GETs in JSON batches of 20 (https://learn.microsoft.com/en-us/graph/json-batching). Graph answers items of a
+   * batch one by one (a 200 batch can hold 429 or 503 items), so those items are sent again as {@link RetryPolicy}
+   * decides; the rest are answered as they came.
    */
   async batchGet(target: GraphTarget, requests: GraphBatchRequest[]): Promise<Map<string, GraphBatchResult>> {
     const results = new Map<string, GraphBatchResult>();
@@ -79,22 +88,12 @@ export class GraphApi {
         // A batch of GETs changes nothing: safe to repeat after a 5xx or a timeout.
         { [IDEMPOTENT_HEADER]: 'true' },
       );
-      const retry = answer.responses.filter(
-        (item) => isRetryableItem(item) && attempt < this.resilience.maxAttempts,
-      );
+      const { retry, failed } = failedBatchItems(answer.responses, attempt);
+      const retried = await this.retries.retry('$batch items', failed);
       for (const item of answer.responses) {
-        if (!retry.includes(item)) results.set(item.id, toBatchResult(item));
+        if (!retried || !retry.includes(item)) results.set(item.id, toBatchResult(item));
       }
-      if (retry.length === 0) break;
-      const delayMs = Math.min(
-        batchRetryDelayMs(retry, this.resilience.baseDelayMs * 2 ** (attempt - 1)),
-        this.resilience.maxDelayMs,
-      );
-      meterRetry(
-        delayMs,
-        retry.some((item) => item.status === 429),
-      );
-      await this.resilience.sleep(delayMs);
+      if (!retried) break;
       const retryIds = new Set(retry.map((item) => item.id));
       pending = pending.filter((request) => retryIds.has(request.id));
     }

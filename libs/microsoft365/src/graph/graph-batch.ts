@@ -1,5 +1,5 @@
 import { type Microsoft365Exception } from '../common/microsoft365.exception';
-import { parseRetryAfter, toMicrosoft365Exception } from './parse-microsoft-error';
+import { toMicrosoft365Exception } from './parse-microsoft-error';
 
 /** JSON batching takes at most 20 requests (docs/graph-notes.md §5). */
 export const GRAPH_BATCH_LIMIT = 20;
@@ -22,18 +22,6 @@ export type GraphBatchResult =
   | { id: string; ok: true; status: number; headers: Record<string, string>; body: unknown }
   | { id: string; ok: false; status: number; error: Microsoft365Exception };
 
-/** Items Graph did not process: worth sending again after the wait it asks for. */
-export function isRetryableItem(item: GraphBatchResponse): boolean {
-  return item.status === 429 || item.status === 503 || item.status === 504;
-}
-
-/** The longest Retry-After among the items to retry, in milliseconds. */
-export function batchRetryDelayMs(items: GraphBatchResponse[], fallbackMs: number): number {
-  const seconds = items.map((item) => parseRetryAfter(headerOf(item, 'retry-after')) ?? 0);
-  const longest = Math.max(0, ...seconds) * 1000;
-  return longest > 0 ? longest : fallbackMs;
-}
-
 export function toBatchResult(item: GraphBatchResponse): GraphBatchResult {
   const headers = Object.fromEntries(
     Object.entries(item.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]),
@@ -53,9 +41,4 @@ export function toBatchResult(item: GraphBatchResponse): GraphBatchResult {
       retryAfter: headers['retry-after'],
     }),
   };
-}
-
-function headerOf(item: GraphBatchResponse, name: string): string | undefined {
-  const entry = Object.entries(item.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry?.[1];
 }

@@ -2,12 +2,12 @@ import { Client, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpTransport } from './http-transport.provider';
 import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
+import { ResilienceMiddleware } from './resilience.middleware';
 import {
-  ResilienceMiddleware,
   type ResilienceSettings,
   defaultResilienceSettings,
   GRAPH_RESILIENCE_SETTINGS,
-} from './resilience.middleware';
+} from './retry.policy';
 import { TenantAuthenticationMiddleware } from './tenant-authentication.middleware';
 import { TenantTokenService } from './tenant-token.service';
 import { TransportHttpHandler } from './transport-http.handler';
@@ -15,7 +15,7 @@ import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
-export { GRAPH_RESILIENCE_SETTINGS } from './resilience.middleware';
+export { GRAPH_RESILIENCE_SETTINGS } from './retry.policy';
 
 /**
  * The only place that builds `@microsoft/microsoft-graph-client` clients. Each client authenticates with the

@@ -9,9 +9,24 @@ export interface GraphMeter {
   waitedMs: number;
 }
 
-/** The run's meter (when inside a run) and the feature the requests are for (the metrics' `feature`). */
+/** Which sync run the Graph traffic belongs to, for the log line when its retry budget is spent. */
+export interface GraphRunContext {
+  runId: string;
+  pbxTenantId: string;
+  /** What the run does, e.g. "User sync". */
+  what: string;
+}
+
+/** Shared by reference by every scope inside the run, so that "once per run" holds across nested scopes. */
+interface RunScope {
+  meter: GraphMeter;
+  context: GraphRunContext;
+  budgetExhaustionReported: boolean;
+}
+
+/** The run (when inside one) and the feature the requests are for (the metrics' `feature`). */
 interface GraphScope {
-  meter?: GraphMeter;
+  run?: RunScope;
   feature?: MetricFeature;
 }
 
@@ -19,9 +34,19 @@ const storage = new AsyncLocalStorage<GraphScope>();
 
 export const newGraphMeter = (): GraphMeter => ({ requests: 0, retries: 0, throttled: 0, waitedMs: 0 });
 
-/** Counts every Graph request made by `work` (and whatever it awaits) into `meter`. */
-export function withGraphMeter<T>(meter: GraphMeter, work: () => Promise<T>): Promise<T> {
-  return storage.run({ ...storage.getStore(), meter }, work);
+/**
+ * Counts every Graph request made by `work` (and whatever it awaits) into `meter`, the traffic of the sync run
+ * `context`; its retries draw from the run's retry budget (RetryPolicy).
+ */
+export function withGraphMeter<T>(
+  meter: GraphMeter,
+  context: GraphRunContext,
+  work: () => Promise<T>,
+): Promise<T> {
+  return storage.run(
+    { ...storage.getStore(), run: { meter, context, budgetExhaustionReported: false } },
+    work,
+  );
 }
 
 /** Attributes every Graph request made by `work` (and whatever it awaits) to `feature` in the metrics. */
@@ -30,7 +55,7 @@ export function withGraphFeature<T>(feature: MetricFeature, work: () => Promise<
 }
 
 export function meterRequest(): void {
-  const meter = storage.getStore()?.meter;
+  const meter = storage.getStore()?.run?.meter;
   if (meter) meter.requests++;
 }
 
@@ -42,9 +67,22 @@ export function meterResponse(status: number | null): void {
 export function meterRetry(delayMs: number, throttled: boolean): void {
   const scope = storage.getStore();
   recordGraphRetry(scope?.feature ?? 'other', throttled);
-  const meter = scope?.meter;
+  const meter = scope?.run?.meter;
   if (!meter) return;
   meter.retries++;
   meter.waitedMs += Math.round(delayMs);
   if (throttled) meter.throttled++;
+}
+
+/** Retries made so far by the current sync run; undefined outside a run, where no retry budget applies. */
+export function retriesThisRun(): number | undefined {
+  return storage.getStore()?.run?.meter.retries;
+}
+
+/** The current run the first time this is called in it (its budget just ran out); undefined afterwards. */
+export function firstRetryBudgetExhaustion(): GraphRunContext | undefined {
+  const run = storage.getStore()?.run;
+  if (!run || run.budgetExhaustionReported) return undefined;
+  run.budgetExhaustionReported = true;
+  return run.context;
 }

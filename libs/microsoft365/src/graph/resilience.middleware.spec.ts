@@ -31,6 +31,8 @@ function setup(steps: Step[], overrides: Partial<ResilienceSettings> = {}) {
     timeoutMs: 1000,
     baseDelayMs: 100,
     maxDelayMs: 10_000,
+    retryBudgetPerRun: 500,
+    random: () => 0.5,
     sleep: (ms) => {
       delays.push(ms);
       return Promise.resolve();
@@ -119,6 +121,27 @@ describe(ResilienceMiddleware.name, () => {
       { error: timeout },
     ]);
     await expect(run(middleware, 'GET')).rejects.toMatchObject({ timedOut: true, networkCode: 'TIMEOUT' });
+  });
+
+  it("should hand the final answer back with its body unread, for the SDK to report Microsoft's code", async () => {
+    const body = JSON.stringify({ error: { code: 'serviceNotAvailable', message: 'Try later' } });
+    const middleware = new ResilienceMiddleware({
+      maxAttempts: 2,
+      timeoutMs: 1000,
+      baseDelayMs: 100,
+      maxDelayMs: 10_000,
+      retryBudgetPerRun: 500,
+      sleep: () => Promise.resolve(),
+    });
+    middleware.setNext({
+      execute: (context: Context) => {
+        context.response = new Response(body, { status: 503 });
+        return Promise.resolve();
+      },
+    });
+    const context: Context = { request: 'https://graph.example/v1.0/users', options: { method: 'GET' } };
+    await middleware.execute(context);
+    expect(await (context.response as Response).json()).toEqual(JSON.parse(body));
   });
 
   it('should report each wait for run statistics', async () => {

@@ -1,34 +1,25 @@
 import { type Context, type Middleware } from '@microsoft/microsoft-graph-client';
-import { Logger } from '@nestjs/common';
 import { rememberGraphFailure } from './graph-call-context';
-import { meterRequest, meterResponse, meterRetry } from './graph-meter';
+import { meterRequest, meterResponse } from './graph-meter';
 import { parseRetryAfter } from './parse-microsoft-error';
 import { describeTransportError } from './msal-network-client';
+import {
+  IDEMPOTENT_HEADER,
+  isRepeatable,
+  isRetryableStatus,
+  isRetryableTransportError,
+  RetryPolicy,
+  type ResilienceSettings,
+} from './retry.policy';
 
-/** Injection token of the {@link ResilienceSettings} (tests replace them to avoid real back-off waits). */
-export const GRAPH_RESILIENCE_SETTINGS = Symbol('GRAPH_RESILIENCE_SETTINGS');
-
-export interface ResilienceSettings {
-  maxAttempts: number;
-  /** Per attempt; Graph answers directory pages in about a second, mailbox pages in a few. */
-  timeoutMs: number;
-  /** Backoff when Graph gives no Retry-After. */
-  baseDelayMs: number;
-  /** Never wait longer than this for one retry, whatever Retry-After says. */
-  maxDelayMs: number;
-  sleep: (ms: number) => Promise<void>;
-  /** Reports every wait, for run statistics. */
-  onRetry?: (event: RetryEvent) => void;
-}
-
-export interface RetryEvent {
-  attempt: number;
-  delayMs: number;
-  status?: number;
-  transportError?: string;
-  requestId?: string;
-  throttled: boolean;
-}
+// The settings moved to the retry policy; re-exported for the callers that know them from here.
+export {
+  defaultResilienceSettings,
+  GRAPH_RESILIENCE_SETTINGS,
+  IDEMPOTENT_HEADER,
+  type ResilienceSettings,
+  type RetryEvent,
+} from './retry.policy';
 
 export class TransportFailure extends Error {
   constructor(
@@ -40,25 +31,19 @@ export class TransportFailure extends Error {
   }
 }
 
-export const defaultResilienceSettings = (): ResilienceSettings => ({
-  maxAttempts: 6,
-  timeoutMs: 30_000,
-  baseDelayMs: 500,
-  maxDelayMs: 120_000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-});
-
 /**
- * Retries what is safe to retry. 429 and 503 mean Graph did not process the request, so every method is retried
- * after `Retry-After`. 500/502/504 and timeouts may come after the work was done, so only requests that can be
- * repeated without effect (everything but POST, or a POST marked idempotent such as a $batch of GETs) are retried:
- * a sendMail is never sent twice.
+ * Sends every Graph request again as {@link RetryPolicy} decides: 429 and 503 for any request after Retry-After;
+ * 500/502/504 and transport failures only for requests that can be repeated without effect (everything but POST,
+ * or a POST marked idempotent such as a $batch of GETs), so a sendMail is never sent twice. Each attempt has its
+ * own timeout. https://learn.microsoft.com/en-us/graph/throttling
  */
 export class ResilienceMiddleware implements Middleware {
-  private readonly logger = new Logger('GraphResilience');
+  private readonly policy: RetryPolicy;
   private next?: Middleware;
 
-  constructor(private readonly settings: ResilienceSettings) {}
+  constructor(private readonly settings: ResilienceSettings) {
+    this.policy = new RetryPolicy(settings);
+  }
 
   setNext(next: Middleware): void {
     this.next = next;
@@ -69,9 +54,10 @@ export class ResilienceMiddleware implements Middleware {
     if (!next) throw new Error('ResilienceMiddleware must not be last in the chain');
     const method = (context.options?.method ?? 'GET').toUpperCase();
     const headers = new Headers(context.options?.headers);
-    const repeatable = method !== 'POST' || headers.get(IDEMPOTENT_HEADER) === 'true';
+    const repeatable = isRepeatable(method, headers.get(IDEMPOTENT_HEADER) === 'true');
     headers.delete(IDEMPOTENT_HEADER);
     const baseOptions = { ...context.options, headers };
+    const what = `Graph ${method}`;
 
     for (let attempt = 1; ; attempt++) {
       context.options = { ...baseOptions, signal: AbortSignal.timeout(this.settings.timeoutMs) };
@@ -82,54 +68,44 @@ export class ResilienceMiddleware implements Middleware {
       } catch (error) {
         meterResponse(null);
         const { code, timedOut } = describeTransportError(error);
-        // A refused connection never reached Graph: repeating it is always safe.
-        const safe = repeatable || code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
-        if (!safe || attempt >= this.settings.maxAttempts)
-          throw rememberGraphFailure(new TransportFailure(code, timedOut));
-        await this.wait({ attempt, delayMs: this.backoff(attempt), transportError: code, throttled: false });
+        const retried = await this.policy.retry(what, {
+          attempt,
+          retryable: isRetryableTransportError(code, repeatable),
+          transportError: code,
+        });
+        if (!retried) throw rememberGraphFailure(new TransportFailure(code, timedOut));
         continue;
       }
       const response = context.response as Response | undefined;
       if (!response) return;
       const status = response.status;
       meterResponse(status);
-      const throttled = status === 429 || status === 503;
-      const retryable = throttled || (repeatable && (status === 500 || status === 502 || status === 504));
-      if (!retryable || attempt >= this.settings.maxAttempts) return;
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-      const delayMs =
-        retryAfter !== undefined
-          ? Math.min(retryAfter * 1000, this.settings.maxDelayMs)
-          : this.backoff(attempt);
+      if (!isRetryableStatus(status, repeatable)) return;
+      const delayMs = this.policy.retryDelay(what, {
+        attempt,
+        retryable: true,
+        status,
+        retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')),
+        microsoftCode: await graphErrorCode(response),
+        requestId: response.headers.get('request-id') ?? undefined,
+      });
+      if (delayMs === undefined) return;
       // Drain the body so the connection returns to the pool.
       await response.arrayBuffer().catch(() => {
         // expected: a body that cannot be read is dropped with its connection; the retry does not need it.
       });
-      await this.wait({
-        attempt,
-        delayMs,
-        status,
-        throttled: status === 429,
-        requestId: response.headers.get('request-id') ?? undefined,
-      });
+      await this.policy.sleep(delayMs);
     }
-  }
-
-  private backoff(attempt: number): number {
-    const exponential = this.settings.baseDelayMs * 2 ** (attempt - 1);
-    return Math.min(this.settings.maxDelayMs, exponential / 2 + Math.random() * (exponential / 2));
-  }
-
-  private async wait(event: RetryEvent): Promise<void> {
-    this.logger.debug(
-      `Retry ${event.attempt} in ${Math.round(event.delayMs)} ms (status=${event.status ?? '-'}, ` +
-        `transport=${event.transportError ?? '-'}, requestId=${event.requestId ?? '-'})`,
-    );
-    this.settings.onRetry?.(event);
-    meterRetry(event.delayMs, event.throttled);
-    await this.settings.sleep(event.delayMs);
   }
 }
 
-/** Set on a POST whose repetition has no effect (e.g. a $batch of GETs); removed before it is sent. */
-export const IDEMPOTENT_HEADER = 'x-pbx-idempotent';
+/** Graph's `error.code` of a failed answer, for the logs; read from a copy, so a final answer reaches the SDK whole. */
+async function graphErrorCode(response: Response): Promise<string | undefined> {
+  try {
+    const code = ((await response.clone().json()) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    // expected: not JSON (a gateway's HTML page); the status says enough.
+    return undefined;
+  }
+}

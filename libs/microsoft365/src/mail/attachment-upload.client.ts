@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Microsoft365Exception } from '../common/microsoft365.exception';
-import { GRAPH_RESILIENCE_SETTINGS } from '../graph/graph-client.provider';
 import { HttpTransport, type TransportResponse } from '../graph/http-transport.provider';
 import { describeTransportError } from '../graph/msal-network-client';
 import { parseRetryAfter, toMicrosoft365Exception } from '../graph/parse-microsoft-error';
-import { type ResilienceSettings } from '../graph/resilience.middleware';
+import {
+  GRAPH_RESILIENCE_SETTINGS,
+  isRetryableStatus,
+  isRetryableTransportError,
+  type ResilienceSettings,
+  RetryPolicy,
+} from '../graph/retry.policy';
 import { uploadRanges } from './mail-delivery-plan';
 
 /**
@@ -12,18 +16,22 @@ import { uploadRanges } from './mail-delivery-plan';
  * Outlook's host, not Graph's: it must be called without the bearer token (Outlook answers 401 to one), so it
  * goes through the module's connection pool directly rather than through the Graph client.
  *
- * Only 429 and 503 (not processed) and refused connections are retried. A chunk whose answer was lost cannot be
- * re-sent safely (Outlook answers 416 for the overlap), so the upload fails instead; nothing has been sent yet,
- * and the whole mail can be tried again.
+ * A chunk is not repeatable for the {@link RetryPolicy}: only 429 and 503 (not processed) and connections that
+ * never reached Outlook (refused, connect timeout) are retried. A chunk whose answer was lost cannot be re-sent
+ * safely (Outlook answers 416 for the overlap), so the upload fails instead; nothing has been sent yet, and the
+ * whole mail can be tried again.
  */
 @Injectable()
 export class AttachmentUploadClient {
   private readonly logger = new Logger(AttachmentUploadClient.name);
+  private readonly retries: RetryPolicy;
 
   constructor(
     private readonly transport: HttpTransport,
     @Inject(GRAPH_RESILIENCE_SETTINGS) private readonly resilience: ResilienceSettings,
-  ) {}
+  ) {
+    this.retries = new RetryPolicy(resilience);
+  }
 
   async upload(uploadUrl: string, bytes: Buffer, chunkBytes?: number): Promise<void> {
     for (const range of uploadRanges(bytes.length, chunkBytes)) {
@@ -33,6 +41,7 @@ export class AttachmentUploadClient {
   }
 
   private async put(uploadUrl: string, body: Buffer, contentRange: string): Promise<void> {
+    const what = `upload of chunk ${contentRange}`;
     for (let attempt = 1; ; attempt++) {
       let response: TransportResponse;
       try {
@@ -44,10 +53,8 @@ export class AttachmentUploadClient {
         });
       } catch (error) {
         const { code, timedOut } = describeTransportError(error);
-        if (code === 'ECONNREFUSED' && attempt < this.resilience.maxAttempts) {
-          await this.resilience.sleep(this.backoff(attempt));
-          continue;
-        }
+        const retryable = isRetryableTransportError(code, false);
+        if (await this.retries.retry(what, { attempt, retryable, transportError: code })) continue;
         throw toMicrosoft365Exception({ source: 'graph', networkCode: code, timedOut });
       }
       if (response.ok) {
@@ -56,58 +63,49 @@ export class AttachmentUploadClient {
         });
         return;
       }
-      const status = response.status;
-      if ((status === 429 || status === 503) && attempt < this.resilience.maxAttempts) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        await response.arrayBuffer().catch(() => {
-          // expected: draining only returns the connection to the pool; a broken one is dropped.
-        });
-        const delayMs =
-          retryAfter !== undefined
-            ? Math.min(retryAfter * 1000, this.resilience.maxDelayMs)
-            : this.backoff(attempt);
-        this.logger.debug(
-          `Upload chunk ${contentRange}: ${status}, retry ${attempt} in ${delayMs} ms ` +
-            `(requestId=${response.headers.get('request-id') ?? '-'})`,
-        );
-        await this.resilience.sleep(delayMs);
-        continue;
+      // Reading the answer also drains it, so the connection returns to the pool before a retry.
+      const answer = await readError(response);
+      const requestId = response.headers.get('request-id') ?? undefined;
+      const retried = await this.retries.retry(what, {
+        attempt,
+        retryable: isRetryableStatus(response.status, false),
+        status: response.status,
+        retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after')),
+        microsoftCode: answer.code,
+        requestId,
+      });
+      if (retried) continue;
+      this.logger.warn(
+        `Upload chunk ${contentRange} failed: status=${response.status}, microsoftCode=${answer.code ?? '-'}, ` +
+          `requestId=${requestId ?? '-'}`,
+      );
+      throw toMicrosoft365Exception({
+        source: 'graph',
+        status: response.status,
+        code: answer.code,
+        message: answer.message,
+        requestId,
+        retryAfter: response.headers.get('retry-after'),
+      });
+    }
+  }
+}
+
+/** Outlook's error code (the inner one when given, it is the more precise) and message. */
+async function readError(response: TransportResponse): Promise<{ code?: string; message?: string }> {
+  try {
+    const error = (
+      (await response.json()) as {
+        error?: { code?: unknown; message?: unknown; innerError?: { code?: unknown } };
       }
-      throw await this.failure(response, contentRange);
-    }
-  }
-
-  private async failure(response: TransportResponse, contentRange: string): Promise<Microsoft365Exception> {
-    let code: string | undefined;
-    let message: string | undefined;
-    try {
-      const error = (
-        (await response.json()) as {
-          error?: { code?: unknown; message?: unknown; innerError?: { code?: unknown } };
-        }
-      ).error;
-      const inner = error?.innerError?.code;
-      code = typeof inner === 'string' ? inner : typeof error?.code === 'string' ? error.code : undefined;
-      message = typeof error?.message === 'string' ? error.message : undefined;
-    } catch {
-      // expected: not JSON, the status is all we have.
-    }
-    const requestId = response.headers.get('request-id') ?? undefined;
-    this.logger.warn(
-      `Upload chunk ${contentRange} failed: status=${response.status}, microsoftCode=${code ?? '-'}, ` +
-        `requestId=${requestId ?? '-'}`,
-    );
-    return toMicrosoft365Exception({
-      source: 'graph',
-      status: response.status,
-      code,
-      message,
-      requestId,
-      retryAfter: response.headers.get('retry-after'),
-    });
-  }
-
-  private backoff(attempt: number): number {
-    return Math.min(this.resilience.maxDelayMs, this.resilience.baseDelayMs * 2 ** (attempt - 1));
+    ).error;
+    const inner = error?.innerError?.code;
+    return {
+      code: typeof inner === 'string' ? inner : typeof error?.code === 'string' ? error.code : undefined,
+      message: typeof error?.message === 'string' ? error.message : undefined,
+    };
+  } catch {
+    // expected: not JSON, the status is all we have.
+    return {};
   }
 }

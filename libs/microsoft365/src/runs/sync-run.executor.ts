@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeUnexpected, lostDatabaseConnection } from '../common/database-failure';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { newGraphMeter, withGraphFeature, withGraphMeter } from '../graph/graph-meter';
+import { GRAPH_RESILIENCE_SETTINGS, type ResilienceSettings, RetryPolicy } from '../graph/retry.policy';
 import { FeatureHealthService } from '../health/feature-health.service';
 import { type SyncRunEntity } from './sync-run.entity';
 import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, RUN_FEATURE, SyncRunsService } from './sync-runs.service';
@@ -10,16 +11,20 @@ import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, RUN_FEATURE, SyncRunsService } 
 /**
  * The frame every sync run executes in: its Graph traffic metered, a heartbeat while it waits (a long Retry-After
  * must not make it look abandoned to other instances), and the run closed as succeeded or failed with Microsoft's
- * code and what the admin should do.
+ * code and what the admin should do. Its Graph retries draw from the run's retry budget (`retryBudgetPerRun`).
  */
 @Injectable()
 export class SyncRunExecutor {
   private readonly logger = new Logger(SyncRunExecutor.name);
+  private readonly retries: RetryPolicy;
 
   constructor(
     private readonly runs: SyncRunsService,
     private readonly health: FeatureHealthService,
-  ) {}
+    @Inject(GRAPH_RESILIENCE_SETTINGS) resilience: ResilienceSettings,
+  ) {
+    this.retries = new RetryPolicy(resilience);
+  }
 
   /** Runs `work`; answers the failure (already recorded on the run), or null when the run succeeded. */
   async execute(
@@ -37,7 +42,9 @@ export class SyncRunExecutor {
       );
     }, HEARTBEAT_INTERVAL_MS);
     try {
-      await withGraphMeter(meter, () => withGraphFeature(RUN_FEATURE[run.kind], work));
+      await withGraphMeter(meter, { runId: run.id, pbxTenantId: run.pbxTenantId, what }, () =>
+        withGraphFeature(RUN_FEATURE[run.kind], work),
+      );
       run.graph = { ...meter };
       await this.runs.finish(run);
       await this.recordHealth(run, null);
@@ -105,7 +112,8 @@ export class SyncRunExecutor {
 
   /**
    * The failure may be the database itself (a dropped connection): the pool reconnects, so the record is tried a
-   * few times; if it still cannot be written, the run's stale heartbeat closes it later.
+   * few times, after the retry policy's back-off; if it still cannot be written, the run's stale heartbeat closes it
+   * later.
    */
   private async recordFailure(run: SyncRunEntity, error: NonNullable<SyncRunEntity['error']>): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -119,7 +127,7 @@ export class SyncRunExecutor {
           );
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        await this.retries.sleep(this.retries.backoffMs(attempt));
       }
     }
   }
