@@ -21,6 +21,7 @@ import { Migration20261201233000_user_sync_group_delta } from './Migration202612
 import { Migration20261205180000_sign_in_hardening } from './Migration20261205180000_sign_in_hardening';
 import { Migration20261205181157_provisioning_log } from './Migration20261205181157_provisioning_log';
 import { Migration20261205190000_feature_health } from './Migration20261205190000_feature_health';
+import { Migration20261206012233_user_sync_field_ownership } from './Migration20261206012233_user_sync_field_ownership';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -47,5 +48,9 @@ export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261205180000_sign_in_hardening', class: Migration20261205180000_sign_in_hardening },
   { name: 'Migration20261205181157_provisioning_log', class: Migration20261205181157_provisioning_log },
   { name: 'Migration20261205190000_feature_health', class: Migration20261205190000_feature_health },
+  {
+    name: 'Migration20261206012233_user_sync_field_ownership',
+    class: Migration20261206012233_user_sync_field_ownership,
+  },
 ];
 // </generated-migrations>
