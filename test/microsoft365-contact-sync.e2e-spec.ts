@@ -74,8 +74,8 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
   const waitFor = (s: Scenario, feature: 'user-sync' | 'contact-sync', runId: string) =>
     waitForRun<RunBody>(t, s, feature, runId);
 
-  async function syncUsers(s: Scenario): Promise<Map<string, string>> {
-    const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send({}).expect(202);
+  async function syncUsers(s: Scenario, body: Record<string, unknown> = {}): Promise<Map<string, string>> {
+    const started = await t.as(s.pbx.adminToken).post(`${s.base}/user-sync/runs`).send(body).expect(202);
     expect(await waitFor(s, 'user-sync', (started.body as RunBody).id)).toMatchObject({
       status: 'SUCCEEDED',
     });
@@ -372,7 +372,7 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     expect(await personal(s, links.get(alice) ?? '')).toEqual([]);
   });
 
-  it('runs after each user sync when asked to, or on its own cron', async () => {
+  it('runs after each user sync that changed PBX users when asked to, never after an idle one, or on its own cron', async () => {
     const s = await scenario({ schedule: 'AFTER_USER_SYNC' });
     const alice = s.add('alice');
     m365.emulator.control.addContact({
@@ -380,16 +380,41 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       user: alice,
       contact: { displayName: 'Alice Friend' },
     });
-    const links = await syncUsers(s);
-    let runs: RunBody[] = [];
-    for (let i = 0; i < 200 && (runs.length === 0 || runs[0]?.status === 'RUNNING'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      runs = (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200)).body as RunBody[];
+    const contactRuns = async () =>
+      (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200)).body as RunBody[];
+    /** Waits for the chained contact runs to number `count` and to have finished. */
+    async function chained(count: number): Promise<RunBody[]> {
+      let runs: RunBody[] = [];
+      for (let i = 0; i < 200 && (runs.length < count || runs[0]?.status === 'RUNNING'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        runs = await contactRuns();
+      }
+      return runs;
     }
-    expect(runs).toEqual([
+    const links = await syncUsers(s);
+    expect(await chained(1)).toEqual([
       expect.objectContaining({ kind: 'CONTACTS', trigger: 'SCHEDULE', status: 'SUCCEEDED' }),
     ]);
     expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
+
+    // Idle user syncs, incremental (one Graph request) and full (sync now): no contact pass follows either.
+    const mailboxRequests = () =>
+      Object.keys(m365.emulator.control.getCounters().byRoute).filter((route) => /contact/i.test(route));
+    m365.emulator.control.resetCounters();
+    await syncUsers(s, { mode: 'incremental' });
+    await syncUsers(s);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await contactRuns()).toHaveLength(1);
+    expect(mailboxRequests()).toEqual([]);
+
+    // A user sync that creates a user is followed by a contact pass.
+    s.add('bob');
+    await syncUsers(s, { mode: 'incremental' });
+    expect(await chained(2)).toEqual([
+      expect.objectContaining({ trigger: 'SCHEDULE', status: 'SUCCEEDED' }),
+      expect.objectContaining({ trigger: 'SCHEDULE', status: 'SUCCEEDED' }),
+    ]);
+    expect(mailboxRequests()).not.toEqual([]);
 
     const cron = await t
       .as(s.pbx.adminToken)

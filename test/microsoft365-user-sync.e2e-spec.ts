@@ -63,7 +63,10 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
     });
   }
 
-  const run = (s: Scenario, body: Record<string, unknown> = {}) => runToEnd<RunBody>(t, s, 'user-sync', body);
+  // These runs follow the delta machinery, so they ask for incremental: an admin's plain "sync now" is a full run
+  // (test/microsoft365-user-sync-pbx-edits.e2e-spec.ts). A first run, or one after a scope change, is full anyway.
+  const run = (s: Scenario, body: Record<string, unknown> = { mode: 'incremental' }) =>
+    runToEnd<RunBody>(t, s, 'user-sync', body);
 
   const waitFor = (s: Scenario, runId: string) => waitForRun<RunBody>(t, s, 'user-sync', runId);
 

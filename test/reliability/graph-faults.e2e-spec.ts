@@ -232,9 +232,11 @@ describe('reliability: user sync through Graph faults', () => {
       changes: { officeLocation: 'Mars' },
     });
     m365.emulator.control.expireDeltaTokens({ tenant: directoryId });
-    const { runs } = await runUntilSucceeded();
+    // Incremental asked for (a plain "sync now" would be full anyway): the expired link is what makes it full.
+    const { runs } = await runUntilSucceeded({ mode: 'incremental' });
     expect(runs.at(-1)).toMatchObject({
       mode: 'FULL',
+      modeReason: expect.stringMatching(/delta link expired/) as unknown,
       counts: expect.objectContaining({ disabled: 1 }) as unknown,
     });
     const verified = await expectPbxEqualsTruth();
@@ -264,7 +266,11 @@ describe('reliability: user sync through Graph faults', () => {
         .filter(([route]) => route.includes('/users/delta'))
         .reduce((sum, [, statuses]) => sum + (statuses[status] ?? 0), 0);
 
-    const started = await t.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
+    const started = await t
+      .as(pbx.adminToken)
+      .post(`${base}/user-sync/runs`)
+      .send({ mode: 'incremental' })
+      .expect(202);
     let run = started.body as RunBody;
     expect(run.mode).toBe('INCREMENTAL');
     while (run.status === 'RUNNING' && run.progress.pagesRead < 1) {

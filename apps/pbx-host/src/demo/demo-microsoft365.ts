@@ -155,12 +155,15 @@ export async function connectDemoTenant(
     });
   }
 
+  // A restart reads only what changed since the last run (the first start is a full run anyway); an admin's
+  // plain "sync now" would read every user again.
   const users = await runWithProgress(
     admin,
     `${base}/user-sync`,
     'Syncing users   ',
     m365.seeded.userCount,
     print,
+    { mode: 'incremental' },
   );
   if (users) {
     await runWithProgress(admin, `${base}/contact-sync`, 'Syncing contacts', m365.seeded.userCount, print);
@@ -175,8 +178,9 @@ async function runWithProgress(
   label: string,
   total: number,
   print: (line: string) => void,
+  body: Record<string, unknown> = {},
 ): Promise<boolean> {
-  const started = await startOrFollow(admin, feature);
+  const started = await startOrFollow(admin, feature, body);
   let run = started;
   while (run.status === 'RUNNING') {
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -199,13 +203,17 @@ async function runWithProgress(
 }
 
 /**
- * Starts a run, or follows the one already going: on a restart the contact sync is scheduled after every user
- * sync, so the demo's user sync has started one by the time the demo asks for it.
+ * Starts a run, or follows the one already going: the contact sync is scheduled after each user sync that changed
+ * users, so the demo's user sync may have started one by the time the demo asks for it.
  */
-async function startOrFollow(admin: DemoAdminClient, feature: string): Promise<RunView> {
+async function startOrFollow(
+  admin: DemoAdminClient,
+  feature: string,
+  body: Record<string, unknown>,
+): Promise<RunView> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await admin.call<RunView>('POST', `${feature}/runs`, {});
+      return await admin.call<RunView>('POST', `${feature}/runs`, body);
     } catch (error) {
       if (!(error instanceof DemoCallError) || error.status !== 409 || attempt >= 20) throw error;
     }

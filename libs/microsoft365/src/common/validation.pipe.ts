@@ -14,7 +14,11 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
       ? [
           {
             field,
-            reasons: error.value === undefined ? [`${field} is required`] : Object.values(error.constraints),
+            // Two checks may give one reason (e.g. "must be an object" for a nested DTO): said once.
+            reasons:
+              error.value === undefined
+                ? [`${field} is required`]
+                : [...new Set(Object.values(error.constraints))],
           },
         ]
       : [];

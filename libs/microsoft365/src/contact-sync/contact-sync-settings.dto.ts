@@ -36,7 +36,7 @@ export class UpdateContactSyncSettingsDto extends UserSelectionDto {
 
   @ApiPropertyOptional({
     enum: ContactSyncSchedule,
-    description: 'Manual only, its own cron expression, or right after each user sync',
+    description: 'Manual only, its own cron expression, or right after each user sync that changed PBX users',
   })
   @IsOmittable()
   @IsEnum(ContactSyncSchedule, {

@@ -7,7 +7,10 @@ export enum ContactSyncSchedule {
   Off = 'OFF',
   /** Its own cron expression, in the schedule's time zone (the PBX tenant's unless the admin chose one). */
   Cron = 'CRON',
-  /** Right after every successful user sync run, so new users get their contacts at once. */
+  /**
+   * Right after each user sync run that changed PBX users (created, linked, updated, disabled, deleted), so new
+   * users get their contacts at once; an idle user sync starts no contact pass.
+   */
   AfterUserSync = 'AFTER_USER_SYNC',
 }
 

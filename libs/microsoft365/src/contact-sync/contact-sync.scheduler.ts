@@ -92,8 +92,14 @@ export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicati
     await this.runScheduled(pbxTenantId, (id) => this.runner.runNow(id, { trigger: RunTrigger.Schedule }));
   }
 
-  /** Called by the user sync after each successful run; starts a contact run when the tenant asked for that. */
-  userSyncSucceeded(pbxTenantId: string): void {
+  /**
+   * Called by the user sync after each successful run; starts a contact run when the tenant asked for that and the
+   * user sync changed PBX users. An idle user sync (one Graph request) must not start a contact pass over every
+   * mailbox (a dozen requests per mailbox: thousands for a few hundred users); contact changes in between arrive
+   * by change notifications and the contact sync's own cron.
+   */
+  userSyncSucceeded(pbxTenantId: string, outcome: { changedUsers: number }): void {
+    if (outcome.changedUsers === 0) return;
     const done = (async () => {
       const settings = await this.settings.get(pbxTenantId);
       if (scheduleModeOf(settings) !== ContactSyncSchedule.AfterUserSync) return;

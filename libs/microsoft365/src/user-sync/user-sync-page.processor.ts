@@ -8,10 +8,11 @@ import { SyncRunsService } from '../runs/sync-runs.service';
 import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
 import { type Microsoft365User } from './microsoft365-user';
 import { UserLinkEntity } from './user-link.entity';
+import { pbxOwnedFields } from './field-ownership';
 import { evaluateScope } from './user-scope';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
 import { EXTENSION_RANGE_FULL } from './extension.allocator';
-import { type PagePlan, type UserLink, type UserSyncAction } from './user-sync-plan';
+import { type PagePlan, type PhotoPlan, type UserLink, type UserSyncAction } from './user-sync-plan';
 import { type PhotoUpdate, UserSyncApplier } from './user-sync.applier';
 import { isLeaverAction, planUsers } from './user-sync.planner';
 
@@ -66,6 +67,7 @@ export class UserSyncPageProcessor {
 
     const plan = planUsers(entries, {
       scope: context.scope,
+      pbxOwned: pbxOwnedFields(context.settings.fieldOwnership),
       leaverPolicy: context.settings.leaverPolicy,
       linkExistingUsers: context.settings.linkExistingUsers,
       links,
@@ -81,7 +83,7 @@ export class UserSyncPageProcessor {
       run.plan ??= [];
       run.plan.push(...planned.slice(0, Math.max(0, MAX_PLAN_ENTRIES - run.plan.length)));
     } else {
-      const photos = context.photos ? await this.photoUpdates(context, users, plan, linkRows) : [];
+      const photos = context.photos ? await this.photoUpdates(context, plan, linkRows) : [];
       await em.transactional(async (tem) => {
         const result = await this.applier.apply(tem, pbxTenantId, actions, context.allocator);
         await this.log.write(tem, run, result.log);
@@ -184,31 +186,21 @@ export class UserSyncPageProcessor {
   }
 
   /**
-   * Photos to copy: downloaded only when the ETag changed (delta does not report photo changes), from the cheap
-   * metadata call for users we know, directly for users seen the first time. A missing photo permission turns
-   * photos off for the run with one report line, rather than failing the sync.
+   * Photos to copy, as the plan lists them (a photo the PBX keeps is not even looked at): downloaded only when the
+   * ETag changed (delta does not report photo changes), from the cheap metadata call for users we know, directly
+   * for users being created. A missing photo permission turns photos off for the run with one report line, rather
+   * than failing the sync.
    */
   private async photoUpdates(
     context: UserSyncRunContext,
-    users: Microsoft365User[],
     plan: PagePlan,
     links: UserLinkEntity[],
   ): Promise<Omit<PhotoUpdate, 'pbxUserId'>[]> {
-    const wanted = new Set(
-      users
-        .map((u) => u.id)
-        .filter(
-          (id) => !plan.actions.some((a) => a.objectId === id && (isLeaverAction(a) || a.action === 'skip')),
-        ),
-    );
-    const inScope = users.filter((u) => wanted.has(u.id) && evaluateScope(u, context.scope).inScope);
     const known = new Map(links.map((l) => [l.objectId, l.photoETag]));
-    const check = inScope
-      .filter((u) => known.get(u.id) !== undefined && known.get(u.id) !== null)
-      .map((u) => u.id);
-    const download = inScope
-      .filter((u) => known.get(u.id) === undefined || known.get(u.id) === null)
-      .map((u) => u.id);
+    // A user created again (deleted in the PBX) gets its photo even when the ETag did not change since.
+    const fresh = (p: PhotoPlan) => p.reason === 'created' || (known.get(p.objectId) ?? null) === null;
+    const check = plan.photos.filter((p) => !fresh(p)).map((p) => p.objectId);
+    const download = plan.photos.filter(fresh).map((p) => p.objectId);
     const updates: Omit<PhotoUpdate, 'pbxUserId'>[] = [];
     try {
       const eTags = await this.reader.photoETags(context.target, check);

@@ -1,4 +1,5 @@
 import { type PbxDirectoryUser, type PbxUserProfile } from '../ports/pbx-directory.port';
+import { type OwnableField } from './field-ownership';
 import { type FieldChange } from './user-profile.mapper';
 import { type OutOfScopeReason, type UserScope } from './user-scope';
 
@@ -75,6 +76,11 @@ export interface PlanContext {
   scope: UserScope;
   leaverPolicy: LeaverPolicy;
   linkExistingUsers: boolean;
+  /**
+   * Fields the PBX keeps: set when the sync creates the PBX user, never part of a later update (a linked user's
+   * local caller-ID survives), and a PBX-owned photo is only copied for a user being created.
+   */
+  pbxOwned: ReadonlySet<OwnableField>;
   /** Links of the users being planned, by object id. */
   links: ReadonlyMap<string, UserLink>;
   /** The PBX users those links point to, by PBX user id. */
@@ -90,4 +96,15 @@ export interface PagePlan {
   actions: UserSyncAction[];
   unchanged: number;
   outOfScope: Partial<Record<OutOfScopeReason, number>>;
+  /** Whose Microsoft 365 photo to copy, when photos are synced; a user not listed costs no photo request. */
+  photos: PhotoPlan[];
+}
+
+/**
+ * `created`: the PBX user is being created (again): its photo is downloaded whatever its ETag was. `follows-microsoft365`:
+ * Microsoft 365 owns the photo of a user already in the PBX: copied when its ETag changed.
+ */
+export interface PhotoPlan {
+  objectId: string;
+  reason: 'created' | 'follows-microsoft365';
 }

@@ -1,11 +1,25 @@
 import { IsOmittable } from '../common/is-omittable.decorator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, Length, Max, Min } from 'class-validator';
 import { IsPbxId } from '../common/pbx-id';
 
+const RUN_MODES = ['full', 'incremental'] as const;
+
 export class StartUserSyncDto {
-  @ApiPropertyOptional({ description: 'Read every user instead of only the changes since the last run' })
+  @ApiPropertyOptional({
+    enum: RUN_MODES,
+    default: 'full',
+    description:
+      '`full` (the default) reads every user and restores PBX users deleted or edited in the PBX; ' +
+      '`incremental` reads only the changes Microsoft 365 reports since the last run (a first run, or one after ' +
+      'a scope change, is full anyway)',
+  })
+  @IsOmittable()
+  @IsIn(RUN_MODES, { message: `mode must be one of ${RUN_MODES.join(', ')}` })
+  mode?: (typeof RUN_MODES)[number];
+
+  @ApiPropertyOptional({ description: 'Same as `mode: "full"`; kept for existing clients' })
   @IsOmittable()
   @IsBoolean()
   full?: boolean;

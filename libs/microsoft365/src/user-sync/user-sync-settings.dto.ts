@@ -8,18 +8,23 @@ import {
   IsBoolean,
   IsEnum,
   IsInt,
+  IsObject,
   IsOptional,
   IsUUID,
   Matches,
   Max,
   Min,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
+import { FieldOwnershipDto, FieldOwnershipView } from './field-ownership.dto';
 import { ProvisioningLogRetentionField } from '../provisioning-log/provisioning-log-retention';
 import { IsCronSchedule, IsTimeZone } from './schedule.validators';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
 
+const FIELD_OWNERSHIP_MESSAGE = 'fieldOwnership must be an object of profile field → MICROSOFT_365 or PBX';
 const EXTENSION_MESSAGE = '$property must be 3 to 13 digits without a leading zero';
 
 /** A partial update of the user sync settings: absent fields keep their value. */
@@ -79,6 +84,19 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @IsBoolean()
   syncPhotos?: boolean;
 
+  @ApiPropertyOptional({
+    type: FieldOwnershipDto,
+    description:
+      'Per profile field: MICROSOFT_365 (overwritten on every sync, the default) or PBX (set when the user is ' +
+      'created, then kept as the PBX has it); fields left out keep their owner',
+    example: { displayName: 'PBX', photo: 'PBX' },
+  })
+  @IsOmittable()
+  @IsObject({ message: FIELD_OWNERSHIP_MESSAGE })
+  @ValidateNested({ message: FIELD_OWNERSHIP_MESSAGE })
+  @Type(() => FieldOwnershipDto)
+  fieldOwnership?: FieldOwnershipDto;
+
   @ApiPropertyOptional({ description: 'Run on the schedule below' })
   @IsOmittable()
   @IsBoolean()
@@ -137,6 +155,11 @@ export class UserSyncSettingsView {
   @ApiProperty() linkExistingUsers!: boolean;
   @ApiProperty({ enum: LeaverPolicy }) leaverPolicy!: LeaverPolicy;
   @ApiProperty() syncPhotos!: boolean;
+  @ApiProperty({
+    type: FieldOwnershipView,
+    description: 'Who owns each profile field: MICROSOFT_365 (overwritten on every sync) or PBX (kept)',
+  })
+  fieldOwnership!: FieldOwnershipView;
   @ApiProperty() scheduleEnabled!: boolean;
   @ApiProperty() scheduleCron!: string;
   @ApiProperty({ description: "The schedule's time zone in effect: the one set here, else the PBX tenant's" })

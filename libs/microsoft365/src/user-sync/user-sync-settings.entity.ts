@@ -1,5 +1,6 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { DEFAULT_PROVISIONING_LOG_RETENTION_DAYS } from '../provisioning-log/provisioning-log-retention';
+import { type FieldOwnership } from './field-ownership';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
 
@@ -42,6 +43,10 @@ export class UserSyncSettingsEntity {
 
   @Property({ type: 'boolean' })
   syncPhotos: boolean & Opt = false;
+
+  /** Profile fields (and the photo) the PBX keeps after creating a user; absent fields follow Microsoft 365. */
+  @Property({ type: 'json' })
+  fieldOwnership: FieldOwnership & Opt = {};
 
   @Property({ type: 'boolean' })
   scheduleEnabled: boolean & Opt = false;

@@ -9,6 +9,8 @@ import { validateExtensionRange } from './extension-range';
 import { normaliseDepartment, type UserScope } from './user-scope';
 import { type UpdateUserSyncSettingsDto, type UserSyncSettingsView } from './user-sync-settings.dto';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
+import { effectiveOwnership, FieldOwner, mergeOwnership, pbxOwnedFields } from './field-ownership';
+import { UserLinkEntity } from './user-link.entity';
 import { createHash } from 'node:crypto';
 
 /** How many numbers of a range the settings count free, at most (20 windows of the allocator). */
@@ -63,8 +65,18 @@ export class UserSyncSettingsService {
         settings = Object.assign(new UserSyncSettingsEntity(), { pbxTenantId });
         em.persist(settings);
       }
-      for (const [key, value] of Object.entries(changes) as [string, unknown][]) {
+      const { fieldOwnership, ...rest } = changes;
+      for (const [key, value] of Object.entries(rest) as [string, unknown][]) {
         if (value !== undefined) Object.assign(settings, { [key]: value });
+      }
+      if (fieldOwnership) {
+        const before = settings.fieldOwnership;
+        settings.fieldOwnership = mergeOwnership(before, fieldOwnership);
+        if (before.photo === FieldOwner.Pbx && settings.fieldOwnership.photo !== FieldOwner.Pbx) {
+          // The stored ETags say "this photo is in the PBX", which stopped being true while the PBX owned it:
+          // forgetting them has the next run copy every photo from Microsoft 365 again.
+          await em.nativeUpdate(UserLinkEntity, { pbxTenantId }, { photoETag: null });
+        }
       }
       settings.selectedUsers = distinct(settings.selectedUsers);
       settings.departments = distinct(settings.departments.map((d) => d.trim()));
@@ -109,6 +121,7 @@ export class UserSyncSettingsService {
       linkExistingUsers: settings.linkExistingUsers,
       leaverPolicy: settings.leaverPolicy,
       syncPhotos: settings.syncPhotos,
+      fieldOwnership: effectiveOwnership(settings.fieldOwnership),
       scheduleEnabled: settings.scheduleEnabled,
       scheduleCron: settings.scheduleCron,
       scheduleTimeZone: schedule.timeZone,
@@ -152,6 +165,12 @@ export function scopeFingerprint(settings: UserSyncSettingsEntity): string {
     photos: settings.syncPhotos,
     link: settings.linkExistingUsers,
     range: [settings.extensionStart, settings.extensionEnd],
+    // Only when the PBX keeps a field, so that tenants that never chose keep their delta link. A field handed
+    // back to Microsoft 365 is restored for every user by the full pass this triggers, not only for those
+    // that change.
+    ...(pbxOwnedFields(settings.fieldOwnership).size > 0
+      ? { pbxOwned: [...pbxOwnedFields(settings.fieldOwnership)].sort() }
+      : {}),
   };
   return createHash('sha256').update(JSON.stringify(scope)).digest('base64url');
 }

@@ -19,6 +19,7 @@ import {
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminActor, TenantAdminGuard } from '../access/tenant-admin.guard';
 import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.filter';
+import { invalidField } from '../common/invalid-input';
 import { uuidParam } from '../common/uuid-param';
 import { createValidationPipe } from '../common/validation.pipe';
 import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
@@ -95,17 +96,23 @@ export class UserSyncController {
   @Post('runs')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Start a run (incremental when possible); a dry run only plans',
-    description: 'Answers at once with the run; follow it with GET runs/{runId}.',
+    summary: 'Sync now: a full run unless `mode` is `incremental`; a dry run only plans',
+    description:
+      'A full run restores PBX users deleted or edited in the PBX (fields Microsoft 365 owns) and takes a fresh ' +
+      'delta link for the runs that follow. Answers at once with the run; follow it with GET runs/{runId}.',
   })
   @ApiAcceptedResponse({ type: SyncRunView })
   async start(
     @Param('pbxTenantId') pbxTenantId: string,
     @Body() body: StartUserSyncDto,
   ): Promise<SyncRunView> {
+    if (body.full === true && body.mode === 'incremental') {
+      throw invalidField('mode', 'mode incremental contradicts full: true; send one of them');
+    }
     const run = await this.runner.start(requirePbxTenant(pbxTenantId, 'user sync'), {
       trigger: RunTrigger.Manual,
-      ...body,
+      mode: body.full === true ? 'full' : body.mode,
+      dryRun: body.dryRun,
     });
     return SyncRunView.of(run);
   }

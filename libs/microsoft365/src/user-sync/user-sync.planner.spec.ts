@@ -1,8 +1,10 @@
 import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { aUser } from '../../testing/microsoft365-user.fixture';
+import { type Microsoft365User } from './microsoft365-user';
 import { toPbxProfile } from './user-profile.mapper';
 import { SelectionMode } from './user-scope';
-import { LeaverPolicy, LinkState, type PlanContext, type UserLink } from './user-sync-plan';
+import { type OwnableField } from './field-ownership';
+import { LeaverPolicy, LinkState, type PhotoPlan, type PlanContext, type UserLink } from './user-sync-plan';
 import { planLeavers, planMissing, planUsers } from './user-sync.planner';
 
 const adele = aUser();
@@ -25,6 +27,7 @@ function context(overrides: Partial<PlanContext> = {}): PlanContext {
     },
     leaverPolicy: LeaverPolicy.Disable,
     linkExistingUsers: true,
+    pbxOwned: new Set(),
     links: new Map(),
     pbxUsers: new Map(),
     matchable: { byUserPrincipalName: new Map(), byEmail: new Map() },
@@ -51,7 +54,12 @@ describe('planUsers', () => {
 
   it('should count an unchanged linked user without an action', () => {
     const plan = planUsers([adele], linked());
-    expect(plan).toEqual({ actions: [], unchanged: 1, outOfScope: {} });
+    expect(plan).toEqual({
+      actions: [],
+      unchanged: 1,
+      outOfScope: {},
+      photos: [{ objectId: adele.id, reason: 'follows-microsoft365' }],
+    });
   });
 
   it('should overwrite a local edit of an owned field', () => {
@@ -196,6 +204,132 @@ describe('planUsers', () => {
       planUsers([{ id: adele.id, removed: 'changed' }], linked({ ...activeLink, state: LinkState.Disabled }))
         .actions,
     ).toEqual([]);
+  });
+});
+
+describe('planUsers with fields the PBX owns', () => {
+  /** Adele as the PBX has her after local edits of every ownable profile field. */
+  const editedLocally: PbxDirectoryUser = {
+    ...pbxAdele,
+    displayName: 'Reception (Adele)',
+    firstName: 'Ada',
+    lastName: 'V.',
+    email: 'reception@pbx.example',
+    businessPhones: ['100'],
+    mobilePhone: null,
+    jobTitle: 'Receptionist',
+    department: 'Front desk',
+  };
+  const renamedInMicrosoft365 = aUser({ displayName: 'Adele Vance-Smith', jobTitle: 'Head of Sales' });
+  const fields = [
+    'displayName',
+    'firstName',
+    'lastName',
+    'email',
+    'businessPhones',
+    'mobilePhone',
+    'jobTitle',
+    'department',
+  ] as const satisfies readonly OwnableField[];
+  const changedFields = (plan: ReturnType<typeof planUsers>) =>
+    plan.actions.flatMap((a) => ('changes' in a ? a.changes.map((c) => c.field) : []));
+
+  it.each(fields.map((field) => [field]))(
+    'should never put %s into an update of a linked user when the PBX owns it',
+    (field) => {
+      const plan = planUsers([adele], {
+        ...linked(activeLink, editedLocally),
+        pbxOwned: new Set<OwnableField>([field]),
+      });
+      expect(changedFields(plan).sort()).toEqual(fields.filter((f) => f !== field).sort());
+    },
+  );
+
+  const localName = { ...pbxAdele, displayName: 'Reception' };
+  it.each<[string, Microsoft365User, OwnableField[], PbxDirectoryUser, string[], number]>([
+    // case, the user in Microsoft 365, PBX-owned fields, the user in the PBX, fields updated, counted unchanged
+    ['all follow Microsoft 365 (the default)', adele, [], editedLocally, [...fields], 0],
+    ['all kept in the PBX: nothing to update', adele, [...fields], editedLocally, [], 1],
+    [
+      'display name kept, the job title still follows',
+      renamedInMicrosoft365,
+      ['displayName'],
+      localName,
+      ['jobTitle'],
+      0,
+    ],
+    [
+      'display name kept, nothing else changed',
+      renamedInMicrosoft365,
+      ['displayName'],
+      { ...localName, jobTitle: 'Head of Sales' },
+      [],
+      1,
+    ],
+  ])('%s', (_case, user, pbxOwned, pbxUser, expected, unchanged) => {
+    const plan = planUsers([user], { ...linked(activeLink, pbxUser), pbxOwned: new Set(pbxOwned) });
+    expect(changedFields(plan).sort()).toEqual([...expected].sort());
+    expect(plan.unchanged).toBe(unchanged);
+  });
+
+  it('should still re-enable a returning user whose changed fields are all kept in the PBX', () => {
+    const plan = planUsers([renamedInMicrosoft365], {
+      ...linked({ ...activeLink, state: LinkState.Disabled }, { ...pbxAdele, enabled: false }),
+      pbxOwned: new Set<OwnableField>(['displayName', 'jobTitle']),
+    });
+    expect(plan.actions).toEqual([expect.objectContaining({ action: 'update', enable: true, changes: [] })]);
+  });
+
+  it('should leave what the PBX owns alone when it links an existing PBX user', () => {
+    const existing = { ...editedLocally, id: 'pbx-9', extension: '200' };
+    const plan = planUsers([adele], {
+      ...context({
+        matchable: { byUserPrincipalName: new Map([['adele@contoso.com', existing]]), byEmail: new Map() },
+      }),
+      pbxOwned: new Set<OwnableField>(['displayName', 'businessPhones', 'photo']),
+    });
+    expect(plan.actions).toEqual([expect.objectContaining({ action: 'link', pbxUserId: 'pbx-9' })]);
+    expect(changedFields(plan)).not.toContain('displayName');
+    expect(changedFields(plan)).not.toContain('businessPhones');
+    expect(changedFields(plan)).toContain('jobTitle');
+    expect(plan.photos).toEqual([]);
+  });
+
+  it.each<[string, UserLink | undefined, PbxDirectoryUser | undefined]>([
+    ['a new user', undefined, undefined],
+    ['a user deleted in the PBX', activeLink, undefined],
+    [
+      'a user the leaver policy deleted',
+      { ...activeLink, pbxUserId: null, state: LinkState.Deleted },
+      undefined,
+    ],
+  ])('should set every field, PBX-owned ones included, when it creates %s', (_case, link, pbxUser) => {
+    const plan = planUsers([renamedInMicrosoft365], {
+      ...context({
+        links: new Map(link ? [[link.objectId, link]] : []),
+        pbxUsers: new Map(pbxUser ? [[pbxUser.id, pbxUser]] : []),
+      }),
+      pbxOwned: new Set<OwnableField>([...fields, 'photo']),
+    });
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ action: 'create', profile: toPbxProfile(renamedInMicrosoft365) }),
+    ]);
+    expect(plan.photos).toEqual([{ objectId: adele.id, reason: 'created' }]);
+  });
+
+  it.each<[string, OwnableField[], PhotoPlan[]]>([
+    ['Microsoft 365 owns the photo: checked', [], [{ objectId: adele.id, reason: 'follows-microsoft365' }]],
+    ['the PBX owns the photo: not looked at', ['photo'], []],
+  ])('photos of a linked user: %s', (_case, pbxOwned, photos) => {
+    expect(planUsers([adele], { ...linked(), pbxOwned: new Set(pbxOwned) }).photos).toEqual(photos);
+  });
+
+  it('should plan no photo for skipped, out-of-scope and leaving users', () => {
+    const plan = planUsers(
+      [aUser({ givenName: null, surname: null }), aUser({ accountEnabled: false })],
+      linked(),
+    );
+    expect(plan.photos).toEqual([]);
   });
 });
 

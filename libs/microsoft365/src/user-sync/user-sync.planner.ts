@@ -1,6 +1,7 @@
 import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { type Microsoft365User, type RemovedMicrosoft365User } from './microsoft365-user';
-import { diffProfile, hasNoName, profileOf, toPbxProfile } from './user-profile.mapper';
+import { followsMicrosoft365 } from './field-ownership';
+import { diffProfile, type FieldChange, hasNoName, profileOf, toPbxProfile } from './user-profile.mapper';
 import { evaluateScope } from './user-scope';
 import {
   type LeaverAction,
@@ -8,6 +9,7 @@ import {
   LeaverPolicy,
   LinkState,
   type PagePlan,
+  type PhotoPlan,
   type PlanContext,
   type UserLink,
   type UserSyncAction,
@@ -21,7 +23,7 @@ export function planUsers(
   entries: readonly (Microsoft365User | RemovedMicrosoft365User)[],
   context: PlanContext,
 ): PagePlan {
-  const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {} };
+  const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {}, photos: [] };
   const claimed = new Set<string>();
   for (const entry of entries) {
     const link = context.links.get(entry.id);
@@ -72,7 +74,7 @@ export function planLeavers(
   reason: LeaverReason,
   context: Pick<PlanContext, 'leaverPolicy'>,
 ): LeaverAction[] {
-  const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {} };
+  const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {}, photos: [] };
   for (const link of links) pushLeaver(plan, link, link.userPrincipalName ?? null, reason, context);
   return plan.actions as LeaverAction[];
 }
@@ -86,8 +88,12 @@ function planInScope(
 ): void {
   const profile = toPbxProfile(user);
   const pbxUser = link?.pbxUserId ? context.pbxUsers.get(link.pbxUserId) : undefined;
+  const photoFollows: PhotoPlan[] = context.pbxOwned.has('photo')
+    ? []
+    : [{ objectId: user.id, reason: 'follows-microsoft365' }];
   if (link && pbxUser) {
-    const changes = diffProfile(profileOf(pbxUser), profile);
+    plan.photos.push(...photoFollows);
+    const changes = microsoft365Owned(diffProfile(profileOf(pbxUser), profile), context);
     const enable = !pbxUser.enabled;
     if (changes.length === 0 && !enable && link.state === LinkState.Active) {
       plan.unchanged++;
@@ -107,20 +113,24 @@ function planInScope(
     const match = findMatch(user, context, claimed);
     if (match) {
       claimed.add(match.user.id);
+      plan.photos.push(...photoFollows);
       plan.actions.push({
         action: 'link',
         objectId: user.id,
         userPrincipalName: profile.userPrincipalName ?? '',
         pbxUserId: match.user.id,
         matchedBy: match.by,
-        changes: diffProfile(profileOf(match.user), profile),
+        // The PBX user existed before the link: what the PBX owns stays as the PBX has it.
+        changes: microsoft365Owned(diffProfile(profileOf(match.user), profile), context),
         enable: !match.user.enabled,
         extension: match.user.extension,
       });
       return;
     }
   }
-  // New, or its PBX user is gone (deleted by the leaver policy or by hand): the old extension is kept for it.
+  // New, or its PBX user is gone (deleted by the leaver policy, or in the PBX by hand): the old extension is kept
+  // for it, and every field is set from Microsoft 365, the ones the PBX owns included.
+  plan.photos.push({ objectId: user.id, reason: 'created' });
   plan.actions.push({
     action: 'create',
     objectId: user.id,
@@ -128,6 +138,11 @@ function planInScope(
     profile,
     reuseExtension: link?.extension ?? null,
   });
+}
+
+/** Only the changes of fields Microsoft 365 owns: an update never touches what the PBX keeps. */
+function microsoft365Owned(changes: FieldChange[], context: PlanContext): FieldChange[] {
+  return changes.filter((change) => followsMicrosoft365(change.field, context.pbxOwned));
 }
 
 function findMatch(

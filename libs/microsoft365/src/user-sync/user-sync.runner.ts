@@ -25,13 +25,12 @@ import { userSyncLog } from './user-sync-log-entries';
 import { UserSyncSettingsService, scopeFingerprint, toUserScope } from './user-sync-settings.service';
 import { UserSyncApplier } from './user-sync.applier';
 import { planLeavers, planMissing } from './user-sync.planner';
-
-/** A scheduled run makes a full pass when the last one is older than this: photos and drift are only seen so. */
-const FULL_RUN_EVERY_MS = 24 * 3600_000;
+import { changedUsers, fullRunReason, type RequestedRunMode } from './user-sync-run-mode';
 
 export interface RunRequest {
   trigger: RunTrigger;
-  full?: boolean;
+  /** Only an admin's manual run asks: it is full unless `incremental` is asked for (see `fullRunReason`). */
+  mode?: RequestedRunMode;
   dryRun?: boolean;
 }
 
@@ -44,8 +43,11 @@ interface Prepared {
 export const USER_SYNC_LISTENER = Symbol('USER_SYNC_LISTENER');
 
 export interface UserSyncListener {
-  /** Must not throw or block: the user sync is already finished. */
-  userSyncSucceeded(pbxTenantId: string): void;
+  /**
+   * `changedUsers`: PBX users the run created, linked, updated (re-enabled included), disabled or deleted; 0 for
+   * an idle run. Must not throw or block: the user sync is already finished.
+   */
+  userSyncSucceeded(pbxTenantId: string, outcome: { changedUsers: number }): void;
 }
 
 /**
@@ -160,7 +162,14 @@ export class UserSyncRunner implements OnApplicationShutdown {
       );
     }
     const settings = await this.userSyncSettings.get(pbxTenantId);
-    const reason = this.fullRunReason(settings, request);
+    const reason = fullRunReason({
+      trigger: request.trigger,
+      requested: request.mode,
+      deltaLink: settings.deltaLink,
+      sameScope: settings.deltaScope === scopeFingerprint(settings),
+      lastFullRunAt: settings.lastFullRunAt,
+      now: this.clock.now(),
+    });
     const run = await this.runs.begin({
       pbxTenantId,
       kind: SyncKind.Users,
@@ -187,21 +196,6 @@ export class UserSyncRunner implements OnApplicationShutdown {
     };
   }
 
-  private fullRunReason(settings: Prepared['context']['settings'], request: RunRequest): string | null {
-    if (request.trigger === RunTrigger.OnDemand || request.trigger === RunTrigger.Confirmation) return null;
-    if (request.full) return 'A full run was requested';
-    if (!settings.deltaLink) return 'First run: every user is read';
-    if (settings.deltaScope !== scopeFingerprint(settings)) return 'The scope or numbering settings changed';
-    const lastFull = settings.lastFullRunAt?.getTime() ?? 0;
-    if (
-      request.trigger === RunTrigger.Schedule &&
-      this.clock.now().getTime() - lastFull > FULL_RUN_EVERY_MS
-    ) {
-      return 'Daily full pass (photos and changes made in the PBX are only seen by a full pass)';
-    }
-    return null;
-  }
-
   private async execute({ run, context }: Prepared): Promise<void> {
     await this.guarded(run, async () => {
       await this.resolveGroupScope(context, run.mode === RunMode.Incremental);
@@ -223,7 +217,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
     });
     const status: RunStatus = run.status;
     if (!run.dryRun && (status === RunStatus.Succeeded || status === RunStatus.CompletedWithErrors)) {
-      this.listener?.userSyncSucceeded(run.pbxTenantId);
+      this.listener?.userSyncSucceeded(run.pbxTenantId, { changedUsers: changedUsers(run.counts) });
     }
   }
 
