@@ -5,6 +5,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module';
+import { CallStateController } from './calls/call-state.controller';
+import { CallsModule } from './calls/calls.module';
+import { DndCallStateReporter } from './calls/dnd-call-state.reporter';
 import { SessionsModule } from './auth/sessions.module';
 import { UniqueViolationFilter } from './common/unique-violation.filter';
 import { ContactsModule } from './contacts/contacts.module';
@@ -74,6 +77,7 @@ export class AppModule {
         UsersModule,
         ContactsModule,
         PresenceModule,
+        CallsModule,
         HealthModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
         Microsoft365Module.forRootAsync({
@@ -94,8 +98,10 @@ export class AppModule {
         // Uses the module's GraphMailService, which only modules importing Microsoft365Module see.
         VoicemailNotifier,
         AdminAlertsService,
+        // Use the module's TeamsPresenceService, as VoicemailNotifier its GraphMailService.
+        DndCallStateReporter,
       ],
-      controllers: [VoicemailController, PortalController],
+      controllers: [VoicemailController, PortalController, CallStateController],
     };
   }
 }

@@ -18,6 +18,7 @@ export type {
   FailAfterHandlingInput,
 } from './faults/fault.config';
 export type * from './control/mailbox-control.types';
+export type { UserPresenceInfo } from './control/presence.control';
 export type { SentMailRecord, SentAttachment } from './state/mailbox/sent-mail.log';
 export type { WebhookConfig } from './graph/subscriptions/webhook.config';
 export {

@@ -28,6 +28,7 @@ import { mailboxSettingsRoutes } from './graph/outlook/mailbox-settings.routes';
 import { UploadSessionRegistry } from './graph/outlook/upload-session.registry';
 import { uploadSessionRoutes } from './graph/outlook/upload-session.routes';
 import { photosRoutes } from './graph/photos.routes';
+import { presenceRoutes } from './graph/presence/presence.routes';
 import { ChangeNotificationDispatcher } from './graph/subscriptions/change-notification.dispatcher';
 import { NotificationUrlValidator } from './graph/subscriptions/notification-url.validator';
 import { SubscriptionRegistry } from './graph/subscriptions/subscription.registry';
@@ -57,6 +58,7 @@ export const BUILT_IN_ROUTE_FAMILIES: readonly RouteFamily[] = [
   mailRoutes,
   uploadSessionRoutes,
   subscriptionsRoutes,
+  presenceRoutes,
   batchRoutes,
 ];
 

@@ -45,3 +45,4 @@ export { MICROSOFT365_STRATEGY } from './sso/microsoft365-strategy.name';
 export { SsoError, SsoErrorCode } from './sso/sso-error';
 export { type Microsoft365SignIn } from './sso/sso-flow.service';
 export { SignInScope } from './sso/sign-in-rules';
+export { TeamsPresenceService, type TeamsPresenceOutcome } from './teams-presence/teams-presence.service';

@@ -82,6 +82,13 @@ import { CalendarPresenceRunner } from './presence/calendar-presence.runner';
 import { CalendarPresenceScheduler } from './presence/calendar-presence.scheduler';
 import { CalendarPresenceSettingsService } from './presence/calendar-presence-settings.service';
 import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
+import { TeamsPresenceController } from './teams-presence/teams-presence.controller';
+import { TeamsPresencePoller } from './teams-presence/teams-presence.poller';
+import { TeamsPresenceScheduler } from './teams-presence/teams-presence.scheduler';
+import { TeamsPresenceService } from './teams-presence/teams-presence.service';
+import { TeamsPresenceSettingsService } from './teams-presence/teams-presence-settings.service';
+import { TeamsPresenceStore } from './teams-presence/teams-presence-state.store';
+import { TeamsPresenceClient } from './teams-presence/teams-presence.client';
 
 /**
  * Connects each PBX tenant to Microsoft 365. Import it once with `forRoot`/`forRootAsync`, passing a module that
@@ -102,6 +109,7 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     NotificationsController,
     NotificationSettingsController,
     CalendarPresenceController,
+    TeamsPresenceController,
     DirectoryPickersController,
   ],
   providers: [
@@ -184,7 +192,19 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     CalendarPresenceRunner,
     CalendarPresenceScheduler,
     DirectoryPickersReader,
+    TeamsPresenceSettingsService,
+    TeamsPresenceStore,
+    TeamsPresenceClient,
+    TeamsPresenceService,
+    TeamsPresencePoller,
+    TeamsPresenceScheduler,
   ],
-  exports: [GraphMailService, Microsoft365Events, MasterKeyRotationService, Microsoft365RequestErrorFilter],
+  exports: [
+    GraphMailService,
+    Microsoft365Events,
+    MasterKeyRotationService,
+    Microsoft365RequestErrorFilter,
+    TeamsPresenceService,
+  ],
 })
 export class Microsoft365Module extends Microsoft365ConfigurableModule {}

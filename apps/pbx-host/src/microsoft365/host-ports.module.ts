@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../auth/sessions.module';
 import { PbxAdminAccessAdapter } from './pbx-admin-access.adapter';
+import { PbxCallStatesAdapter } from './pbx-call-states.adapter';
 import { PbxContactsAdapter } from './pbx-contacts.adapter';
+import { CallsModule } from '../calls/calls.module';
 import { PbxDirectoryAdapter } from './pbx-directory.adapter';
 import { PbxPresenceAdapter } from './pbx-presence.adapter';
 import { PbxSessionsAdapter } from './pbx-sessions.adapter';
@@ -10,6 +12,7 @@ import { PresenceModule } from '../presence/presence.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import {
   PBX_ADMIN_ACCESS,
+  PBX_CALL_STATES,
   PBX_CONTACTS,
   PBX_DIRECTORY,
   PBX_PRESENCE,
@@ -22,7 +25,7 @@ import {
  * module sees only these interfaces, never the host's tables.
  */
 @Module({
-  imports: [SessionsModule, TenantsModule, PresenceModule],
+  imports: [SessionsModule, TenantsModule, PresenceModule, CallsModule],
   providers: [
     PbxDirectoryAdapter,
     PbxContactsAdapter,
@@ -30,12 +33,15 @@ import {
     PbxSessionsAdapter,
     PbxAdminAccessAdapter,
     PbxTenantsAdapter,
+    PbxCallStatesAdapter,
     { provide: PBX_DIRECTORY, useExisting: PbxDirectoryAdapter },
     { provide: PBX_CONTACTS, useExisting: PbxContactsAdapter },
     { provide: PBX_PRESENCE, useExisting: PbxPresenceAdapter },
     { provide: PBX_SESSIONS, useExisting: PbxSessionsAdapter },
     { provide: PBX_ADMIN_ACCESS, useExisting: PbxAdminAccessAdapter },
     { provide: PBX_TENANTS, useExisting: PbxTenantsAdapter },
+    // Optional port: a PBX without calls leaves it out, and Teams presence PBX → Teams reports itself unavailable.
+    { provide: PBX_CALL_STATES, useExisting: PbxCallStatesAdapter },
   ],
   exports: [
     PbxDirectoryAdapter,
@@ -50,6 +56,7 @@ import {
     PBX_SESSIONS,
     PBX_ADMIN_ACCESS,
     PBX_TENANTS,
+    PBX_CALL_STATES,
   ],
 })
 export class HostPortsModule {}

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import { type Page } from '../common/page.response';
 import { DEFAULT_PRESENCE_STATUS, type PresenceStatus } from './presence-status';
 import { UsersService } from '../users/users.service';
@@ -18,9 +19,20 @@ interface PresenceRow {
   created_at: Date;
 }
 
+/** A status that changed, whoever changed it (the user, an admin, the Microsoft 365 module through its port). */
+export interface PresenceChange {
+  tenantId: string;
+  userId: string;
+  from: PresenceStatus;
+  to: PresenceStatus;
+}
+
 /** Extension presence. Users who never set a status are Available since they were created. */
 @Injectable()
 export class PresenceService {
+  /** Every status change, after it is written (e.g. do not disturb, which the PBX reports as a call state). */
+  readonly changes$ = new Subject<PresenceChange>();
+
   constructor(
     private readonly em: EntityManager,
     private readonly users: UsersService,
@@ -71,12 +83,15 @@ export class PresenceService {
   /** Sets the status; `changedAt` moves only when the status actually changes. */
   async set(tenantId: string, userId: string, status: PresenceStatus): Promise<UserPresence> {
     await this.users.get(tenantId, userId);
+    const [before] = await this.getMany(tenantId, [userId]);
     await this.em.execute(
       `insert into presence (user_id, tenant_id, status, changed_at) values (?, ?, ?, ?)
        on conflict (user_id) do update set status = excluded.status, changed_at = excluded.changed_at
        where presence.status is distinct from excluded.status`,
       [userId, tenantId, status, new Date()],
     );
+    if (before && before.status !== status)
+      this.changes$.next({ tenantId, userId, from: before.status, to: status });
     return this.get(tenantId, userId);
   }
 }

@@ -72,6 +72,9 @@ export const CONTROL_OPERATIONS = [
   'listSubscriptions',
   'triggerLifecycleNotification',
   'flushNotifications',
+  'setUserPresence',
+  'clearUserPresence',
+  'getUserPresence',
 ] as const satisfies readonly (keyof EmulatorControl)[];
 
 export type ControlOperation = (typeof CONTROL_OPERATIONS)[number];

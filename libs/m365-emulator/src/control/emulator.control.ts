@@ -17,6 +17,7 @@ import type {
   SubscriptionInfo,
 } from './mailbox-control.types';
 import { SubscriptionControl } from './subscription.control';
+import { PresenceControl, type UserPresenceInfo } from './presence.control';
 import type {
   AppInfo,
   CertificateInfo,
@@ -75,6 +76,7 @@ export interface ControlDependencies {
 export class EmulatorControl {
   private readonly mailboxes: MailboxControl;
   private readonly webhooks: SubscriptionControl;
+  private readonly presence: PresenceControl;
 
   constructor(private readonly deps: ControlDependencies) {
     this.mailboxes = new MailboxControl(
@@ -83,6 +85,7 @@ export class EmulatorControl {
       deps.clock,
     );
     this.webhooks = new SubscriptionControl(deps.subscriptions, deps.notifications, deps.clock);
+    this.presence = new PresenceControl((idOrDomain) => this.tenant(idOrDomain), deps.clock);
   }
 
   // ---- tenants & apps -------------------------------------------------------------------------
@@ -597,6 +600,26 @@ export class EmulatorControl {
 
   flushNotifications(input: object = {}): Promise<{ flushed: true }> {
     return this.webhooks.flushNotifications(input);
+  }
+
+  // ---- Teams presence (PresenceControl) ---------------------------------------------------------
+
+  /** The user sets their Teams presence by hand (a preferred presence, over a signed-in Teams client). */
+  setUserPresence(input: {
+    tenant: string;
+    user: string;
+    availability: string;
+    activity: string;
+  }): UserPresenceInfo {
+    return this.presence.setUserPresence(input);
+  }
+
+  clearUserPresence(input: { tenant: string; user: string }): UserPresenceInfo {
+    return this.presence.clearUserPresence(input);
+  }
+
+  getUserPresence(input: { tenant: string; user: string }): UserPresenceInfo {
+    return this.presence.getUserPresence(input);
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { MailboxStore } from './mailbox/mailbox.store';
 import { SentMailLog } from './mailbox/sent-mail.log';
 import { ResourceChangeBus } from './resource-change.bus';
 import { UserStore } from './user.store';
+import { UserPresenceStore } from './user-presence.store';
 
 export class TenantState {
   readonly apps = new Map<string, AppRegistration>();
@@ -16,6 +17,8 @@ export class TenantState {
   readonly groups = new GroupStore(this.changeLog);
   readonly mailboxes = new MailboxStore(this.changes);
   readonly sentMail = new SentMailLog();
+  /** Teams presence sessions and preferred presence per user (docs/graph-notes.md §13). */
+  readonly presence = new UserPresenceStore();
   /** Bumped by the control API to invalidate every delta token issued so far (directory and Outlook). */
   deltaTokenEpoch = 0;
 

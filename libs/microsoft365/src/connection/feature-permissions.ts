@@ -17,6 +17,12 @@ export const FEATURE_PERMISSIONS: Record<keyof FeatureSwitches, string[][]> = {
   mail: [['Mail.Send']],
   // Sign-in uses delegated OpenID Connect scopes that need no application permission.
   singleSignOn: [],
+  // setPresence / clearPresence: Presence.ReadWrite.All is the only application permission
+  // (https://learn.microsoft.com/en-us/graph/api/presence-setpresence).
+  pbxToTeamsPresence: [['Presence.ReadWrite.All']],
+  // getPresencesByUserId: Presence.Read.All, or the higher Presence.ReadWrite.All
+  // (https://learn.microsoft.com/en-us/graph/api/cloudcommunications-getpresencesbyuserid).
+  teamsToPbxPresence: [['Presence.Read.All', 'Presence.ReadWrite.All']],
 };
 
 /** Permissions a feature works without, but not fully: each missing one is a warning, not a failure. */

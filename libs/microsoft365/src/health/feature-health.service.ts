@@ -22,6 +22,7 @@ const METRIC_FEATURE: Record<HealthFeature, MetricFeature> = {
   [HealthFeature.ContactSync]: 'contact-sync',
   [HealthFeature.Presence]: 'calendar-presence',
   [HealthFeature.Subscriptions]: 'notifications',
+  [HealthFeature.TeamsPresence]: 'teams-presence',
 };
 
 /**

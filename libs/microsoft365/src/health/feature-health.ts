@@ -13,6 +13,7 @@ export enum HealthFeature {
   ContactSync = 'CONTACT_SYNC',
   Presence = 'PRESENCE',
   Subscriptions = 'SUBSCRIPTIONS',
+  TeamsPresence = 'TEAMS_PRESENCE',
 }
 
 export enum HealthState {

@@ -1,4 +1,5 @@
 export * from './pbx-admin-access.port';
+export * from './pbx-call-states.port';
 export * from './pbx-contacts.port';
 export * from './pbx-directory.port';
 export * from './pbx-presence.port';

@@ -8,6 +8,10 @@ export interface FeatureSwitches {
   calendarPresence: boolean;
   mail: boolean;
   singleSignOn: boolean;
+  /** Teams presence, PBX → Teams: a call on the PBX shows the user busy in Teams (needs the PBX's call states). */
+  pbxToTeamsPresence: boolean;
+  /** Teams presence, Teams → PBX: a Teams presence the user sets shows as their PBX status. */
+  teamsToPbxPresence: boolean;
 }
 
 export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
@@ -19,4 +23,6 @@ export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
   calendarPresence: false,
   mail: false,
   singleSignOn: false,
+  pbxToTeamsPresence: false,
+  teamsToPbxPresence: false,
 };

@@ -32,6 +32,18 @@ export class FeatureSwitchesDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() calendarPresence?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() mail?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() singleSignOn?: boolean;
+  @ApiPropertyOptional({
+    description: 'Teams presence, PBX → Teams (needs Presence.ReadWrite.All; not offered in 21Vianet)',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  pbxToTeamsPresence?: boolean;
+  @ApiPropertyOptional({
+    description: 'Teams presence, Teams → PBX (needs Presence.Read.All; not offered in 21Vianet)',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  teamsToPbxPresence?: boolean;
 }
 
 /** A partial update: absent fields keep their value. */

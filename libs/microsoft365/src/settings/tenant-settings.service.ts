@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
@@ -25,6 +25,9 @@ import { SsoSettingsEntity } from '../sso/sso-settings.entity';
 import { UserSyncSettingsEntity } from '../user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from './tenant-settings.entity';
 import { adminConsentLink } from './admin-consent-url';
+import { PBX_CALL_STATES, type PbxCallStatesPort } from '../ports/pbx-call-states.port';
+import { refuseUnavailableTeamsPresence } from '../teams-presence/teams-presence-availability';
+import { TeamsPresenceSettingsEntity } from '../teams-presence/teams-presence-settings.entity';
 
 /** Per-tenant configuration rows removed with the connection settings. */
 const TENANT_CONFIGURATION_ENTITIES = [
@@ -35,6 +38,7 @@ const TENANT_CONFIGURATION_ENTITIES = [
   SsoSettingsEntity,
   NotificationSettingsEntity,
   CalendarPresenceSettingsEntity,
+  TeamsPresenceSettingsEntity,
 ] as const;
 
 /** Where Entra sends users back after "Sign in with Microsoft"; the admin pastes it into the app registration. */
@@ -48,6 +52,8 @@ export class TenantSettingsService {
     private readonly msalClients: MsalClientProvider,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    // Optional port: a PBX without call states cannot switch on Teams presence PBX → Teams.
+    @Optional() @Inject(PBX_CALL_STATES) private readonly callStates?: PbxCallStatesPort | null,
   ) {}
 
   async find(pbxTenantId: string): Promise<TenantSettingsEntity | null> {
@@ -76,6 +82,12 @@ export class TenantSettingsService {
       if (features) {
         settings.features = { ...settings.features, ...stripUndefined(features) };
       }
+      refuseUnavailableTeamsPresence(
+        settings.features,
+        settings.cloud,
+        Boolean(this.callStates),
+        changes.cloud !== undefined,
+      );
       settings.updatedAt = this.clock.now();
     });
     // The MSAL clients of both flows and the resolved token: the next call uses the new cloud, app or directory.

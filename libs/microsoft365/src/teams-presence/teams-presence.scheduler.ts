@@ -1,0 +1,89 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLOCK, type Clock } from '../common/clock';
+import { asException, HealthFeature } from '../health/feature-health';
+import { FeatureHealthService } from '../health/feature-health.service';
+import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
+import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { TeamsPresenceSettingsService } from './teams-presence-settings.service';
+import { TeamsPresencePoller } from './teams-presence.poller';
+import { TeamsPresenceService } from './teams-presence.service';
+
+const INTERVAL_NAME = 'microsoft365-teams-presence';
+const DEFAULT_TICK_SECONDS = 30;
+
+/**
+ * On each tick (30 s; the module's clock, so tests move time): per tenant using Teams presence, renew the Teams
+ * sessions about to expire (PBX → Teams) and, once its poll interval has passed, read Teams presence (Teams → PBX).
+ * Each tick's outcome is recorded in the feature's health (`TEAMS_PRESENCE`); a quarantined tenant waits for its
+ * next attempt.
+ */
+@Injectable()
+export class TeamsPresenceScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TeamsPresenceScheduler.name);
+  private ticking = false;
+
+  constructor(
+    private readonly registry: SchedulerRegistry,
+    private readonly health: FeatureHealthService,
+    private readonly settings: TeamsPresenceSettingsService,
+    private readonly poller: TeamsPresencePoller,
+    private readonly sessions: TeamsPresenceService,
+    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // In tests nothing ticks behind the test's back: they call tick() themselves.
+    const seconds =
+      this.options.notifications?.tickSeconds ??
+      (this.options.environment === 'test' ? 0 : DEFAULT_TICK_SECONDS);
+    if (seconds <= 0) return;
+    const timer = setInterval(() => void this.tick(), seconds * 1000);
+    timer.unref();
+    this.registry.addInterval(INTERVAL_NAME, timer);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+  }
+
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const pbxTenantId of await this.settings.tenantsInUse()) {
+        if (!(await this.health.admitsAutomaticRun(pbxTenantId, HealthFeature.TeamsPresence))) continue;
+        try {
+          await this.tickTenant(pbxTenantId);
+          await this.health.recordSuccess(pbxTenantId, HealthFeature.TeamsPresence);
+        } catch (error) {
+          const exception = asException(error);
+          this.logger.warn(
+            `Teams presence of PBX tenant ${pbxTenantId} failed: ${exception.code} ` +
+              `(status=${exception.microsoft?.status ?? '-'}, microsoftCode=${exception.microsoft?.code ?? '-'}, ` +
+              `requestId=${exception.microsoft?.requestId ?? '-'})`,
+          );
+          await this.health.recordFailure(pbxTenantId, HealthFeature.TeamsPresence, exception);
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickTenant(pbxTenantId: string): Promise<void> {
+    await this.sessions.renewSessions(pbxTenantId);
+    const { fromTeams } = await this.settings.directions(pbxTenantId);
+    if (!fromTeams) return;
+    const settings = await this.settings.get(pbxTenantId);
+    const due = (settings.lastPolledAt?.getTime() ?? 0) + settings.pollIntervalSeconds * 1000;
+    if (due <= this.clock.now().getTime()) await this.poller.poll(pbxTenantId);
+  }
+}
