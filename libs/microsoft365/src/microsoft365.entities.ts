@@ -17,6 +17,8 @@ import { CalendarPresenceSettingsEntity } from './presence/calendar-presence-set
 import { UserPresenceStateEntity } from './presence/user-presence-state.entity';
 import { RateLimitCounterEntity } from './rate-limits/rate-limit-counter.entity';
 import { FeatureHealthEntity } from './health/feature-health.entity';
+import { GroupLinkEntity } from './group-sync/group-link.entity';
+import { GroupSyncSettingsEntity } from './group-sync/group-sync-settings.entity';
 
 /** Every entity the module persists; all but the rate limit counters are keyed by PBX tenant. */
 export const microsoft365Entities = [
@@ -39,4 +41,6 @@ export const microsoft365Entities = [
   UserPresenceStateEntity,
   RateLimitCounterEntity,
   FeatureHealthEntity,
+  GroupSyncSettingsEntity,
+  GroupLinkEntity,
 ];

@@ -82,6 +82,13 @@ import { CalendarPresenceRunner } from './presence/calendar-presence.runner';
 import { CalendarPresenceScheduler } from './presence/calendar-presence.scheduler';
 import { CalendarPresenceSettingsService } from './presence/calendar-presence-settings.service';
 import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
+import { EntraGroupsReader } from './group-sync/entra-groups.reader';
+import { GroupSyncApplier } from './group-sync/group-sync.applier';
+import { GroupSyncController } from './group-sync/group-sync.controller';
+import { GroupSyncRunner } from './group-sync/group-sync.runner';
+import { GroupSyncScheduler } from './group-sync/group-sync.scheduler';
+import { GroupSyncSettingsService } from './group-sync/group-sync-settings.service';
+import { type UserSyncListener } from './user-sync/user-sync.runner';
 
 /**
  * Connects each PBX tenant to Microsoft 365. Import it once with `forRoot`/`forRootAsync`, passing a module that
@@ -103,6 +110,7 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     NotificationSettingsController,
     CalendarPresenceController,
     DirectoryPickersController,
+    GroupSyncController,
   ],
   providers: [
     {
@@ -173,7 +181,20 @@ import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
     ContactSyncMailboxProcessor,
     ContactSyncRunner,
     ContactSyncScheduler,
-    { provide: USER_SYNC_LISTENER, useExisting: ContactSyncScheduler },
+    GroupSyncSettingsService,
+    EntraGroupsReader,
+    GroupSyncApplier,
+    GroupSyncRunner,
+    GroupSyncScheduler,
+    {
+      // The user sync tells one listener; contact sync and group sync both follow it.
+      provide: USER_SYNC_LISTENER,
+      inject: [ContactSyncScheduler, GroupSyncScheduler],
+      useFactory: (...listeners: UserSyncListener[]): UserSyncListener => ({
+        userSyncSucceeded: (pbxTenantId) =>
+          listeners.forEach((listener) => listener.userSyncSucceeded(pbxTenantId)),
+      }),
+    },
     NotificationSettingsService,
     UserSyncTrigger,
     ContactSyncTrigger,

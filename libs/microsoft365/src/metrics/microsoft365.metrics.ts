@@ -15,7 +15,14 @@ export const MICROSOFT365_METER = '@pbx/microsoft365';
 
 /** What a Graph request or a run was for, as the `feature` attribute says it. */
 export type MetricFeature =
-  'user-sync' | 'contact-sync' | 'calendar-presence' | 'mail' | 'notifications' | 'connection-test' | 'other';
+  | 'user-sync'
+  | 'contact-sync'
+  | 'group-sync'
+  | 'calendar-presence'
+  | 'mail'
+  | 'notifications'
+  | 'connection-test'
+  | 'other';
 
 /** How a run ended: the run history's status, lower-cased. */
 export type RunOutcome = 'succeeded' | 'completed_with_errors' | 'failed';

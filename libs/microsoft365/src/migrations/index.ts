@@ -22,6 +22,7 @@ import { Migration20261205180000_sign_in_hardening } from './Migration2026120518
 import { Migration20261205181157_provisioning_log } from './Migration20261205181157_provisioning_log';
 import { Migration20261205190000_feature_health } from './Migration20261205190000_feature_health';
 import { Migration20261206010000_sbc_url } from './Migration20261206010000_sbc_url';
+import { Migration20261206015610_group_sync } from './Migration20261206015610_group_sync';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -49,5 +50,6 @@ export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261205181157_provisioning_log', class: Migration20261205181157_provisioning_log },
   { name: 'Migration20261205190000_feature_health', class: Migration20261205190000_feature_health },
   { name: 'Migration20261206010000_sbc_url', class: Migration20261206010000_sbc_url },
+  { name: 'Migration20261206015610_group_sync', class: Migration20261206015610_group_sync },
 ];
 // </generated-migrations>

@@ -8,6 +8,8 @@ export interface FeatureSwitches {
   calendarPresence: boolean;
   mail: boolean;
   singleSignOn: boolean;
+  /** Entra groups become PBX ring groups (needs the host's PBX_GROUPS port). */
+  groupSync: boolean;
 }
 
 export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
@@ -19,4 +21,5 @@ export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
   calendarPresence: false,
   mail: false,
   singleSignOn: false,
+  groupSync: false,
 };

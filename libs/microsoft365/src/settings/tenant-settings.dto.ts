@@ -32,6 +32,13 @@ export class FeatureSwitchesDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() calendarPresence?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() mail?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() singleSignOn?: boolean;
+  @ApiPropertyOptional({
+    description:
+      'Selected Entra groups become PBX ring groups (needs GroupMember.Read.All and a PBX with groups)',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  groupSync?: boolean;
 }
 
 /** A partial update: absent fields keep their value. */

@@ -24,6 +24,8 @@ import { CalendarPresenceSettingsEntity } from '../presence/calendar-presence-se
 import { SsoSettingsEntity } from '../sso/sso-settings.entity';
 import { UserSyncSettingsEntity } from '../user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from './tenant-settings.entity';
+import { DEFAULT_FEATURE_SWITCHES } from './feature-switches';
+import { GroupSyncSettingsEntity } from '../group-sync/group-sync-settings.entity';
 import { adminConsentLink } from './admin-consent-url';
 
 /** Per-tenant configuration rows removed with the connection settings. */
@@ -35,6 +37,7 @@ const TENANT_CONFIGURATION_ENTITIES = [
   SsoSettingsEntity,
   NotificationSettingsEntity,
   CalendarPresenceSettingsEntity,
+  GroupSyncSettingsEntity,
 ] as const;
 
 /** Where Entra sends users back after "Sign in with Microsoft"; the admin pastes it into the app registration. */
@@ -175,7 +178,8 @@ export class TenantSettingsService {
           : {}),
       }),
       certificateValidityDays: settings.certificateValidityDays,
-      features: { ...settings.features },
+      // Rows saved before a switch existed lack it: it reads as its default.
+      features: { ...DEFAULT_FEATURE_SWITCHES, ...settings.features },
       activeCertificate: active ? certificateView(active, now) : null,
       pendingCertificate: pending ? certificateView(pending, now) : null,
       warnings,
