@@ -3,15 +3,18 @@ import { SessionsModule } from '../auth/sessions.module';
 import { PbxAdminAccessAdapter } from './pbx-admin-access.adapter';
 import { PbxContactsAdapter } from './pbx-contacts.adapter';
 import { PbxDirectoryAdapter } from './pbx-directory.adapter';
+import { PbxGroupsAdapter } from './pbx-groups.adapter';
 import { PbxPresenceAdapter } from './pbx-presence.adapter';
 import { PbxSessionsAdapter } from './pbx-sessions.adapter';
 import { PbxTenantsAdapter } from './pbx-tenants.adapter';
 import { PresenceModule } from '../presence/presence.module';
+import { RingGroupsModule } from '../ring-groups/ring-groups.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import {
   PBX_ADMIN_ACCESS,
   PBX_CONTACTS,
   PBX_DIRECTORY,
+  PBX_GROUPS,
   PBX_PRESENCE,
   PBX_SESSIONS,
   PBX_TENANTS,
@@ -22,7 +25,7 @@ import {
  * module sees only these interfaces, never the host's tables.
  */
 @Module({
-  imports: [SessionsModule, TenantsModule, PresenceModule],
+  imports: [SessionsModule, TenantsModule, PresenceModule, RingGroupsModule],
   providers: [
     PbxDirectoryAdapter,
     PbxContactsAdapter,
@@ -30,12 +33,14 @@ import {
     PbxSessionsAdapter,
     PbxAdminAccessAdapter,
     PbxTenantsAdapter,
+    PbxGroupsAdapter,
     { provide: PBX_DIRECTORY, useExisting: PbxDirectoryAdapter },
     { provide: PBX_CONTACTS, useExisting: PbxContactsAdapter },
     { provide: PBX_PRESENCE, useExisting: PbxPresenceAdapter },
     { provide: PBX_SESSIONS, useExisting: PbxSessionsAdapter },
     { provide: PBX_ADMIN_ACCESS, useExisting: PbxAdminAccessAdapter },
     { provide: PBX_TENANTS, useExisting: PbxTenantsAdapter },
+    { provide: PBX_GROUPS, useExisting: PbxGroupsAdapter },
   ],
   exports: [
     PbxDirectoryAdapter,
@@ -50,6 +55,7 @@ import {
     PBX_SESSIONS,
     PBX_ADMIN_ACCESS,
     PBX_TENANTS,
+    PBX_GROUPS,
   ],
 })
 export class HostPortsModule {}
