@@ -41,44 +41,44 @@ export class EntraGroupsReader {
     return link;
   }
 
-  /**
-   * The group's name and its members flattened through nested groups; null when Entra does not know the group.
-   * The untyped `transitiveMembers?$select=id` is used rather than the `/microsoft.graph.user` cast: it answers
-   * users and groups in one listing, each with its `@odata.type`, and the nested groups are what the delta must
-   * watch; the cast would also need `ConsistencyLevel: eventual` and `$count=true`
-   * (https://learn.microsoft.com/en-us/graph/api/group-list-transitivemembers, docs/graph-notes.md §3.3).
-   */
+  /** The group's name and its members flattened through nested groups; null when Entra does not know the group. */
   async readGroup(target: GraphTarget, objectId: string): Promise<EntraGroupState | null> {
-    const id = encodeURIComponent(objectId);
     try {
       const group = await this.call(() =>
         this.graph.get<{ id: string; displayName?: string | null }>(
           target,
-          `/groups/${id}?$select=id,displayName`,
+          `/groups/${encodeURIComponent(objectId)}?$select=id,displayName`,
         ),
       );
-      const members = new Set<string>();
-      const closure = new Set([objectId.toLowerCase()]);
-      const path = `/groups/${id}/transitiveMembers?$select=id&$top=${MEMBERS_PAGE_SIZE}`;
-      for await (const page of this.pages<{ id: string; '@odata.type'?: string }>(target, path)) {
-        for (const member of page) {
-          const type = member['@odata.type']?.toLowerCase();
-          // Devices, contacts and service principals can be members too; they ring no phone.
-          if (type === USER_TYPE) members.add(member.id.toLowerCase());
-          else if (type === GROUP_TYPE) closure.add(member.id.toLowerCase());
-        }
-      }
-      return {
-        objectId: objectId.toLowerCase(),
-        displayName: group.displayName ?? '',
-        members: [...members].sort(),
-        closure: [...closure].sort(),
-      };
+      return { ...(await this.readMembers(target, objectId)), displayName: group.displayName ?? '' };
     } catch (error) {
       if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.GraphNotFound)
         return null;
       throw error;
     }
+  }
+
+  /**
+   * The users reached through the group (nested groups included) and the groups nested in it. The untyped
+   * `transitiveMembers?$select=id` is used rather than the `/microsoft.graph.user` cast: it answers users and groups
+   * in one listing, each with its `@odata.type`, and the nested groups are what the delta must watch; the cast
+   * would also need `ConsistencyLevel: eventual` and `$count=true`
+   * (https://learn.microsoft.com/en-us/graph/api/group-list-transitivemembers, docs/graph-notes.md §3.3).
+   * Throws GRAPH_NOT_FOUND when Entra does not know the group.
+   */
+  async readMembers(target: GraphTarget, objectId: string): Promise<Omit<EntraGroupState, 'displayName'>> {
+    const members = new Set<string>();
+    const closure = new Set([objectId.toLowerCase()]);
+    const path = `/groups/${encodeURIComponent(objectId)}/transitiveMembers?$select=id&$top=${MEMBERS_PAGE_SIZE}`;
+    for await (const page of this.pages<{ id: string; '@odata.type'?: string }>(target, path)) {
+      for (const member of page) {
+        const type = member['@odata.type']?.toLowerCase();
+        // Devices, contacts and service principals can be members too; they ring no phone.
+        if (type === USER_TYPE) members.add(member.id.toLowerCase());
+        else if (type === GROUP_TYPE) closure.add(member.id.toLowerCase());
+      }
+    }
+    return { objectId: objectId.toLowerCase(), members: [...members].sort(), closure: [...closure].sort() };
   }
 
   /**

@@ -197,7 +197,11 @@ export class GroupSyncRunner implements OnApplicationShutdown {
         groups.set(objectId, outcome.kind === 'updated' ? outcome.state : stored);
         continue;
       }
-      const read = await this.reader.readGroup(target, objectId);
+      // A nested change: the name came with the delta, only the flattened members are listed again.
+      const read =
+        outcome?.kind === 'reread'
+          ? await this.reread(target, objectId, outcome.displayName)
+          : await this.reader.readGroup(target, objectId);
       bump(run.counts, 'groups.read');
       if (read) groups.set(objectId, read);
       else deleted.add(objectId);
@@ -206,6 +210,21 @@ export class GroupSyncRunner implements OnApplicationShutdown {
     run.progress.usersRead = [...groups.values()].reduce((sum, group) => sum + group.members.length, 0);
     await this.runs.save(run);
     return { groups, deleted, deltaLink };
+  }
+
+  private async reread(
+    target: GraphTarget,
+    objectId: string,
+    displayName: string,
+  ): Promise<EntraGroupState | null> {
+    try {
+      return { ...(await this.reader.readMembers(target, objectId)), displayName };
+    } catch (error) {
+      // expected: the group was deleted after the delta round ended; the next round reports it.
+      if (error instanceof Microsoft365Exception && error.code === Microsoft365ErrorCode.GraphNotFound)
+        return null;
+      throw error;
+    }
   }
 
   private async links(pbxTenantId: string): Promise<Map<string, GroupLinkEntity>> {
