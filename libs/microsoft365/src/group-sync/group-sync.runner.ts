@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { type GraphTarget } from '../graph/graph-api.service';
@@ -41,7 +41,7 @@ interface EntraView {
  * through `PBX_GROUPS`. A dry run plans only and keeps the plan on the run. One run per tenant.
  */
 @Injectable()
-export class GroupSyncRunner implements OnApplicationShutdown {
+export class GroupSyncRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger(GroupSyncRunner.name);
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -85,7 +85,11 @@ export class GroupSyncRunner implements OnApplicationShutdown {
     return run;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before, not on, application shutdown: MikroORM closes its pool in its own `onApplicationShutdown`, and a run
+   * still writing then would wait for a connection that never comes (a run started just before shutdown).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
   }
 

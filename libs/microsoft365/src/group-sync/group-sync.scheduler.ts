@@ -2,8 +2,8 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
@@ -26,7 +26,9 @@ import { GroupSyncRunner } from './group-sync.runner';
  * instance registers the cron jobs and the run lock lets one of them run (`TenantCronJobs`).
  */
 @Injectable()
-export class GroupSyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown, UserSyncListener {
+export class GroupSyncScheduler
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, UserSyncListener
+{
   private readonly logger = new Logger(GroupSyncScheduler.name);
   private readonly pending = new Set<Promise<void>>();
   private readonly jobs: TenantCronJobs<GroupSyncSettingsEntity>;
@@ -60,7 +62,8 @@ export class GroupSyncScheduler implements OnApplicationBootstrap, OnApplication
     await this.jobs.start(this.options.environment);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before MikroORM closes its pool (see GroupSyncRunner). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.jobs.stop();
     await Promise.allSettled([...this.pending]);
   }
