@@ -201,6 +201,7 @@ describe('OpenAPI: every documented example is accepted by its route', () => {
         'POST /api/microsoft365/tenants/{pbxTenantId}/mail/test-mail',
         'PATCH /api/microsoft365/tenants/{pbxTenantId}/contact-sync/settings',
         'PATCH /api/microsoft365/tenants/{pbxTenantId}/presence/settings',
+        'PATCH /api/microsoft365/tenants/{pbxTenantId}/group-sync/settings',
         'PATCH /api/microsoft365/tenants/{pbxTenantId}/sso (system)',
         'GET /api/microsoft365/tenants/{pbxTenantId}/directory/users',
         'GET /api/microsoft365/tenants/{pbxTenantId}/directory/groups',

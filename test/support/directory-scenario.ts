@@ -96,7 +96,7 @@ export interface DirectoryScenarioOptions {
   /** Sync settings PATCHed after connecting, when not empty. */
   settings?: Record<string, unknown>;
   /** Where `settings` go, below the tenant's base URL. */
-  settingsPath?: 'user-sync/settings' | 'contact-sync/settings';
+  settingsPath?: 'user-sync/settings' | 'contact-sync/settings' | 'group-sync/settings';
   /** Fields of every user `add` creates, under the call's own fields; department Sales when omitted. */
   userDefaults?: Record<string, unknown>;
 }
@@ -166,7 +166,7 @@ export interface SyncRunStatus {
 export async function waitForRun<T extends SyncRunStatus>(
   t: TestApp,
   s: Pick<DirectoryScenario, 'pbx' | 'base'>,
-  feature: 'user-sync' | 'contact-sync',
+  feature: 'user-sync' | 'contact-sync' | 'group-sync',
   runId: string,
   tries = 600,
 ): Promise<T> {
@@ -183,7 +183,7 @@ export async function waitForRun<T extends SyncRunStatus>(
 export async function runToEnd<T extends SyncRunStatus>(
   t: TestApp,
   s: Pick<DirectoryScenario, 'pbx' | 'base'>,
-  feature: 'user-sync' | 'contact-sync',
+  feature: 'user-sync' | 'contact-sync' | 'group-sync',
   body: Record<string, unknown> = {},
 ): Promise<T> {
   const started = await t.as(s.pbx.adminToken).post(`${s.base}/${feature}/runs`).send(body).expect(202);

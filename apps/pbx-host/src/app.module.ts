@@ -19,6 +19,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { HostPortsModule } from './microsoft365/host-ports.module';
 import { PresenceModule } from './presence/presence.module';
+import { RingGroupsModule } from './ring-groups/ring-groups.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 import { VoicemailController } from './voicemail/voicemail.controller';
@@ -78,6 +79,7 @@ export class AppModule {
         ContactsModule,
         PresenceModule,
         CallsModule,
+        RingGroupsModule,
         HealthModule,
         ...(config.metricsEnabled ? [MetricsModule] : []),
         Microsoft365Module.forRootAsync({

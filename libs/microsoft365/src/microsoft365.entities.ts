@@ -19,6 +19,8 @@ import { RateLimitCounterEntity } from './rate-limits/rate-limit-counter.entity'
 import { FeatureHealthEntity } from './health/feature-health.entity';
 import { TeamsPresenceSettingsEntity } from './teams-presence/teams-presence-settings.entity';
 import { TeamsPresenceStateEntity } from './teams-presence/teams-presence-state.entity';
+import { GroupLinkEntity } from './group-sync/group-link.entity';
+import { GroupSyncSettingsEntity } from './group-sync/group-sync-settings.entity';
 
 /** Every entity the module persists; all but the rate limit counters are keyed by PBX tenant. */
 export const microsoft365Entities = [
@@ -43,4 +45,6 @@ export const microsoft365Entities = [
   FeatureHealthEntity,
   TeamsPresenceSettingsEntity,
   TeamsPresenceStateEntity,
+  GroupSyncSettingsEntity,
+  GroupLinkEntity,
 ];

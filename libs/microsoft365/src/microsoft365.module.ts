@@ -89,6 +89,13 @@ import { TeamsPresenceService } from './teams-presence/teams-presence.service';
 import { TeamsPresenceSettingsService } from './teams-presence/teams-presence-settings.service';
 import { TeamsPresenceStore } from './teams-presence/teams-presence-state.store';
 import { TeamsPresenceClient } from './teams-presence/teams-presence.client';
+import { EntraGroupsReader } from './group-sync/entra-groups.reader';
+import { GroupSyncApplier } from './group-sync/group-sync.applier';
+import { GroupSyncController } from './group-sync/group-sync.controller';
+import { GroupSyncRunner } from './group-sync/group-sync.runner';
+import { GroupSyncScheduler } from './group-sync/group-sync.scheduler';
+import { GroupSyncSettingsService } from './group-sync/group-sync-settings.service';
+import { type UserSyncListener } from './user-sync/user-sync.runner';
 
 /**
  * Connects each PBX tenant to Microsoft 365. Import it once with `forRoot`/`forRootAsync`, passing a module that
@@ -111,6 +118,7 @@ import { TeamsPresenceClient } from './teams-presence/teams-presence.client';
     CalendarPresenceController,
     TeamsPresenceController,
     DirectoryPickersController,
+    GroupSyncController,
   ],
   providers: [
     {
@@ -181,7 +189,21 @@ import { TeamsPresenceClient } from './teams-presence/teams-presence.client';
     ContactSyncMailboxProcessor,
     ContactSyncRunner,
     ContactSyncScheduler,
-    { provide: USER_SYNC_LISTENER, useExisting: ContactSyncScheduler },
+    GroupSyncSettingsService,
+    EntraGroupsReader,
+    GroupSyncApplier,
+    GroupSyncRunner,
+    GroupSyncScheduler,
+    {
+      // The user sync tells one listener; contact sync (only after a run that changed users) and group sync (its
+      // idle run is one groups/delta request) both follow it.
+      provide: USER_SYNC_LISTENER,
+      inject: [ContactSyncScheduler, GroupSyncScheduler],
+      useFactory: (...listeners: UserSyncListener[]): UserSyncListener => ({
+        userSyncSucceeded: (pbxTenantId, outcome) =>
+          listeners.forEach((listener) => listener.userSyncSucceeded(pbxTenantId, outcome)),
+      }),
+    },
     NotificationSettingsService,
     UserSyncTrigger,
     ContactSyncTrigger,

@@ -2,6 +2,7 @@ import { LoginFailureEntity } from '../auth/login-failure.entity';
 import { SessionEntity } from '../auth/session.entity';
 import { ContactEntity } from '../contacts/contact.entity';
 import { PresenceEntity } from '../presence/presence.entity';
+import { RingGroupEntity } from '../ring-groups/ring-group.entity';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { UserEntity } from '../users/user.entity';
 
@@ -13,4 +14,5 @@ export const hostEntities = [
   PresenceEntity,
   SessionEntity,
   LoginFailureEntity,
+  RingGroupEntity,
 ];

@@ -7,8 +7,10 @@ export const HOST_MIGRATIONS_TABLE = 'pbx_migrations';
 // <generated-migrations>
 import { Migration20261122052610_initial } from './Migration20261122052610_initial';
 import { Migration20261205183000_login_lockout } from './Migration20261205183000_login_lockout';
+import { Migration20261206015823_ring_groups } from './Migration20261206015823_ring_groups';
 export const hostMigrations: MigrationObject[] = [
   { name: 'Migration20261122052610_initial', class: Migration20261122052610_initial },
   { name: 'Migration20261205183000_login_lockout', class: Migration20261205183000_login_lockout },
+  { name: 'Migration20261206015823_ring_groups', class: Migration20261206015823_ring_groups },
 ];
 // </generated-migrations>

@@ -11,6 +11,8 @@ export enum Microsoft365ErrorCode {
   /** The caller may not administer this PBX tenant. */
   Forbidden = 'FORBIDDEN',
   NotFound = 'NOT_FOUND',
+  /** The PBX offers no such feature: the host did not provide the port it needs (e.g. `PBX_GROUPS`). */
+  FeatureUnavailable = 'FEATURE_UNAVAILABLE',
   /** The request conflicts with the current state (e.g. a sync is already running). */
   Conflict = 'CONFLICT',
   /** The tenant has no Microsoft 365 configuration yet, or it is incomplete. */

@@ -20,6 +20,7 @@ export function httpStatusFor(code: Microsoft365ErrorCode): number {
     case Microsoft365ErrorCode.Forbidden:
       return HttpStatus.FORBIDDEN;
     case Microsoft365ErrorCode.NotFound:
+    case Microsoft365ErrorCode.FeatureUnavailable:
       return HttpStatus.NOT_FOUND;
     case Microsoft365ErrorCode.Conflict:
     case Microsoft365ErrorCode.Quarantined:

@@ -20,6 +20,9 @@ describe('checkFeaturePermissions', () => {
     [[], 'mail', ['Mail.Send']],
     [['mail.send', 'MAIL.READWRITE'], 'mail', []],
     [[], 'singleSignOn', []],
+    [[], 'groupSync', ['GroupMember.Read.All']],
+    [['GroupMember.Read.All'], 'groupSync', []],
+    [['Directory.Read.All'], 'groupSync', []],
   ])('granted %j: %s misses %j', (granted, feature, missing) => {
     expect(byFeature(granted)[feature]).toEqual(missing);
   });

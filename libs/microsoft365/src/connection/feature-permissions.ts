@@ -15,6 +15,10 @@ export const FEATURE_PERMISSIONS: Record<keyof FeatureSwitches, string[][]> = {
   ],
   calendarPresence: [['Calendars.Read', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite']],
   mail: [['Mail.Send']],
+  // Groups and their transitive members, and /groups/delta: GroupMember.Read.All is the least privileged
+  // (https://learn.microsoft.com/en-us/graph/api/group-list-transitivemembers#permissions,
+  // https://learn.microsoft.com/en-us/graph/api/group-delta#permissions).
+  groupSync: [['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All']],
   // Sign-in uses delegated OpenID Connect scopes that need no application permission.
   singleSignOn: [],
   // setPresence / clearPresence: Presence.ReadWrite.All is the only application permission

@@ -20,6 +20,7 @@ import { type MetricFeature, recordFeatureHealth } from '../metrics/microsoft365
 const METRIC_FEATURE: Record<HealthFeature, MetricFeature> = {
   [HealthFeature.UserSync]: 'user-sync',
   [HealthFeature.ContactSync]: 'contact-sync',
+  [HealthFeature.GroupSync]: 'group-sync',
   [HealthFeature.Presence]: 'calendar-presence',
   [HealthFeature.Subscriptions]: 'notifications',
   [HealthFeature.TeamsPresence]: 'teams-presence',

@@ -11,6 +11,7 @@ import { Microsoft365Exception } from '../common/microsoft365.exception';
 export enum HealthFeature {
   UserSync = 'USER_SYNC',
   ContactSync = 'CONTACT_SYNC',
+  GroupSync = 'GROUP_SYNC',
   Presence = 'PRESENCE',
   Subscriptions = 'SUBSCRIPTIONS',
   TeamsPresence = 'TEAMS_PRESENCE',

@@ -13,6 +13,7 @@ import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { RunTrigger } from '../runs/sync-run-status';
 import { UserSyncRunner } from '../user-sync/user-sync.runner';
+import { GroupSyncRunner } from '../group-sync/group-sync.runner';
 import { HealthFeature } from './feature-health';
 import { FeatureHealthService } from './feature-health.service';
 
@@ -34,6 +35,7 @@ export class QuarantineRetryScheduler implements OnApplicationBootstrap, OnAppli
     private readonly health: FeatureHealthService,
     private readonly users: UserSyncRunner,
     private readonly contacts: ContactSyncRunner,
+    private readonly groups: GroupSyncRunner,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
   ) {}
 
@@ -71,6 +73,7 @@ export class QuarantineRetryScheduler implements OnApplicationBootstrap, OnAppli
     try {
       if (feature === HealthFeature.UserSync) await this.users.runNow(pbxTenantId, request);
       else if (feature === HealthFeature.ContactSync) await this.contacts.runNow(pbxTenantId, request);
+      else if (feature === HealthFeature.GroupSync) await this.groups.runNow(pbxTenantId, request);
       else return false;
       return true;
     } catch (error) {

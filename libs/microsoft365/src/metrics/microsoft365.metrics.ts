@@ -19,6 +19,7 @@ export type MetricFeature =
   | 'contact-sync'
   | 'calendar-presence'
   | 'teams-presence'
+  | 'group-sync'
   | 'mail'
   | 'notifications'
   | 'connection-test'

@@ -24,6 +24,7 @@ import { Migration20261205190000_feature_health } from './Migration2026120519000
 import { Migration20261206010000_sbc_url } from './Migration20261206010000_sbc_url';
 import { Migration20261206012233_user_sync_field_ownership } from './Migration20261206012233_user_sync_field_ownership';
 import { Migration20261206014807_teams_presence } from './Migration20261206014807_teams_presence';
+import { Migration20261206015610_group_sync } from './Migration20261206015610_group_sync';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -56,5 +57,6 @@ export const microsoft365Migrations: MigrationObject[] = [
     class: Migration20261206012233_user_sync_field_ownership,
   },
   { name: 'Migration20261206014807_teams_presence', class: Migration20261206014807_teams_presence },
+  { name: 'Migration20261206015610_group_sync', class: Migration20261206015610_group_sync },
 ];
 // </generated-migrations>

@@ -1,6 +1,7 @@
 export enum SyncKind {
   Users = 'USERS',
   Contacts = 'CONTACTS',
+  Groups = 'GROUPS',
 }
 
 export enum RunTrigger {

@@ -24,6 +24,7 @@ export const MAX_RUN_ISSUES = 1000;
 export const RUN_FEATURE: Record<SyncKind, MetricFeature> = {
   [SyncKind.Users]: 'user-sync',
   [SyncKind.Contacts]: 'contact-sync',
+  [SyncKind.Groups]: 'group-sync',
 };
 
 export interface RunStart {
@@ -186,7 +187,11 @@ export class SyncRunsService {
 
 /** The health record a sync kind reports to. */
 export function healthFeatureOf(kind: SyncKind): HealthFeature {
-  return kind === SyncKind.Users ? HealthFeature.UserSync : HealthFeature.ContactSync;
+  return {
+    [SyncKind.Users]: HealthFeature.UserSync,
+    [SyncKind.Contacts]: HealthFeature.ContactSync,
+    [SyncKind.Groups]: HealthFeature.GroupSync,
+  }[kind];
 }
 
 const RUN_OUTCOME: Record<RunStatus, RunOutcome | null> = {

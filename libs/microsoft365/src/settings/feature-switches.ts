@@ -12,6 +12,8 @@ export interface FeatureSwitches {
   pbxToTeamsPresence: boolean;
   /** Teams presence, Teams → PBX: a Teams presence the user sets shows as their PBX status. */
   teamsToPbxPresence: boolean;
+  /** Entra groups become PBX ring groups (needs the host's PBX_GROUPS port). */
+  groupSync: boolean;
 }
 
 export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
@@ -25,4 +27,5 @@ export const DEFAULT_FEATURE_SWITCHES: FeatureSwitches = {
   singleSignOn: false,
   pbxToTeamsPresence: false,
   teamsToPbxPresence: false,
+  groupSync: false,
 };

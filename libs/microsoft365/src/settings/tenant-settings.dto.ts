@@ -44,6 +44,13 @@ export class FeatureSwitchesDto {
   @IsOmittable()
   @IsBoolean()
   teamsToPbxPresence?: boolean;
+  @ApiPropertyOptional({
+    description:
+      'Selected Entra groups become PBX ring groups (needs GroupMember.Read.All and a PBX with groups)',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  groupSync?: boolean;
 }
 
 /** A partial update: absent fields keep their value. */

@@ -24,6 +24,8 @@ import { CalendarPresenceSettingsEntity } from '../presence/calendar-presence-se
 import { SsoSettingsEntity } from '../sso/sso-settings.entity';
 import { UserSyncSettingsEntity } from '../user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from './tenant-settings.entity';
+import { DEFAULT_FEATURE_SWITCHES } from './feature-switches';
+import { GroupSyncSettingsEntity } from '../group-sync/group-sync-settings.entity';
 import { adminConsentLink } from './admin-consent-url';
 import { PBX_CALL_STATES, type PbxCallStatesPort } from '../ports/pbx-call-states.port';
 import { refuseUnavailableTeamsPresence } from '../teams-presence/teams-presence-availability';
@@ -39,6 +41,7 @@ const TENANT_CONFIGURATION_ENTITIES = [
   NotificationSettingsEntity,
   CalendarPresenceSettingsEntity,
   TeamsPresenceSettingsEntity,
+  GroupSyncSettingsEntity,
 ] as const;
 
 /** Where Entra sends users back after "Sign in with Microsoft"; the admin pastes it into the app registration. */
@@ -187,7 +190,8 @@ export class TenantSettingsService {
           : {}),
       }),
       certificateValidityDays: settings.certificateValidityDays,
-      features: { ...settings.features },
+      // Rows saved before a switch existed lack it: it reads as its default.
+      features: { ...DEFAULT_FEATURE_SWITCHES, ...settings.features },
       activeCertificate: active ? certificateView(active, now) : null,
       pendingCertificate: pending ? certificateView(pending, now) : null,
       warnings,

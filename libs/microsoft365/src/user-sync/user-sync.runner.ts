@@ -39,7 +39,7 @@ interface Prepared {
   context: UserSyncRunContext;
 }
 
-/** Told after each successful (non-dry) user sync run; the contact sync's "after user sync" schedule. */
+/** Told after each successful (non-dry) user sync run; the contact and group syncs' "after user sync" schedule. */
 export const USER_SYNC_LISTENER = Symbol('USER_SYNC_LISTENER');
 
 export interface UserSyncListener {
