@@ -60,6 +60,12 @@ export interface Microsoft365ModuleOptions {
    * then daily).
    */
   escalation?: { quarantineAfter?: number; retryDelaysMs?: number[] };
+  /**
+   * The one retry policy's limits (docs/graph-notes.md, README "Running unattended"): attempts of one request
+   * (default 6) and retries one sync run may make in all (default 500), so a Graph that keeps failing ends a run
+   * with Microsoft's code instead of being waited out request by request.
+   */
+  retries?: { maxAttempts?: number; retryBudgetPerRun?: number };
 }
 
 /** Requests per client address and window; a client over the limit gets 429 with `Retry-After`. */

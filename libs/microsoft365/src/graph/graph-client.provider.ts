@@ -70,5 +70,27 @@ export class GraphClientProvider {
 
 export const graphResilienceSettingsProvider = {
   provide: GRAPH_RESILIENCE_SETTINGS,
-  useFactory: defaultResilienceSettings,
+  inject: [MICROSOFT365_OPTIONS],
+  useFactory: (options: Microsoft365ModuleOptions): ResilienceSettings => {
+    const { maxAttempts, retryBudgetPerRun } = options.retries ?? {};
+    const wrong = [
+      ['maxAttempts', maxAttempts, 1, 20],
+      ['retryBudgetPerRun', retryBudgetPerRun, 0, 1_000_000],
+    ].filter(
+      ([, value, min, max]) =>
+        value !== undefined &&
+        !(Number.isInteger(value) && Number(value) >= Number(min) && Number(value) <= Number(max)),
+    );
+    if (wrong.length > 0) {
+      // A boot-time mistake of the host's code: said at start-up, never found later in a run.
+      throw new Error(
+        `Microsoft365Module: ${wrong.map(([name, , min, max]) => `retries.${name} must be an integer from ${min} to ${max}`).join('; ')}`,
+      );
+    }
+    return {
+      ...defaultResilienceSettings(),
+      ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+      ...(retryBudgetPerRun !== undefined ? { retryBudgetPerRun } : {}),
+    };
+  },
 };
