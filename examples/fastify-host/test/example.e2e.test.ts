@@ -243,7 +243,7 @@ describe(`a PBX on Fastify with numeric ids, on Node ${process.versions.node}`, 
       user: changed.user_principal_name,
       changes: { jobTitle: 'Head of Fastify' },
     });
-    const next = await call('POST', `${api}/user-sync/runs`, { body: {} });
+    const next = await call('POST', `${api}/user-sync/runs`, { body: { mode: 'incremental' } });
     const incremental = await waitForRun('user-sync', next.body['id']);
     assert.equal(incremental['mode'], 'INCREMENTAL', JSON.stringify(incremental));
     const [after] = await sql<{ job_title: string; extension: string }>(
