@@ -89,6 +89,24 @@ describe('Graph /users and /users/delta', () => {
     expect((await graph('/users?$select=birthday')).status).toBe(501);
   });
 
+  it('returns onPremisesExtensionAttributes as one object of fifteen keys, null when unset', async () => {
+    const [first] = (await graph('/users?$top=1&$select=id')).json['value'] as Row[];
+    const id = String(first?.['id']);
+    const control = fixture.emulator.control;
+    control.updateUser({
+      tenant: tenant(),
+      user: id,
+      changes: { extensionAttributes: { extensionAttribute3: '4711' } },
+    });
+    const answer = await graph(`/users/${id}?$select=id,onPremisesExtensionAttributes`);
+    control.updateUser({ tenant: tenant(), user: id, changes: { extensionAttributes: {} } });
+    const attributes = answer.json['onPremisesExtensionAttributes'] as Row;
+    expect(Object.keys(attributes)).toHaveLength(15);
+    expect(attributes['extensionAttribute3']).toBe('4711');
+    expect(attributes['extensionAttribute1']).toBeNull();
+    expect(attributes['extensionAttribute15']).toBeNull();
+  });
+
   it('applies $filter with the directory rules for ConsistencyLevel and $count', async () => {
     const sales = await graph("/users?$filter=department eq 'sales'&$select=id,department&$top=999");
     const rows = sales.json['value'] as Row[];
