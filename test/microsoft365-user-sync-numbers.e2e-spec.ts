@@ -49,15 +49,27 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
 
   afterEach(() => resetEmulatorFaults(m365));
 
-  async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
+  async function scenario(
+    settings: Record<string, unknown> = {},
+    permissions = ['User.Read.All'],
+  ): Promise<Scenario> {
     scenarios++;
     return createDirectoryScenario(t, m365, {
       seed: `user-sync-numbers-${scenarios}`,
       domain: `numbers${scenarios}.onmicrosoft.com`,
-      permissions: ['User.Read.All'],
+      permissions,
       settings,
     });
   }
+
+  /** Graph requests the emulator answered since the last reset, by route ("PATCH /v1.0/users/{id}"). */
+  const requests = (match: (route: string) => boolean): number =>
+    Object.entries(m365.emulator.control.getCounters().byRoute)
+      .filter(([route]) => match(route))
+      .reduce((sum, [, statuses]) => sum + Object.values(statuses).reduce((a, b) => a + b, 0), 0);
+  const patches = () => requests((route) => route.startsWith('PATCH /v1.0/users'));
+  const entraPhones = (s: Scenario, id: string) =>
+    m365.emulator.control.getUser({ tenant: s.directoryId, user: id }).fields.businessPhones;
 
   const run = async (s: Scenario, body: Record<string, unknown> = {}) => {
     const done = await runToEnd<RunBody>(t, s, 'user-sync', body);
@@ -172,5 +184,57 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
       .send({ extensionSource: 'EMPLOYEE_ID' })
       .expect(200);
     expect(saved.body).toMatchObject({ extensionSource: 'EMPLOYEE_ID' });
+  });
+
+  it("writes the extension into an empty business phone, never over an admin's number, and ignores its own echo", async () => {
+    const template = '+1 425 555 0100 x{extension}';
+    const s = await scenario({ businessPhoneTemplate: template }, [
+      'User.Read.All',
+      'User-Phone.ReadWrite.All',
+    ]);
+    const alice = s.add('alice');
+    const bob = s.add('bob', { businessPhones: ['+1 555 0199'] });
+    const before = patches();
+    const first = await run(s);
+    expect(first.counts).toMatchObject({ created: 2, 'businessPhone.written': 1, 'businessPhone.kept': 1 });
+    expect(patches() - before).toBe(1);
+    expect(entraPhones(s, alice)).toEqual([`+1 425 555 0100 x${(await extensions(s))['alice']}`]);
+    expect(entraPhones(s, bob)).toEqual(['+1 555 0199']);
+    const aliceBefore = (await syncedPbxUsers(directory, s)).find((u) =>
+      u.userPrincipalName?.startsWith('alice'),
+    );
+
+    // Our own write comes back through delta: no PBX update, no log line, no second PATCH.
+    const echo = await run(s, { mode: 'incremental' });
+    expect(patches() - before).toBe(1);
+    expect(echo.counts).not.toHaveProperty('updated');
+    expect(await logOf(s, echo.id)).toEqual([]);
+    const aliceAfter = (await syncedPbxUsers(directory, s)).find((u) =>
+      u.userPrincipalName?.startsWith('alice'),
+    );
+    expect(aliceAfter?.businessPhones).toEqual(aliceBefore?.businessPhones);
+  });
+
+  it("reports a missing phone permission with Microsoft's code, and refuses a template it cannot fill", async () => {
+    const s = await scenario({ businessPhoneTemplate: '{extension}' });
+    const alice = s.add('alice');
+    const done = await runToEnd<RunBody>(t, s, 'user-sync', {});
+    expect(done.counts).toMatchObject({ created: 1 });
+    expect(done.issues).toEqual([
+      expect.objectContaining({
+        code: 'BUSINESS_PHONE_PERMISSION_MISSING',
+        message: expect.stringContaining('Authorization_RequestDenied') as unknown,
+      }),
+    ]);
+    expect(entraPhones(s, alice)).toEqual([]);
+    const bad = await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ businessPhoneTemplate: '{did} x{extension}' })
+      .expect(400);
+    expect(bad.body).toMatchObject({
+      code: 'INVALID_INPUT',
+      errors: [{ field: 'businessPhoneTemplate', reasons: [expect.stringContaining('{did}') as unknown] }],
+    });
   });
 });

@@ -12,6 +12,8 @@ import { pbxOwnedFields } from './field-ownership';
 import { evaluateScope } from './user-scope';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
 import { EXTENSION_RANGE_FULL } from './extension.allocator';
+import { withoutOwnPhone } from './business-phone-write-back';
+import { BusinessPhoneWriter } from './business-phone.writer';
 import { loadNumbering } from './extension-availability';
 import { extensionRangeOf } from './extension-range';
 import { extensionSourceIssues } from './extension-source';
@@ -36,6 +38,7 @@ export class UserSyncPageProcessor {
     private readonly runs: SyncRunsService,
     private readonly log: ProvisioningLogWriter,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
+    private readonly phones: BusinessPhoneWriter,
   ) {}
 
   async process(context: UserSyncRunContext, entries: DirectoryEntry[]): Promise<void> {
@@ -77,7 +80,10 @@ export class UserSyncPageProcessor {
       users.filter((u) => !links.get(u.id)?.extension),
       context.allocator,
     );
-    const plan = planUsers(entries, {
+    // Our own business phone coming back through delta is not Microsoft 365 data: it changes nothing in the PBX.
+    const written = new Map(linkRows.map((l) => [l.objectId, l.writtenBusinessPhone]));
+    const seen = entries.map((e) => ('removed' in e ? e : withoutOwnPhone(e, written.get(e.id) ?? null)));
+    const plan = planUsers(seen, {
       scope: context.scope,
       pbxOwned: pbxOwnedFields(context.settings.fieldOwnership),
       leaverPolicy: context.settings.leaverPolicy,
@@ -121,6 +127,7 @@ export class UserSyncPageProcessor {
           context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
         }
       });
+      await this.phones.write(em, context, users);
     }
     run.progress.usersProcessed += entries.length;
     await this.runs.save(run);

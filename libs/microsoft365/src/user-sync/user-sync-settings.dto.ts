@@ -11,6 +11,7 @@ import {
   IsInt,
   IsObject,
   IsOptional,
+  IsString,
   IsUUID,
   Matches,
   Max,
@@ -81,6 +82,20 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @IsOmittable()
   @IsIn(EXTENSION_SOURCES, { message: `extensionSource must be one of ${EXTENSION_SOURCES.join(', ')}` })
   extensionSource?: ExtensionSource;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '+1 425 555 0100 x{extension}',
+    description:
+      "Write each synced user's extension into their Entra business phone with this template ({extension} once, " +
+      'phone characters; needs User-Phone.ReadWrite.All); only where the field is empty or holds what the PBX ' +
+      'wrote before; null = off',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString({ message: 'businessPhoneTemplate must be a string or null' })
+  businessPhoneTemplate?: string | null;
 
   @ApiPropertyOptional({
     description: 'Link PBX users with the same UPN or email instead of creating new ones',
@@ -169,6 +184,12 @@ export class UserSyncSettingsView {
   @ApiProperty({ nullable: true, type: String }) extensionEnd!: string | null;
   @ApiProperty({ enum: EXTENSION_SOURCES, description: "Where a new user's extension comes from" })
   extensionSource!: ExtensionSource;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Business phone write-back template; null = off',
+  })
+  businessPhoneTemplate!: string | null;
   @ApiProperty() linkExistingUsers!: boolean;
   @ApiProperty({ enum: LeaverPolicy }) leaverPolicy!: LeaverPolicy;
   @ApiProperty() syncPhotos!: boolean;

@@ -42,6 +42,13 @@ export class UserSyncSettingsEntity {
   @Property({ type: 'text' })
   extensionSource: ExtensionSource & Opt = DEFAULT_EXTENSION_SOURCE;
 
+  /**
+   * Write each synced user's extension into their Entra `businessPhones` with this template
+   * (`+1 425 555 0100 x{extension}`); null = off. Needs User-Phone.ReadWrite.All (docs/graph-notes.md §3.7).
+   */
+  @Property({ type: 'text', nullable: true })
+  businessPhoneTemplate: string | null = null;
+
   /** Link an existing PBX user with the same UPN or email instead of creating a second one. */
   @Property({ type: 'boolean' })
   linkExistingUsers: boolean & Opt = true;

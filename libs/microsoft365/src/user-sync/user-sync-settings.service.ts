@@ -7,6 +7,7 @@ import { TenantSettingsEntity } from '../settings/tenant-settings.entity';
 import { ExtensionAllocator } from './extension.allocator';
 import { validateExtensionRange } from './extension-range';
 import { readsExtensionAttributes } from './extension-source';
+import { validatePhoneTemplate } from './business-phone-write-back';
 import { normaliseDepartment, type UserScope } from './user-scope';
 import { type UpdateUserSyncSettingsDto, type UserSyncSettingsView } from './user-sync-settings.dto';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
@@ -90,6 +91,11 @@ export class UserSyncSettingsService {
       if (rangeProblem) {
         throw invalidField(rangeProblem.split(' ')[0] ?? 'extensionStart', rangeProblem);
       }
+      const phoneProblem =
+        settings.businessPhoneTemplate === null
+          ? null
+          : validatePhoneTemplate(settings.businessPhoneTemplate);
+      if (phoneProblem) throw invalidField('businessPhoneTemplate', `businessPhoneTemplate ${phoneProblem}`);
       settings.updatedAt = this.clock.now();
       // The connection test reports the permissions of what is switched on.
       const connection = await em.findOne(TenantSettingsEntity, { pbxTenantId });
@@ -120,6 +126,7 @@ export class UserSyncSettingsService {
       extensionStart: settings.extensionStart,
       extensionEnd: settings.extensionEnd,
       extensionSource: settings.extensionSource,
+      businessPhoneTemplate: settings.businessPhoneTemplate,
       linkExistingUsers: settings.linkExistingUsers,
       leaverPolicy: settings.leaverPolicy,
       syncPhotos: settings.syncPhotos,
