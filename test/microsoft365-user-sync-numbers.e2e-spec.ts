@@ -14,6 +14,7 @@ import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-e
 interface RunBody {
   id: string;
   status: string;
+  mode?: string;
   counts: Record<string, number>;
   issues: { objectId: string; severity: string; code: string; message: string }[];
   plan?: { objectId: string; extension?: string }[];
@@ -236,5 +237,20 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
       code: 'INVALID_INPUT',
       errors: [{ field: 'businessPhoneTemplate', reasons: [expect.stringContaining('{did}') as unknown] }],
     });
+  });
+
+  it('writes back for every synced user once the template is set: the next run is full', async () => {
+    const s = await scenario({}, ['User.Read.All', 'User-Phone.ReadWrite.All']);
+    const alice = s.add('alice');
+    await run(s);
+    expect(entraPhones(s, alice)).toEqual([]);
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ businessPhoneTemplate: '+1 425 555 0100 x{extension}' })
+      .expect(200);
+    const next = await run(s, { mode: 'incremental' });
+    expect(next).toMatchObject({ mode: 'FULL', counts: { 'businessPhone.written': 1 } });
+    expect(entraPhones(s, alice)).toEqual(['+1 425 555 0100 x1000']);
   });
 });

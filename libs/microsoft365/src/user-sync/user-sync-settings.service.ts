@@ -177,6 +177,8 @@ export function scopeFingerprint(settings: UserSyncSettingsEntity): string {
     // A delta link taken before the attributes were selected would never bring them: reading them needs a full
     // run. Only then, so that tenants on the allocator keep their delta link.
     ...(readsExtensionAttributes(settings.extensionSource) ? { extensionAttributes: true } : {}),
+    // Delta brings only users that changed: a new write-back template reaches every synced user by a full pass.
+    ...(settings.businessPhoneTemplate ? { phoneTemplate: settings.businessPhoneTemplate } : {}),
     // Only when the PBX keeps a field, so that tenants that never chose keep their delta link. A field handed
     // back to Microsoft 365 is restored for every user by the full pass this triggers, not only for those
     // that change.
