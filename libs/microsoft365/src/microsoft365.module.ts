@@ -44,6 +44,7 @@ import { UserSyncGroupMembersStore } from './user-sync/user-sync-group-members.s
 import { UserLinksService } from './user-sync/user-links.service';
 import { UserLinkAccountLinks } from './user-sync/user-link-account-links.provider';
 import { UserSyncPageProcessor } from './user-sync/user-sync-page.processor';
+import { BusinessPhoneWriter } from './user-sync/business-phone.writer';
 import { UserSyncSettingsService } from './user-sync/user-sync-settings.service';
 import { UserSyncApplier } from './user-sync/user-sync.applier';
 import { UserSyncController } from './user-sync/user-sync.controller';
@@ -158,6 +159,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     UserSyncSettingsService,
     UserSyncApplier,
     UserSyncPageProcessor,
+    BusinessPhoneWriter,
     UserSyncRunner,
     UserSyncScheduler,
     UserLinksService,

@@ -18,6 +18,7 @@ export function aUser(overrides: Partial<Microsoft365User> = {}): Microsoft365Us
     accountEnabled: true,
     userType: 'Member',
     employeeId: 'E1',
+    extensionAttributes: {},
     ...overrides,
   };
 }

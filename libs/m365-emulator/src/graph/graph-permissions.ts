@@ -24,3 +24,14 @@ export const PHOTO_READ_PERMISSIONS: readonly string[] = [
   'User.Read.All',
   'User.ReadWrite.All',
 ];
+
+/**
+ * PATCH /users/{id} with `businessPhones` / `mobilePhone` only: `User-Phone.ReadWrite.All` is the least privileged
+ * application permission for those two properties, then `User.ReadWrite.All` and `Directory.ReadWrite.All`
+ * (https://learn.microsoft.com/en-us/graph/api/user-update, docs/graph-notes.md §3.7).
+ */
+export const USER_PHONE_WRITE_PERMISSIONS: readonly string[] = [
+  'User-Phone.ReadWrite.All',
+  'User.ReadWrite.All',
+  'Directory.ReadWrite.All',
+];

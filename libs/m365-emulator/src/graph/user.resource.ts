@@ -1,5 +1,5 @@
 import type { FilterCapabilities } from './odata/filter-capabilities';
-import type { DirectoryUser } from '../state/directory-user';
+import { type DirectoryUser, EXTENSION_ATTRIBUTE_NAMES } from '../state/directory-user';
 
 export const USER_TYPE_NAME = 'microsoft.graph.user';
 
@@ -64,7 +64,12 @@ const READERS: Readonly<Record<string, (user: DirectoryUser) => unknown>> = {
   onPremisesSyncEnabled: () => null,
   onPremisesImmutableId: () => null,
   onPremisesSamAccountName: () => null,
-  onPremisesExtensionAttributes: () => null,
+  // All fifteen keys, null when unset, as the resource documents them (returned only on $select):
+  // https://learn.microsoft.com/en-us/graph/api/resources/onpremisesextensionattributes
+  onPremisesExtensionAttributes: (user) =>
+    Object.fromEntries(
+      EXTENSION_ATTRIBUTE_NAMES.map((name) => [name, user.fields.extensionAttributes?.[name] ?? null]),
+    ),
   externalUserState: (user) => (user.fields.userType === 'Guest' ? 'Accepted' : null),
   creationType: (user) => (user.fields.userType === 'Guest' ? 'Invitation' : null),
   state: () => null,

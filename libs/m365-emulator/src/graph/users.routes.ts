@@ -1,6 +1,6 @@
 import type { EmulatorContext, RouteFamily } from '../emulator.context';
 import type { DeltaResourceSpec } from './directory-delta.engine';
-import { USER_READ_PERMISSIONS } from './graph-permissions';
+import { USER_PHONE_WRITE_PERMISSIONS, USER_READ_PERMISSIONS } from './graph-permissions';
 import { GraphError } from './graph.error';
 import { queryCollection, type CollectionSpec } from './odata/collection.query';
 import { hasEventualConsistency, parseSelect } from './odata/odata-query';
@@ -15,8 +15,8 @@ import {
   USER_TYPE_NAME,
   DEFAULT_USER_PROPERTIES,
 } from './user.resource';
-import { requireParam, type EmulatorRequest } from '../http/emulator-request';
-import { odataResponse, textResponse, type EmulatorResponse } from '../http/emulator-response';
+import { readJson, requireParam, type EmulatorRequest } from '../http/emulator-request';
+import { emptyResponse, odataResponse, textResponse, type EmulatorResponse } from '../http/emulator-response';
 import type { DirectoryUser } from '../state/directory-user';
 import type { TenantState } from '../state/tenant.state';
 
@@ -122,6 +122,48 @@ function userInfo(context: EmulatorContext, request: EmulatorRequest): EmulatorR
   });
 }
 
+/**
+ * PATCH /users/{id}: the emulator writes only the phone properties (what the PBX writes back), under the phone
+ * permission or a higher one; 204 without a body, and the change shows in /users/delta like any other.
+ * `businessPhones` takes at most one number ("Only one number can be set for this property"):
+ * https://learn.microsoft.com/en-us/graph/api/user-update, https://learn.microsoft.com/en-us/graph/api/resources/user
+ */
+function updateUser(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
+  const caller = context.graphAuth.authorize(request, USER_PHONE_WRITE_PERMISSIONS);
+  const user = findUserOrThrow(caller.tenant, requireParam(request, 'id'));
+  let body: unknown;
+  try {
+    body = readJson(request);
+  } catch {
+    throw GraphError.badRequest('Unable to read JSON request payload.', 'BadRequest');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw GraphError.badRequest('Empty Payload. JSON content expected.', 'BadRequest');
+  const changes: { businessPhones?: readonly string[]; mobilePhone?: string | null } = {};
+  for (const [property, value] of Object.entries(body as Record<string, unknown>)) {
+    if (property === 'businessPhones') {
+      if (!Array.isArray(value) || !value.every((phone): phone is string => typeof phone === 'string'))
+        throw GraphError.badRequest(
+          "Invalid value specified for property 'businessPhones' of resource 'User'.",
+        );
+      if (value.length > 1)
+        throw GraphError.badRequest('Only one number can be set for the businessPhones property.');
+      changes.businessPhones = value;
+    } else if (property === 'mobilePhone') {
+      if (value !== null && typeof value !== 'string')
+        throw GraphError.badRequest("Invalid value specified for property 'mobilePhone' of resource 'User'.");
+      changes.mobilePhone = value;
+    } else {
+      // Strict: a property the emulator cannot write is refused rather than silently ignored.
+      throw GraphError.badRequest(
+        `The emulator does not write the property '${property}' of resource 'User'.`,
+      );
+    }
+  }
+  caller.tenant.users.update(user, changes);
+  return emptyResponse(204);
+}
+
 function usersDelta(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   const caller = context.graphAuth.authorize(request, USER_READ_PERMISSIONS);
   return odataResponse(
@@ -151,6 +193,12 @@ export const usersRoutes: RouteFamily = (context) => [
     handler: (request) => usersDelta(context, request),
   },
   { method: 'GET', path: '/v1.0/users/{id}', kind: 'graph', handler: (request) => getUser(context, request) },
+  {
+    method: 'PATCH',
+    path: '/v1.0/users/{id}',
+    kind: 'graph',
+    handler: (request) => updateUser(context, request),
+  },
   { method: 'GET', path: '/v1.0/me', kind: 'graph', handler: (request) => getMe(context, request) },
   { method: 'GET', path: '/oidc/userinfo', kind: 'graph', handler: (request) => userInfo(context, request) },
 ];

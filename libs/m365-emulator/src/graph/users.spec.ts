@@ -89,6 +89,24 @@ describe('Graph /users and /users/delta', () => {
     expect((await graph('/users?$select=birthday')).status).toBe(501);
   });
 
+  it('returns onPremisesExtensionAttributes as one object of fifteen keys, null when unset', async () => {
+    const [first] = (await graph('/users?$top=1&$select=id')).json['value'] as Row[];
+    const id = String(first?.['id']);
+    const control = fixture.emulator.control;
+    control.updateUser({
+      tenant: tenant(),
+      user: id,
+      changes: { extensionAttributes: { extensionAttribute3: '4711' } },
+    });
+    const answer = await graph(`/users/${id}?$select=id,onPremisesExtensionAttributes`);
+    control.updateUser({ tenant: tenant(), user: id, changes: { extensionAttributes: {} } });
+    const attributes = answer.json['onPremisesExtensionAttributes'] as Row;
+    expect(Object.keys(attributes)).toHaveLength(15);
+    expect(attributes['extensionAttribute3']).toBe('4711');
+    expect(attributes['extensionAttribute1']).toBeNull();
+    expect(attributes['extensionAttribute15']).toBeNull();
+  });
+
   it('applies $filter with the directory rules for ConsistencyLevel and $count', async () => {
     const sales = await graph("/users?$filter=department eq 'sales'&$select=id,department&$top=999");
     const rows = sales.json['value'] as Row[];
@@ -308,5 +326,41 @@ describe('Graph /users and /users/delta', () => {
       error: { code: 'resyncRequired' },
     });
     expect((await graph("/users/delta?$filter=department eq 'Sales'")).status).toBe(400);
+  });
+  it('PATCH /users/{id} writes businessPhones only with a phone write permission, and delta reports it', async () => {
+    const [first] = (await graph('/users?$top=1&$select=id')).json['value'] as Row[];
+    const id = String(first?.['id']);
+    const patch = (body: unknown, bearer = token) =>
+      fixture.graph(`/users/${id}`, {
+        token: bearer,
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const denied = await patch({ businessPhones: ['+1 425 555 0100 x1234'] });
+    expect(denied.status).toBe(403);
+    expect(denied.json).toMatchObject({ error: { code: 'Authorization_RequestDenied' } });
+
+    const control = fixture.emulator.control;
+    const app = { tenant: tenant(), clientId: fixture.clientId, permissions: ['User-Phone.ReadWrite.All'] };
+    control.grantPermissions(app);
+    try {
+      const writer = await fixture.token();
+      let link = '/users/delta?$deltatoken=latest';
+      const latest = await graph(link);
+      link = String(latest.json['@odata.deltaLink']);
+      const done = await patch({ businessPhones: ['+1 425 555 0100 x1234'] }, writer);
+      expect(done.status).toBe(204);
+      expect(done.text).toBe('');
+      const read = await graph(`/users/${id}?$select=businessPhones`);
+      expect(read.json['businessPhones']).toEqual(['+1 425 555 0100 x1234']);
+      const changes = await graph(link);
+      expect(changes.json['value']).toEqual([expect.objectContaining({ id })]);
+
+      expect((await patch({ businessPhones: ['+1 555 1', '+1 555 2'] }, writer)).status).toBe(400);
+      expect((await patch({ department: 'Sales' }, writer)).status).toBe(400);
+    } finally {
+      control.revokePermissions(app);
+    }
   });
 });

@@ -24,7 +24,21 @@ export interface DirectoryUserFields {
   country: string | null;
   otherMails: readonly string[];
   createdDateTime: string;
+  /**
+   * extensionAttribute1..15 that hold a value (absent = null). Graph returns all fifteen as one
+   * `onPremisesExtensionAttributes` object, only on $select; for cloud-only users they are set through Graph:
+   * https://learn.microsoft.com/en-us/graph/api/resources/onpremisesextensionattributes
+   */
+  extensionAttributes?: Readonly<Partial<Record<ExtensionAttributeName, string>>>;
 }
+
+export type ExtensionAttributeName = `extensionAttribute${number}`;
+
+/** extensionAttribute1 .. extensionAttribute15, in Graph's order. */
+export const EXTENSION_ATTRIBUTE_NAMES: readonly ExtensionAttributeName[] = Array.from(
+  { length: 15 },
+  (_, i): ExtensionAttributeName => `extensionAttribute${i + 1}`,
+);
 
 export const USER_FIELD_NAMES: readonly (keyof DirectoryUserFields)[] = [
   'userPrincipalName',

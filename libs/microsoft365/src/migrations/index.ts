@@ -25,6 +25,8 @@ import { Migration20261206010000_sbc_url } from './Migration20261206010000_sbc_u
 import { Migration20261206012233_user_sync_field_ownership } from './Migration20261206012233_user_sync_field_ownership';
 import { Migration20261206014807_teams_presence } from './Migration20261206014807_teams_presence';
 import { Migration20261206015610_group_sync } from './Migration20261206015610_group_sync';
+import { Migration20261206023000_user_sync_extension_source } from './Migration20261206023000_user_sync_extension_source';
+import { Migration20261206024500_user_sync_business_phone_write_back } from './Migration20261206024500_user_sync_business_phone_write_back';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -58,5 +60,13 @@ export const microsoft365Migrations: MigrationObject[] = [
   },
   { name: 'Migration20261206014807_teams_presence', class: Migration20261206014807_teams_presence },
   { name: 'Migration20261206015610_group_sync', class: Migration20261206015610_group_sync },
+  {
+    name: 'Migration20261206023000_user_sync_extension_source',
+    class: Migration20261206023000_user_sync_extension_source,
+  },
+  {
+    name: 'Migration20261206024500_user_sync_business_phone_write_back',
+    class: Migration20261206024500_user_sync_business_phone_write_back,
+  },
 ];
 // </generated-migrations>

@@ -10,6 +10,16 @@ export const EXTENSION_PATTERN = /^[1-9][0-9]{2,12}$/;
 /** Where numbering starts when the admin configured nothing: the first free four-digit number. */
 export const DEFAULT_EXTENSION_RANGE: ExtensionRange = { start: '1000', end: null };
 
+/** The range a tenant's settings give: the configured one, else the first free four-digit number. */
+export function extensionRangeOf(settings: {
+  extensionStart: string | null;
+  extensionEnd: string | null;
+}): ExtensionRange {
+  return settings.extensionStart
+    ? { start: settings.extensionStart, end: settings.extensionEnd }
+    : DEFAULT_EXTENSION_RANGE;
+}
+
 /** Candidate numbers in order, a window at a time, so the host can be asked which are free in one query. */
 export function* extensionCandidates(range: ExtensionRange, windowSize: number): Generator<string[]> {
   const start = BigInt(range.start);

@@ -20,7 +20,9 @@ const WINDOW = 500;
  */
 export class ExtensionAllocator {
   private readonly windows: Generator<string[]>;
-  private readonly free: string[] = [];
+  private free: string[] = [];
+  /** Numbers handed out in this run, or taken by users from their extension source: free for nobody else. */
+  private readonly taken = new Set<string>();
   private exhausted = false;
 
   constructor(
@@ -48,8 +50,22 @@ export class ExtensionAllocator {
         .execute<{ extension: string }[]>('all', false);
       const used = await this.directory.findUsedExtensions(this.pbxTenantId, window);
       const taken = new Set([...reserved.map((row) => row.extension), ...used]);
-      this.free.push(...window.filter((number) => !taken.has(number)));
+      this.free.push(...window.filter((number) => !taken.has(number) && !this.taken.has(number)));
     }
-    return this.free.splice(0, count);
+    const numbers = this.free.splice(0, count);
+    for (const number of numbers) this.taken.add(number);
+    return numbers;
+  }
+
+  /** Numbers users get from their extension source: never handed out to anyone else in this run. */
+  claim(numbers: readonly string[]): void {
+    if (numbers.length === 0) return;
+    for (const number of numbers) this.taken.add(number);
+    this.free = this.free.filter((number) => !this.taken.has(number));
+  }
+
+  /** What this run gave away so far; a dry run writes no links, so later pages learn it from here. */
+  get given(): ReadonlySet<string> {
+    return this.taken;
   }
 }

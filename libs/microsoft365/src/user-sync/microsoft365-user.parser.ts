@@ -22,5 +22,13 @@ export function toMicrosoft365User(raw: Record<string, unknown>): Microsoft365Us
     accountEnabled: typeof raw['accountEnabled'] === 'boolean' ? raw['accountEnabled'] : null,
     userType: text(raw['userType']),
     employeeId: text(raw['employeeId']),
+    extensionAttributes: extensionAttributes(raw['onPremisesExtensionAttributes']),
   };
+}
+
+function extensionAttributes(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }

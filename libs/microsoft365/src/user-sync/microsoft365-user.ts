@@ -15,6 +15,8 @@ export interface Microsoft365User {
   accountEnabled: boolean | null;
   userType: string | null;
   employeeId: string | null;
+  /** `onPremisesExtensionAttributes` entries that hold text, by name (`extensionAttribute1`...). */
+  extensionAttributes: Readonly<Record<string, string>>;
 }
 
 /** A delta entry for a user that is gone: `changed` = soft-deleted (restorable), `deleted` = permanently. */
@@ -43,4 +45,7 @@ export const USER_SELECT = [
   'accountEnabled',
   'userType',
   'employeeId',
+  // extensionAttribute1..15 as one object, for `extensionSource` (returned only on $select):
+  // https://learn.microsoft.com/en-us/graph/api/resources/onpremisesextensionattributes
+  'onPremisesExtensionAttributes',
 ].join(',');

@@ -53,6 +53,10 @@ export class UserLinkEntity {
   @Property({ type: 'text', nullable: true })
   photoETag: string | null = null;
 
+  /** The business phone the write-back last put into Entra: ours to replace, and ignored when delta echoes it. */
+  @Property({ type: 'text', nullable: true })
+  writtenBusinessPhone: string | null = null;
+
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();
 

@@ -16,6 +16,9 @@ export const userSyncLog = {
       userPrincipalName: action.userPrincipalName,
       pbxUserId,
       extension,
+      // Why the extension source's value was not used: the admin finds it with the user.
+      reason: action.extensionNote?.code.toLowerCase().replace(/_/g, '-') ?? null,
+      message: action.extensionNote?.message ?? null,
     });
   },
 

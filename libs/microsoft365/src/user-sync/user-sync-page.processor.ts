@@ -12,6 +12,11 @@ import { pbxOwnedFields } from './field-ownership';
 import { evaluateScope } from './user-scope';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
 import { EXTENSION_RANGE_FULL } from './extension.allocator';
+import { withoutOwnPhone } from './business-phone-write-back';
+import { BusinessPhoneWriter } from './business-phone.writer';
+import { loadNumbering } from './extension-availability';
+import { extensionRangeOf } from './extension-range';
+import { extensionSourceIssues } from './extension-source';
 import { type PagePlan, type PhotoPlan, type UserLink, type UserSyncAction } from './user-sync-plan';
 import { type PhotoUpdate, UserSyncApplier } from './user-sync.applier';
 import { isLeaverAction, planUsers } from './user-sync.planner';
@@ -33,6 +38,7 @@ export class UserSyncPageProcessor {
     private readonly runs: SyncRunsService,
     private readonly log: ProvisioningLogWriter,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
+    private readonly phones: BusinessPhoneWriter,
   ) {}
 
   async process(context: UserSyncRunContext, entries: DirectoryEntry[]): Promise<void> {
@@ -65,7 +71,19 @@ export class UserSyncPageProcessor {
         )
       : { byUserPrincipalName: new Map(), byEmail: new Map() };
 
-    const plan = planUsers(entries, {
+    const numbering = await loadNumbering(
+      em,
+      this.directory,
+      pbxTenantId,
+      context.settings.extensionSource,
+      extensionRangeOf(context.settings),
+      users.filter((u) => !links.get(u.id)?.extension),
+      context.allocator,
+    );
+    // Our own business phone coming back through delta is not Microsoft 365 data: it changes nothing in the PBX.
+    const written = new Map(linkRows.map((l) => [l.objectId, l.writtenBusinessPhone]));
+    const seen = entries.map((e) => ('removed' in e ? e : withoutOwnPhone(e, written.get(e.id) ?? null)));
+    const plan = planUsers(seen, {
       scope: context.scope,
       pbxOwned: pbxOwnedFields(context.settings.fieldOwnership),
       leaverPolicy: context.settings.leaverPolicy,
@@ -73,8 +91,12 @@ export class UserSyncPageProcessor {
       links,
       pbxUsers,
       matchable,
+      ...(numbering ? { numbering } : {}),
     });
     this.record(context, plan, users);
+    const creates = plan.actions.filter((a) => a.action === 'create');
+    context.allocator.claim(creates.flatMap((a) => (a.sourceExtension ? [a.sourceExtension] : [])));
+    for (const issue of extensionSourceIssues(creates)) SyncRunsService.addIssue(run, issue);
     const actions = plan.actions.filter((a) => !isLeaverAction(a));
     for (const leaver of plan.actions.filter(isLeaverAction)) context.leavers.set(leaver.objectId, leaver);
 
@@ -105,6 +127,7 @@ export class UserSyncPageProcessor {
           context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
         }
       });
+      await this.phones.write(em, context, users);
     }
     run.progress.usersProcessed += entries.length;
     await this.runs.save(run);
@@ -121,7 +144,9 @@ export class UserSyncPageProcessor {
     actions: UserSyncAction[],
   ): Promise<(UserSyncAction & { extension?: string })[]> {
     const { run } = context;
-    const needed = actions.filter((a) => a.action === 'create' && !a.reuseExtension).length;
+    const needed = actions.filter(
+      (a) => a.action === 'create' && !a.reuseExtension && !a.sourceExtension,
+    ).length;
     const fresh = needed > 0 ? await context.allocator.take(em, needed) : [];
     const planned: (UserSyncAction & { extension?: string })[] = [];
     for (const action of actions) {
@@ -130,7 +155,7 @@ export class UserSyncPageProcessor {
         planned.push(action);
         continue;
       }
-      const extension = action.reuseExtension ?? fresh.shift();
+      const extension = action.reuseExtension ?? action.sourceExtension ?? fresh.shift();
       if (extension) {
         bump(run.counts, 'planned.create');
         planned.push({ ...action, extension });

@@ -1,4 +1,6 @@
 import { type PbxDirectoryUser, type PbxUserProfile } from '../ports/pbx-directory.port';
+import { type ExtensionRange } from './extension-range';
+import { type ExtensionSource, type ExtensionSourceNote } from './extension-source';
 import { type OwnableField } from './field-ownership';
 import { type FieldChange } from './user-profile.mapper';
 import { type OutOfScopeReason, type UserScope } from './user-scope';
@@ -39,6 +41,10 @@ export type UserSyncAction =
       userPrincipalName: string;
       profile: PbxUserProfile;
       reuseExtension: string | null;
+      /** The number `extensionSource` gives the user, checked free and in range (absent: the allocator's). */
+      sourceExtension?: string;
+      /** Why the source's value was not used (the allocator's number is given instead). */
+      extensionNote?: ExtensionSourceNote;
     }
   | {
       action: 'link';
@@ -70,6 +76,11 @@ export type UserSyncAction =
 /** `no-name`: first and last name both empty (a room, a service account). `unbound`: an admin unbound it. */
 export type SkipReason = 'no-name' | 'unbound';
 
+/** The number a create asks for: a returning user's own, else the one its extension source gave (else null). */
+export function plannedExtension(action: Extract<UserSyncAction, { action: 'create' }>): string | null {
+  return action.reuseExtension ?? action.sourceExtension ?? null;
+}
+
 export type LeaverAction = Extract<UserSyncAction, { action: 'disable' | 'delete' | 'keep' }>;
 
 export interface PlanContext {
@@ -85,6 +96,15 @@ export interface PlanContext {
   links: ReadonlyMap<string, UserLink>;
   /** The PBX users those links point to, by PBX user id. */
   pbxUsers: ReadonlyMap<string, PbxDirectoryUser>;
+  /**
+   * Where new users' extensions come from, when not from the allocator: the source, the range its values must
+   * be in, and the numbers among those values that the PBX or another link already uses.
+   */
+  numbering?: {
+    source: ExtensionSource;
+    range: ExtensionRange;
+    unavailable: ReadonlySet<string>;
+  };
   /** PBX users no Microsoft 365 user is linked to, by lower-cased UPN and email: candidates for linking. */
   matchable: {
     byUserPrincipalName: ReadonlyMap<string, PbxDirectoryUser>;

@@ -23,6 +23,8 @@ export interface UserSyncRunContext {
   /** Leavers are decided at the end of the run, after the deletion guard has seen them all. */
   leavers: Map<string, LeaverAction>;
   photos: boolean;
+  /** The business phone write-back met a missing permission: not tried again in this run. */
+  phonesDenied?: boolean;
   /** Steps per user, for on-demand runs. */
   steps?: Map<string, string[]>;
 }

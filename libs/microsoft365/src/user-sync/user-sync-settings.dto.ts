@@ -7,9 +7,11 @@ import {
   IsArray,
   IsBoolean,
   IsEnum,
+  IsIn,
   IsInt,
   IsObject,
   IsOptional,
+  IsString,
   IsUUID,
   Matches,
   Max,
@@ -21,6 +23,7 @@ import { Type } from 'class-transformer';
 import { FieldOwnershipDto, FieldOwnershipView } from './field-ownership.dto';
 import { ProvisioningLogRetentionField } from '../provisioning-log/provisioning-log-retention';
 import { IsCronSchedule, IsTimeZone } from './schedule.validators';
+import { EXTENSION_SOURCES, type ExtensionSource } from './extension-source';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
 
@@ -66,6 +69,33 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
   @ValidateIf((_, value) => value !== null)
   @Matches(/^[1-9][0-9]{2,12}$/, { message: EXTENSION_MESSAGE })
   extensionEnd?: string | null;
+
+  @ApiPropertyOptional({
+    enum: EXTENSION_SOURCES,
+    example: 'EXTENSION_ATTRIBUTE_1',
+    description:
+      "Where a new user's extension comes from: ALLOCATOR (first free number of the range, the default), " +
+      'EXTENSION_ATTRIBUTE_1..15 (onPremisesExtensionAttributes), EMPLOYEE_ID, or BUSINESS_PHONE_EXTENSION (the ' +
+      'digits after x or ext in the first business phone); an empty, invalid, taken or out-of-range value falls ' +
+      'back to the allocator',
+  })
+  @IsOmittable()
+  @IsIn(EXTENSION_SOURCES, { message: `extensionSource must be one of ${EXTENSION_SOURCES.join(', ')}` })
+  extensionSource?: ExtensionSource;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '+1 425 555 0100 x{extension}',
+    description:
+      "Write each synced user's extension into their Entra business phone with this template ({extension} once, " +
+      'phone characters; needs User-Phone.ReadWrite.All); only where the field is empty or holds what the PBX ' +
+      'wrote before; null = off',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString({ message: 'businessPhoneTemplate must be a string or null' })
+  businessPhoneTemplate?: string | null;
 
   @ApiPropertyOptional({
     description: 'Link PBX users with the same UPN or email instead of creating new ones',
@@ -152,6 +182,14 @@ export class UserSyncSettingsView {
   @ApiProperty({ type: [String] }) groupIds!: string[];
   @ApiProperty({ nullable: true, type: String }) extensionStart!: string | null;
   @ApiProperty({ nullable: true, type: String }) extensionEnd!: string | null;
+  @ApiProperty({ enum: EXTENSION_SOURCES, description: "Where a new user's extension comes from" })
+  extensionSource!: ExtensionSource;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Business phone write-back template; null = off',
+  })
+  businessPhoneTemplate!: string | null;
   @ApiProperty() linkExistingUsers!: boolean;
   @ApiProperty({ enum: LeaverPolicy }) leaverPolicy!: LeaverPolicy;
   @ApiProperty() syncPhotos!: boolean;

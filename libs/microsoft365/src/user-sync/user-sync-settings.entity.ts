@@ -1,5 +1,6 @@
 import { Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { DEFAULT_PROVISIONING_LOG_RETENTION_DAYS } from '../provisioning-log/provisioning-log-retention';
+import { DEFAULT_EXTENSION_SOURCE, type ExtensionSource } from './extension-source';
 import { type FieldOwnership } from './field-ownership';
 import { SelectionMode } from './user-scope';
 import { LeaverPolicy } from './user-sync-plan';
@@ -33,6 +34,20 @@ export class UserSyncSettingsEntity {
 
   @Property({ type: 'text', nullable: true })
   extensionEnd: string | null = null;
+
+  /**
+   * Where a new user's extension comes from: the allocator (default), an Entra attribute or the first business
+   * phone's extension digits, with the allocator as the fall-back (see `extension-source.ts`).
+   */
+  @Property({ type: 'text' })
+  extensionSource: ExtensionSource & Opt = DEFAULT_EXTENSION_SOURCE;
+
+  /**
+   * Write each synced user's extension into their Entra `businessPhones` with this template
+   * (`+1 425 555 0100 x{extension}`); null = off. Needs User-Phone.ReadWrite.All (docs/graph-notes.md §3.7).
+   */
+  @Property({ type: 'text', nullable: true })
+  businessPhoneTemplate: string | null = null;
 
   /** Link an existing PBX user with the same UPN or email instead of creating a second one. */
   @Property({ type: 'boolean' })

@@ -6,6 +6,8 @@ import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.por
 import { TenantSettingsEntity } from '../settings/tenant-settings.entity';
 import { ExtensionAllocator } from './extension.allocator';
 import { validateExtensionRange } from './extension-range';
+import { readsExtensionAttributes } from './extension-source';
+import { validatePhoneTemplate } from './business-phone-write-back';
 import { normaliseDepartment, type UserScope } from './user-scope';
 import { type UpdateUserSyncSettingsDto, type UserSyncSettingsView } from './user-sync-settings.dto';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
@@ -89,6 +91,11 @@ export class UserSyncSettingsService {
       if (rangeProblem) {
         throw invalidField(rangeProblem.split(' ')[0] ?? 'extensionStart', rangeProblem);
       }
+      const phoneProblem =
+        settings.businessPhoneTemplate === null
+          ? null
+          : validatePhoneTemplate(settings.businessPhoneTemplate);
+      if (phoneProblem) throw invalidField('businessPhoneTemplate', `businessPhoneTemplate ${phoneProblem}`);
       settings.updatedAt = this.clock.now();
       // The connection test reports the permissions of what is switched on.
       const connection = await em.findOne(TenantSettingsEntity, { pbxTenantId });
@@ -118,6 +125,8 @@ export class UserSyncSettingsService {
       groupIds: settings.groupIds,
       extensionStart: settings.extensionStart,
       extensionEnd: settings.extensionEnd,
+      extensionSource: settings.extensionSource,
+      businessPhoneTemplate: settings.businessPhoneTemplate,
       linkExistingUsers: settings.linkExistingUsers,
       leaverPolicy: settings.leaverPolicy,
       syncPhotos: settings.syncPhotos,
@@ -165,6 +174,11 @@ export function scopeFingerprint(settings: UserSyncSettingsEntity): string {
     photos: settings.syncPhotos,
     link: settings.linkExistingUsers,
     range: [settings.extensionStart, settings.extensionEnd],
+    // A delta link taken before the attributes were selected would never bring them: reading them needs a full
+    // run. Only then, so that tenants on the allocator keep their delta link.
+    ...(readsExtensionAttributes(settings.extensionSource) ? { extensionAttributes: true } : {}),
+    // Delta brings only users that changed: a new write-back template reaches every synced user by a full pass.
+    ...(settings.businessPhoneTemplate ? { phoneTemplate: settings.businessPhoneTemplate } : {}),
     // Only when the PBX keeps a field, so that tenants that never chose keep their delta link. A field handed
     // back to Microsoft 365 is restored for every user by the full pass this triggers, not only for those
     // that change.

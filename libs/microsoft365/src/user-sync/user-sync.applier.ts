@@ -16,7 +16,7 @@ import { type PhotoContent } from './microsoft365-directory.reader';
 import { type FieldChange } from './user-profile.mapper';
 import { LinkOrigin, UserLinkEntity } from './user-link.entity';
 import { userSyncLog } from './user-sync-log-entries';
-import { type LeaverAction, LinkState, type UserSyncAction } from './user-sync-plan';
+import { type LeaverAction, LinkState, plannedExtension, type UserSyncAction } from './user-sync-plan';
 
 /** Stored as the photo ETag when Microsoft 365 has no photo, so "no photo" is not downloaded again. */
 export const NO_PHOTO = '';
@@ -154,7 +154,7 @@ export class UserSyncApplier {
         (link) => [link.objectId, link],
       ),
     );
-    let pending = creates.map((action) => ({ action, extension: action.reuseExtension }));
+    let pending = creates.map((action) => ({ action, extension: plannedExtension(action) }));
     const inserts: Partial<UserLinkEntity>[] = [];
     for (let attempt = 1; pending.length > 0; attempt++) {
       const fresh = await allocator.take(em, pending.filter((p) => !p.extension).length);

@@ -1,5 +1,6 @@
 import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { type Microsoft365User, type RemovedMicrosoft365User } from './microsoft365-user';
+import { chooseExtension, type ExtensionSourceNote } from './extension-source';
 import { followsMicrosoft365 } from './field-ownership';
 import { diffProfile, type FieldChange, hasNoName, profileOf, toPbxProfile } from './user-profile.mapper';
 import { evaluateScope } from './user-scope';
@@ -25,6 +26,7 @@ export function planUsers(
 ): PagePlan {
   const plan: PagePlan = { actions: [], unchanged: 0, outOfScope: {}, photos: [] };
   const claimed = new Set<string>();
+  const numbers = new Set(context.numbering?.unavailable);
   for (const entry of entries) {
     const link = context.links.get(entry.id);
     if ('removed' in entry) {
@@ -55,7 +57,7 @@ export function planUsers(
       });
       continue;
     }
-    planInScope(plan, entry, link, context, claimed);
+    planInScope(plan, entry, link, context, claimed, numbers);
   }
   return plan;
 }
@@ -85,6 +87,7 @@ function planInScope(
   link: UserLink | undefined,
   context: PlanContext,
   claimed: Set<string>,
+  numbers: Set<string>,
 ): void {
   const profile = toPbxProfile(user);
   const pbxUser = link?.pbxUserId ? context.pbxUsers.get(link.pbxUserId) : undefined;
@@ -137,7 +140,24 @@ function planInScope(
     userPrincipalName: profile.userPrincipalName ?? '',
     profile,
     reuseExtension: link?.extension ?? null,
+    ...(link?.extension ? {} : sourceNumber(user, context, numbers)),
   });
+}
+
+/**
+ * A new user's number from `extensionSource`, when it gives a valid, free one in range; `numbers` holds the
+ * numbers in use, and the ones this page hands out join it, so two users with one value never share it.
+ */
+function sourceNumber(
+  user: Microsoft365User,
+  context: PlanContext,
+  numbers: Set<string>,
+): { sourceExtension?: string; extensionNote?: ExtensionSourceNote } {
+  if (!context.numbering) return {};
+  const choice = chooseExtension(user, context.numbering.source, context.numbering.range, numbers);
+  if (choice.extension === null) return choice.note ? { extensionNote: choice.note } : {};
+  numbers.add(choice.extension);
+  return { sourceExtension: choice.extension };
 }
 
 /** Only the changes of fields Microsoft 365 owns: an update never touches what the PBX keeps. */

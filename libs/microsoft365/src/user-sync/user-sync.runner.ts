@@ -12,7 +12,7 @@ import { SyncRunExecutor } from '../runs/sync-run.executor';
 import { SyncRunsService } from '../runs/sync-runs.service';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { evaluateDeletionGuard } from './deletion-guard';
-import { DEFAULT_EXTENSION_RANGE } from './extension-range';
+import { extensionRangeOf } from './extension-range';
 import { ExtensionAllocator } from './extension.allocator';
 import { GroupScopeResolver } from './group-scope.resolver';
 import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
@@ -178,9 +178,6 @@ export class UserSyncRunner implements OnApplicationShutdown {
       modeReason: reason,
       dryRun: request.dryRun ?? false,
     });
-    const range = settings.extensionStart
-      ? { start: settings.extensionStart, end: settings.extensionEnd }
-      : DEFAULT_EXTENSION_RANGE;
     return {
       run,
       context: {
@@ -188,7 +185,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
         target: { pbxTenantId, cloud: connection.cloud },
         settings,
         scope: toUserScope(settings, null),
-        allocator: new ExtensionAllocator(pbxTenantId, range, this.directory),
+        allocator: new ExtensionAllocator(pbxTenantId, extensionRangeOf(settings), this.directory),
         seen: new Set(),
         leavers: new Map(),
         photos: settings.syncPhotos,

@@ -1,0 +1,68 @@
+import { type Microsoft365User } from './microsoft365-user';
+
+/**
+ * Write-back of the PBX extension into the user's Entra `businessPhones` (issue 19, part A), the pure part: the
+ * admin's template, and what to do for one user. `PATCH /users/{id}` with `{ businessPhones: [value] }` needs
+ * `User-Phone.ReadWrite.All` (least privileged) or `User.ReadWrite.All`; Graph takes one business phone only:
+ * https://learn.microsoft.com/en-us/graph/api/user-update (docs/graph-notes.md §3.7).
+ */
+
+/** Longest template and longest written value; a phone number with an extension fits easily. */
+export const MAX_PHONE_TEMPLATE_LENGTH = 64;
+
+const EXTENSION = '{extension}';
+/** What a phone number may hold around the placeholder: digits, +, spaces, ( ) - . / and the x or ext marker. */
+const PHONE_TEXT = /^[0-9+() .\-/]*(?:(?:x|ext\.?) ?)?$/i;
+
+/**
+ * Why a template is refused, or null: it must hold `{extension}` once, at most 64 characters, and otherwise only
+ * phone characters (`+1 425 555 0100 x{extension}`). `{did}` is refused: the PBX's directory port has no DID.
+ */
+export function validatePhoneTemplate(template: string): string | null {
+  if (template.length === 0 || template.length > MAX_PHONE_TEMPLATE_LENGTH)
+    return `must be 1 to ${MAX_PHONE_TEMPLATE_LENGTH} characters`;
+  if (template.includes('{did}'))
+    return "may not use {did}: the PBX's directory port does not provide the users' DIDs";
+  const parts = template.split(EXTENSION);
+  if (parts.length !== 2) return 'must contain {extension} exactly once';
+  const [before = '', after = ''] = parts;
+  if (/[{}]/.test(before + after)) return 'may use no placeholder but {extension}';
+  if (!PHONE_TEXT.test(before) || !/^[0-9 ]*$/.test(after))
+    return 'may hold only digits, +, spaces, ( ) - . / and an x or ext before {extension}';
+  return null;
+}
+
+export function renderPhone(template: string, extension: string): string {
+  return template.replace(EXTENSION, extension);
+}
+
+/**
+ * `write`: PATCH the value (the field is empty, or holds exactly what we wrote before). `remember`: Entra already
+ * holds the value (our own write came back through delta, or an admin typed the same): store it as ours, write
+ * nothing. `admin-typed`: another number is there; never overwritten. null: nothing to do (no extension).
+ */
+export type PhoneWriteBack = { write: string } | { remember: string } | { skip: 'admin-typed' } | null;
+
+export function planPhoneWriteBack(
+  businessPhones: readonly string[],
+  extension: string | null,
+  template: string,
+  written: string | null,
+): PhoneWriteBack {
+  if (!extension) return null;
+  const value = renderPhone(template, extension);
+  const current = businessPhones[0] ?? null;
+  if (current === value) return value === written ? null : { remember: value };
+  if (current === null || current === written) return { write: value };
+  return { skip: 'admin-typed' };
+}
+
+/**
+ * The user as the profile mapper should see it: a business phone that is exactly what we wrote is the PBX's own
+ * number coming back through delta, not Microsoft 365 data, so it changes nothing in the PBX (no update, no
+ * provisioning log line, no loop).
+ */
+export function withoutOwnPhone(user: Microsoft365User, written: string | null): Microsoft365User {
+  if (written === null || user.businessPhones[0] !== written) return user;
+  return { ...user, businessPhones: user.businessPhones.slice(1) };
+}
