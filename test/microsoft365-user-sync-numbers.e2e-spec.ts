@@ -228,6 +228,20 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
       }),
     ]);
     expect(entraPhones(s, alice)).toEqual([]);
+    // The connection test says so before any run, and stops saying it once the permission is granted.
+    const phoneWarning = async () =>
+      (
+        (await t.as(s.pbx.adminToken).post(`${s.base}/connection-test`).expect(200)).body as {
+          warnings: { message: string }[];
+        }
+      ).warnings.filter((warning) => warning.message.includes('User-Phone.ReadWrite.All'));
+    expect(await phoneWarning()).toHaveLength(1);
+    m365.emulator.control.grantPermissions({
+      tenant: s.directoryId,
+      clientId: s.clientId,
+      permissions: ['User-Phone.ReadWrite.All'],
+    });
+    expect(await phoneWarning()).toEqual([]);
     const bad = await t
       .as(s.pbx.adminToken)
       .patch(`${s.base}/user-sync/settings`)

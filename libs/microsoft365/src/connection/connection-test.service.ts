@@ -10,6 +10,8 @@ import { TenantTokenService } from '../graph/tenant-token.service';
 import { KeyManagementService } from '../keys/key-management.service';
 import { pendingCertificateWarning } from '../keys/pending-certificate.warning';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { PHONE_WRITE_PERMISSIONS } from '../user-sync/business-phone-write-back';
+import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
 
 /**
  * The admin's "Test connection" button: gets a token (proving ids and certificate), reads the granted application
@@ -22,6 +24,7 @@ export class ConnectionTestService {
     private readonly keys: KeyManagementService,
     private readonly tokens: TenantTokenService,
     private readonly graph: GraphApi,
+    private readonly userSyncSettings: UserSyncSettingsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -96,6 +99,7 @@ export class ConnectionTestService {
       .flatMap((f) => f.warnings.map((message) => ({ feature: f.feature, message })));
     return [
       ...(pending && report.tokenAcquired ? [pendingCertificateWarning(pending)] : []),
+      ...(await this.phoneWriteBackWarning(pbxTenantId, report)),
       ...optional.map(({ feature, message }) => ({
         code: 'OPTIONAL_PERMISSION_MISSING',
         message: `${feature}: ${message}`,
@@ -103,6 +107,28 @@ export class ConnectionTestService {
           'In the Entra admin center open App registrations → your app → API permissions, add the Microsoft Graph ' +
           'application permission named above, then click "Grant admin consent".',
       })),
+    ];
+  }
+
+  /** The user sync writes the extension into Entra's business phone, and the token cannot (docs/graph-notes.md §3.7). */
+  private async phoneWriteBackWarning(
+    pbxTenantId: string,
+    report: ConnectionTestReport,
+  ): Promise<ProblemView[]> {
+    const userSync = report.features.find((f) => f.feature === 'userSync');
+    if (!report.tokenAcquired || !userSync?.enabled) return [];
+    if ((await this.userSyncSettings.get(pbxTenantId)).businessPhoneTemplate === null) return [];
+    const granted = new Set(report.grantedPermissions.map((role) => role.toLowerCase()));
+    if (PHONE_WRITE_PERMISSIONS.some((permission) => granted.has(permission.toLowerCase()))) return [];
+    return [
+      {
+        code: 'OPTIONAL_PERMISSION_MISSING',
+        message: `userSync: writing the extension into the business phone needs ${PHONE_WRITE_PERMISSIONS[0]}`,
+        action:
+          `In the Entra admin center open App registrations → your app → API permissions, add the Microsoft Graph ` +
+          `application permission ${PHONE_WRITE_PERMISSIONS[0]}, then click "Grant admin consent" (or turn the ` +
+          'business phone write-back off in the user sync settings).',
+      },
     ];
   }
 }

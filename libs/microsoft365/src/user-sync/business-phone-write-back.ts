@@ -7,6 +7,13 @@ import { type Microsoft365User } from './microsoft365-user';
  * https://learn.microsoft.com/en-us/graph/api/user-update (docs/graph-notes.md §3.7).
  */
 
+/** Application permissions that let the write-back PATCH a user's phones, least privileged first. */
+export const PHONE_WRITE_PERMISSIONS = [
+  'User-Phone.ReadWrite.All',
+  'User.ReadWrite.All',
+  'Directory.ReadWrite.All',
+];
+
 /** Longest template and longest written value; a phone number with an extension fits easily. */
 export const MAX_PHONE_TEMPLATE_LENGTH = 64;
 
