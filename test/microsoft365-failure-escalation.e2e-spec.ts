@@ -47,34 +47,47 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
 
   afterEach(() => resetEmulatorFaults(m365));
 
-  it('quarantines user sync after three failures, retries at 10 min then 1 h, mails each transition once, heals', async () => {
-    const s: Scenario = await createDirectoryScenario(t, m365, {
-      seed: 'escalation-1',
-      domain: 'escalation1.onmicrosoft.com',
-      permissions: ['User.Read.All', 'Mail.Send'],
+  /** A scenario whose mail goes out from its own `pbx-notices` mailbox. */
+  async function withMail(app: TestApp, seed: string, permissions: string[]): Promise<Scenario> {
+    const s = await createDirectoryScenario(app, m365, {
+      seed,
+      domain: `${seed}.onmicrosoft.com`,
+      permissions: [...permissions, 'Mail.Send'],
       tenantSettings: { features: { mail: true } },
     });
-    s.add('alice');
     s.add('pbx-notices');
-    await t
+    await app
       .as(s.pbx.adminToken)
       .patch(`${s.base}/mail/settings`)
       .send({ senderAddress: s.upn('pbx-notices'), enabled: true })
       .expect(200);
+    return s;
+  }
+
+  /** The tenant's user sync health, as its admin reads it. */
+  async function userSyncHealth(app: TestApp, s: Scenario): Promise<HealthBody> {
+    const body = (await app.as(s.pbx.adminToken).get(`${s.base}/health`).expect(200)).body as HealthBody[];
+    return body.find((row) => row.feature === 'USER_SYNC') as HealthBody;
+  }
+
+  /** The alert mails sent from `through`'s tenant, once the alerts under way are out. */
+  async function alertsThrough(app: TestApp, through: Scenario) {
+    await app.get(AdminAlertsService).settled();
+    return m365.emulator.control
+      .listSentMail({ tenant: through.directoryId })
+      .filter((mail) => (mail.message.subject ?? '').startsWith('[PBX]'))
+      .map((mail) => ({ subject: mail.message.subject, to: mail.message.toRecipients[0]?.address }));
+  }
+
+  const sinceNow = (iso: string | null) => (Date.parse(iso ?? '') - m365.clock.now().getTime()) / MINUTE;
+
+  it('quarantines user sync after three failures, retries at 10 min then 1 h, mails each transition once, heals', async () => {
+    const s = await withMail(t, 'escalation1', ['User.Read.All']);
+    s.add('alice');
     const app = { tenant: s.directoryId, clientId: s.clientId };
-    const userSync = async (): Promise<HealthBody> => {
-      const body = (await t.as(s.pbx.adminToken).get(`${s.base}/health`).expect(200)).body as HealthBody[];
-      return body.find((row) => row.feature === 'USER_SYNC') as HealthBody;
-    };
-    const alerts = async () => {
-      await t.get(AdminAlertsService).settled();
-      return m365.emulator.control
-        .listSentMail({ tenant: s.directoryId })
-        .filter((mail) => (mail.message.subject ?? '').startsWith('[PBX]'))
-        .map((mail) => ({ subject: mail.message.subject, to: mail.message.toRecipients[0]?.address }));
-    };
+    const userSync = () => userSyncHealth(t, s);
+    const alerts = () => alertsThrough(t, s);
     const retry = () => t.get(QuarantineRetryScheduler).tick();
-    const sinceNow = (iso: string | null) => (Date.parse(iso ?? '') - m365.clock.now().getTime()) / MINUTE;
 
     expect((await runToEnd(t, s, 'user-sync')).status).toBe('SUCCEEDED');
     expect(await userSync()).toMatchObject({ state: 'HEALTHY', consecutiveFailures: 0, lastFailure: null });
@@ -139,18 +152,7 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
 
   it('quarantines a tenant whose certificate was removed from the app, alerts through the operator tenant, heals when it is back', async () => {
     // The operator's own tenant carries the alerts a tenant's broken connection cannot (PBX_ALERTS_MAIL_TENANT).
-    const operator = await createDirectoryScenario(t, m365, {
-      seed: 'escalation-operator',
-      domain: 'operator.onmicrosoft.com',
-      permissions: ['Mail.Send'],
-      tenantSettings: { features: { mail: true } },
-    });
-    operator.add('pbx-notices');
-    await t
-      .as(operator.pbx.adminToken)
-      .patch(`${operator.base}/mail/settings`)
-      .send({ senderAddress: operator.upn('pbx-notices'), enabled: true })
-      .expect(200);
+    const operator = await withMail(t, 'operator', []);
     // The setting is read at boot, and the operator tenant's id exists only now: a second instance of the host on
     // the same database and master key, as a vendor runs several, is the one configured with it.
     const host = await createTestApp({
@@ -160,33 +162,12 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
       override: fastGraphRetries(FAST_GRAPH_RETRIES),
     });
 
-    const s = await createDirectoryScenario(host, m365, {
-      seed: 'escalation-3',
-      domain: 'escalation3.onmicrosoft.com',
-      permissions: ['User.Read.All', 'Mail.Send'],
-      tenantSettings: { features: { mail: true } },
-    });
+    const s = await withMail(host, 'escalation3', ['User.Read.All']);
     s.add('alice');
-    s.add('pbx-notices');
-    await host
-      .as(s.pbx.adminToken)
-      .patch(`${s.base}/mail/settings`)
-      .send({ senderAddress: s.upn('pbx-notices'), enabled: true })
-      .expect(200);
     const app = { tenant: s.directoryId, clientId: s.clientId };
-    const userSync = async (): Promise<HealthBody> => {
-      const body = (await host.as(s.pbx.adminToken).get(`${s.base}/health`).expect(200)).body as HealthBody[];
-      return body.find((row) => row.feature === 'USER_SYNC') as HealthBody;
-    };
-    const alerts = async (through: Scenario) => {
-      await host.get(AdminAlertsService).settled();
-      return m365.emulator.control
-        .listSentMail({ tenant: through.directoryId })
-        .filter((mail) => (mail.message.subject ?? '').startsWith('[PBX]'))
-        .map((mail) => ({ subject: mail.message.subject, to: mail.message.toRecipients[0]?.address }));
-    };
+    const userSync = () => userSyncHealth(host, s);
+    const alerts = (through: Scenario) => alertsThrough(host, through);
     const retry = () => host.get(QuarantineRetryScheduler).tick();
-    const sinceNow = (iso: string | null) => (Date.parse(iso ?? '') - m365.clock.now().getTime()) / MINUTE;
 
     try {
       expect((await runToEnd(host, s, 'user-sync')).status).toBe('SUCCEEDED');
