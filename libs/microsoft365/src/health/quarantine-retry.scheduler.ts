@@ -1,3 +1,4 @@
+import { startInterval, stopInterval } from '../common/interval-ticker';
 import {
   Inject,
   Injectable,
@@ -41,14 +42,16 @@ export class QuarantineRetryScheduler implements OnApplicationBootstrap, OnAppli
 
   onApplicationBootstrap(): void {
     // In tests nothing ticks behind the test's back: they call tick() themselves.
-    if (this.options.environment === 'test') return;
-    const timer = setInterval(() => void this.tick(), TICK_MS);
-    timer.unref();
-    this.registry.addInterval(INTERVAL_NAME, timer);
+    startInterval(
+      this.registry,
+      INTERVAL_NAME,
+      this.options.environment === 'test' ? 0 : TICK_MS / 1000,
+      () => this.tick(),
+    );
   }
 
   onApplicationShutdown(): void {
-    if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+    stopInterval(this.registry, INTERVAL_NAME);
   }
 
   /** Starts the attempts that are due, one after another; answers how many ran. */

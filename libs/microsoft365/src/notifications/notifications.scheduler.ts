@@ -1,3 +1,4 @@
+import { startInterval, stopInterval, tickSecondsOf } from '../common/interval-ticker';
 import {
   Inject,
   Injectable,
@@ -48,18 +49,13 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    // In tests nothing ticks behind the test's back: they call tick() themselves.
-    const seconds =
-      this.options.notifications?.tickSeconds ??
-      (this.options.environment === 'test' ? 0 : DEFAULT_TICK_SECONDS);
-    if (seconds <= 0) return;
-    const timer = setInterval(() => void this.tick(), seconds * 1000);
-    timer.unref();
-    this.registry.addInterval(INTERVAL_NAME, timer);
+    startInterval(this.registry, INTERVAL_NAME, tickSecondsOf(this.options, DEFAULT_TICK_SECONDS), () =>
+      this.tick(),
+    );
   }
 
   onApplicationShutdown(): void {
-    if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+    stopInterval(this.registry, INTERVAL_NAME);
   }
 
   async tick(): Promise<void> {

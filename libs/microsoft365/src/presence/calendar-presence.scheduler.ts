@@ -1,4 +1,5 @@
 import { asException, HealthFeature } from '../health/feature-health';
+import { startInterval, stopInterval, tickSecondsOf } from '../common/interval-ticker';
 import { FeatureHealthService } from '../health/feature-health.service';
 import { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -72,18 +73,13 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
   }
 
   onApplicationBootstrap(): void {
-    // In tests nothing ticks behind the test's back: they call tick() themselves.
-    const seconds =
-      this.options.notifications?.tickSeconds ??
-      (this.options.environment === 'test' ? 0 : DEFAULT_TICK_SECONDS);
-    if (seconds <= 0) return;
-    const timer = setInterval(() => void this.tick(), seconds * 1000);
-    timer.unref();
-    this.registry.addInterval(INTERVAL_NAME, timer);
+    startInterval(this.registry, INTERVAL_NAME, tickSecondsOf(this.options, DEFAULT_TICK_SECONDS), () =>
+      this.tick(),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.registry.doesExist('interval', INTERVAL_NAME)) this.registry.deleteInterval(INTERVAL_NAME);
+    stopInterval(this.registry, INTERVAL_NAME);
     await this.soon.close();
   }
 
