@@ -1,6 +1,6 @@
 import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { PBX_CONTACTS, type PbxContactsPort } from '@pbx/microsoft365';
-import { ContactSyncScheduler } from '@pbx/microsoft365/contact-sync/contact-sync.scheduler';
+import { jobsWithKey, runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
 import { type ContactBody, createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
@@ -424,7 +424,7 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     expect((cron.body as { nextScheduledRunAt: string | null }).nextScheduledRunAt).toEqual(
       expect.any(String),
     );
-    await t.get(ContactSyncScheduler).tick(s.pbx.tenant.id);
+    await runWaitingJobNow(t.orm, `schedule:CONTACTS:${s.pbx.tenant.id}`);
     const latest = (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs?limit=1`).expect(200))
       .body as RunBody[];
     expect(latest[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED', mode: 'INCREMENTAL' });
@@ -443,7 +443,7 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
 
   it("runs its own cron in the PBX tenant's time zone unless the admin chose one", async () => {
     const s = await scenario();
-    const scheduler = t.get(ContactSyncScheduler);
+    const key = `schedule:CONTACTS:${s.pbx.tenant.id}`;
     const shown = async () =>
       (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/settings`).expect(200)).body as SettingsBody;
     // The test harness creates PBX tenants in Europe/Berlin. Nothing scheduled yet, but the zone is shown.
@@ -474,26 +474,27 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     expect(reset).toMatchObject({ scheduleTimeZone: 'Europe/Berlin', scheduleTimeZoneSetting: null });
     expect(reset.nextScheduledRunAt).toMatch(/T0[01]:30:00/);
 
-    // The PBX tenant moves: the next reconcile moves the schedule along.
+    expect((await waitingJob(t.orm, key))?.data).toMatchObject({ schedule: '30 2 * * * @ Europe/Berlin' });
+
+    // The PBX tenant moves: the view follows at once, and reading it moves the waiting slot to the new zone.
     await t
       .as(await t.loginAsSystemAdmin())
       .patch(`/api/tenants/${s.pbx.tenant.id}`)
       .send({ timeZone: 'America/New_York' })
       .expect(200);
-    expect(scheduler.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T0[01]:30:00/);
-    await scheduler.reconcile();
-    expect(scheduler.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T0[67]:30:00/);
     expect(await shown()).toMatchObject({
       scheduleTimeZone: 'America/New_York',
       scheduleTimeZoneSetting: null,
+      nextScheduledRunAt: expect.stringMatching(/T0[67]:30:00/),
     });
+    expect((await waitingJob(t.orm, key))?.data).toMatchObject({ schedule: '30 2 * * * @ America/New_York' });
 
     const off = await patchSettings(s, { schedule: 'OFF' });
     expect(off).toMatchObject({ nextScheduledRunAt: null, scheduleTimeZone: 'America/New_York' });
-    expect(scheduler.nextRun(s.pbx.tenant.id)).toBeNull();
+    expect(await waitingJob(t.orm, key)).toBeNull();
   });
 
-  it('a cron schedule saved through one instance is followed by another on its next reconcile or tick', async () => {
+  it('a cron schedule saved through one instance is followed by every instance at once, and its slot runs once', async () => {
     const s = await scenario({ schedule: 'CRON', scheduleCron: '0 3 * * *', scheduleTimeZone: 'UTC' });
     const alice = s.add('alice');
     m365.emulator.control.addContact({
@@ -502,40 +503,39 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       contact: { displayName: 'Alice Friend' },
     });
     const links = await syncUsers(s);
+    const key = `schedule:CONTACTS:${s.pbx.tenant.id}`;
     const second = await createTestApp({
       microsoft365: m365.moduleOptions,
       reset: false,
       config: { masterKey: t.config.masterKey },
     });
     try {
-      const other = second.get(ContactSyncScheduler);
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T03:00:00/);
+      expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T03:00:00/);
 
-      // Changed through the first instance: the second keeps the old job until it reconciles.
+      // Changed through the first instance: the slot is a job in the database, so there is nothing for the second
+      // instance to catch up on; the old slot is cancelled, the new one waits.
       await patchSettings(s, { scheduleCron: '15 4 * * *' });
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T03:00:00/);
-      await other.reconcile();
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T04:15:00/);
+      expect((await waitingJob(t.orm, key))?.data).toMatchObject({ schedule: '15 4 * * * @ UTC' });
+      expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T04:15:00/);
+      expect((await jobsWithKey(t.orm, key)).map((job) => job.state)).toEqual(['cancelled', 'created']);
+      const shownBySecond = (
+        await second.as(s.pbx.adminToken).get(`${s.base}/contact-sync/settings`).expect(200)
+      ).body as SettingsBody;
+      expect(shownBySecond.nextScheduledRunAt).toMatch(/T04:15:00/);
 
-      // A job firing at a time the settings no longer ask for runs nothing and is replaced.
-      await patchSettings(s, { scheduleCron: '45 5 * * *' });
-      await other.tick(s.pbx.tenant.id);
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T05:45:00/);
-      expect((await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200)).body).toEqual([]);
-      // A tick at the right time runs, on the second instance.
-      await other.tick(s.pbx.tenant.id);
+      // Its time comes: one of the two instances runs it, once, and queues the next slot.
+      await runWaitingJobNow(t.orm, key);
       const ran = (await t.as(s.pbx.adminToken).get(`${s.base}/contact-sync/runs`).expect(200))
         .body as RunBody[];
       expect(ran).toEqual([
         expect.objectContaining({ trigger: 'SCHEDULE', status: 'SUCCEEDED', mode: 'FULL' }),
       ]);
       expect(names(await personal(s, links.get(alice) ?? ''))).toEqual(['Alice Friend']);
+      expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T04:15:00/);
 
-      // No longer on its own cron (after each user sync instead): the second instance drops its job.
+      // No longer on its own cron (after each user sync instead): no slot waits, for either instance.
       await patchSettings(s, { schedule: 'AFTER_USER_SYNC' });
-      expect(other.nextRun(s.pbx.tenant.id)).not.toBeNull();
-      await other.reconcile();
-      expect(other.nextRun(s.pbx.tenant.id)).toBeNull();
+      expect(await waitingJob(t.orm, key)).toBeNull();
     } finally {
       await second.close();
     }

@@ -1,6 +1,6 @@
 import { AdminAlertsService } from '@pbx/host/alerts/admin-alerts.service';
 import { type Microsoft365Event, Microsoft365Events } from '@pbx/microsoft365';
-import { QuarantineRetryScheduler } from '@pbx/microsoft365/health/quarantine-retry.scheduler';
+import { runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
 import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
 import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
 import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
@@ -87,7 +87,12 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
     const app = { tenant: s.directoryId, clientId: s.clientId };
     const userSync = () => userSyncHealth(t, s);
     const alerts = () => alertsThrough(t, s);
-    const retry = () => t.get(QuarantineRetryScheduler).tick();
+    // The escalation's next attempt is a job of the queue, due after the slowing schedule's wait.
+    const retry = async () => ((await runWaitingJobNow(t.orm, `retry:USERS:${s.pbx.tenant.id}`)) ? 1 : 0);
+    const attemptInMinutes = async () => {
+      const job = await waitingJob(t.orm, `retry:USERS:${s.pbx.tenant.id}`);
+      return job ? (job.startAfter.getTime() - job.createdOn.getTime()) / MINUTE : null;
+    };
 
     expect((await runToEnd(t, s, 'user-sync')).status).toBe('SUCCEEDED');
     expect(await userSync()).toMatchObject({ state: 'HEALTHY', consecutiveFailures: 0, lastFailure: null });
@@ -114,15 +119,14 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
     await expect(
       t.get(UserSyncRunner).runNow(s.pbx.tenant.id, { trigger: RunTrigger.Schedule }),
     ).rejects.toMatchObject({ code: 'QUARANTINED' });
-    expect(await retry()).toBe(0);
+    expect(await attemptInMinutes()).toBeCloseTo(10, 0);
     m365.clock.advanceMs(10 * MINUTE);
     expect(await retry()).toBe(1);
     const second = await userSync();
     expect(second).toMatchObject({ state: 'QUARANTINED', consecutiveFailures: 4 });
     expect(sinceNow(second.nextAttemptAt)).toBeCloseTo(60, 0);
-    m365.clock.advanceMs(30 * MINUTE);
-    expect(await retry()).toBe(0);
-    m365.clock.advanceMs(31 * MINUTE);
+    expect(await attemptInMinutes()).toBeCloseTo(60, 0);
+    m365.clock.advanceMs(61 * MINUTE);
     expect(await retry()).toBe(1);
     expect(sinceNow((await userSync()).nextAttemptAt)).toBeCloseTo(6 * 60, 0);
 
@@ -167,7 +171,7 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
     const app = { tenant: s.directoryId, clientId: s.clientId };
     const userSync = () => userSyncHealth(host, s);
     const alerts = (through: Scenario) => alertsThrough(host, through);
-    const retry = () => host.get(QuarantineRetryScheduler).tick();
+    const retry = async () => ((await runWaitingJobNow(host.orm, `retry:USERS:${s.pbx.tenant.id}`)) ? 1 : 0);
 
     try {
       expect((await runToEnd(host, s, 'user-sync')).status).toBe('SUCCEEDED');

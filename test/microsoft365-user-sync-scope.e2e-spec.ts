@@ -1,5 +1,5 @@
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
-import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
+import { runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
 import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
@@ -355,7 +355,7 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
 
   it("runs the schedule in the PBX tenant's time zone unless the admin chose one", async () => {
     const s = await scenario();
-    const scheduler = t.get(UserSyncScheduler);
+    const key = `schedule:USERS:${s.pbx.tenant.id}`;
     // The test harness creates tenants in Europe/Berlin; no time zone is sent.
     const saved = (await settings(s, { scheduleEnabled: true, scheduleCron: '30 2 * * *' }))
       .body as SettingsBody;
@@ -370,55 +370,47 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
     const reset = (await settings(s, { scheduleTimeZone: null })).body as SettingsBody;
     expect(reset).toMatchObject({ scheduleTimeZone: 'Europe/Berlin', scheduleTimeZoneSetting: null });
 
-    // The PBX tenant moves: the next reconcile moves its schedule along.
+    // The PBX tenant moves: the view follows at once, and reading it moves the waiting slot to the new zone.
     await t
       .as(systemToken)
       .patch(`/api/tenants/${s.pbx.tenant.id}`)
       .send({ timeZone: 'America/New_York' })
       .expect(200);
-    await scheduler.reconcile();
-    expect(scheduler.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T0[67]:30:00/);
     const shown = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/settings`).expect(200))
       .body as SettingsBody;
     expect(shown.scheduleTimeZone).toBe('America/New_York');
+    expect(shown.nextScheduledRunAt).toMatch(/T0[67]:30:00/);
+    expect((await waitingJob(t.orm, key))?.data).toMatchObject({ schedule: '30 2 * * * @ America/New_York' });
+    expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T0[67]:30:00/);
   });
 
-  it('a schedule saved through one instance is followed by another instance on its next reconcile or tick', async () => {
+  it('a schedule saved through one instance is followed by every instance at once, and its slot runs once', async () => {
     const s = await scenario({ scheduleEnabled: true, scheduleCron: '0 3 * * *', scheduleTimeZone: 'UTC' });
     s.add('alice');
+    const key = `schedule:USERS:${s.pbx.tenant.id}`;
     const second = await createTestApp({
       microsoft365: m365.moduleOptions,
       reset: false,
       config: { masterKey: t.config.masterKey },
     });
     try {
-      const other = second.get(UserSyncScheduler);
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T03:00:00/);
-
-      // Changed through the first instance: the second still has the old job until it reconciles.
+      expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T03:00:00/);
+      // Changed through the first instance; the second shows and runs the new slot with no reconcile or poll.
       await settings(s, { scheduleCron: '15 4 * * *' });
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T03:00:00/);
-      await other.reconcile();
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T04:15:00/);
-
-      // A job that fires at a time the settings no longer ask for runs nothing and is replaced.
-      await settings(s, { scheduleCron: '45 5 * * *' });
-      await other.tick(s.pbx.tenant.id);
-      expect(other.nextRun(s.pbx.tenant.id)?.toISOString()).toMatch(/T05:45:00/);
-      const history = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs`).expect(200))
-        .body as RunBody[];
-      expect(history).toEqual([]);
-      // A tick at the right time runs.
-      await other.tick(s.pbx.tenant.id);
+      expect((await waitingJob(t.orm, key))?.data).toMatchObject({ schedule: '15 4 * * * @ UTC' });
+      const shownBySecond = (
+        await second.as(s.pbx.adminToken).get(`${s.base}/user-sync/settings`).expect(200)
+      ).body as SettingsBody;
+      expect(shownBySecond.nextScheduledRunAt).toMatch(/T04:15:00/);
+      await runWaitingJobNow(t.orm, key);
       const ran = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs`).expect(200))
         .body as RunBody[];
-      expect(ran[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED', counts: { created: 1 } });
+      expect(ran).toEqual([expect.objectContaining({ trigger: 'SCHEDULE', status: 'SUCCEEDED' })]);
+      expect(ran[0]).toMatchObject({ counts: { created: 1 } });
 
-      // Switched off through the first instance: the second drops its job.
+      // Switched off through the first instance: no slot waits, for either instance.
       await settings(s, { scheduleEnabled: false });
-      expect(other.nextRun(s.pbx.tenant.id)).not.toBeNull();
-      await other.reconcile();
-      expect(other.nextRun(s.pbx.tenant.id)).toBeNull();
+      expect(await waitingJob(t.orm, key)).toBeNull();
     } finally {
       await second.close();
     }

@@ -1,5 +1,5 @@
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
-import { UserSyncScheduler } from '@pbx/microsoft365/user-sync/user-sync.scheduler';
+import { runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
 import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
@@ -457,7 +457,11 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
       .send({ scheduleEnabled: true, scheduleCron: '30 2 * * *', scheduleTimeZone: 'Europe/Berlin' })
       .expect(200);
     expect((saved.body as { nextScheduledRunAt: string }).nextScheduledRunAt).toMatch(/T0[01]:30:00/);
-    await t.get(UserSyncScheduler).tick(s.pbx.tenant.id);
+    // The slot waits as a job; its time comes, and a worker runs it.
+    const slot = await waitingJob(t.orm, `schedule:USERS:${s.pbx.tenant.id}`);
+    expect(slot?.data).toMatchObject({ reason: 'schedule', schedule: '30 2 * * * @ Europe/Berlin' });
+    expect(slot?.data.slot).toMatch(/T0[01]:30:00/);
+    await runWaitingJobNow(t.orm, `schedule:USERS:${s.pbx.tenant.id}`);
     const history = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/runs`).expect(200))
       .body as RunBody[];
     expect(history[0]).toMatchObject({ trigger: 'SCHEDULE', status: 'SUCCEEDED', counts: { created: 1 } });
@@ -466,7 +470,8 @@ describe('Microsoft 365 user sync (emulator over HTTPS, real PostgreSQL)', () =>
       .patch(`${s.base}/user-sync/settings`)
       .send({ scheduleEnabled: false })
       .expect(200);
-    expect(t.get(UserSyncScheduler).nextRun(s.pbx.tenant.id)).toBeNull();
+    // The run queued the next slot; switched off, it no longer waits.
+    expect(await waitingJob(t.orm, `schedule:USERS:${s.pbx.tenant.id}`)).toBeNull();
   });
 
   it('rejects bad settings with the field and reason, and keeps tenants apart', async () => {

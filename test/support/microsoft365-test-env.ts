@@ -54,6 +54,8 @@ export async function startEmulatedMicrosoft365(
       endpoints: { authorityBaseUrl: emulator.baseUrl, graphBaseUrl: emulator.baseUrl },
       trustedCaPem: [emulator.caPem],
       clock,
+      // Workers look for due jobs twice a second (the least pg-boss allows), and a closing app waits briefly.
+      jobs: { pollingIntervalSeconds: 0.5, drainTimeoutSeconds: 5 },
       // Tests sign in far more often than people; the rate limit tests set their own low limits.
       rateLimits: {
         signIn: { limit: 100_000, windowSeconds: 60 },

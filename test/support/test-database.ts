@@ -1,3 +1,4 @@
+import { truncateJobs } from './jobs';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { HOST_MIGRATIONS_TABLE } from '@pbx/host/migrations';
 import { MICROSOFT365_MIGRATIONS_TABLE } from '@pbx/microsoft365';
@@ -58,4 +59,5 @@ export async function truncateAllTables(orm: MikroORM): Promise<void> {
   if (tables.length > 0) {
     await connection.execute(`truncate ${tables.map((table) => `"${table.tablename}"`).join(', ')} cascade`);
   }
+  await truncateJobs(orm);
 }

@@ -66,6 +66,31 @@ export interface Microsoft365ModuleOptions {
    * with Microsoft's code instead of being waited out request by request.
    */
   retries?: { maxAttempts?: number; retryBudgetPerRun?: number };
+  /**
+   * Background work on the job engine (pg-boss, in the host's PostgreSQL; README "Many PBX instances"): every
+   * scheduled, notified, retried or admin-started sync run is a job that exactly one instance runs.
+   */
+  jobs?: Microsoft365JobOptions;
+}
+
+export interface Microsoft365JobOptions {
+  /** Sync runs one instance executes at once, all kinds and tenants together (default 2, for 2 cores). */
+  concurrency?: number;
+  /** PostgreSQL schema of pg-boss's tables (default `microsoft365_jobs`). */
+  schema?: string;
+  /**
+   * Scheduled runs of one slot (say 00:00) start within this many seconds after it, each tenant at its own fixed
+   * offset shown as its next run (default 300; 0 starts every tenant on the minute).
+   */
+  spreadSeconds?: number;
+  /** A run whose instance stopped is retried by another instance after this long (default 900). */
+  expireSeconds?: number;
+  /** How often an idle instance asks for work (default 2; at least 0.5). */
+  pollingIntervalSeconds?: number;
+  /** How often expired jobs are found and finished jobs archived (default 60). */
+  maintenanceIntervalSeconds?: number;
+  /** On shutdown, how long running jobs may take to finish before they are handed back (default 30). */
+  drainTimeoutSeconds?: number;
 }
 
 /** Requests per client address and window; a client over the limit gets 429 with `Retry-After`. */

@@ -33,7 +33,8 @@ import { ProvisioningLogCleanup } from './provisioning-log/provisioning-log.clea
 import { ProvisioningLogController } from './provisioning-log/provisioning-log.controller';
 import { FeatureHealthController } from './health/feature-health.controller';
 import { FeatureHealthService } from './health/feature-health.service';
-import { QuarantineRetryScheduler } from './health/quarantine-retry.scheduler';
+import { JobQueue } from './jobs/job-queue';
+import { SyncJobs } from './jobs/sync-jobs';
 import { ProvisioningLogService } from './provisioning-log/provisioning-log.service';
 import { ProvisioningLogWriter } from './provisioning-log/provisioning-log.writer';
 import { SyncRunExecutor } from './runs/sync-run.executor';
@@ -146,10 +147,11 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     ConnectionTestService,
     Microsoft365Events,
     TenantAdminGuard,
+    JobQueue,
+    SyncJobs,
     SyncRunsService,
     SyncRunExecutor,
     FeatureHealthService,
-    QuarantineRetryScheduler,
     ProvisioningLogWriter,
     ProvisioningLogService,
     ProvisioningLogCleanup,

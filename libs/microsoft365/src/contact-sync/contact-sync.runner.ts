@@ -1,6 +1,8 @@
 import { describeUnexpected } from '../common/database-failure';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { SyncJobs } from '../jobs/sync-jobs';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
@@ -42,6 +44,8 @@ const PROGRESS_EVERY_MS = 2_000;
 export interface ContactRunRequest {
   trigger: RunTrigger;
   full?: boolean;
+  /** The job the run executes in (set by the job handlers): a retried job resumes its run. */
+  jobId?: string;
 }
 
 interface Prepared {
@@ -56,9 +60,8 @@ interface Prepared {
  * shared mailboxes), removes what is no longer synced, then syncs the mailboxes in parallel. One run per tenant.
  */
 @Injectable()
-export class ContactSyncRunner implements OnApplicationShutdown {
+export class ContactSyncRunner {
   private readonly logger = new Logger(ContactSyncRunner.name);
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly em: EntityManager,
@@ -70,17 +73,19 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     private readonly log: ProvisioningLogWriter,
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
+    private readonly jobs: SyncJobs,
   ) {}
 
-  /** Records the run (and takes the tenant's lock), then runs it in the background. */
+  /** Records the run (and takes the tenant's lock), then queues it: whichever instance takes the job runs it. */
   async start(pbxTenantId: string, request: ContactRunRequest): Promise<SyncRunEntity> {
-    const prepared = await this.prepare(pbxTenantId, request);
-    const done = this.execute(prepared).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
-    return prepared.run;
+    const { run } = await this.prepare(pbxTenantId, { ...request, jobId: randomUUID() });
+    await this.runs.queued(run, () =>
+      this.jobs.startRun(SyncKind.Contacts, run, request.full ? { full: true } : {}),
+    );
+    return run;
   }
 
-  /** Runs to the end; for the scheduler. */
+  /** Runs to the end; for the job handlers. */
   async runNow(pbxTenantId: string, request: ContactRunRequest): Promise<SyncRunEntity> {
     const prepared = await this.prepare(pbxTenantId, request);
     await this.execute(prepared);
@@ -98,13 +103,14 @@ export class ContactSyncRunner implements OnApplicationShutdown {
     pbxTenantId: string,
     mailboxIds: readonly string[],
     trigger: RunTrigger,
+    jobId?: string,
   ): Promise<SyncRunEntity | null> {
     const connection = await this.connection.requireConfigured(pbxTenantId);
     if (!connection.enabled || mailboxIds.length === 0) return null;
     const settings = await this.contactSettings.get(pbxTenantId);
     const mailboxes = await this.syncedMailboxes(pbxTenantId, mailboxIds, connection.features, settings);
     if (mailboxes.length === 0) return null;
-    const prepared = await this.prepare(pbxTenantId, { trigger });
+    const prepared = await this.prepare(pbxTenantId, { trigger, ...(jobId ? { jobId } : {}) });
     await this.executor.execute(
       prepared.run,
       'Contact sync',
@@ -112,10 +118,6 @@ export class ContactSyncRunner implements OnApplicationShutdown {
       () => prepared.context.heartbeat(),
     );
     return prepared.run;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
   }
 
   private async syncedMailboxes(
@@ -223,6 +225,7 @@ export class ContactSyncRunner implements OnApplicationShutdown {
       mode: reason === null ? RunMode.Incremental : RunMode.Full,
       modeReason: reason,
       dryRun: false,
+      jobId: request.jobId ?? null,
     });
     let lastSave = Date.now();
     let saving: Promise<void> = Promise.resolve();

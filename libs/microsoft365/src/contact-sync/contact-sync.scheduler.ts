@@ -1,95 +1,79 @@
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { ContactSyncSchedule, type ContactSyncSettingsEntity } from './contact-sync-settings.entity';
 import { ContactSyncSettingsService } from './contact-sync-settings.service';
 import { ContactSyncRunner } from './contact-sync.runner';
-import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { TenantSchedules } from '../jobs/tenant-schedules';
+import { SyncJobs } from '../jobs/sync-jobs';
 import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
-import { RunTrigger } from '../runs/sync-run-status';
-import { TenantCronJobs } from '../runs/tenant-cron-jobs';
+import { RunTrigger, SyncKind } from '../runs/sync-run-status';
+import { SyncRunsService } from '../runs/sync-runs.service';
 import { effectiveTimeZone } from '../user-sync/schedule-time-zone';
 import { type UserSyncListener } from '../user-sync/user-sync.runner';
 
 /**
  * Contact sync on its own cron (per tenant, in the schedule's time zone: the PBX tenant's unless the admin chose
- * one), or right after each successful user sync. Every PBX instance registers the cron jobs; the run lock lets
- * one instance run and the others skip. A PATCH reaches one instance only, so every instance also compares its
- * jobs with the stored settings every minute and on each tick, and replaces those that no longer match
- * (`TenantCronJobs`, shared with the user sync).
+ * one), as slot jobs on the job engine (`TenantSchedules`, shared with the user and group syncs), or right after
+ * each user sync that changed users.
  */
 @Injectable()
-export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown, UserSyncListener {
+export class ContactSyncScheduler
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, UserSyncListener
+{
   private readonly logger = new Logger(ContactSyncScheduler.name);
+  private readonly schedules: TenantSchedules<ContactSyncSettingsEntity>;
   private readonly pending = new Set<Promise<void>>();
-  private readonly jobs: TenantCronJobs<ContactSyncSettingsEntity>;
 
   constructor(
-    registry: SchedulerRegistry,
+    jobs: SyncJobs,
+    runs: SyncRunsService,
     private readonly settings: ContactSyncSettingsService,
     private readonly runner: ContactSyncRunner,
     @Inject(PBX_TENANTS) private readonly tenants: PbxTenantsPort,
-    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.jobs = new TenantCronJobs(
-      registry,
-      'microsoft365-contact-sync',
+    this.schedules = new TenantSchedules(
+      jobs,
+      runs,
+      SyncKind.Contacts,
       'Contact sync',
       {
         all: () => this.settings.all(),
+        get: (pbxTenantId) => this.settings.get(pbxTenantId),
         wanted: async (stored) =>
           scheduleModeOf(stored) === ContactSyncSchedule.Cron
             ? { cron: stored.scheduleCron, timeZone: await this.timeZoneOf(stored) }
             : null,
-        onTick: (pbxTenantId) => this.tick(pbxTenantId),
+        run: (pbxTenantId, request) => this.runner.runNow(pbxTenantId, request),
       },
       this.logger,
+      clock,
     );
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.start(this.options.environment);
+    await this.schedules.ensureAll();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.jobs.stop();
-    await Promise.allSettled([...this.pending]);
-  }
-
-  /** Registers, replaces or removes the tenant's cron job to match its settings; a matching job is left alone. */
+  /** Makes the tenant's waiting slot match its settings (on every instance: the slot is a job in the database). */
   apply(settings: ContactSyncSettingsEntity): Promise<void> {
-    return this.jobs.apply(settings);
+    return this.schedules.apply(settings);
   }
 
-  /** Brings this instance's cron jobs in line with the stored settings of every tenant. */
-  reconcile(): Promise<void> {
-    return this.jobs.reconcile();
-  }
-
-  /** The cron schedule's time zone in effect, and this instance's next run (null when no job is registered). */
+  /** The cron schedule's time zone in effect, its next slot and when that slot's run starts. */
   async scheduleOf(
     settings: ContactSyncSettingsEntity,
-  ): Promise<{ timeZone: string; nextRunAt: Date | null }> {
-    return { timeZone: await this.timeZoneOf(settings), nextRunAt: this.nextRun(settings.pbxTenantId) };
-  }
-
-  nextRun(pbxTenantId: string): Date | null {
-    return this.jobs.nextRun(pbxTenantId);
-  }
-
-  async tick(pbxTenantId: string): Promise<void> {
-    // The schedule may have changed since the job was registered (on this or another instance): a job that no
-    // longer matches the settings is replaced, and its tick, at the old time, runs nothing.
-    if (!(await this.jobs.stillWanted(await this.settings.get(pbxTenantId)))) return;
-    await this.runScheduled(pbxTenantId, (id) => this.runner.runNow(id, { trigger: RunTrigger.Schedule }));
+  ): Promise<{ timeZone: string; nextRunAt: Date | null; startsAt: Date | null }> {
+    const view = await this.schedules.view(settings, this.clock.now());
+    return { ...view, timeZone: view.timeZone ?? (await this.timeZoneOf(settings)) };
   }
 
   /**
@@ -100,6 +84,7 @@ export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicati
    */
   userSyncSucceeded(pbxTenantId: string, outcome: { changedUsers: number }): void {
     if (outcome.changedUsers === 0) return;
+    // Only recorded and queued here (the run is a job): the user sync's job is not held up by it.
     const done = (async () => {
       const settings = await this.settings.get(pbxTenantId);
       if (scheduleModeOf(settings) !== ContactSyncSchedule.AfterUserSync) return;
@@ -112,6 +97,11 @@ export class ContactSyncScheduler implements OnApplicationBootstrap, OnApplicati
       )
       .finally(() => this.pending.delete(done));
     this.pending.add(done);
+  }
+
+  /** Before the job engine and MikroORM stop: a run being queued is queued. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
   }
 
   private async runScheduled(pbxTenantId: string, run: (id: string) => Promise<unknown>): Promise<void> {

@@ -1,5 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { SyncJobs } from '../jobs/sync-jobs';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { type GraphTarget } from '../graph/graph-api.service';
@@ -23,6 +25,8 @@ export interface GroupRunRequest {
   trigger: RunTrigger;
   full?: boolean;
   dryRun?: boolean;
+  /** The job the run executes in (set by the job handlers): a retried job resumes its run. */
+  jobId?: string;
 }
 
 /** A plan line for each skipped member is kept up to this many; the count stays exact. */
@@ -41,9 +45,8 @@ interface EntraView {
  * through `PBX_GROUPS`. A dry run plans only and keeps the plan on the run. One run per tenant.
  */
 @Injectable()
-export class GroupSyncRunner implements BeforeApplicationShutdown {
+export class GroupSyncRunner {
   private readonly logger = new Logger(GroupSyncRunner.name);
-  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly em: EntityManager,
@@ -53,6 +56,7 @@ export class GroupSyncRunner implements BeforeApplicationShutdown {
     private readonly applier: GroupSyncApplier,
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
+    private readonly jobs: SyncJobs,
     @Optional() @Inject(PBX_GROUPS) private readonly port?: PbxGroupsPort | null,
   ) {}
 
@@ -70,11 +74,15 @@ export class GroupSyncRunner implements BeforeApplicationShutdown {
     return Boolean(this.port);
   }
 
-  /** Records the run (and takes the tenant's lock), then runs it in the background. */
+  /** Records the run (and takes the tenant's lock), then queues it: whichever instance takes the job runs it. */
   async start(pbxTenantId: string, request: GroupRunRequest): Promise<SyncRunEntity> {
-    const run = await this.prepare(pbxTenantId, request);
-    const done = this.execute(run, request).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
+    const run = await this.prepare(pbxTenantId, { ...request, jobId: randomUUID() });
+    await this.runs.queued(run, () =>
+      this.jobs.startRun(SyncKind.Groups, run, {
+        ...(request.full ? { full: true } : {}),
+        ...(request.dryRun ? { dryRun: true } : {}),
+      }),
+    );
     return run;
   }
 
@@ -83,14 +91,6 @@ export class GroupSyncRunner implements BeforeApplicationShutdown {
     const run = await this.prepare(pbxTenantId, request);
     await this.execute(run, request);
     return run;
-  }
-
-  /**
-   * Before, not on, application shutdown: MikroORM closes its pool in its own `onApplicationShutdown`, and a run
-   * still writing then would wait for a connection that never comes (a run started just before shutdown).
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
   }
 
   private async prepare(pbxTenantId: string, request: GroupRunRequest): Promise<SyncRunEntity> {
@@ -118,6 +118,7 @@ export class GroupSyncRunner implements BeforeApplicationShutdown {
       mode: reason === null ? RunMode.Incremental : RunMode.Full,
       modeReason: reason,
       dryRun: request.dryRun ?? false,
+      jobId: request.jobId ?? null,
     });
   }
 

@@ -1,18 +1,18 @@
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
-  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
-import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { TenantSchedules } from '../jobs/tenant-schedules';
+import { SyncJobs } from '../jobs/sync-jobs';
 import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
-import { RunTrigger } from '../runs/sync-run-status';
-import { TenantCronJobs } from '../runs/tenant-cron-jobs';
+import { RunTrigger, SyncKind } from '../runs/sync-run-status';
+import { SyncRunsService } from '../runs/sync-runs.service';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { effectiveTimeZone } from '../user-sync/schedule-time-zone';
 import { type UserSyncListener } from '../user-sync/user-sync.runner';
@@ -21,9 +21,9 @@ import { GroupSyncSettingsService } from './group-sync-settings.service';
 import { GroupSyncRunner } from './group-sync.runner';
 
 /**
- * Group sync on its own cron (per tenant, in the schedule's time zone) or right after each successful user sync
- * (the default: members are PBX users, so new users join their groups at once). Like the contact sync's, every
- * instance registers the cron jobs and the run lock lets one of them run (`TenantCronJobs`).
+ * Group sync on its own cron (per tenant, in the schedule's time zone) as slot jobs on the job engine
+ * (`TenantSchedules`, shared with the user and contact syncs), or right after each successful user sync (the
+ * default: members are PBX users, so new users join their groups at once).
  */
 @Injectable()
 export class GroupSyncScheduler
@@ -31,55 +31,57 @@ export class GroupSyncScheduler
 {
   private readonly logger = new Logger(GroupSyncScheduler.name);
   private readonly pending = new Set<Promise<void>>();
-  private readonly jobs: TenantCronJobs<GroupSyncSettingsEntity>;
+  private readonly schedules: TenantSchedules<GroupSyncSettingsEntity>;
 
   constructor(
-    registry: SchedulerRegistry,
+    jobs: SyncJobs,
+    runs: SyncRunsService,
     private readonly settings: GroupSyncSettingsService,
     private readonly connection: TenantSettingsService,
     private readonly runner: GroupSyncRunner,
     @Inject(PBX_TENANTS) private readonly tenants: PbxTenantsPort,
-    @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.jobs = new TenantCronJobs(
-      registry,
-      'microsoft365-group-sync',
+    this.schedules = new TenantSchedules(
+      jobs,
+      runs,
+      SyncKind.Groups,
       'Group sync',
       {
-        // A PBX without groups registers no job at all.
+        // A PBX without groups schedules nothing at all.
         all: () => (this.runner.available ? this.settings.all() : Promise.resolve([])),
+        get: (pbxTenantId) => this.settings.get(pbxTenantId),
         wanted: async (stored) =>
-          scheduleModeOf(stored) === GroupSyncSchedule.Cron
+          this.runner.available && scheduleModeOf(stored) === GroupSyncSchedule.Cron
             ? { cron: stored.scheduleCron, timeZone: await this.timeZoneOf(stored) }
             : null,
-        onTick: (pbxTenantId) => this.tick(pbxTenantId),
+        // A tenant with group sync off (the default) is skipped quietly: nothing to report.
+        run: async (pbxTenantId, request) =>
+          (await this.switchedOn(pbxTenantId)) ? this.runner.runNow(pbxTenantId, request) : null,
       },
       this.logger,
+      clock,
     );
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.start(this.options.environment);
+    await this.schedules.ensureAll();
   }
 
-  /** Before MikroORM closes its pool (see GroupSyncRunner). */
+  /** Before the job engine and MikroORM stop: a run being queued is queued. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.jobs.stop();
     await Promise.allSettled([...this.pending]);
   }
 
   apply(settings: GroupSyncSettingsEntity): Promise<void> {
-    return this.jobs.apply(settings);
+    return this.schedules.apply(settings);
   }
 
-  async scheduleOf(settings: GroupSyncSettingsEntity): Promise<{ timeZone: string; nextRunAt: Date | null }> {
-    return { timeZone: await this.timeZoneOf(settings), nextRunAt: this.jobs.nextRun(settings.pbxTenantId) };
-  }
-
-  async tick(pbxTenantId: string): Promise<void> {
-    if (!(await this.jobs.stillWanted(await this.settings.get(pbxTenantId)))) return;
-    if (!(await this.switchedOn(pbxTenantId))) return;
-    await this.runScheduled(pbxTenantId, (id) => this.runner.runNow(id, { trigger: RunTrigger.Schedule }));
+  async scheduleOf(
+    settings: GroupSyncSettingsEntity,
+  ): Promise<{ timeZone: string; nextRunAt: Date | null; startsAt: Date | null }> {
+    const view = await this.schedules.view(settings, this.clock.now());
+    return { ...view, timeZone: view.timeZone ?? (await this.timeZoneOf(settings)) };
   }
 
   /** Called by the user sync after each successful run; starts a group run when the tenant asked for that. */

@@ -27,6 +27,7 @@ import { Migration20261206014807_teams_presence } from './Migration2026120601480
 import { Migration20261206015610_group_sync } from './Migration20261206015610_group_sync';
 import { Migration20261206023000_user_sync_extension_source } from './Migration20261206023000_user_sync_extension_source';
 import { Migration20261206024500_user_sync_business_phone_write_back } from './Migration20261206024500_user_sync_business_phone_write_back';
+import { Migration20261206050000_sync_runs_job_id } from './Migration20261206050000_sync_runs_job_id';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -67,6 +68,10 @@ export const microsoft365Migrations: MigrationObject[] = [
   {
     name: 'Migration20261206024500_user_sync_business_phone_write_back',
     class: Migration20261206024500_user_sync_business_phone_write_back,
+  },
+  {
+    name: 'Migration20261206050000_sync_runs_job_id',
+    class: Migration20261206050000_sync_runs_job_id,
   },
 ];
 // </generated-migrations>

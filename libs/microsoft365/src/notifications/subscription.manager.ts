@@ -136,7 +136,7 @@ export class SubscriptionManager {
     await this.em
       .fork()
       .nativeUpdate(GraphSubscriptionEntity, { id: row.id }, { lastNotificationAt: this.clock.now() });
-    this.wake(row);
+    await this.wake(row);
   }
 
   /**
@@ -160,27 +160,28 @@ export class SubscriptionManager {
         await this.create(target, { kind: row.kind, resource: row.resource, pbxUserId: row.pbxUserId }).catch(
           (error: unknown) => this.failed(row.pbxTenantId, error),
         );
-        this.wake(row);
+        await this.wake(row);
         return;
       case 'missed':
-        this.wake(row);
+        await this.wake(row);
         return;
     }
   }
 
-  private wake(row: GraphSubscriptionEntity): void {
+  /** Queues the run a change asks for (a job in the database: it outlives this instance). */
+  private async wake(row: GraphSubscriptionEntity): Promise<void> {
     switch (row.kind) {
       case SubscriptionKind.Users:
       case SubscriptionKind.Groups:
-        this.userSync.wake(row.pbxTenantId);
+        await this.userSync.wake(row.pbxTenantId);
         return;
       case SubscriptionKind.Events:
         // One calendar changed: read that one, not the tenant's (one getSchedule entry instead of all of them).
-        this.presenceScheduler.refreshSoon(row.pbxTenantId, row.pbxUserId);
+        await this.presenceScheduler.refreshSoon(row.pbxTenantId, row.pbxUserId);
         return;
       case SubscriptionKind.Contacts: {
         const mailboxId = contactsMailbox(row.resource);
-        if (mailboxId) this.contactSync.wake(row.pbxTenantId, mailboxId);
+        if (mailboxId) await this.contactSync.wake(row.pbxTenantId, mailboxId);
         return;
       }
     }
@@ -230,7 +231,7 @@ export class SubscriptionManager {
               ),
             );
           await this.create(target, want);
-          this.wake(row);
+          await this.wake(row);
         } else if (verdict === 'renew') {
           await this.renewOrReplace(target, row);
         }
@@ -362,7 +363,7 @@ export class SubscriptionManager {
       // Graph no longer knows it (expired or removed): replace it and catch up on what was missed.
       await this.em.fork().nativeDelete(GraphSubscriptionEntity, { id: row.id });
       await this.create(target, { kind: row.kind, resource: row.resource, pbxUserId: row.pbxUserId });
-      this.wake(row);
+      await this.wake(row);
     }
   }
 

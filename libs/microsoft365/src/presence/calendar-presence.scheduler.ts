@@ -14,7 +14,8 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
-import { KeyedDebouncer } from '../notifications/keyed-debouncer';
+import { JobQueue, type QueuedJob } from '../jobs/job-queue';
+import { PRESENCE_QUEUE } from '../jobs/job-settings';
 import { GraphSubscriptionEntity } from '../notifications/graph-subscription.entity';
 import { SubscriptionKind } from '../notifications/subscription-lifetime';
 import { recordNotificationLag } from '../metrics/microsoft365.metrics';
@@ -42,9 +43,7 @@ export const SAFETY_POLL_MS = 15 * 60_000;
 @Injectable()
 export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CalendarPresenceScheduler.name);
-  private readonly soon: KeyedDebouncer;
-  /** Users notified and not yet read, per tenant; 'all' when a notification did not name one. */
-  private readonly waiting = new Map<string, Set<string> | 'all'>();
+  private readonly debounceMs: number;
   private ticking = false;
 
   constructor(
@@ -53,23 +52,12 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     private readonly registry: SchedulerRegistry,
     private readonly settings: CalendarPresenceSettingsService,
     private readonly runner: CalendarPresenceRunner,
+    private readonly queue: JobQueue,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.soon = new KeyedDebouncer({
-      windowMs: options.notifications?.debounceMs ?? 5_000,
-      retryMs: 5_000,
-      work: async (pbxTenantId, waitedMs) => {
-        const users = this.waiting.get(pbxTenantId);
-        this.waiting.delete(pbxTenantId);
-        if (users === undefined) return 'done';
-        if (users === 'all') await this.runner.refresh(pbxTenantId);
-        else await this.runner.refresh(pbxTenantId, { select: (id) => users.has(id) });
-        recordNotificationLag('calendar-presence', waitedMs / 1000);
-        return 'done';
-      },
-      onError: (pbxTenantId, error) => this.report(pbxTenantId, error),
-    });
+    this.debounceMs = options.notifications?.debounceMs ?? 5_000;
+    queue.work<CalendarReadJob>(PRESENCE_QUEUE, 1, (job) => this.readNotified(job));
   }
 
   onApplicationBootstrap(): void {
@@ -78,22 +66,36 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     stopInterval(this.registry, INTERVAL_NAME);
-    await this.soon.close();
   }
 
-  /** An event of this user's calendar changed (null: some calendar of the tenant): read it soon. */
-  refreshSoon(pbxTenantId: string, pbxUserId: string | null = null): void {
-    const waiting = this.waiting.get(pbxTenantId);
-    if (pbxUserId === null || waiting === 'all') {
-      this.waiting.set(pbxTenantId, 'all');
-    } else {
-      const users = waiting ?? new Set<string>();
-      users.add(pbxUserId);
-      this.waiting.set(pbxTenantId, users);
+  /**
+   * An event of this user's calendar changed (null: some calendar of the tenant): read it soon. A job on the job
+   * engine, so the read outlives this instance; notifications within the window gather their users into one read.
+   */
+  async refreshSoon(pbxTenantId: string, pbxUserId: string | null = null): Promise<void> {
+    await this.queue.sendOrMerge<CalendarReadJob>(
+      PRESENCE_QUEUE,
+      {
+        singletonKey: `calendar:${pbxTenantId}`,
+        startAfter: this.debounceMs / 1000,
+        data: { pbxTenantId, pbxUserIds: [pbxUserId ?? ALL_USERS], notifiedAt: Date.now() },
+      },
+      'pbxUserIds',
+    );
+  }
+
+  private async readNotified(job: QueuedJob<CalendarReadJob>): Promise<void> {
+    const { pbxTenantId, pbxUserIds, notifiedAt } = job.data;
+    try {
+      if (pbxUserIds.includes(ALL_USERS)) await this.runner.refresh(pbxTenantId);
+      else await this.runner.refresh(pbxTenantId, { select: (id) => pbxUserIds.includes(id) });
+      recordNotificationLag('calendar-presence', (Date.now() - notifiedAt) / 1000);
+    } catch (error) {
+      // Reported like a tick's failure; the next tick reads the calendar anyway.
+      this.report(pbxTenantId, error);
     }
-    this.soon.poke(pbxTenantId);
   }
 
   /** Reads, per tenant, the calendars that are due (see the class comment). */
@@ -157,3 +159,12 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     this.logger.warn(`Calendar presence of PBX tenant ${pbxTenantId} failed: ${code}`);
   }
 }
+
+/** A calendar read a notification asked for: the users whose calendars changed, or every user (`ALL_USERS`). */
+interface CalendarReadJob {
+  pbxTenantId: string;
+  pbxUserIds: string[];
+  notifiedAt: number;
+}
+
+const ALL_USERS = '*';

@@ -65,6 +65,10 @@ export class SyncRunEntity {
   @Property({ type: 'datetime' })
   heartbeatAt!: Date;
 
+  /** The job this run executes in; null for runs an admin waits for in the request (on demand, confirmation). */
+  @Property({ type: 'uuid', nullable: true })
+  jobId: string | null = null;
+
   @Property({ type: 'datetime', nullable: true })
   finishedAt: Date | null = null;
 

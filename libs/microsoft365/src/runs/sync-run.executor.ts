@@ -5,6 +5,8 @@ import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { newGraphMeter, withGraphFeature, withGraphMeter } from '../graph/graph-meter';
 import { GRAPH_RESILIENCE_SETTINGS, type ResilienceSettings, RetryPolicy } from '../graph/retry.policy';
 import { FeatureHealthService } from '../health/feature-health.service';
+import { CLOCK, type Clock } from '../common/clock';
+import { SyncJobs } from '../jobs/sync-jobs';
 import { type SyncRunEntity } from './sync-run.entity';
 import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, RUN_FEATURE, SyncRunsService } from './sync-runs.service';
 
@@ -21,6 +23,8 @@ export class SyncRunExecutor {
   constructor(
     private readonly runs: SyncRunsService,
     private readonly health: FeatureHealthService,
+    private readonly jobs: SyncJobs,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(GRAPH_RESILIENCE_SETTINGS) resilience: ResilienceSettings,
   ) {
     this.retries = new RetryPolicy(resilience);
@@ -101,8 +105,20 @@ export class SyncRunExecutor {
   private async recordHealth(run: SyncRunEntity, failure: Microsoft365Exception | null): Promise<void> {
     const feature = healthFeatureOf(run.kind);
     try {
-      if (failure) await this.health.recordFailure(run.pbxTenantId, feature, failure);
-      else await this.health.recordSuccess(run.pbxTenantId, feature);
+      if (!failure) {
+        await this.health.recordSuccess(run.pbxTenantId, feature);
+        return;
+      }
+      const health = await this.health.recordFailure(run.pbxTenantId, feature, failure);
+      // Quarantined: the next attempt is a job due then, whatever the feature's own schedule says (a daily schedule
+      // would otherwise wait a day for the 10-minute attempt).
+      if (health.nextAttemptAt) {
+        await this.jobs.retryIn(
+          run.kind,
+          run.pbxTenantId,
+          health.nextAttemptAt.getTime() - this.clock.now().getTime(),
+        );
+      }
     } catch (error) {
       this.logger.warn(
         `Could not record the health of ${feature} for PBX tenant ${run.pbxTenantId}: ${describeUnexpected(error)}`,

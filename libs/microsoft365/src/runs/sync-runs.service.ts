@@ -10,11 +10,15 @@ import { type RunIssue, RunMode, RunStatus, RunTrigger, SyncKind } from './sync-
 import { HealthFeature } from '../health/feature-health';
 import { FeatureHealthService } from '../health/feature-health.service';
 import { randomUUID } from 'node:crypto';
+import { SyncJobs } from '../jobs/sync-jobs';
 
 /** A running run beats this often, whatever it is waiting for (a long Retry-After, a slow page). */
 export const HEARTBEAT_INTERVAL_MS = 20_000;
 
-/** A run whose heartbeat is older than this was on an instance that stopped; the next run closes it. */
+/**
+ * A run without a job (one an admin waits for in the request: on demand, confirmation) whose heartbeat is older than
+ * this was on an instance that stopped; the next run closes it. Runs with a job are judged by their job's state.
+ */
 const ABANDONED_AFTER_MS = 6 * HEARTBEAT_INTERVAL_MS;
 
 /** A run report keeps this many per-user lines; the counts stay exact. */
@@ -34,6 +38,8 @@ export interface RunStart {
   mode: RunMode;
   modeReason: string | null;
   dryRun: boolean;
+  /** The job the run executes in: a run of the same job that is still recorded as running is resumed. */
+  jobId?: string | null;
 }
 
 /** History, progress and the one-run-per-tenant lock of sync runs. */
@@ -44,6 +50,7 @@ export class SyncRunsService {
   constructor(
     private readonly em: EntityManager,
     private readonly health: FeatureHealthService,
+    private readonly jobs: SyncJobs,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -52,6 +59,13 @@ export class SyncRunsService {
    * and kind, across every instance of the PBX.
    */
   async begin(start: RunStart): Promise<SyncRunEntity> {
+    // The job was retried after its instance stopped (or it is the admin's run, recorded when asked): the same run
+    // goes on, from what its pages committed.
+    const resumed = start.jobId ? await this.runningOfJob(start.jobId) : null;
+    if (resumed) {
+      this.logger.log(`Resuming run ${resumed.id} of PBX tenant ${resumed.pbxTenantId} (job ${start.jobId})`);
+      return resumed;
+    }
     const automatic = start.trigger === RunTrigger.Schedule || start.trigger === RunTrigger.Notification;
     if (
       automatic &&
@@ -71,6 +85,7 @@ export class SyncRunsService {
       const run = Object.assign(new SyncRunEntity(), {
         ...start,
         id: randomUUID(),
+        jobId: start.jobId ?? null,
         startedAt: now,
         heartbeatAt: now,
       });
@@ -80,9 +95,7 @@ export class SyncRunsService {
       } catch (error) {
         if (!(error instanceof UniqueConstraintViolationException) || attempt > 1) throw this.busy(error);
         const running = await this.running(start.pbxTenantId, start.kind);
-        if (!running || now.getTime() - running.heartbeatAt.getTime() < ABANDONED_AFTER_MS) {
-          throw this.busy(error, running);
-        }
+        if (!running || !(await this.abandoned(running, now))) throw this.busy(error, running);
         this.logger.warn(
           `Closing run ${running.id} of PBX tenant ${start.pbxTenantId}: its instance stopped`,
         );
@@ -95,10 +108,38 @@ export class SyncRunsService {
     }
   }
 
+  /** Sends the recorded run's job; a run whose job could not be sent is closed, not left running. */
+  async queued(run: SyncRunEntity, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      this.logger.warn(`Run ${run.id} of PBX tenant ${run.pbxTenantId} could not be queued`);
+      await this.fail(run.id, {
+        code: Microsoft365ErrorCode.Internal,
+        message: 'The run could not be queued',
+        action: 'Check that PostgreSQL is reachable, then start the run again.',
+      });
+      throw error;
+    }
+  }
+
   async running(pbxTenantId: string, kind: SyncKind): Promise<SyncRunEntity | null> {
     return this.em
       .fork()
       .findOne(SyncRunEntity, { pbxTenantId, kind, status: RunStatus.Running, dryRun: false });
+  }
+
+  private async runningOfJob(jobId: string): Promise<SyncRunEntity | null> {
+    return this.em.fork().findOne(SyncRunEntity, { jobId, status: RunStatus.Running });
+  }
+
+  /**
+   * Whether a running run's instance stopped: its job is no longer live (the queue expired it and gave up, or it
+   * was never sent); without a job, its heartbeat stopped.
+   */
+  private async abandoned(running: SyncRunEntity, now: Date): Promise<boolean> {
+    if (running.jobId) return !(await this.jobs.isLive(running.jobId));
+    return now.getTime() - running.heartbeatAt.getTime() >= ABANDONED_AFTER_MS;
   }
 
   async heartbeat(runId: string): Promise<void> {

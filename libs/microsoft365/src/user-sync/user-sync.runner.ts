@@ -1,5 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { SyncJobs } from '../jobs/sync-jobs';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
@@ -32,6 +34,8 @@ export interface RunRequest {
   /** Only an admin's manual run asks: it is full unless `incremental` is asked for (see `fullRunReason`). */
   mode?: RequestedRunMode;
   dryRun?: boolean;
+  /** The job the run executes in (set by the job handlers): a retried job resumes its run. */
+  jobId?: string;
 }
 
 interface Prepared {
@@ -55,9 +59,8 @@ export interface UserSyncListener {
  * applier, and decides leavers at the end, behind the deletion guard. One run per tenant at a time.
  */
 @Injectable()
-export class UserSyncRunner implements OnApplicationShutdown {
+export class UserSyncRunner {
   private readonly logger = new Logger(UserSyncRunner.name);
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly em: EntityManager,
@@ -71,20 +74,28 @@ export class UserSyncRunner implements OnApplicationShutdown {
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
     private readonly events: Microsoft365Events,
+    private readonly jobs: SyncJobs,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() @Inject(USER_SYNC_LISTENER) private readonly listener?: UserSyncListener,
   ) {}
 
-  /** Records the run (and takes the tenant's lock), then runs it in the background. */
+  /**
+   * Records the run (and takes the tenant's lock), then queues it: whichever instance takes the job runs it, and
+   * another resumes it if that instance stops.
+   */
   async start(pbxTenantId: string, request: RunRequest): Promise<SyncRunEntity> {
-    const prepared = await this.prepare(pbxTenantId, request);
-    const done = this.execute(prepared).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
-    return prepared.run;
+    const { run } = await this.prepare(pbxTenantId, { ...request, jobId: randomUUID() });
+    await this.runs.queued(run, () =>
+      this.jobs.startRun(SyncKind.Users, run, {
+        ...(request.mode ? { mode: request.mode } : {}),
+        ...(request.dryRun ? { dryRun: true } : {}),
+      }),
+    );
+    return run;
   }
 
-  /** Runs to the end; for the scheduler. */
+  /** Runs to the end; for the job handlers. */
   async runNow(pbxTenantId: string, request: RunRequest): Promise<SyncRunEntity> {
     const prepared = await this.prepare(pbxTenantId, request);
     await this.execute(prepared);
@@ -146,10 +157,6 @@ export class UserSyncRunner implements OnApplicationShutdown {
     return this.runs.get(pbxTenantId, runId);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
-  }
-
   private async prepare(pbxTenantId: string, request: RunRequest): Promise<Prepared> {
     const connection = await this.connection.requireConfigured(pbxTenantId);
     if (!connection.enabled || !connection.features.userSync) {
@@ -177,6 +184,7 @@ export class UserSyncRunner implements OnApplicationShutdown {
       mode: reason === null ? RunMode.Incremental : RunMode.Full,
       modeReason: reason,
       dryRun: request.dryRun ?? false,
+      jobId: request.jobId ?? null,
     });
     return {
       run,
