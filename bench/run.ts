@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the user-sync, contact-sync and real-time benchmarks, each in a process of its own (each starts
- * its own database and emulator child, and exits when done). BENCH_ONLY=users, contacts or realtime runs one of
+ * its own database and emulator child, and exits when done). BENCH_ONLY=users, contacts, realtime or instances runs one of
  * them; every other BENCH_* variable is passed through (see each bench file).
  */
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ const BENCHES = [
   { name: 'users', file: 'user-sync.bench.ts' },
   { name: 'contacts', file: 'contact-sync.bench.ts' },
   { name: 'realtime', file: 'realtime.bench.ts' },
+  { name: 'instances', file: 'instances.bench.ts' },
 ] as const;
 
 const only = process.env.BENCH_ONLY;

@@ -1,5 +1,6 @@
 import { AdminAlertsService } from '@pbx/host/alerts/admin-alerts.service';
 import { type Microsoft365Event, Microsoft365Events } from '@pbx/microsoft365';
+import { JobQueue } from '@pbx/microsoft365/jobs/job-queue';
 import { runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
 import { RunTrigger } from '@pbx/microsoft365/runs/sync-run-status';
 import { UserSyncRunner } from '@pbx/microsoft365/user-sync/user-sync.runner';
@@ -165,6 +166,9 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
       reset: false,
       override: fastGraphRetries(FAST_GRAPH_RETRIES),
     });
+    // Every instance of a PBX has the same configuration; here only the second knows the operator tenant, so it is
+    // the one that takes the jobs (the runs, and so their alerts).
+    await t.get(JobQueue).stopWorking();
 
     const s = await withMail(host, 'escalation3', ['User.Read.All']);
     s.add('alice');
@@ -232,6 +236,7 @@ describe('Failure escalation: healthy → degraded → quarantined → healthy (
       expect(await alerts(operator)).toHaveLength(2);
     } finally {
       await host.close();
+      await t.get(JobQueue).startWorking();
     }
   });
 

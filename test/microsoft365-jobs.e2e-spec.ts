@@ -75,6 +75,16 @@ describe('Microsoft 365 jobs across PBX instances (pg-boss, real PostgreSQL)', (
     const waiting = await waitingJob(t.orm, key);
     const slot = new Date(String(waiting?.data.slot));
     expect(slot.toISOString()).toMatch(/T03:00:00/);
+    // The admin sees the slot and when its run starts: at this tenant's fixed offset in the 5-minute window.
+    const shown = (await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/settings`).expect(200)).body as {
+      nextScheduledRunAt: string;
+      nextScheduledStartAt: string;
+    };
+    expect(shown.nextScheduledRunAt).toBe(slot.toISOString());
+    expect(shown.nextScheduledStartAt).toBe(waiting?.startAfter.toISOString());
+    const offset = Date.parse(shown.nextScheduledStartAt) - slot.getTime();
+    expect(offset).toBeGreaterThanOrEqual(0);
+    expect(offset).toBeLessThan(300_000);
 
     // The second instance, its clock one second behind or ahead of the slot, asks for the same slot: one job.
     for (const skew of [-1_000, 1_000]) {
@@ -181,5 +191,25 @@ describe('Microsoft 365 jobs across PBX instances (pg-boss, real PostgreSQL)', (
     await runWaitingJobNow(t.orm, key);
     const [latest] = await runs(s);
     expect(latest).toMatchObject({ trigger: 'NOTIFICATION', status: 'SUCCEEDED', counts: { created: 1 } });
+  }, 60_000);
+
+  it('queues the next attempt of a feature quarantined before the instance started', async () => {
+    const s = await scenario();
+    const at = new Date(m365.clock.now().getTime() + 10 * 60_000);
+    await t.orm.em.getConnection().execute(
+      `insert into m365_feature_health (pbx_tenant_id, feature, state, consecutive_failures, next_attempt_at, updated_at)
+       values (?, 'USER_SYNC', 'QUARANTINED', 3, ?, ?)`,
+      [s.pbx.tenant.id, at, m365.clock.now()],
+    );
+    const key = `retry:USERS:${s.pbx.tenant.id}`;
+    expect(await waitingJob(t.orm, key)).toBeNull();
+    const restarted = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      reset: false,
+      config: { masterKey: t.config.masterKey },
+    });
+    await restarted.close();
+    const job = await waitingJob(t.orm, key);
+    expect(((job?.startAfter.getTime() ?? 0) - (job?.createdOn.getTime() ?? 0)) / 60_000).toBeCloseTo(10, 0);
   }, 60_000);
 });

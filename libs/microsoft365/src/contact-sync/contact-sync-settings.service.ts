@@ -52,7 +52,7 @@ export class ContactSyncSettingsService {
   view(
     settings: ContactSyncSettingsEntity,
     features: FeatureSwitches | null,
-    schedule: { timeZone: string; nextRunAt: Date | null },
+    schedule: { timeZone: string; nextRunAt: Date | null; startsAt: Date | null },
   ): ContactSyncSettingsView {
     const switches = features ?? DEFAULT_FEATURE_SWITCHES;
     return {
@@ -68,6 +68,7 @@ export class ContactSyncSettingsService {
       scheduleTimeZone: schedule.timeZone,
       scheduleTimeZoneSetting: settings.scheduleTimeZone,
       nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
+      nextScheduledStartAt: schedule.startsAt?.toISOString() ?? null,
       provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
     };
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, ProxyAgent, fetch, type RequestInit, type Response } from 'undici';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
@@ -17,7 +17,8 @@ export { type Response as TransportResponse } from 'undici';
  * (see docs/node-versions.md).
  */
 @Injectable()
-export class HttpTransport implements OnModuleDestroy {
+export class HttpTransport implements OnApplicationShutdown {
+  private readonly logger = new Logger(HttpTransport.name);
   readonly dispatcher: Dispatcher;
 
   constructor(@Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions) {
@@ -32,7 +33,17 @@ export class HttpTransport implements OnModuleDestroy {
   readonly fetch = (url: string | URL, init: RequestInit = {}): Promise<Response> =>
     fetch(url, { ...init, dispatcher: this.dispatcher });
 
-  async onModuleDestroy(): Promise<void> {
-    await this.dispatcher.close();
+  /**
+   * Closed last: the job engine drains the running jobs before (`beforeApplicationShutdown`), and they still need
+   * Microsoft. Closing an already destroyed pool is not an error worth failing the shutdown for.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.dispatcher
+      .close()
+      .catch((error: unknown) =>
+        this.logger.warn(
+          `Connection pool not closed cleanly: ${error instanceof Error ? error.message : 'unknown'}`,
+        ),
+      );
   }
 }

@@ -54,7 +54,7 @@ export class GroupSyncSettingsService {
   view(
     settings: GroupSyncSettingsEntity,
     features: FeatureSwitches | null,
-    schedule: { timeZone: string; nextRunAt: Date | null },
+    schedule: { timeZone: string; nextRunAt: Date | null; startsAt: Date | null },
   ): GroupSyncSettingsView {
     return {
       pbxTenantId: settings.pbxTenantId,
@@ -66,6 +66,7 @@ export class GroupSyncSettingsService {
       scheduleTimeZone: schedule.timeZone,
       scheduleTimeZoneSetting: settings.scheduleTimeZone,
       nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
+      nextScheduledStartAt: schedule.startsAt?.toISOString() ?? null,
     };
   }
 }

@@ -67,13 +67,14 @@ export class FeatureHealthService {
   }
 
   /** Quarantined features whose next attempt is due, oldest first. */
-  async dueForRetry(limit = 100): Promise<FeatureHealthEntity[]> {
+  /** Every quarantined feature of these kinds, with its next attempt. */
+  async quarantined(features: HealthFeature[]): Promise<FeatureHealthEntity[]> {
     return this.em
       .fork()
       .find(
         FeatureHealthEntity,
-        { state: HealthState.Quarantined, nextAttemptAt: { $lte: this.clock.now() } },
-        { orderBy: { nextAttemptAt: 'asc' }, limit },
+        { state: HealthState.Quarantined, feature: { $in: features }, nextAttemptAt: { $ne: null } },
+        { orderBy: { nextAttemptAt: 'asc' } },
       );
   }
 

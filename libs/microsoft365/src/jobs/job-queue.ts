@@ -63,8 +63,14 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.startWorking();
+  }
+
+  /** This instance takes jobs (at start-up, or again after `stopWorking`). */
+  async startWorking(): Promise<void> {
     const boss = await this.start();
     for (const [queue, { handler, concurrency }] of this.workers) {
+      if (this.workerIds.has(queue)) continue;
       const ids: string[] = [];
       // pg-boss 10 runs one batch at a time per worker: `concurrency` workers of one job each.
       for (let i = 0; i < concurrency; i++) {
@@ -84,6 +90,17 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
       }
       this.workerIds.set(queue, ids);
     }
+  }
+
+  /**
+   * This instance stops taking jobs (the others take them); the jobs it runs finish. For an instance about to be
+   * drained for maintenance, or one that should only serve the API.
+   */
+  async stopWorking(): Promise<void> {
+    const boss = this.boss;
+    if (!boss) return;
+    for (const queue of this.workerIds.keys()) await boss.offWork(queue);
+    this.workerIds.clear();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -123,6 +140,7 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
         ...(job.startAfter !== undefined
           ? { startAfter: typeof job.startAfter === 'number' ? String(job.startAfter) : job.startAfter }
           : {}),
+        ...(job.retryLimit !== undefined ? { retryLimit: job.retryLimit } : {}),
         expireInSeconds: this.settings.expireSeconds,
       })),
     );

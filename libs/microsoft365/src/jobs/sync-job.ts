@@ -8,6 +8,8 @@ export enum SyncJobReason {
   Notification = 'notification',
   /** The next attempt of a feature the failure escalation holds back (degraded or quarantined). */
   Retry = 'retry',
+  /** The polling fallback's incremental run (no change notifications, or none for too long). */
+  Poll = 'poll',
   /** A run an admin started; it is already recorded (`runId`). */
   Manual = 'manual',
 }

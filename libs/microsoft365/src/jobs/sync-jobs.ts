@@ -158,6 +158,14 @@ export class SyncJobs {
     );
   }
 
+  /** The polling fallback's run, now; one waits per tenant and kind. */
+  async poll(kind: SyncKind, pbxTenantId: string): Promise<void> {
+    await this.queue.send<SyncJobData>(SYNC_QUEUE, {
+      singletonKey: syncJobKey(SyncJobReason.Poll, kind, pbxTenantId),
+      data: { kind, pbxTenantId, reason: SyncJobReason.Poll },
+    });
+  }
+
   /** The escalation's next attempt of a held-back feature, in `delayMs`; one waits per tenant and kind. */
   async retryIn(kind: SyncKind, pbxTenantId: string, delayMs: number): Promise<void> {
     const key = syncJobKey(SyncJobReason.Retry, kind, pbxTenantId);
@@ -169,6 +177,23 @@ export class SyncJobs {
       retryLimit: 0,
       data: { kind, pbxTenantId, reason: SyncJobReason.Retry },
     });
+  }
+
+  /**
+   * At start-up: the next attempt of every held-back feature whose attempt is not queued (features quarantined
+   * before an upgrade to jobs); a waiting attempt is kept.
+   */
+  async ensureRetries(due: { kind: SyncKind; pbxTenantId: string; at: Date }[]): Promise<void> {
+    const now = this.clock.now().getTime();
+    await this.queue.sendMany<SyncJobData>(
+      SYNC_QUEUE,
+      due.map(({ kind, pbxTenantId, at }) => ({
+        singletonKey: syncJobKey(SyncJobReason.Retry, kind, pbxTenantId),
+        startAfter: Math.max(0, Math.ceil((at.getTime() - now) / 1000)),
+        retryLimit: 0,
+        data: { kind, pbxTenantId, reason: SyncJobReason.Retry },
+      })),
+    );
   }
 
   /** Queues a recorded run an admin started; whichever instance takes it runs it. */

@@ -46,11 +46,14 @@ export class TenantSchedules<S extends { pbxTenantId: string }> {
     private readonly clock: Clock,
   ) {
     jobs.handle(kind, SyncJobReason.Schedule, (job) => this.onSlot(job));
-    jobs.handle(kind, SyncJobReason.Retry, (job) =>
-      this.runReporting(job, () =>
-        this.source.run(job.data.pbxTenantId, { trigger: RunTrigger.Schedule, jobId: job.id }),
-      ),
-    );
+    // The escalation's attempt and the polling fallback's run are scheduled runs of the kind.
+    for (const reason of [SyncJobReason.Retry, SyncJobReason.Poll]) {
+      jobs.handle(kind, reason, (job) =>
+        this.runReporting(job, () =>
+          this.source.run(job.data.pbxTenantId, { trigger: RunTrigger.Schedule, jobId: job.id }),
+        ),
+      );
+    }
     jobs.handle(kind, SyncJobReason.Manual, (job) => this.onQueuedRun(job));
   }
 

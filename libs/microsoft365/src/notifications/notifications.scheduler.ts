@@ -8,8 +8,6 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
-import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
-import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { type GraphSubscriptionEntity } from './graph-subscription.entity';
@@ -17,10 +15,11 @@ import { notificationEndpoint } from './notification-endpoint';
 import { NotificationSettingsService } from './notification-settings.service';
 import { SubscriptionKind } from './subscription-lifetime';
 import { SubscriptionManager } from './subscription.manager';
-import { RunTrigger } from '../runs/sync-run-status';
+import { SyncKind } from '../runs/sync-run-status';
 import { SYSTEM_SCOPE, TenantSettingsEntity } from '../settings/tenant-settings.entity';
 import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
-import { UserSyncRunner } from '../user-sync/user-sync.runner';
+import { SyncJobs } from '../jobs/sync-jobs';
+import { describeUnexpected } from '../common/database-failure';
 import { EntityManager } from '@mikro-orm/postgresql';
 
 const INTERVAL_NAME = 'microsoft365-notifications';
@@ -42,7 +41,7 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
     private readonly registry: SchedulerRegistry,
     private readonly manager: SubscriptionManager,
     private readonly settings: NotificationSettingsService,
-    private readonly runner: UserSyncRunner,
+    private readonly jobs: SyncJobs,
     private readonly userSyncSettings: UserSyncSettingsService,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -119,13 +118,13 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
       const last = settings.lastFallbackRunAt?.getTime() ?? 0;
       if (now - last < settings.fallbackIntervalMinutes * 60_000) continue;
       await this.settings.recordFallbackRun(tenant.pbxTenantId);
+      // Queued, not run in the tick: whichever instance takes the job runs it, the tick goes on to the next tenant.
       try {
-        await this.runner.runNow(tenant.pbxTenantId, { trigger: RunTrigger.Schedule });
+        await this.jobs.poll(SyncKind.Users, tenant.pbxTenantId);
       } catch (error) {
-        const code = error instanceof Microsoft365Exception ? error.code : 'INTERNAL';
-        if (code !== Microsoft365ErrorCode.Conflict && code !== Microsoft365ErrorCode.Quarantined) {
-          this.logger.warn(`Fallback user sync of PBX tenant ${tenant.pbxTenantId} did not start: ${code}`);
-        }
+        this.logger.warn(
+          `Fallback user sync of PBX tenant ${tenant.pbxTenantId} not queued: ${describeUnexpected(error)}`,
+        );
       }
     }
   }

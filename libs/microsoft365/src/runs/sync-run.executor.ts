@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { describeUnexpected, lostDatabaseConnection } from '../common/database-failure';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
@@ -8,6 +8,7 @@ import { FeatureHealthService } from '../health/feature-health.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { SyncJobs } from '../jobs/sync-jobs';
 import { type SyncRunEntity } from './sync-run.entity';
+import { SyncKind } from './sync-run-status';
 import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, RUN_FEATURE, SyncRunsService } from './sync-runs.service';
 
 /**
@@ -16,7 +17,7 @@ import { HEARTBEAT_INTERVAL_MS, healthFeatureOf, RUN_FEATURE, SyncRunsService } 
  * code and what the admin should do. Its Graph retries draw from the run's retry budget (`retryBudgetPerRun`).
  */
 @Injectable()
-export class SyncRunExecutor {
+export class SyncRunExecutor implements OnApplicationBootstrap {
   private readonly logger = new Logger(SyncRunExecutor.name);
   private readonly retries: RetryPolicy;
 
@@ -28,6 +29,20 @@ export class SyncRunExecutor {
     @Inject(GRAPH_RESILIENCE_SETTINGS) resilience: ResilienceSettings,
   ) {
     this.retries = new RetryPolicy(resilience);
+  }
+
+  /** Queues the next attempt of every quarantined sync that has none waiting (quarantined before an upgrade). */
+  async onApplicationBootstrap(): Promise<void> {
+    const byFeature = new Map(Object.values(SyncKind).map((kind) => [healthFeatureOf(kind), kind]));
+    const rows = await this.health.quarantined([...byFeature.keys()]);
+    await this.jobs.ensureRetries(
+      rows.flatMap((row) => {
+        const kind = byFeature.get(row.feature);
+        return kind && row.nextAttemptAt
+          ? [{ kind, pbxTenantId: row.pbxTenantId, at: row.nextAttemptAt }]
+          : [];
+      }),
+    );
   }
 
   /** Runs `work`; answers the failure (already recorded on the run), or null when the run succeeded. */

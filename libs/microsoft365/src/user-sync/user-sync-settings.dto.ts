@@ -208,7 +208,22 @@ export class UserSyncSettingsView {
     description: "The time zone set here; null when the schedule follows the PBX tenant's time zone",
   })
   scheduleTimeZoneSetting!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextScheduledRunAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: "The schedule's next slot, in the schedule's time zone's terms (the cron's time)",
+  })
+  nextScheduledRunAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      "When that slot's run starts: tenants scheduled for the same time are spread over a window (module option " +
+      '`jobs.spreadSeconds`, default 5 minutes), each at its own fixed offset',
+  })
+  nextScheduledStartAt!: string | null;
   @ApiProperty() deletionGuardMaxUsers!: number;
   @ApiProperty() deletionGuardMaxPercent!: number;
   @ApiProperty({ description: 'Days the provisioning log keeps its entries' })

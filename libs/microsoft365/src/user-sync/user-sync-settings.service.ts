@@ -113,7 +113,7 @@ export class UserSyncSettingsService {
   /** `timeZone` is the schedule's effective time zone (see `ScheduleTimeZones`). */
   view(
     settings: UserSyncSettingsEntity,
-    schedule: { timeZone: string; nextRunAt: Date | null },
+    schedule: { timeZone: string; nextRunAt: Date | null; startsAt: Date | null },
     warnings: string[] = [],
   ): UserSyncSettingsView {
     return {
@@ -136,6 +136,7 @@ export class UserSyncSettingsService {
       scheduleTimeZone: schedule.timeZone,
       scheduleTimeZoneSetting: settings.scheduleTimeZone,
       nextScheduledRunAt: schedule.nextRunAt?.toISOString() ?? null,
+      nextScheduledStartAt: schedule.startsAt?.toISOString() ?? null,
       deletionGuardMaxUsers: settings.deletionGuardMaxUsers,
       deletionGuardMaxPercent: settings.deletionGuardMaxPercent,
       provisioningLogRetentionDays: settings.provisioningLogRetentionDays,
