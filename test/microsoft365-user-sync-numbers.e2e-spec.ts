@@ -68,7 +68,9 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     Object.entries(m365.emulator.control.getCounters().byRoute)
       .filter(([route]) => match(route))
       .reduce((sum, [, statuses]) => sum + Object.values(statuses).reduce((a, b) => a + b, 0), 0);
+  /** PATCHes of users, inside a `$batch` or not: the emulator counts each batch item by its own route too. */
   const patches = () => requests((route) => route.startsWith('PATCH /v1.0/users'));
+  const batches = () => requests((route) => route === 'POST /v1.0/$batch');
   const entraPhones = (s: Scenario, id: string) =>
     m365.emulator.control.getUser({ tenant: s.directoryId, user: id }).fields.businessPhones;
 
@@ -196,9 +198,12 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     const alice = s.add('alice');
     const bob = s.add('bob', { businessPhones: ['+1 555 0199'] });
     const before = patches();
+    const batchesBefore = batches();
     const first = await run(s);
     expect(first.counts).toMatchObject({ created: 2, 'businessPhone.written': 1, 'businessPhone.kept': 1 });
     expect(patches() - before).toBe(1);
+    // The PATCH went inside a JSON $batch (no photos here, so it is the run's only batch).
+    expect(batches() - batchesBefore).toBe(1);
     expect(entraPhones(s, alice)).toEqual([`+1 425 555 0100 x${(await extensions(s))['alice']}`]);
     expect(entraPhones(s, bob)).toEqual(['+1 555 0199']);
     const aliceBefore = (await syncedPbxUsers(directory, s)).find((u) =>
@@ -208,6 +213,7 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     // Our own write comes back through delta: no PBX update, no log line, no second PATCH.
     const echo = await run(s, { mode: 'incremental' });
     expect(patches() - before).toBe(1);
+    expect(batches() - batchesBefore).toBe(1);
     expect(echo.counts).not.toHaveProperty('updated');
     expect(await logOf(s, echo.id)).toEqual([]);
     const aliceAfter = (await syncedPbxUsers(directory, s)).find((u) =>
@@ -266,5 +272,33 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     const next = await run(s, { mode: 'incremental' });
     expect(next).toMatchObject({ mode: 'FULL', counts: { 'businessPhone.written': 1 } });
     expect(entraPhones(s, alice)).toEqual(['+1 425 555 0100 x1000']);
+  });
+
+  it("writes N users' business phones with ceil(N/20) $batch requests; a throttled item is sent again alone", async () => {
+    const s = await scenario({ businessPhoneTemplate: '+1 425 555 0100 x{extension}' }, [
+      'User.Read.All',
+      'User-Phone.ReadWrite.All',
+    ]);
+    const count = 45;
+    const ids = Array.from({ length: count }, (_, i) => s.add(`user${String(i).padStart(2, '0')}`));
+    const before = { patches: patches(), batches: batches() };
+    const first = await run(s);
+    expect(first.counts).toMatchObject({ created: count, 'businessPhone.written': count });
+    expect(patches() - before.patches).toBe(count);
+    expect(batches() - before.batches).toBe(Math.ceil(count / 20));
+    expect(ids.every((id) => entraPhones(s, id)[0]?.startsWith('+1 425 555 0100 x'))).toBe(true);
+
+    // A throttled item is sent again by the retry policy (in a batch of its own); the others are not resent.
+    const carol = s.add('carol');
+    const dave = s.add('dave');
+    m365.emulator.control.throttleNext({ count: 1, route: '^/v1.0/users/[0-9a-f-]+$', retryAfterSeconds: 0 });
+    const again = { patches: patches(), batches: batches() };
+    const next = await run(s, { mode: 'incremental' });
+    expect(next.counts).toMatchObject({ created: 2, 'businessPhone.written': 2 });
+    expect(next.issues).toEqual([]);
+    expect(patches() - again.patches).toBe(3);
+    expect(batches() - again.batches).toBe(2);
+    expect(entraPhones(s, carol)).toHaveLength(1);
+    expect(entraPhones(s, dave)).toHaveLength(1);
   });
 });
