@@ -155,8 +155,13 @@ describe('Graph photos and JSON $batch', () => {
           ],
         }),
       });
-    const statuses = (result: { json: Record<string, unknown> }) =>
-      Object.fromEntries((result.json['responses'] as Row[]).map((item) => [item['id'], item['status']]));
+    const statuses = (result: { json: Record<string, unknown> }): Record<string, unknown> =>
+      Object.fromEntries(
+        (result.json['responses'] as Row[]).map((item): [string, unknown] => [
+          String(item['id']),
+          item['status'],
+        ]),
+      );
 
     const denied = await patchBatch(token);
     expect(denied.status).toBe(200);
