@@ -1,4 +1,4 @@
-import { PBX_DIRECTORY, PBX_GROUPS, type PbxDirectoryPort } from '@pbx/microsoft365';
+import { PBX_DIRECTORY, PBX_GROUPS, type PbxDirectoryPort, type PbxGroupsPort } from '@pbx/microsoft365';
 import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
@@ -29,6 +29,16 @@ interface RunBody {
     action?: string;
     microsoft?: { status?: number; code?: string };
   } | null;
+}
+
+interface LogEntry {
+  runId: string;
+  action: string;
+  objectId: string;
+  pbxUserId: string | null;
+  reason: string | null;
+  message: string | null;
+  changes: { field: string; from: unknown; to: unknown }[] | null;
 }
 
 interface RingGroupBody {
@@ -102,6 +112,11 @@ describe('Microsoft 365 group sync', () => {
           .join(',')}`,
     );
   }
+
+  /** The group sync's provisioning log with these filters, newest first. */
+  const logOf = async (s: Scenario, query: Record<string, string> = {}): Promise<LogEntry[]> =>
+    (await t.as(s.pbx.adminToken).get(`${s.base}/group-sync/provisioning-log`).query(query).expect(200))
+      .body as LogEntry[];
 
   /** Graph requests by route since the last reset, 2xx or not. */
   function graphRequests(): Record<string, number> {
@@ -193,6 +208,110 @@ describe('Microsoft 365 group sync', () => {
     );
     // The disabled group left before the policy changed: it is not deleted after the fact.
     expect(await ringGroups(s)).toEqual(['Night shift:off = erin']);
+  });
+
+  it('writes each group action to the provisioning log, readable with its filters', async () => {
+    const s = await scenario();
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => s.add(name));
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ selectionMode: 'EXCLUDE', selectedUsers: [s.upn('carol')] })
+      .expect(200);
+    const sales = group(s, 'Sales', [alice!, carol!]);
+    const support = group(s, 'Support', [bob!]);
+    const ghost = '00000000-0000-4000-8000-00000000abcd';
+    await groupSettings(s, {
+      groupIds: [sales, support, ghost],
+      schedule: 'OFF',
+      leaverPolicy: 'DISABLE',
+    }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    const pbxIds = new Map((await syncedPbxUsers(directory, s)).map((u) => [u.userPrincipalName, u.id]));
+
+    // A dry run plans only: nothing in the log.
+    await runGroups(s, { dryRun: true });
+    expect(await logOf(s)).toEqual([]);
+
+    const first = await runGroups(s);
+    const created = await logOf(s, { runId: first.id, action: 'CREATED' });
+    expect(created.map((e) => e.objectId).sort()).toEqual([sales, support].sort());
+    expect(created.find((e) => e.objectId === sales)).toMatchObject({
+      message: expect.stringContaining('"Sales"') as unknown,
+      changes: [
+        { field: 'name', from: null, to: 'Sales' },
+        { field: 'membersAdded', from: null, to: [pbxIds.get(s.upn('alice'))] },
+      ],
+    });
+    expect(await logOf(s, { runId: first.id, action: 'SKIPPED' })).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ objectId: carol, reason: 'not-synced' }),
+        expect.objectContaining({ objectId: ghost, reason: 'group-not-found' }),
+      ]),
+    );
+    // The filters: by object id, the skipped member alone.
+    expect(await logOf(s, { objectId: carol! })).toEqual([
+      expect.objectContaining({ action: 'SKIPPED', runId: first.id, reason: 'not-synced' }),
+    ]);
+
+    // Renamed, a member added and one removed.
+    control().updateGroup({ tenant: s.directoryId, group: sales, changes: { displayName: 'Sales EMEA' } });
+    control().addGroupMember({ tenant: s.directoryId, group: sales, member: bob! });
+    control().removeGroupMember({ tenant: s.directoryId, group: support, member: bob! });
+    const changed = await runGroups(s);
+    const updated = await logOf(s, { runId: changed.id, action: 'UPDATED' });
+    expect(updated.find((e) => e.objectId === sales)?.changes).toEqual([
+      { field: 'name', from: 'Sales', to: 'Sales EMEA' },
+      { field: 'membersAdded', from: null, to: [pbxIds.get(s.upn('bob'))] },
+    ]);
+    expect(updated.find((e) => e.objectId === support)?.changes).toEqual([
+      { field: 'membersRemoved', from: [pbxIds.get(s.upn('bob'))], to: null },
+    ]);
+
+    // Removed by the leaver policy, with the reason.
+    control().deleteGroup({ tenant: s.directoryId, group: support });
+    const left = await runGroups(s);
+    expect(await logOf(s, { runId: left.id, objectId: support })).toEqual([
+      expect.objectContaining({ action: 'DISABLED', reason: 'deleted-in-entra' }),
+    ]);
+
+    // An idle run logs no group (the missing group is said again: the admin has something to fix).
+    const idle = await runGroups(s);
+    expect((await logOf(s, { runId: idle.id })).map((e) => `${e.action} ${e.objectId}`)).toEqual([
+      `SKIPPED ${ghost}`,
+    ]);
+  });
+
+  it('logs a group the PBX refused as FAILED with the code, and the others go on', async () => {
+    const s = await scenario();
+    const erin = s.add('erin');
+    const broken = group(s, 'Broken', [erin]);
+    const fine = group(s, 'Fine', [erin]);
+    await groupSettings(s, { groupIds: [broken, fine], schedule: 'OFF' }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    const port = t.get<PbxGroupsPort>(PBX_GROUPS);
+    const create = port.createGroup.bind(port);
+    const spy = jest
+      .spyOn(port, 'createGroup')
+      .mockImplementation((tenant, draft) =>
+        draft.externalId === broken
+          ? Promise.reject(new Error('ring group table is locked'))
+          : create(tenant, draft),
+      );
+    try {
+      const run = await runGroups(s);
+      expect(run).toMatchObject({ status: 'COMPLETED_WITH_ERRORS' });
+      expect(run.counts).toMatchObject({ 'groups.created': 1, 'groups.failed': 1 });
+      expect(await logOf(s, { runId: run.id, action: 'FAILED' })).toEqual([
+        expect.objectContaining({
+          objectId: broken,
+          reason: 'PBX_GROUPS_FAILED',
+          message: expect.stringContaining('"Broken"') as unknown,
+        }),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("fails a run without GroupMember.Read.All with Microsoft's code and the admin action; the connection test says so", async () => {
