@@ -42,6 +42,7 @@ interface LogEntry {
 }
 
 interface RingGroupBody {
+  id: string;
   name: string;
   enabled: boolean;
   memberUserIds: string[];
@@ -312,6 +313,83 @@ describe('Microsoft 365 group sync', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('brings the same PBX group back with its members when a deleted group is restored in Entra', async () => {
+    const s = await scenario();
+    const [erin, frank, gina] = ['erin', 'frank', 'gina'].map((name) => s.add(name));
+    // gina is not synced yet: she becomes a member only once the user sync has her.
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ selectionMode: 'EXCLUDE', selectedUsers: [s.upn('gina')] })
+      .expect(200);
+    const night = group(s, 'Night shift', [erin!, frank!, gina!]);
+    await groupSettings(s, { groupIds: [night], schedule: 'OFF', leaverPolicy: 'DISABLE' }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    await runGroups(s);
+    const pbxGroups = async () =>
+      (await t.as(s.pbx.adminToken).get(`/api/tenants/${s.pbx.tenant.id}/ring-groups`).expect(200))
+        .body as RingGroupBody[];
+    const [before] = await pbxGroups();
+    expect(await ringGroups(s)).toEqual(['Night shift = erin,frank']);
+
+    // Deleted in Entra (to the deleted items): the leaver policy disables the PBX group.
+    control().deleteGroup({ tenant: s.directoryId, group: night });
+    const deleted = await runGroups(s);
+    expect(deleted.counts).toMatchObject({ 'groups.disabled': 1 });
+    expect(await ringGroups(s)).toEqual(['Night shift:off = erin,frank']);
+    // While it is deleted, each run reads it (404) and changes nothing.
+    const waiting = await runGroups(s);
+    expect(waiting).toMatchObject({ status: 'SUCCEEDED' });
+    expect(waiting.counts).not.toHaveProperty('groups.disabled');
+    expect(waiting.counts).not.toHaveProperty('groups.reEnabled');
+    expect(await ringGroups(s)).toEqual(['Night shift:off = erin,frank']);
+
+    // Meanwhile the user sync takes gina; then an admin restores the group in Entra (same object id).
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ selectionMode: 'ALL', selectedUsers: [] })
+      .expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    control().restoreGroup({ tenant: s.directoryId, group: night });
+    const restored = await runGroups(s);
+    expect(restored.counts).toMatchObject({ 'groups.updated': 1, 'groups.reEnabled': 1 });
+    const after = await pbxGroups();
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).toBe(before?.id);
+    expect(await ringGroups(s)).toEqual(['Night shift = erin,frank,gina']);
+    expect(await logOf(s, { runId: restored.id, objectId: night })).toEqual([
+      expect.objectContaining({
+        action: 'RE_ENABLED',
+        changes: [{ field: 'membersAdded', from: null, to: [expect.any(String)] }],
+      }),
+    ]);
+
+    // Deleted and restored between two runs: the delta reports the group as it is, nothing changes in the PBX.
+    control().deleteGroup({ tenant: s.directoryId, group: night });
+    control().restoreGroup({ tenant: s.directoryId, group: night });
+    const unnoticed = await runGroups(s);
+    expect(unnoticed.counts).toMatchObject({ 'groups.unchanged': 1 });
+    expect((await pbxGroups()).map((g) => g.id)).toEqual([before?.id]);
+    expect(await ringGroups(s)).toEqual(['Night shift = erin,frank,gina']);
+  });
+
+  it('creates a restored group once when the leaver policy had deleted its PBX group', async () => {
+    const s = await scenario();
+    const hank = s.add('hank');
+    const day = group(s, 'Day shift', [hank]);
+    await groupSettings(s, { groupIds: [day], schedule: 'OFF', leaverPolicy: 'DELETE' }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    await runGroups(s);
+    control().deleteGroup({ tenant: s.directoryId, group: day });
+    expect((await runGroups(s)).counts).toMatchObject({ 'groups.deleted': 1 });
+    expect(await ringGroups(s)).toEqual([]);
+    control().restoreGroup({ tenant: s.directoryId, group: day });
+    expect((await runGroups(s)).counts).toMatchObject({ 'groups.created': 1 });
+    expect((await runGroups(s)).counts).toMatchObject({ 'groups.unchanged': 1 });
+    expect(await ringGroups(s)).toEqual(['Day shift = hank']);
   });
 
   it("fails a run without GroupMember.Read.All with Microsoft's code and the admin action; the connection test says so", async () => {
