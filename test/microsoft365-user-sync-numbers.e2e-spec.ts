@@ -1,15 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { PbxDirectoryAdapter } from '@pbx/host/microsoft365/pbx-directory.adapter';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365';
-import { type TestApp } from '@pbx/test/support/create-test-app';
+import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario as Scenario,
   FAST_GRAPH_RETRIES,
+  fastGraphRetries,
   resetEmulatorFaults,
   runToEnd,
   startSyncTestApp,
   syncedPbxUsers,
 } from '@pbx/test/support/directory-scenario';
-import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
+import {
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
 
 interface RunBody {
   id: string;
@@ -300,5 +306,80 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     expect(batches() - again.batches).toBe(2);
     expect(entraPhones(s, carol)).toHaveLength(1);
     expect(entraPhones(s, dave)).toHaveLength(1);
+  });
+});
+
+/** DIDs the test hands out, by lower-case UPN. */
+const dids = new Map<string, string>();
+
+/** The reference host's directory port plus the optional `findDids`, answering the DIDs above. */
+@Injectable()
+class PbxDirectoryWithDids extends PbxDirectoryAdapter {
+  async findDids(pbxTenantId: string, userIds: string[]): Promise<Record<string, string | null>> {
+    const users = await this.findUsers(pbxTenantId, { ids: userIds });
+    return Object.fromEntries(
+      users.map((user) => [user.id, dids.get(user.userPrincipalName?.toLowerCase() ?? '') ?? null]),
+    );
+  }
+}
+
+/**
+ * `{did}` in the business phone template, from a host whose `PBX_DIRECTORY` provides the optional `findDids` (the
+ * reference host has no DIDs: above, `{did}` is refused with a 400).
+ */
+describe("Microsoft 365 user sync: {did} from a PBX that knows its users' DIDs", () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
+    t = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      // The adapter class, not the PBX_DIRECTORY alias (useExisting): overriding the alias did not reach the
+      // module's providers here.
+      override: (builder) =>
+        fastGraphRetries(FAST_GRAPH_RETRIES)(builder)
+          .overrideProvider(PbxDirectoryAdapter)
+          .useClass(PbxDirectoryWithDids),
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await m365?.close();
+  });
+
+  it("writes each user's DID with the template, and skips a user the PBX has no DID for", async () => {
+    const s = await createDirectoryScenario(t, m365, {
+      seed: 'user-sync-did',
+      domain: 'did.onmicrosoft.com',
+      permissions: ['User.Read.All', 'User-Phone.ReadWrite.All'],
+      // Accepted here: this PBX provides DIDs.
+      settings: { businessPhoneTemplate: '{did} x{extension}' },
+    });
+    const alice = s.add('alice');
+    const bob = s.add('bob');
+    dids.set(s.upn('alice').toLowerCase(), '+1 425 555 0142');
+    const settings = await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/settings`).expect(200);
+    expect(settings.body).toMatchObject({ businessPhoneTemplate: '{did} x{extension}' });
+
+    const done = await runToEnd<RunBody>(t, s, 'user-sync', {});
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.counts).toMatchObject({ created: 2, 'businessPhone.written': 1, 'businessPhone.noDid': 1 });
+    const phones = (id: string) =>
+      m365.emulator.control.getUser({ tenant: s.directoryId, user: id }).fields.businessPhones;
+    expect(phones(alice)).toEqual([expect.stringMatching(/^\+1 425 555 0142 x10\d\d$/)]);
+    expect(phones(bob)).toEqual([]);
+
+    // Still refused: text around {did} that is not a phone number.
+    const bad = await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ businessPhoneTemplate: 'call {did}' })
+      .expect(400);
+    expect(bad.body).toMatchObject({
+      code: 'INVALID_INPUT',
+      errors: [{ field: 'businessPhoneTemplate', reasons: [expect.stringContaining('{did}') as unknown] }],
+    });
   });
 });

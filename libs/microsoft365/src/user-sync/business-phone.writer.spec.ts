@@ -4,6 +4,7 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { type GraphApi } from '../graph/graph-api.service';
 import { type GraphBatchResult } from '../graph/graph-batch';
+import { type PbxDirectoryPort } from '../ports/pbx-directory.port';
 import { type SyncRunEntity } from '../runs/sync-run.entity';
 import { BusinessPhoneWriter } from './business-phone.writer';
 import { type UserLinkEntity } from './user-link.entity';
@@ -13,6 +14,7 @@ import { type UserSyncSettingsEntity } from './user-sync-settings.entity';
 const link = (objectId: string, extension: string, written: string | null = null) =>
   ({
     objectId,
+    pbxUserId: `pbx-${objectId}`,
     extension,
     writtenBusinessPhone: written,
     userPrincipalName: `${objectId}@x`,
@@ -37,15 +39,24 @@ function batchPatch(answer: (url: string) => Microsoft365Exception | null): jest
   );
 }
 
-function setUp(links: UserLinkEntity[], patch: jest.Mock, dryRun = false) {
+function setUp(
+  links: UserLinkEntity[],
+  patch: jest.Mock,
+  dryRun = false,
+  template = '+1 425 555 0100 x{extension}',
+  directory: Partial<PbxDirectoryPort> = {},
+) {
   const em = { find: jest.fn(() => Promise.resolve(links)), flush: jest.fn() } as unknown as EntityManager;
   const run = { pbxTenantId: 't1', dryRun, counts: {}, issues: [] } as unknown as SyncRunEntity;
   const context = {
     run,
     target: { pbxTenantId: 't1', cloud: 'global' },
-    settings: { businessPhoneTemplate: '+1 425 555 0100 x{extension}' } as UserSyncSettingsEntity,
+    settings: { businessPhoneTemplate: template } as UserSyncSettingsEntity,
   } as unknown as UserSyncRunContext;
-  const writer = new BusinessPhoneWriter({ batchPatch: patch } as unknown as GraphApi);
+  const writer = new BusinessPhoneWriter(
+    { batchPatch: patch } as unknown as GraphApi,
+    directory as PbxDirectoryPort,
+  );
   return { em, run, context, writer };
 }
 
@@ -142,5 +153,25 @@ describe('BusinessPhoneWriter', () => {
     const { em, context, writer } = setUp([link('a', '1000')], patch, true);
     await writer.write(em, context, users);
     expect(patch).not.toHaveBeenCalled();
+  });
+  it("fills {did} from the host's findDids (one call per page) and skips a user without a DID", async () => {
+    const patch = batchPatch(() => null);
+    const findDids = jest.fn(() => Promise.resolve({ 'pbx-a': '+1 425 555 0142', 'pbx-b': null }));
+    const links = [link('a', '1000'), link('b', '1001')];
+    const { em, run, context, writer } = setUp(links, patch, false, '{did} x{extension}', { findDids });
+    await writer.write(em, context, users);
+    expect(findDids).toHaveBeenCalledWith('t1', ['pbx-a', 'pbx-b']);
+    expect(patch).toHaveBeenCalledWith(context.target, [
+      { id: '0', url: '/users/a', body: { businessPhones: ['+1 425 555 0142 x1000'] } },
+    ]);
+    expect(run.counts).toEqual({ 'businessPhone.written': 1, 'businessPhone.noDid': 1 });
+  });
+
+  it('writes nothing for {did} when the host no longer provides DIDs', async () => {
+    const patch = batchPatch(() => null);
+    const { em, run, context, writer } = setUp([link('a', '1000')], patch, false, '{did}');
+    await writer.write(em, context, users);
+    expect(patch).not.toHaveBeenCalled();
+    expect(run.counts).toEqual({ 'businessPhone.noDid': 1 });
   });
 });

@@ -1,11 +1,12 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { GraphApi } from '../graph/graph-api.service';
 import { GRAPH_BATCH_LIMIT, type GraphBatchResult } from '../graph/graph-batch';
 import { SyncRunsService } from '../runs/sync-runs.service';
-import { planPhoneWriteBack } from './business-phone-write-back';
+import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
+import { planPhoneWriteBack, usesDid } from './business-phone-write-back';
 import { type Microsoft365User } from './microsoft365-user';
 import { UserLinkEntity } from './user-link.entity';
 import { LinkState } from './user-sync-plan';
@@ -31,7 +32,10 @@ interface PhoneWrite {
 export class BusinessPhoneWriter {
   private readonly logger = new Logger(BusinessPhoneWriter.name);
 
-  constructor(private readonly graph: GraphApi) {}
+  constructor(
+    private readonly graph: GraphApi,
+    @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
+  ) {}
 
   async write(
     em: EntityManager,
@@ -47,14 +51,17 @@ export class BusinessPhoneWriter {
       objectId: { $in: [...byId.keys()] },
       state: LinkState.Active,
     });
+    const dids = usesDid(template) ? await this.dids(run.pbxTenantId, links) : {};
     const writes: PhoneWrite[] = [];
     for (const link of links) {
       const user = byId.get(link.objectId);
+      const did = link.pbxUserId ? (dids[link.pbxUserId] ?? null) : null;
       const decision = user
-        ? planPhoneWriteBack(user.businessPhones, link.extension, template, link.writtenBusinessPhone)
+        ? planPhoneWriteBack(user.businessPhones, link.extension, template, link.writtenBusinessPhone, did)
         : null;
       if (!decision) continue;
-      if ('skip' in decision) bump(run.counts, 'businessPhone.kept');
+      if ('skip' in decision)
+        bump(run.counts, decision.skip === 'no-did' ? 'businessPhone.noDid' : 'businessPhone.kept');
       else if ('write' in decision) writes.push({ link, value: decision.write });
       else link.writtenBusinessPhone = decision.remember;
     }
@@ -63,6 +70,16 @@ export class BusinessPhoneWriter {
       await this.patch(context, writes.slice(start, start + GRAPH_BATCH_LIMIT));
     }
     await em.flush();
+  }
+
+  /**
+   * The page's users' DIDs from the host, one call. A host that stopped providing them (the template was saved
+   * while it did) gives none: each user is counted as `businessPhone.noDid` and nothing is written.
+   */
+  private async dids(pbxTenantId: string, links: UserLinkEntity[]): Promise<Record<string, string | null>> {
+    const ids = links.flatMap((link) => (link.pbxUserId ? [link.pbxUserId] : []));
+    if (!this.directory.findDids || ids.length === 0) return {};
+    return this.directory.findDids(pbxTenantId, ids);
   }
 
   /** Sends one batch; each written user's link remembers its value, each refusal is reported. */
