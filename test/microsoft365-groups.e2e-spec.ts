@@ -1,4 +1,4 @@
-import { PBX_DIRECTORY, PBX_GROUPS, type PbxDirectoryPort } from '@pbx/microsoft365';
+import { PBX_DIRECTORY, PBX_GROUPS, type PbxDirectoryPort, type PbxGroupsPort } from '@pbx/microsoft365';
 import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
@@ -31,7 +31,18 @@ interface RunBody {
   } | null;
 }
 
+interface LogEntry {
+  runId: string;
+  action: string;
+  objectId: string;
+  pbxUserId: string | null;
+  reason: string | null;
+  message: string | null;
+  changes: { field: string; from: unknown; to: unknown }[] | null;
+}
+
 interface RingGroupBody {
+  id: string;
   name: string;
   enabled: boolean;
   memberUserIds: string[];
@@ -102,6 +113,11 @@ describe('Microsoft 365 group sync', () => {
           .join(',')}`,
     );
   }
+
+  /** The group sync's provisioning log with these filters, newest first. */
+  const logOf = async (s: Scenario, query: Record<string, string> = {}): Promise<LogEntry[]> =>
+    (await t.as(s.pbx.adminToken).get(`${s.base}/group-sync/provisioning-log`).query(query).expect(200))
+      .body as LogEntry[];
 
   /** Graph requests by route since the last reset, 2xx or not. */
   function graphRequests(): Record<string, number> {
@@ -193,6 +209,187 @@ describe('Microsoft 365 group sync', () => {
     );
     // The disabled group left before the policy changed: it is not deleted after the fact.
     expect(await ringGroups(s)).toEqual(['Night shift:off = erin']);
+  });
+
+  it('writes each group action to the provisioning log, readable with its filters', async () => {
+    const s = await scenario();
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => s.add(name));
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ selectionMode: 'EXCLUDE', selectedUsers: [s.upn('carol')] })
+      .expect(200);
+    const sales = group(s, 'Sales', [alice!, carol!]);
+    const support = group(s, 'Support', [bob!]);
+    const ghost = '00000000-0000-4000-8000-00000000abcd';
+    await groupSettings(s, {
+      groupIds: [sales, support, ghost],
+      schedule: 'OFF',
+      leaverPolicy: 'DISABLE',
+    }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    const pbxIds = new Map((await syncedPbxUsers(directory, s)).map((u) => [u.userPrincipalName, u.id]));
+
+    // A dry run plans only: nothing in the log.
+    await runGroups(s, { dryRun: true });
+    expect(await logOf(s)).toEqual([]);
+
+    const first = await runGroups(s);
+    const created = await logOf(s, { runId: first.id, action: 'CREATED' });
+    expect(created.map((e) => e.objectId).sort()).toEqual([sales, support].sort());
+    expect(created.find((e) => e.objectId === sales)).toMatchObject({
+      message: expect.stringContaining('"Sales"') as unknown,
+      changes: [
+        { field: 'name', from: null, to: 'Sales' },
+        { field: 'membersAdded', from: null, to: [pbxIds.get(s.upn('alice'))] },
+      ],
+    });
+    expect(await logOf(s, { runId: first.id, action: 'SKIPPED' })).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ objectId: carol, reason: 'not-synced' }),
+        expect.objectContaining({ objectId: ghost, reason: 'group-not-found' }),
+      ]),
+    );
+    // The filters: by object id, the skipped member alone.
+    expect(await logOf(s, { objectId: carol! })).toEqual([
+      expect.objectContaining({ action: 'SKIPPED', runId: first.id, reason: 'not-synced' }),
+    ]);
+
+    // Renamed, a member added and one removed.
+    control().updateGroup({ tenant: s.directoryId, group: sales, changes: { displayName: 'Sales EMEA' } });
+    control().addGroupMember({ tenant: s.directoryId, group: sales, member: bob! });
+    control().removeGroupMember({ tenant: s.directoryId, group: support, member: bob! });
+    const changed = await runGroups(s);
+    const updated = await logOf(s, { runId: changed.id, action: 'UPDATED' });
+    expect(updated.find((e) => e.objectId === sales)?.changes).toEqual([
+      { field: 'name', from: 'Sales', to: 'Sales EMEA' },
+      { field: 'membersAdded', from: null, to: [pbxIds.get(s.upn('bob'))] },
+    ]);
+    expect(updated.find((e) => e.objectId === support)?.changes).toEqual([
+      { field: 'membersRemoved', from: [pbxIds.get(s.upn('bob'))], to: null },
+    ]);
+
+    // Removed by the leaver policy, with the reason.
+    control().deleteGroup({ tenant: s.directoryId, group: support });
+    const left = await runGroups(s);
+    expect(await logOf(s, { runId: left.id, objectId: support })).toEqual([
+      expect.objectContaining({ action: 'DISABLED', reason: 'deleted-in-entra' }),
+    ]);
+
+    // An idle run logs no group (the missing group is said again: the admin has something to fix).
+    const idle = await runGroups(s);
+    expect((await logOf(s, { runId: idle.id })).map((e) => `${e.action} ${e.objectId}`)).toEqual([
+      `SKIPPED ${ghost}`,
+    ]);
+  });
+
+  it('logs a group the PBX refused as FAILED with the code, and the others go on', async () => {
+    const s = await scenario();
+    const erin = s.add('erin');
+    const broken = group(s, 'Broken', [erin]);
+    const fine = group(s, 'Fine', [erin]);
+    await groupSettings(s, { groupIds: [broken, fine], schedule: 'OFF' }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    const port = t.get<PbxGroupsPort>(PBX_GROUPS);
+    const create = port.createGroup.bind(port);
+    const spy = jest
+      .spyOn(port, 'createGroup')
+      .mockImplementation((tenant, draft) =>
+        draft.externalId === broken
+          ? Promise.reject(new Error('ring group table is locked'))
+          : create(tenant, draft),
+      );
+    try {
+      const run = await runGroups(s);
+      expect(run).toMatchObject({ status: 'COMPLETED_WITH_ERRORS' });
+      expect(run.counts).toMatchObject({ 'groups.created': 1, 'groups.failed': 1 });
+      expect(await logOf(s, { runId: run.id, action: 'FAILED' })).toEqual([
+        expect.objectContaining({
+          objectId: broken,
+          reason: 'PBX_GROUPS_FAILED',
+          message: expect.stringContaining('"Broken"') as unknown,
+        }),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('brings the same PBX group back with its members when a deleted group is restored in Entra', async () => {
+    const s = await scenario();
+    const [erin, frank, gina] = ['erin', 'frank', 'gina'].map((name) => s.add(name));
+    // gina is not synced yet: she becomes a member only once the user sync has her.
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ selectionMode: 'EXCLUDE', selectedUsers: [s.upn('gina')] })
+      .expect(200);
+    const night = group(s, 'Night shift', [erin!, frank!, gina!]);
+    await groupSettings(s, { groupIds: [night], schedule: 'OFF', leaverPolicy: 'DISABLE' }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    await runGroups(s);
+    const pbxGroups = async () =>
+      (await t.as(s.pbx.adminToken).get(`/api/tenants/${s.pbx.tenant.id}/ring-groups`).expect(200))
+        .body as RingGroupBody[];
+    const [before] = await pbxGroups();
+    expect(await ringGroups(s)).toEqual(['Night shift = erin,frank']);
+
+    // Deleted in Entra (to the deleted items): the leaver policy disables the PBX group.
+    control().deleteGroup({ tenant: s.directoryId, group: night });
+    const deleted = await runGroups(s);
+    expect(deleted.counts).toMatchObject({ 'groups.disabled': 1 });
+    expect(await ringGroups(s)).toEqual(['Night shift:off = erin,frank']);
+    // While it is deleted, each run reads it (404) and changes nothing.
+    const waiting = await runGroups(s);
+    expect(waiting).toMatchObject({ status: 'SUCCEEDED' });
+    expect(waiting.counts).not.toHaveProperty('groups.disabled');
+    expect(waiting.counts).not.toHaveProperty('groups.reEnabled');
+    expect(await ringGroups(s)).toEqual(['Night shift:off = erin,frank']);
+
+    // Meanwhile the user sync takes gina; then an admin restores the group in Entra (same object id).
+    await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ selectionMode: 'ALL', selectedUsers: [] })
+      .expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    control().restoreGroup({ tenant: s.directoryId, group: night });
+    const restored = await runGroups(s);
+    expect(restored.counts).toMatchObject({ 'groups.updated': 1, 'groups.reEnabled': 1 });
+    const after = await pbxGroups();
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).toBe(before?.id);
+    expect(await ringGroups(s)).toEqual(['Night shift = erin,frank,gina']);
+    expect(await logOf(s, { runId: restored.id, objectId: night })).toEqual([
+      expect.objectContaining({
+        action: 'RE_ENABLED',
+        changes: [{ field: 'membersAdded', from: null, to: [expect.any(String)] }],
+      }),
+    ]);
+
+    // Deleted and restored between two runs: the delta reports the group as it is, nothing changes in the PBX.
+    control().deleteGroup({ tenant: s.directoryId, group: night });
+    control().restoreGroup({ tenant: s.directoryId, group: night });
+    const unnoticed = await runGroups(s);
+    expect(unnoticed.counts).toMatchObject({ 'groups.unchanged': 1 });
+    expect((await pbxGroups()).map((g) => g.id)).toEqual([before?.id]);
+    expect(await ringGroups(s)).toEqual(['Night shift = erin,frank,gina']);
+  });
+
+  it('creates a restored group once when the leaver policy had deleted its PBX group', async () => {
+    const s = await scenario();
+    const hank = s.add('hank');
+    const day = group(s, 'Day shift', [hank]);
+    await groupSettings(s, { groupIds: [day], schedule: 'OFF', leaverPolicy: 'DELETE' }).expect(200);
+    await runToEnd<RunBody>(t, s, 'user-sync');
+    await runGroups(s);
+    control().deleteGroup({ tenant: s.directoryId, group: day });
+    expect((await runGroups(s)).counts).toMatchObject({ 'groups.deleted': 1 });
+    expect(await ringGroups(s)).toEqual([]);
+    control().restoreGroup({ tenant: s.directoryId, group: day });
+    expect((await runGroups(s)).counts).toMatchObject({ 'groups.created': 1 });
+    expect((await runGroups(s)).counts).toMatchObject({ 'groups.unchanged': 1 });
+    expect(await ringGroups(s)).toEqual(['Day shift = hank']);
   });
 
   it("fails a run without GroupMember.Read.All with Microsoft's code and the admin action; the connection test says so", async () => {

@@ -1,15 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { PbxDirectoryAdapter } from '@pbx/host/microsoft365/pbx-directory.adapter';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365';
-import { type TestApp } from '@pbx/test/support/create-test-app';
+import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario as Scenario,
   FAST_GRAPH_RETRIES,
+  fastGraphRetries,
   resetEmulatorFaults,
   runToEnd,
   startSyncTestApp,
   syncedPbxUsers,
 } from '@pbx/test/support/directory-scenario';
-import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
+import {
+  type EmulatedMicrosoft365,
+  startEmulatedMicrosoft365,
+} from '@pbx/test/support/microsoft365-test-env';
 
 interface RunBody {
   id: string;
@@ -68,7 +74,9 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     Object.entries(m365.emulator.control.getCounters().byRoute)
       .filter(([route]) => match(route))
       .reduce((sum, [, statuses]) => sum + Object.values(statuses).reduce((a, b) => a + b, 0), 0);
+  /** PATCHes of users, inside a `$batch` or not: the emulator counts each batch item by its own route too. */
   const patches = () => requests((route) => route.startsWith('PATCH /v1.0/users'));
+  const batches = () => requests((route) => route === 'POST /v1.0/$batch');
   const entraPhones = (s: Scenario, id: string) =>
     m365.emulator.control.getUser({ tenant: s.directoryId, user: id }).fields.businessPhones;
 
@@ -196,9 +204,12 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     const alice = s.add('alice');
     const bob = s.add('bob', { businessPhones: ['+1 555 0199'] });
     const before = patches();
+    const batchesBefore = batches();
     const first = await run(s);
     expect(first.counts).toMatchObject({ created: 2, 'businessPhone.written': 1, 'businessPhone.kept': 1 });
     expect(patches() - before).toBe(1);
+    // The PATCH went inside a JSON $batch (no photos here, so it is the run's only batch).
+    expect(batches() - batchesBefore).toBe(1);
     expect(entraPhones(s, alice)).toEqual([`+1 425 555 0100 x${(await extensions(s))['alice']}`]);
     expect(entraPhones(s, bob)).toEqual(['+1 555 0199']);
     const aliceBefore = (await syncedPbxUsers(directory, s)).find((u) =>
@@ -208,6 +219,7 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     // Our own write comes back through delta: no PBX update, no log line, no second PATCH.
     const echo = await run(s, { mode: 'incremental' });
     expect(patches() - before).toBe(1);
+    expect(batches() - batchesBefore).toBe(1);
     expect(echo.counts).not.toHaveProperty('updated');
     expect(await logOf(s, echo.id)).toEqual([]);
     const aliceAfter = (await syncedPbxUsers(directory, s)).find((u) =>
@@ -266,5 +278,108 @@ describe('Microsoft 365 user sync: extensions from Entra attributes (emulator ov
     const next = await run(s, { mode: 'incremental' });
     expect(next).toMatchObject({ mode: 'FULL', counts: { 'businessPhone.written': 1 } });
     expect(entraPhones(s, alice)).toEqual(['+1 425 555 0100 x1000']);
+  });
+
+  it("writes N users' business phones with ceil(N/20) $batch requests; a throttled item is sent again alone", async () => {
+    const s = await scenario({ businessPhoneTemplate: '+1 425 555 0100 x{extension}' }, [
+      'User.Read.All',
+      'User-Phone.ReadWrite.All',
+    ]);
+    const count = 45;
+    const ids = Array.from({ length: count }, (_, i) => s.add(`user${String(i).padStart(2, '0')}`));
+    const before = { patches: patches(), batches: batches() };
+    const first = await run(s);
+    expect(first.counts).toMatchObject({ created: count, 'businessPhone.written': count });
+    expect(patches() - before.patches).toBe(count);
+    expect(batches() - before.batches).toBe(Math.ceil(count / 20));
+    expect(ids.every((id) => entraPhones(s, id)[0]?.startsWith('+1 425 555 0100 x'))).toBe(true);
+
+    // A throttled item is sent again by the retry policy (in a batch of its own); the others are not resent.
+    const carol = s.add('carol');
+    const dave = s.add('dave');
+    m365.emulator.control.throttleNext({ count: 1, route: '^/v1.0/users/[0-9a-f-]+$', retryAfterSeconds: 0 });
+    const again = { patches: patches(), batches: batches() };
+    const next = await run(s, { mode: 'incremental' });
+    expect(next.counts).toMatchObject({ created: 2, 'businessPhone.written': 2 });
+    expect(next.issues).toEqual([]);
+    expect(patches() - again.patches).toBe(3);
+    expect(batches() - again.batches).toBe(2);
+    expect(entraPhones(s, carol)).toHaveLength(1);
+    expect(entraPhones(s, dave)).toHaveLength(1);
+  });
+});
+
+/** DIDs the test hands out, by lower-case UPN. */
+const dids = new Map<string, string>();
+
+/** The reference host's directory port plus the optional `findDids`, answering the DIDs above. */
+@Injectable()
+class PbxDirectoryWithDids extends PbxDirectoryAdapter {
+  async findDids(pbxTenantId: string, userIds: string[]): Promise<Record<string, string | null>> {
+    const users = await this.findUsers(pbxTenantId, { ids: userIds });
+    return Object.fromEntries(
+      users.map((user) => [user.id, dids.get(user.userPrincipalName?.toLowerCase() ?? '') ?? null]),
+    );
+  }
+}
+
+/**
+ * `{did}` in the business phone template, from a host whose `PBX_DIRECTORY` provides the optional `findDids` (the
+ * reference host has no DIDs: above, `{did}` is refused with a 400).
+ */
+describe("Microsoft 365 user sync: {did} from a PBX that knows its users' DIDs", () => {
+  let m365: EmulatedMicrosoft365;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    m365 = await startEmulatedMicrosoft365({ users: 0, groupDepth: 0, departments: 0 });
+    t = await createTestApp({
+      microsoft365: m365.moduleOptions,
+      // The adapter class, not the PBX_DIRECTORY alias (useExisting): overriding the alias did not reach the
+      // module's providers here.
+      override: (builder) =>
+        fastGraphRetries(FAST_GRAPH_RETRIES)(builder)
+          .overrideProvider(PbxDirectoryAdapter)
+          .useClass(PbxDirectoryWithDids),
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await m365?.close();
+  });
+
+  it("writes each user's DID with the template, and skips a user the PBX has no DID for", async () => {
+    const s = await createDirectoryScenario(t, m365, {
+      seed: 'user-sync-did',
+      domain: 'did.onmicrosoft.com',
+      permissions: ['User.Read.All', 'User-Phone.ReadWrite.All'],
+      // Accepted here: this PBX provides DIDs.
+      settings: { businessPhoneTemplate: '{did} x{extension}' },
+    });
+    const alice = s.add('alice');
+    const bob = s.add('bob');
+    dids.set(s.upn('alice').toLowerCase(), '+1 425 555 0142');
+    const settings = await t.as(s.pbx.adminToken).get(`${s.base}/user-sync/settings`).expect(200);
+    expect(settings.body).toMatchObject({ businessPhoneTemplate: '{did} x{extension}' });
+
+    const done = await runToEnd<RunBody>(t, s, 'user-sync', {});
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.counts).toMatchObject({ created: 2, 'businessPhone.written': 1, 'businessPhone.noDid': 1 });
+    const phones = (id: string) =>
+      m365.emulator.control.getUser({ tenant: s.directoryId, user: id }).fields.businessPhones;
+    expect(phones(alice)).toEqual([expect.stringMatching(/^\+1 425 555 0142 x10\d\d$/)]);
+    expect(phones(bob)).toEqual([]);
+
+    // Still refused: text around {did} that is not a phone number.
+    const bad = await t
+      .as(s.pbx.adminToken)
+      .patch(`${s.base}/user-sync/settings`)
+      .send({ businessPhoneTemplate: 'call {did}' })
+      .expect(400);
+    expect(bad.body).toMatchObject({
+      code: 'INVALID_INPUT',
+      errors: [{ field: 'businessPhoneTemplate', reasons: [expect.stringContaining('{did}') as unknown] }],
+    });
   });
 });

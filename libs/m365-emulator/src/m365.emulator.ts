@@ -20,6 +20,7 @@ import { ResourceUnitThrottle } from './faults/resource-unit.throttle';
 import { batchRoutes } from './graph/batch.routes';
 import { DirectoryDeltaEngine } from './graph/directory-delta.engine';
 import { GraphAuthGuard } from './graph/graph-auth.guard';
+import { deletedItemsRoutes } from './graph/deleted-items.routes';
 import { groupsRoutes } from './graph/groups.routes';
 import { calendarRoutes } from './graph/outlook/calendar.routes';
 import { contactsRoutes } from './graph/outlook/contacts.routes';
@@ -51,6 +52,7 @@ export const BUILT_IN_ROUTE_FAMILIES: readonly RouteFamily[] = [
   logoutRoutes,
   usersRoutes,
   groupsRoutes,
+  deletedItemsRoutes,
   photosRoutes,
   mailboxSettingsRoutes,
   contactsRoutes,

@@ -32,6 +32,7 @@ export const CONTROL_OPERATIONS = [
   'createGroup',
   'updateGroup',
   'deleteGroup',
+  'restoreGroup',
   'addGroupMember',
   'removeGroupMember',
   'listSigningKeys',

@@ -40,6 +40,7 @@ import type {
 import type { FaultInjector } from '../faults/fault.injector';
 import type { CountersSnapshot, RequestCounters } from '../faults/request.counters';
 import type { ResourceUnitThrottle } from '../faults/resource-unit.throttle';
+import { restoreDeletedGroup } from '../graph/deleted-items.routes';
 import { photoEtag } from '../graph/photos.routes';
 import type {
   ChangeNotificationDispatcher,
@@ -363,10 +364,25 @@ export class EmulatorControl {
     return this.describeGroup(group);
   }
 
+  /**
+   * Microsoft 365 and security groups go to the deleted items (restorable for 30 days); distribution groups
+   * (mail-enabled, not security, not Unified) and `permanent` are deleted for good (docs/graph-notes.md §3.3).
+   */
   deleteGroup(input: { tenant: string; group: string; permanent?: boolean }): { deleted: true } {
     const tenant = this.tenant(input.tenant);
-    tenant.groups.remove(this.group(tenant, input.group), input.permanent === true);
+    const group = this.group(tenant, input.group);
+    const { mailEnabled, securityEnabled, groupTypes } = group.fields;
+    const distribution = mailEnabled && !securityEnabled && !groupTypes.includes('Unified');
+    tenant.groups.remove(group, input.permanent === true || distribution, this.deps.clock.now());
     return { deleted: true };
+  }
+
+  /** What an admin's "Restore group" in Entra does: `POST /directory/deletedItems/{id}/restore`. */
+  restoreGroup(input: { tenant: string; group: string }): GroupInfo {
+    const tenant = this.tenant(input.tenant);
+    const restored = restoreDeletedGroup(tenant, input.group, this.deps.clock.now());
+    if (!restored) throw ControlError.notFound(`Deleted group ${input.group}`);
+    return this.describeGroup(restored);
   }
 
   /** member is a user id/UPN or a group id (nesting allowed, cycles too). */

@@ -35,3 +35,13 @@ export const USER_PHONE_WRITE_PERMISSIONS: readonly string[] = [
   'User.ReadWrite.All',
   'Directory.ReadWrite.All',
 ];
+
+/**
+ * Restoring a deleted group (`POST /directory/deletedItems/{id}/restore`): `Group.ReadWrite.All` is the application
+ * permission the page lists for a group (https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-restore);
+ * `Directory.ReadWrite.All` covers it too.
+ */
+export const GROUP_RESTORE_PERMISSIONS: readonly string[] = [
+  'Group.ReadWrite.All',
+  'Directory.ReadWrite.All',
+];

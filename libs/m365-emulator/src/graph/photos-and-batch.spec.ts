@@ -121,6 +121,71 @@ describe('Graph photos and JSON $batch', () => {
     expect(forged.status).toBe(401);
   });
 
+  it('runs PATCH items with a JSON body: 204 per written user, 403 without the phone permission, 404 for a user gone', async () => {
+    const users = fixture.emulator.control.tenant(fixture.tenantId).users.all();
+    const [first, second] = users.map((user) => user.id);
+    const patchBatch = async (bearer: string) =>
+      fixture.graph('/$batch', {
+        token: bearer,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          requests: [
+            {
+              id: '1',
+              method: 'PATCH',
+              url: `/users/${first}`,
+              headers: { 'Content-Type': 'application/json' },
+              body: { businessPhones: ['+1 425 555 0100 x1001'] },
+            },
+            {
+              id: '2',
+              method: 'PATCH',
+              url: `/users/${second}`,
+              headers: { 'Content-Type': 'application/json' },
+              body: { businessPhones: ['+1 425 555 0100 x1002'] },
+            },
+            {
+              id: '3',
+              method: 'PATCH',
+              url: '/users/00000000-0000-0000-0000-00000000dead',
+              headers: { 'Content-Type': 'application/json' },
+              body: { businessPhones: ['1003'] },
+            },
+          ],
+        }),
+      });
+    const statuses = (result: { json: Record<string, unknown> }): Record<string, unknown> =>
+      Object.fromEntries(
+        (result.json['responses'] as Row[]).map((item): [string, unknown] => [
+          String(item['id']),
+          item['status'],
+        ]),
+      );
+
+    const denied = await patchBatch(token);
+    expect(denied.status).toBe(200);
+    expect(statuses(denied)).toEqual({ '1': 403, '2': 403, '3': 403 });
+    expect((denied.json['responses'] as Row[])[0]).toMatchObject({
+      body: { error: { code: 'Authorization_RequestDenied' } },
+    });
+
+    const app = {
+      tenant: fixture.tenantId,
+      clientId: fixture.clientId,
+      permissions: ['User-Phone.ReadWrite.All'],
+    };
+    fixture.emulator.control.grantPermissions(app);
+    try {
+      const written = await patchBatch(await fixture.token());
+      expect(statuses(written)).toEqual({ '1': 204, '2': 204, '3': 404 });
+      const read = await graph(`/users/${second}?$select=businessPhones`);
+      expect(read.json['businessPhones']).toEqual(['+1 425 555 0100 x1002']);
+    } finally {
+      fixture.emulator.control.revokePermissions(app);
+    }
+  });
+
   it('throttles a single item with its own Retry-After and rejects batches over 20 or with duplicate ids', async () => {
     fixture.emulator.control.throttleNext({ count: 1, route: '/photo', retryAfterSeconds: 3 });
     const result = await graph('/$batch', {

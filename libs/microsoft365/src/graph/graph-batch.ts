@@ -11,6 +11,16 @@ export interface GraphBatchRequest {
   headers?: Record<string, string>;
 }
 
+/**
+ * A write inside a batch. Only PATCH: setting the same properties twice has the effect of setting them once, so
+ * the batch and its 5xx items may be sent again like GETs (a POST item could not be).
+ */
+export interface GraphBatchPatch {
+  id: string;
+  url: string;
+  body: Record<string, unknown>;
+}
+
 export interface GraphBatchResponse {
   id: string;
   status: number;

@@ -137,7 +137,7 @@ interface BatchItem {
 /**
  * The retryable items of a $batch answer, as one failed attempt: Graph throttles items one by one (a 200 batch can
  * hold 429 items), each with its own Retry-After, and they are sent again together after the longest. Our batches
- * hold GETs only, so items are repeatable and a 500/502/504 item is retried like a GET would be.
+ * hold GETs and PATCHes only, so items are repeatable and a 500/502/504 item is retried like a GET would be.
  */
 export function failedBatchItems<T extends BatchItem>(
   items: T[],

@@ -15,10 +15,11 @@ import { UserLinkEntity } from '../user-sync/user-link.entity';
 import { LinkState } from '../user-sync/user-sync-plan';
 import { EntraGroupsReader } from './entra-groups.reader';
 import { GroupLinkEntity } from './group-link.entity';
-import { type EntraGroupState, type GroupPlan, type MemberLink } from './group-sync-plan';
+import { type EntraGroupState, type MemberLink } from './group-sync-plan';
 import { GroupSyncSettingsEntity } from './group-sync-settings.entity';
 import { GroupSyncSettingsService } from './group-sync-settings.service';
 import { GroupSyncApplier } from './group-sync.applier';
+import { bump, planLines, reportPlan } from './group-sync-report';
 import { followDelta, type GroupDeltaEntry, planGroups } from './group-sync.planner';
 
 export interface GroupRunRequest {
@@ -28,9 +29,6 @@ export interface GroupRunRequest {
   /** The job the run executes in (set by the job handlers): a retried job resumes its run. */
   jobId?: string;
 }
-
-/** A plan line for each skipped member is kept up to this many; the count stays exact. */
-const MAX_PLAN_LINES = 1000;
 
 /** What Entra looks like to this run, and where the next delta round starts. */
 interface EntraView {
@@ -142,7 +140,7 @@ export class GroupSyncRunner {
       deleted: entra.deleted,
       userLinks: await this.userLinks(pbxTenantId, entra.groups),
     });
-    this.report(run, plan);
+    reportPlan(run, plan);
     if (run.dryRun) {
       run.plan = planLines(plan);
       return;
@@ -261,34 +259,6 @@ export class GroupSyncRunner {
     }
     return links;
   }
-
-  private report(run: SyncRunEntity, plan: GroupPlan): void {
-    bump(run.counts, 'members.skipped', plan.skipped.length);
-    for (const skip of plan.skipped) {
-      SyncRunsService.addIssue(run, {
-        objectId: skip.userObjectId,
-        userPrincipalName: null,
-        severity: 'skip',
-        code: skip.reason,
-        message:
-          skip.reason === 'NOT_SYNCED'
-            ? `Member of the group ${skip.groupObjectId}, but not synced to the PBX by the user sync`
-            : `Member of the group ${skip.groupObjectId}, but the PBX user is not active (disabled, kept or unbound)`,
-      });
-    }
-    for (const objectId of plan.missing) {
-      bump(run.counts, 'groups.notFound');
-      SyncRunsService.addIssue(run, {
-        objectId,
-        userPrincipalName: null,
-        severity: 'skip',
-        code: 'GROUP_NOT_FOUND',
-        message: `The selected group ${objectId} does not exist in Microsoft 365`,
-        action: 'Remove it from the group sync settings, or pick the group again.',
-      });
-    }
-    run.progress.usersProcessed = run.progress.usersRead;
-  }
 }
 
 function storedState(link: GroupLinkEntity): EntraGroupState {
@@ -298,16 +268,4 @@ function storedState(link: GroupLinkEntity): EntraGroupState {
     members: link.entraMembers,
     closure: link.closure ?? [link.objectId],
   };
-}
-
-/** The plan as the run shows it: one line per group, then the skipped members. */
-function planLines(plan: GroupPlan): unknown[] {
-  return [...plan.items, ...plan.skipped.map((skip) => ({ action: 'SKIP_MEMBER', ...skip }))].slice(
-    0,
-    MAX_PLAN_LINES,
-  );
-}
-
-function bump(counts: Record<string, number>, key: string, by = 1): void {
-  counts[key] = (counts[key] ?? 0) + by;
 }

@@ -78,4 +78,11 @@ export interface PbxDirectoryPort {
   /** Of the given numbers, those the host uses already (users, queues, ring groups, IVRs, ...). */
   findUsedExtensions(pbxTenantId: string, candidates: string[]): Promise<string[]>;
   setPhotos(pbxTenantId: string, photos: PbxUserPhoto[]): Promise<void>;
+  /**
+   * Optional. Each given user's direct inward dialing number (DID) as the PBX shows it (e.g. `+1 425 555 0100`),
+   * null when the user has none; ids the host does not know may be left out. A host that knows its users' DIDs
+   * provides it, and the business phone write-back may then use `{did}` in its template; without it `{did}` is
+   * refused.
+   */
+  findDids?(pbxTenantId: string, userIds: string[]): Promise<Record<string, string | null>>;
 }

@@ -48,9 +48,11 @@ export class ProvisioningLogCleanup {
     const now = this.clock.now().getTime();
     let removed = 0;
     for (const tenant of await this.tenants()) {
+      // Group sync follows the user sync (its members are the user sync's users) and keeps its entries as long.
       for (const [kind, days] of [
         [SyncKind.Users, tenant.users],
         [SyncKind.Contacts, tenant.contacts],
+        [SyncKind.Groups, tenant.users],
       ] as const) {
         removed += await this.removeOlderThan(tenant.pbx_tenant_id, kind, new Date(now - days * DAY_MS));
       }

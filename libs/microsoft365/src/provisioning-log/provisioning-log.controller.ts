@@ -8,7 +8,10 @@ import { SyncKind } from '../runs/sync-run-status';
 import { ProvisioningLogEntryView, ProvisioningLogQueryDto } from './provisioning-log.dto';
 import { ProvisioningLogService } from './provisioning-log.service';
 
-/** What each run did to each user (user sync) and each mailbox (contact sync), kept for the tenant's retention. */
+/**
+ * What each run did to each user (user sync), each mailbox (contact sync) and each group (group sync), kept for the
+ * tenant's retention.
+ */
 @ApiTags('Microsoft 365: provisioning log')
 @ApiBearerAuth()
 @Controller('microsoft365/tenants/:pbxTenantId')
@@ -51,6 +54,24 @@ export class ProvisioningLogController {
       SyncKind.Contacts,
       query,
     );
+    return entries.map((entry) => ProvisioningLogEntryView.of(entry));
+  }
+
+  @Get('group-sync/provisioning-log')
+  @ApiOperation({
+    summary: 'What group sync runs did to each group, newest first',
+    description:
+      'Created, updated (renamed, members added or removed), re-enabled, disabled, deleted or kept by the leaver ' +
+      "policy (reason), failed (error code, Microsoft's code in the message), skipped members (object id of the " +
+      "user, reason) and selected groups Entra does not know. The object id is the Entra group's (the user's for " +
+      'a skipped member); groups whose Entra state did not change are not logged.',
+  })
+  @ApiOkResponse({ type: [ProvisioningLogEntryView] })
+  async groups(
+    @Param('pbxTenantId') pbxTenantId: string,
+    @Query() query: ProvisioningLogQueryDto,
+  ): Promise<ProvisioningLogEntryView[]> {
+    const entries = await this.log.list(requirePbxTenant(pbxTenantId, 'group sync'), SyncKind.Groups, query);
     return entries.map((entry) => ProvisioningLogEntryView.of(entry));
   }
 }

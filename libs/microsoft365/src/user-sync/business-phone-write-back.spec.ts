@@ -18,6 +18,19 @@ describe('validatePhoneTemplate', () => {
   ])('%j → %s', (template, expected) => {
     expect(validatePhoneTemplate(template)).toBe(expected);
   });
+
+  it.each<[string, string | null]>([
+    ['{did}', null],
+    ['{did} x{extension}', null],
+    ['+1 425 555 0100 x{extension}', null],
+    ['({did})', null],
+    ['{did} {did}', 'must contain {did} at most once'],
+    ['+1 425 555 0100', 'must contain {extension} or {did}, each at most once'],
+    ['{did} x{name}', 'may use no placeholder but {extension} and {did}'],
+    ['call {did}', 'may hold only digits, +, spaces and ( ) - . / around {did}'],
+  ])('with DIDs from the PBX: %j → %s', (template, expected) => {
+    expect(validatePhoneTemplate(template, true)).toBe(expected);
+  });
 });
 
 describe('planPhoneWriteBack', () => {
@@ -39,6 +52,13 @@ describe('planPhoneWriteBack', () => {
     ['no extension: nothing', [], null, null, null],
   ])('%s', (_, phones, extension, written, expected) => {
     expect(planPhoneWriteBack(phones, extension, template, written)).toEqual(expected);
+  });
+
+  it('fills {did}, and skips a user the PBX has no DID for', () => {
+    expect(planPhoneWriteBack([], '1234', '{did} x{extension}', null, '+1 425 555 0142')).toEqual({
+      write: '+1 425 555 0142 x1234',
+    });
+    expect(planPhoneWriteBack([], '1234', '{did}', null, null)).toEqual({ skip: 'no-did' });
   });
 });
 

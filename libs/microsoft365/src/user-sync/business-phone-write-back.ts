@@ -18,46 +18,72 @@ export const PHONE_WRITE_PERMISSIONS = [
 export const MAX_PHONE_TEMPLATE_LENGTH = 64;
 
 const EXTENSION = '{extension}';
+const DID = '{did}';
 /** What a phone number may hold around the placeholder: digits, +, spaces, ( ) - . / and the x or ext marker. */
 const PHONE_TEXT = /^[0-9+() .\-/]*(?:(?:x|ext\.?) ?)?$/i;
 
 /**
- * Why a template is refused, or null: it must hold `{extension}` once, at most 64 characters, and otherwise only
- * phone characters (`+1 425 555 0100 x{extension}`). `{did}` is refused: the PBX's directory port has no DID.
+ * Why a template is refused, or null: at most 64 characters, `{extension}` exactly once (or, when the PBX provides
+ * DIDs, `{did}` and/or `{extension}`, each at most once), and otherwise only phone characters
+ * (`+1 425 555 0100 x{extension}`, `{did}`, `{did} x{extension}`). `{did}` needs `didAvailable`: the host's
+ * `PBX_DIRECTORY` must implement the optional `findDids`.
  */
-export function validatePhoneTemplate(template: string): string | null {
+export function validatePhoneTemplate(template: string, didAvailable = false): string | null {
   if (template.length === 0 || template.length > MAX_PHONE_TEMPLATE_LENGTH)
     return `must be 1 to ${MAX_PHONE_TEMPLATE_LENGTH} characters`;
-  if (template.includes('{did}'))
+  const dids = template.split(DID).length - 1;
+  if (dids > 0 && !didAvailable)
     return "may not use {did}: the PBX's directory port does not provide the users' DIDs";
-  const parts = template.split(EXTENSION);
-  if (parts.length !== 2) return 'must contain {extension} exactly once';
+  if (dids > 1) return 'must contain {did} at most once';
+  // {did} stands where digits go: the rest is checked as for a template without it.
+  const parts = template.replace(DID, '0').split(EXTENSION);
+  if (parts.length > 2 || (parts.length === 1 && dids === 0))
+    return didAvailable
+      ? 'must contain {extension} or {did}, each at most once'
+      : 'must contain {extension} exactly once';
   const [before = '', after = ''] = parts;
-  if (/[{}]/.test(before + after)) return 'may use no placeholder but {extension}';
+  if (/[{}]/.test(before + after))
+    return didAvailable
+      ? 'may use no placeholder but {extension} and {did}'
+      : 'may use no placeholder but {extension}';
+  if (parts.length === 1)
+    return /^[0-9+() .\-/]*$/.test(before)
+      ? null
+      : 'may hold only digits, +, spaces and ( ) - . / around {did}';
   if (!PHONE_TEXT.test(before) || !/^[0-9 ]*$/.test(after))
     return 'may hold only digits, +, spaces, ( ) - . / and an x or ext before {extension}';
   return null;
 }
 
-export function renderPhone(template: string, extension: string): string {
-  return template.replace(EXTENSION, extension);
+export function usesDid(template: string): boolean {
+  return template.includes(DID);
+}
+
+/** The template filled in; null when it needs a DID the user does not have. */
+export function renderPhone(template: string, extension: string, did: string | null = null): string | null {
+  if (usesDid(template) && !did) return null;
+  return template.replace(EXTENSION, extension).replace(DID, did ?? '');
 }
 
 /**
  * `write`: PATCH the value (the field is empty, or holds exactly what we wrote before). `remember`: Entra already
  * holds the value (our own write came back through delta, or an admin typed the same): store it as ours, write
- * nothing. `admin-typed`: another number is there; never overwritten. null: nothing to do (no extension).
+ * nothing. `admin-typed`: another number is there; never overwritten. `no-did`: the template uses `{did}` and the
+ * PBX has none for the user. null: nothing to do (no extension).
  */
-export type PhoneWriteBack = { write: string } | { remember: string } | { skip: 'admin-typed' } | null;
+export type PhoneWriteBack =
+  { write: string } | { remember: string } | { skip: 'admin-typed' | 'no-did' } | null;
 
 export function planPhoneWriteBack(
   businessPhones: readonly string[],
   extension: string | null,
   template: string,
   written: string | null,
+  did: string | null = null,
 ): PhoneWriteBack {
   if (!extension) return null;
-  const value = renderPhone(template, extension);
+  const value = renderPhone(template, extension, did);
+  if (value === null) return { skip: 'no-did' };
   const current = businessPhones[0] ?? null;
   if (current === value) return value === written ? null : { remember: value };
   if (current === null || current === written) return { write: value };

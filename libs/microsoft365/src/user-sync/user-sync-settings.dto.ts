@@ -89,8 +89,8 @@ export class UpdateUserSyncSettingsDto extends UserSelectionDto {
     example: '+1 425 555 0100 x{extension}',
     description:
       "Write each synced user's extension into their Entra business phone with this template ({extension} once, " +
-      'phone characters; needs User-Phone.ReadWrite.All); only where the field is empty or holds what the PBX ' +
-      'wrote before; null = off',
+      "phone characters; {did} for the user's DID when the PBX provides DIDs; needs User-Phone.ReadWrite.All); " +
+      'only where the field is empty or holds what the PBX wrote before; null = off',
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)

@@ -94,7 +94,7 @@ export class UserSyncSettingsService {
       const phoneProblem =
         settings.businessPhoneTemplate === null
           ? null
-          : validatePhoneTemplate(settings.businessPhoneTemplate);
+          : validatePhoneTemplate(settings.businessPhoneTemplate, this.directory.findDids !== undefined);
       if (phoneProblem) throw invalidField('businessPhoneTemplate', `businessPhoneTemplate ${phoneProblem}`);
       settings.updatedAt = this.clock.now();
       // The connection test reports the permissions of what is switched on.
