@@ -23,6 +23,7 @@ import { Migration20261205181157_provisioning_log } from './Migration20261205181
 import { Migration20261205190000_feature_health } from './Migration20261205190000_feature_health';
 import { Migration20261206010000_sbc_url } from './Migration20261206010000_sbc_url';
 import { Migration20261206012233_user_sync_field_ownership } from './Migration20261206012233_user_sync_field_ownership';
+import { Migration20261207010000_teams_presence_change_notifications } from './Migration20261207010000_teams_presence_change_notifications';
 import { Migration20261206014807_teams_presence } from './Migration20261206014807_teams_presence';
 import { Migration20261206015610_group_sync } from './Migration20261206015610_group_sync';
 import { Migration20261206023000_user_sync_extension_source } from './Migration20261206023000_user_sync_extension_source';
@@ -67,6 +68,10 @@ export const microsoft365Migrations: MigrationObject[] = [
   {
     name: 'Migration20261206024500_user_sync_business_phone_write_back',
     class: Migration20261206024500_user_sync_business_phone_write_back,
+  },
+  {
+    name: 'Migration20261207010000_teams_presence_change_notifications',
+    class: Migration20261207010000_teams_presence_change_notifications,
   },
 ];
 // </generated-migrations>
