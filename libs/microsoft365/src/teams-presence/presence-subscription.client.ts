@@ -51,7 +51,8 @@ export class PresenceSubscriptionClient {
   ): Promise<T> {
     let response: Awaited<ReturnType<HttpTransport['fetch']>>;
     try {
-      response = await this.transport.fetch(`${this.graph.graphBaseUrl(cloud)}${path}`, {
+      // Graph v1.0, as the tenant's Graph client uses.
+      response = await this.transport.fetch(`${this.graph.graphBaseUrl(cloud)}/v1.0${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
@@ -111,19 +111,17 @@ export class PresenceSubscriptionManager {
         : 'off';
     }
     const { cloud } = (await this.store.target(pbxTenantId)).target;
-    let token: string;
+    // A token only when there is work (a create, renewal or removal, a few times an hour), always redeemed from the
+    // refresh token: an account revoked in Entra is noticed at the next renewal, not when a cached token runs out.
+    let token: string | undefined;
+    const tokenOnce = async () => (token ??= await this.account.accessToken(pbxTenantId, true));
     try {
-      token = await this.account.accessToken(pbxTenantId);
+      await this.reconcile(pbxTenantId, cloud, tokenOnce, held);
     } catch (error) {
-      // The account is marked failed by now (if Entra refused it): recorded once, then polling takes over.
+      // An account Entra refused is marked failed by now: recorded once, then polling takes over.
       await this.failed(pbxTenantId, error);
-      await this.dropAll(pbxTenantId, held);
-      return 'failed';
-    }
-    try {
-      await this.reconcile(pbxTenantId, cloud, token, held);
-    } catch (error) {
-      await this.failed(pbxTenantId, error);
+      if (!(await this.account.usable(pbxTenantId)))
+        await this.dropAll(pbxTenantId, await this.held(pbxTenantId));
       return 'failed';
     }
     return (await this.held(pbxTenantId)).length > 0 ? 'active' : 'off';
@@ -170,7 +168,7 @@ export class PresenceSubscriptionManager {
   private async reconcile(
     pbxTenantId: string,
     cloud: Microsoft365Cloud,
-    token: string,
+    token: () => Promise<string>,
     held: PresenceSubscriptionEntity[],
   ): Promise<void> {
     const now = this.clock.now();
@@ -182,12 +180,17 @@ export class PresenceSubscriptionManager {
       wanted,
     );
     for (const row of [...expired, ...live.filter((r) => plan.remove.includes(r.id))]) {
-      await this.remove(pbxTenantId, cloud, token, row);
+      await this.remove(pbxTenantId, cloud, await token(), row);
     }
     for (const row of live.filter((r) => plan.keep.includes(r.id))) {
       if (presenceRenewal(row.expiresAt, now) !== 'renew') continue;
       try {
-        const renewed = await this.client.renew(cloud, token, row.subscriptionId, presenceExpiration(now));
+        const renewed = await this.client.renew(
+          cloud,
+          await token(),
+          row.subscriptionId,
+          presenceExpiration(now),
+        );
         await this.em
           .fork()
           .nativeUpdate(
@@ -203,7 +206,7 @@ export class PresenceSubscriptionManager {
         plan.create.push([...row.objectIds]);
       }
     }
-    for (const objectIds of plan.create) await this.create(pbxTenantId, cloud, token, objectIds);
+    for (const objectIds of plan.create) await this.create(pbxTenantId, cloud, await token(), objectIds);
   }
 
   private async create(
@@ -227,6 +230,7 @@ export class PresenceSubscriptionManager {
       latestSupportedTlsVersion: 'v1_2',
     });
     await this.em.fork().insert(PresenceSubscriptionEntity, {
+      id: randomUUID(),
       pbxTenantId,
       subscriptionId: created.id,
       objectIds,

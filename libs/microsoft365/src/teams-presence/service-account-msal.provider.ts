@@ -81,8 +81,15 @@ export class ServiceAccountMsalProvider {
     }
   }
 
-  /** An access token for Graph from the stored cache: the cached one, or a new one through the refresh token. */
-  async accessToken(credentials: AppCredentials, cache: string): Promise<DelegatedToken> {
+  /**
+   * An access token for Graph from the stored cache: the cached one, or a new one through the refresh token;
+   * `forceRefresh` always redeems the refresh token, which is how a revoked account is noticed.
+   */
+  async accessToken(
+    credentials: AppCredentials,
+    cache: string,
+    forceRefresh = false,
+  ): Promise<DelegatedToken> {
     const client = this.msalClients.isolatedClientFor(credentials);
     const tokenCache = client.getTokenCache();
     try {
@@ -95,7 +102,11 @@ export class ServiceAccountMsalProvider {
           { action: 'Sign the Teams presence service account in again.' },
         );
       }
-      const result = await client.acquireTokenSilent({ account, scopes: SERVICE_ACCOUNT_SCOPES });
+      const result = await client.acquireTokenSilent({
+        account,
+        scopes: SERVICE_ACCOUNT_SCOPES,
+        forceRefresh,
+      });
       return {
         accessToken: result.accessToken,
         cache: tokenCache.hasChanged() ? tokenCache.serialize() : null,

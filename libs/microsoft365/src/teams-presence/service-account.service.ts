@@ -181,7 +181,7 @@ export class ServiceAccountService {
    * A delegated access token for Graph. Entra's refusal marks the account failed (and is thrown, for the caller
    * to record in the feature's health); a refreshed cache is sealed and stored again.
    */
-  async accessToken(pbxTenantId: string): Promise<string> {
+  async accessToken(pbxTenantId: string, forceRefresh = false): Promise<string> {
     const em = this.em.fork();
     const row = await em.findOne(ServiceAccountEntity, { pbxTenantId }, { populate: ['encryptedCache'] });
     if (!row?.encryptedCache || row.masterKeyVersion === null || row.failureCode) {
@@ -198,7 +198,7 @@ export class ServiceAccountService {
       )
       .toString('utf8');
     try {
-      const token = await this.msal.accessToken(await this.credentials(pbxTenantId), cache);
+      const token = await this.msal.accessToken(await this.credentials(pbxTenantId), cache, forceRefresh);
       if (token.cache !== null) {
         const sealed = this.secretBox.seal(Buffer.from(token.cache, 'utf8'), cacheContext(pbxTenantId));
         await em.nativeUpdate(
