@@ -4,6 +4,7 @@ import type { EmulatorUrls } from './emulator-urls';
 import type { AccessTokenIssuer } from './entra/access-token.issuer';
 import type { AuthorizationCodeStore } from './entra/authorization-code.store';
 import type { ClientAssertionValidator } from './entra/client-assertion.validator';
+import type { RefreshTokenStore } from './entra/refresh-token.store';
 import type { SignInSessionStore } from './entra/sign-in-session.store';
 import type { OutlookLimitsConfig } from './faults/fault.config';
 import type { OutlookMailboxThrottle } from './faults/outlook-mailbox.throttle';
@@ -34,6 +35,7 @@ export interface EmulatorContext {
   readonly tokens: AccessTokenIssuer;
   readonly assertions: ClientAssertionValidator;
   readonly codes: AuthorizationCodeStore;
+  readonly refreshTokens: RefreshTokenStore;
   readonly signIns: SignInSessionStore;
   readonly graphAuth: GraphAuthGuard;
   readonly delta: DirectoryDeltaEngine;

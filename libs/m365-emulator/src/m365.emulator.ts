@@ -6,6 +6,7 @@ import type { EmulatorContext, InnerCall, RouteFamily } from './emulator.context
 import type { M365EmulatorOptions } from './emulator.options';
 import { EmulatorUrls } from './emulator-urls';
 import { AccessTokenIssuer } from './entra/access-token.issuer';
+import { RefreshTokenStore } from './entra/refresh-token.store';
 import { AuthorizationCodeStore } from './entra/authorization-code.store';
 import { authorizeRoutes } from './entra/authorize.routes';
 import { ClientAssertionValidator } from './entra/client-assertion.validator';
@@ -112,6 +113,7 @@ export class M365Emulator {
       }),
       assertions: new ClientAssertionValidator(clock),
       codes: new AuthorizationCodeStore(),
+      refreshTokens: new RefreshTokenStore(),
       signIns: new SignInSessionStore(),
       graphAuth: new GraphAuthGuard(tenants, clock, throttle),
       delta: new DirectoryDeltaEngine(urls),

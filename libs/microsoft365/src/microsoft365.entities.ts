@@ -19,6 +19,8 @@ import { RateLimitCounterEntity } from './rate-limits/rate-limit-counter.entity'
 import { FeatureHealthEntity } from './health/feature-health.entity';
 import { TeamsPresenceSettingsEntity } from './teams-presence/teams-presence-settings.entity';
 import { TeamsPresenceStateEntity } from './teams-presence/teams-presence-state.entity';
+import { PresenceSubscriptionEntity } from './teams-presence/presence-subscription.entity';
+import { ServiceAccountEntity } from './teams-presence/service-account.entity';
 import { GroupLinkEntity } from './group-sync/group-link.entity';
 import { GroupSyncSettingsEntity } from './group-sync/group-sync-settings.entity';
 
@@ -45,6 +47,8 @@ export const microsoft365Entities = [
   FeatureHealthEntity,
   TeamsPresenceSettingsEntity,
   TeamsPresenceStateEntity,
+  ServiceAccountEntity,
+  PresenceSubscriptionEntity,
   GroupSyncSettingsEntity,
   GroupLinkEntity,
 ];

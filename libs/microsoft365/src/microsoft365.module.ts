@@ -85,6 +85,11 @@ import { CalendarPresenceScheduler } from './presence/calendar-presence.schedule
 import { CalendarPresenceSettingsService } from './presence/calendar-presence-settings.service';
 import { CalendarScheduleReader } from './presence/calendar-schedule.reader';
 import { TeamsPresenceController } from './teams-presence/teams-presence.controller';
+import { PresenceSubscriptionClient } from './teams-presence/presence-subscription.client';
+import { PresenceSubscriptionManager } from './teams-presence/presence-subscription.manager';
+import { ServiceAccountCallbackController } from './teams-presence/service-account-callback.controller';
+import { ServiceAccountMsalProvider } from './teams-presence/service-account-msal.provider';
+import { ServiceAccountService } from './teams-presence/service-account.service';
 import { TeamsPresencePoller } from './teams-presence/teams-presence.poller';
 import { TeamsPresenceScheduler } from './teams-presence/teams-presence.scheduler';
 import { TeamsPresenceService } from './teams-presence/teams-presence.service';
@@ -119,6 +124,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     NotificationSettingsController,
     CalendarPresenceController,
     TeamsPresenceController,
+    ServiceAccountCallbackController,
     DirectoryPickersController,
     GroupSyncController,
   ],
@@ -224,6 +230,10 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     TeamsPresenceService,
     TeamsPresencePoller,
     TeamsPresenceScheduler,
+    ServiceAccountMsalProvider,
+    ServiceAccountService,
+    PresenceSubscriptionClient,
+    PresenceSubscriptionManager,
   ],
   exports: [
     GraphMailService,

@@ -26,6 +26,7 @@ export const CONTROL_OPERATIONS = [
   'enableUser',
   'moveUserToDepartment',
   'setPassword',
+  'revokeSignInSessions',
   'deleteUser',
   'setPhoto',
   'removePhoto',

@@ -287,8 +287,23 @@ export class EmulatorControl {
   }
 
   setPassword(input: { tenant: string; user: string; password: string }): { updated: true } {
-    this.user(this.tenant(input.tenant), input.user).password = input.password;
+    const user = this.user(this.tenant(input.tenant), input.user);
+    user.password = input.password;
+    // A password change invalidates the user's refresh tokens (AADSTS50173: "The user might have changed or
+    // reset their password"; docs/graph-notes.md §14).
+    user.signInSessionsValidFromMs = this.deps.clock.now();
     return { updated: true };
+  }
+
+  /**
+   * What an admin does with `POST /users/{id}/revokeSignInSessions`: every refresh token issued to the user before
+   * now is refused from now on (https://learn.microsoft.com/en-us/graph/api/user-revokesigninsessions).
+   */
+  revokeSignInSessions(input: { tenant: string; user: string }): { signInSessionsValidFromDateTime: string } {
+    const user = this.user(this.tenant(input.tenant), input.user);
+    // One millisecond on, so that a token issued in this same millisecond counts as before the revocation.
+    user.signInSessionsValidFromMs = this.deps.clock.now() + 1;
+    return { signInSessionsValidFromDateTime: new Date(user.signInSessionsValidFromMs).toISOString() };
   }
 
   /** Soft delete by default: delta reports @removed reason "changed"; permanent → "deleted" (§3.2). */

@@ -34,15 +34,17 @@ export class PresenceControl {
       );
     }
     const { tenant, userId } = this.user(input);
-    tenant.presence.setSession(userId, TEAMS_CLIENT_SESSION, {
-      availability: 'Available',
-      activity: 'Available',
-      expiresAtMs: undefined,
-    });
-    tenant.presence.setPreferred(userId, {
-      availability: input.availability,
-      activity: input.activity,
-      expiresAtMs: undefined,
+    tenant.presence.track(userId, this.clock.now(), () => {
+      tenant.presence.setSession(userId, TEAMS_CLIENT_SESSION, {
+        availability: 'Available',
+        activity: 'Available',
+        expiresAtMs: undefined,
+      });
+      tenant.presence.setPreferred(userId, {
+        availability: input.availability,
+        activity: input.activity,
+        expiresAtMs: undefined,
+      });
     });
     return this.getUserPresence(input);
   }
@@ -50,7 +52,7 @@ export class PresenceControl {
   /** The user goes back to automatic presence in Teams (the client stays signed in). */
   clearUserPresence(input: { tenant: string; user: string }): UserPresenceInfo {
     const { tenant, userId } = this.user(input);
-    tenant.presence.clearPreferred(userId);
+    tenant.presence.track(userId, this.clock.now(), () => tenant.presence.clearPreferred(userId));
     return this.getUserPresence(input);
   }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { base64UrlEncode } from '../core/base64url';
 import type { EmulatorContext, RouteFamily } from '../emulator.context';
 import { AadstsError } from './aadsts.error';
@@ -7,6 +7,7 @@ import {
   graphDelegatedScopes,
   resolveClientCredentialsResource,
 } from './graph-resource.scope';
+import { REFRESH_TOKEN_INACTIVITY_MS } from './refresh-token.store';
 import { appNotFound, findApp, isMultiTenantSegment, resolveTenantOrThrow } from './login-tenant.resolver';
 import { readForm, requireParam, type EmulatorRequest } from '../http/emulator-request';
 import { jsonResponse, type EmulatorResponse } from '../http/emulator-response';
@@ -174,8 +175,91 @@ function authorizationCode(
     ext_expires_in: access.expiresIn,
     access_token: access.token,
   };
-  if (grant.scopes.includes('offline_access'))
-    body['refresh_token'] = `1.Aemu-rt.${randomBytes(48).toString('base64url')}`;
+  if (grant.scopes.includes('offline_access')) {
+    const now = context.clock.now();
+    body['refresh_token'] = context.refreshTokens.issue({
+      tenantId: tenant.id,
+      clientId: found.app.clientId,
+      userId: user.id,
+      scopes: grant.scopes,
+      sessionId: grant.sessionId,
+      authTimeMs: now,
+      lastUsedMs: now,
+    });
+  }
+  if (grant.scopes.includes('openid')) body['id_token'] = context.tokens.issueIdToken(tokenRequest);
+  if (form.get('client_info') === '1') {
+    body['client_info'] = base64UrlEncode(JSON.stringify({ uid: user.id, utid: tenant.id }));
+  }
+  return jsonResponse(200, body, NO_STORE);
+}
+
+/**
+ * `grant_type=refresh_token` for a confidential client (docs/graph-notes.md §14): the client authenticates as for
+ * the code (its certificate assertion), the token must be the client's own, its user enabled and not revoked
+ * since the sign-in, and used within 90 days. Answers a new access token and a new refresh token.
+ * https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token
+ */
+function refreshToken(context: EmulatorContext, segment: string, form: URLSearchParams): EmulatorResponse {
+  const clientId = form.get('client_id');
+  if (!clientId) throw missing('client_id');
+  const presented = form.get('refresh_token');
+  if (!presented) throw missing('refresh_token');
+  const found = findApp(context.tenants, segment, clientId);
+  if (!found) throw appNotFound(clientId, segment);
+  context.assertions.validate({
+    app: found.app,
+    form,
+    acceptedAudiences: acceptedAudiences(context, segment, found.tenant),
+  });
+  const grant = context.refreshTokens.find(presented);
+  // An unknown token: Entra's answer for a malformed one (the reference lists no finer code).
+  if (!grant || grant.clientId !== found.app.clientId)
+    throw new AadstsError('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
+  const now = context.clock.now();
+  const tenant = context.tenants.resolve(grant.tenantId);
+  const user = tenant?.users.find(grant.userId);
+  if (!tenant || !user || !user.fields.accountEnabled) {
+    throw new AadstsError('invalid_grant', 50057, 'The user account is disabled.');
+  }
+  if (user.signInSessionsValidFromMs !== undefined && user.signInSessionsValidFromMs > grant.authTimeMs) {
+    const issued = new Date(grant.authTimeMs).toISOString();
+    const validFrom = new Date(user.signInSessionsValidFromMs).toISOString();
+    throw new AadstsError(
+      'invalid_grant',
+      50173,
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${issued}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFrom}'.`,
+    );
+  }
+  if (grant.lastUsedMs + REFRESH_TOKEN_INACTIVITY_MS < now) {
+    throw new AadstsError(
+      'invalid_grant',
+      700082,
+      'The refresh token has expired due to inactivity. The token was issued on ' +
+        `${new Date(grant.lastUsedMs).toISOString()} and was inactive for 90.00:00:00.`,
+    );
+  }
+  grant.lastUsedMs = now;
+  const tokenRequest = {
+    tenant,
+    app: found.app,
+    user,
+    nonce: undefined,
+    scopes: grant.scopes,
+    sessionId: grant.sessionId,
+  };
+  // The scopes granted at sign-in (what the refresh token carries), whatever subset the client names.
+  const graphScopes = graphDelegatedScopes(grant.scopes);
+  const access = context.tokens.issueDelegatedToken(tokenRequest, GRAPH_RESOURCES[0] ?? '', graphScopes);
+  const oidcScopes = grant.scopes.filter((scope) => ['openid', 'profile', 'email'].includes(scope));
+  const body: Record<string, unknown> = {
+    token_type: 'Bearer',
+    scope: [...graphScopes, ...oidcScopes].join(' '),
+    expires_in: access.expiresIn,
+    ext_expires_in: access.expiresIn,
+    access_token: access.token,
+    refresh_token: context.refreshTokens.issue({ ...grant, lastUsedMs: now }),
+  };
   if (grant.scopes.includes('openid')) body['id_token'] = context.tokens.issueIdToken(tokenRequest);
   if (form.get('client_info') === '1') {
     body['client_info'] = base64UrlEncode(JSON.stringify({ uid: user.id, utid: tenant.id }));
@@ -194,6 +278,8 @@ function token(context: EmulatorContext, request: EmulatorRequest): EmulatorResp
       return clientCredentials(context, segment, form);
     case 'authorization_code':
       return authorizationCode(context, segment, form);
+    case 'refresh_token':
+      return refreshToken(context, segment, form);
     default:
       throw new AadstsError(
         'unsupported_grant_type',

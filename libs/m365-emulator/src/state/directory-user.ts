@@ -74,6 +74,12 @@ export class DirectoryUser {
   lastChangeSeq = 0;
   password: string | undefined;
   photo: UserPhoto | undefined;
+  /**
+   * Graph's `signInSessionsValidFromDateTime` (epoch ms): refresh tokens issued before it are refused with
+   * AADSTS50173. Set by revokeSignInSessions and by a password change
+   * (https://learn.microsoft.com/en-us/graph/api/user-revokesigninsessions).
+   */
+  signInSessionsValidFromMs: number | undefined;
 
   constructor(
     readonly id: string,

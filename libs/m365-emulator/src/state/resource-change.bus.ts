@@ -1,4 +1,4 @@
-export type ChangedResourceKind = 'user' | 'group' | 'contact' | 'event';
+export type ChangedResourceKind = 'user' | 'group' | 'contact' | 'event' | 'presence';
 export type ResourceChangeType = 'created' | 'updated' | 'deleted';
 
 /**

@@ -18,7 +18,7 @@ export class TenantState {
   readonly mailboxes = new MailboxStore(this.changes);
   readonly sentMail = new SentMailLog();
   /** Teams presence sessions and preferred presence per user (docs/graph-notes.md §13). */
-  readonly presence = new UserPresenceStore();
+  readonly presence = new UserPresenceStore(this.changes);
   /** Bumped by the control API to invalidate every delta token issued so far (directory and Outlook). */
   deltaTokenEpoch = 0;
 

@@ -1,3 +1,5 @@
+import type { ResourceChangeBus } from './resource-change.bus';
+
 /**
  * Teams presence per user (docs/graph-notes.md §13), as Microsoft documents its aggregation
  * (https://learn.microsoft.com/en-us/graph/api/presence-setpresence, "Presence sessions"):
@@ -28,6 +30,26 @@ const RANK = ['DoNotDisturb', 'Busy', 'Available', 'Away'];
 export class UserPresenceStore {
   private readonly sessions = new Map<string, Map<string, PresenceSession>>();
   private readonly preferred = new Map<string, PresenceSession>();
+
+  /** @param changes where a change of a user's aggregated presence is announced (presence subscriptions). */
+  constructor(private readonly changes?: ResourceChangeBus) {}
+
+  /**
+   * Runs a change of the user's sessions or preferred presence and announces an `updated` presence change when
+   * the aggregated presence differs afterwards ("Change notifications for presence events are triggered when
+   * changes to a user's availability and activity are made",
+   * https://learn.microsoft.com/en-us/graph/changenotifications-for-presence). A session that merely expires
+   * announces nothing (a documented simplification of the emulator, docs/graph-notes.md §14).
+   */
+  track<T>(userId: string, nowMs: number, mutate: () => T): T {
+    const before = this.presence(userId, nowMs);
+    const result = mutate();
+    const after = this.presence(userId, nowMs);
+    if (before.availability !== after.availability || before.activity !== after.activity) {
+      this.changes?.emit({ kind: 'presence', changeType: 'updated', id: userId });
+    }
+    return result;
+  }
 
   setSession(userId: string, sessionId: string, session: PresenceSession): void {
     const sessions = this.sessions.get(userId) ?? new Map<string, PresenceSession>();

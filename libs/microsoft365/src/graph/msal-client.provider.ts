@@ -49,34 +49,50 @@ export class MsalClientProvider {
     ].join('|');
     let client = this.clients.get(key);
     if (!client) {
-      const authority = this.authorityFor(credentials);
-      const overridden = this.options.endpoints?.authorityBaseUrl !== undefined;
-      client = new ConfidentialClientApplication({
-        auth: {
-          clientId: credentials.applicationId,
-          authority,
-          // A non-Microsoft host (emulator, gateway) must be declared, or MSAL asks Microsoft's instance
-          // discovery about it; listing it also satisfies MSAL's issuer check (docs/graph-notes.md §1.5).
-          knownAuthorities: overridden ? [new URL(authority).host] : [],
-          clientCertificate: {
-            thumbprintSha256: credentials.thumbprintSha256,
-            privateKey: credentials.privateKeyPem,
-            ...(x5c ? { x5c } : {}),
-          },
-        },
-        system: {
-          networkClient: this.networkClient,
-          loggerOptions: {
-            // MSAL's own logs may contain PII and request details; only warnings, never PII.
-            logLevel: LogLevel.Warning,
-            piiLoggingEnabled: false,
-            loggerCallback: (_level, message) => this.logger.debug(message),
-          },
-        },
-      });
+      client = this.build(credentials, x5c);
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /**
+   * A client of its own, not kept: for a delegated account (Teams presence's service account), whose token cache
+   * is the tenant's stored one, loaded into this client and saved back by the caller. Sharing the tenant's client
+   * would put a user's refresh token in the app's in-memory cache, where every flow of the tenant could reach it.
+   */
+  isolatedClientFor(credentials: AppCredentials): ConfidentialClientApplication {
+    return this.build(
+      credentials,
+      this.options.sendCertificateChain ? credentials.certificatePem : undefined,
+    );
+  }
+
+  private build(credentials: AppCredentials, x5c: string | undefined): ConfidentialClientApplication {
+    const authority = this.authorityFor(credentials);
+    const overridden = this.options.endpoints?.authorityBaseUrl !== undefined;
+    return new ConfidentialClientApplication({
+      auth: {
+        clientId: credentials.applicationId,
+        authority,
+        // A non-Microsoft host (emulator, gateway) must be declared, or MSAL asks Microsoft's instance
+        // discovery about it; listing it also satisfies MSAL's issuer check (docs/graph-notes.md §1.5).
+        knownAuthorities: overridden ? [new URL(authority).host] : [],
+        clientCertificate: {
+          thumbprintSha256: credentials.thumbprintSha256,
+          privateKey: credentials.privateKeyPem,
+          ...(x5c ? { x5c } : {}),
+        },
+      },
+      system: {
+        networkClient: this.networkClient,
+        loggerOptions: {
+          // MSAL's own logs may contain PII and request details; only warnings, never PII.
+          logLevel: LogLevel.Warning,
+          piiLoggingEnabled: false,
+          loggerCallback: (_level, message) => this.logger.debug(message),
+        },
+      },
+    });
   }
 
   /**

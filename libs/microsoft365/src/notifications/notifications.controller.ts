@@ -6,6 +6,9 @@ import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { RateLimitGuard } from '../rate-limits/rate-limit.guard';
 import { type LifecycleEvent, SubscriptionManager } from './subscription.manager';
 import { type GraphSubscriptionEntity } from './graph-subscription.entity';
+import { PresenceSubscriptionManager } from '../teams-presence/presence-subscription.manager';
+import { type PresenceSubscriptionEntity } from '../teams-presence/presence-subscription.entity';
+import { TeamsPresencePoller } from '../teams-presence/teams-presence.poller';
 
 const LIFECYCLE_EVENTS: readonly string[] = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'];
 /** A validation token is an opaque string of a few dozen characters; anything far longer is not Graph. */
@@ -21,6 +24,14 @@ interface NotificationItem {
   subscriptionId?: unknown;
   clientState?: unknown;
   lifecycleEvent?: unknown;
+  /** A presence notification names its user here (docs/graph-notes.md §14). */
+  resourceData?: { id?: unknown } | null;
+}
+
+interface Accepted {
+  graph: { row: GraphSubscriptionEntity; event: string }[];
+  /** Teams presence subscriptions, with the users the items named. */
+  presence: { row: PresenceSubscriptionEntity; userIds: string[] }[];
 }
 
 /**
@@ -39,6 +50,8 @@ export class NotificationsController {
 
   constructor(
     private readonly manager: SubscriptionManager,
+    private readonly presence: PresenceSubscriptionManager,
+    private readonly poller: TeamsPresencePoller,
     private readonly http: HttpResponder,
   ) {}
 
@@ -52,8 +65,17 @@ export class NotificationsController {
   ): Promise<string | undefined> {
     if (validationToken !== undefined) return this.echo(validationToken, response);
     const accepted = await this.accept(body, response);
-    for (const { row } of accepted) {
+    for (const { row } of accepted.graph) {
       void this.manager.onChange(row).catch((error: unknown) => this.failed('change', error));
+    }
+    for (const { row, userIds } of accepted.presence) {
+      // Only the users named, through the poller: its mapping and loop rules apply as to a poll.
+      void this.presence
+        .noted(row, userIds)
+        .then((objectIds) =>
+          objectIds.length > 0 ? this.poller.poll(row.pbxTenantId, objectIds) : undefined,
+        )
+        .catch((error: unknown) => this.failed('presence', error));
     }
     return undefined;
   }
@@ -68,10 +90,13 @@ export class NotificationsController {
   ): Promise<string | undefined> {
     if (validationToken !== undefined) return this.echo(validationToken, response);
     const accepted = await this.accept(body, response, true);
-    for (const { row, event } of accepted) {
+    for (const { row, event } of accepted.graph) {
       void this.manager
         .onLifecycle(row, event as LifecycleEvent)
         .catch((error: unknown) => this.failed('lifecycle', error));
+    }
+    for (const { row } of accepted.presence) {
+      void this.presence.lifecycle(row).catch((error: unknown) => this.failed('lifecycle', error));
     }
     return undefined;
   }
@@ -92,11 +117,7 @@ export class NotificationsController {
    * Keeps the items whose subscription we hold and whose clientState matches. When none does, answers 403 and does
    * nothing: a forged or stale post must not start work.
    */
-  private async accept(
-    body: unknown,
-    response: unknown,
-    lifecycle = false,
-  ): Promise<{ row: GraphSubscriptionEntity; event: string }[]> {
+  private async accept(body: unknown, response: unknown, lifecycle = false): Promise<Accepted> {
     const items = (body as { value?: unknown } | null)?.value;
     const candidates = (Array.isArray(items) ? (items.slice(0, MAX_ITEMS) as NotificationItem[]) : []).filter(
       (item) =>
@@ -106,16 +127,26 @@ export class NotificationsController {
           (typeof item.lifecycleEvent === 'string' && LIFECYCLE_EVENTS.includes(item.lifecycleEvent))),
     );
     const rows = await this.manager.verifyAll(candidates);
-    const accepted: { row: GraphSubscriptionEntity; event: string }[] = [];
+    // Teams presence's subscriptions live apart (the service account holds them); same clientState check.
+    const presenceRows = await this.presence.verifyAll(candidates.map((item, i) => (rows[i] ? {} : item)));
+    const accepted: Accepted = { graph: [], presence: [] };
     candidates.forEach((item, index) => {
+      const presence = presenceRows[index];
+      if (presence) {
+        const userId = item.resourceData?.id;
+        let entry = accepted.presence.find((a) => a.row.id === presence.id);
+        if (!entry) accepted.presence.push((entry = { row: presence, userIds: [] }));
+        if (typeof userId === 'string' && userId.length <= 64) entry.userIds.push(userId);
+        return;
+      }
       const row = rows[index];
       if (!row) return;
       // One wake per subscription and event is enough: the run reads every change anyway.
       const event = lifecycle ? String(item.lifecycleEvent) : '';
-      if (accepted.some((a) => a.row.id === row.id && a.event === event)) return;
-      accepted.push({ row, event });
+      if (accepted.graph.some((a) => a.row.id === row.id && a.event === event)) return;
+      accepted.graph.push({ row, event });
     });
-    if (accepted.length === 0) {
+    if (accepted.graph.length === 0 && accepted.presence.length === 0) {
       this.logger.warn(
         'Refused a notification post: no item with a known subscription and matching clientState',
       );

@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { IsOmittable } from '../common/is-omittable.decorator';
+import {
+  CHANGE_NOTIFICATION_MODES,
+  type TeamsPresenceChangeNotifications,
+} from './teams-presence-settings.entity';
 
 /** Teams state (an activity, or an availability) → PBX status name; a state left out does not change the status. */
 export class TeamsStatusMappingDto {
@@ -78,6 +82,66 @@ export class UpdateTeamsPresenceSettingsDto {
   @Min(MIN_POLL_SECONDS)
   @Max(MAX_POLL_SECONDS)
   pollIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    enum: CHANGE_NOTIFICATION_MODES,
+    example: 'serviceAccount',
+    description:
+      'Teams → PBX by change notifications through a service account an admin signs in once (delegated ' +
+      'Presence.Read.All; POST .../teams-presence/service-account/sign-in), with a slow poll as safety net and ' +
+      'polling as the fall-back; `off`: polling only. Not offered in 21Vianet.',
+  })
+  @IsOmittable()
+  @IsIn(CHANGE_NOTIFICATION_MODES)
+  changeNotifications?: TeamsPresenceChangeNotifications;
+}
+
+export class ServiceAccountFailureView {
+  @ApiProperty({ example: 'AADSTS50173', description: "Microsoft's code" }) microsoftCode!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) at!: string;
+}
+
+export class ServiceAccountView {
+  @ApiProperty({ example: 'presence-service@contoso.onmicrosoft.com' }) upn!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) signedInAt!: string;
+  @ApiProperty({
+    type: ServiceAccountFailureView,
+    nullable: true,
+    description: 'Entra refuses the account (sign it in again); null: it works',
+  })
+  failure!: ServiceAccountFailureView | null;
+}
+
+export class ChangeNotificationsStatusView {
+  @ApiProperty({
+    enum: ['off', 'active', 'polling'],
+    description:
+      '`active`: presence subscriptions are live and a notification reads just the users it names, while a full ' +
+      'read still runs every `safetyPollIntervalSeconds`; `polling`: chosen but not usable now (`reason`), Teams ' +
+      'presence polls at its interval; `off`: polling only, as chosen',
+  })
+  state!: 'off' | 'active' | 'polling';
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty({ type: ServiceAccountView, nullable: true, description: 'The signed-in service account' })
+  serviceAccount!: ServiceAccountView | null;
+  @ApiProperty({
+    description: "Add this redirect URI (Web platform) to the Entra app for the service account's sign-in",
+  })
+  redirectUri!: string;
+  @ApiProperty({
+    description: 'Presence subscriptions held (650 users each, renewed before their hour is up)',
+  })
+  subscriptions!: number;
+  @ApiProperty({ description: 'Seconds between full reads while subscriptions are live (the safety net)' })
+  safetyPollIntervalSeconds!: number;
+}
+
+export class ServiceAccountSignInView {
+  @ApiProperty({ description: "Open this in the admin's browser and sign the service account in" })
+  authorizationUrl!: string;
+  @ApiProperty({ description: 'Where Entra sends the browser back; must be registered on the Entra app' })
+  redirectUri!: string;
 }
 
 export class TeamsPresenceSettingsView {
@@ -109,4 +173,11 @@ export class TeamsPresenceSettingsView {
   activeSessions!: number;
   @ApiProperty({ description: 'Users whose PBX status Teams presence changed and will restore' })
   activeUsers!: number;
+  @ApiProperty({
+    enum: CHANGE_NOTIFICATION_MODES,
+    description: 'Teams → PBX by change notifications, or polling only',
+  })
+  changeNotifications!: TeamsPresenceChangeNotifications;
+  @ApiProperty({ type: ChangeNotificationsStatusView })
+  changeNotificationsStatus!: ChangeNotificationsStatusView;
 }

@@ -1,6 +1,9 @@
 import { Entity, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { type TeamsStatusMapping } from './teams-presence-mapping';
 
+export const CHANGE_NOTIFICATION_MODES = ['off', 'serviceAccount'] as const;
+export type TeamsPresenceChangeNotifications = (typeof CHANGE_NOTIFICATION_MODES)[number];
+
 /**
  * A PBX tenant's Teams presence. The two directions are switched on and off with the other feature switches
  * (`features.pbxToTeamsPresence`, `features.teamsToPbxPresence`), so the connection test checks their permissions.
@@ -23,6 +26,13 @@ export class TeamsPresenceSettingsEntity {
 
   @Property({ type: 'text', nullable: true })
   lastError: string | null = null;
+
+  /**
+   * Teams → PBX by change notifications through a service account the admin signs in once (`serviceAccount`), or
+   * by polling alone (`off`). Presence notifications exist with delegated permissions only (docs/graph-notes.md §14).
+   */
+  @Property({ type: 'text' })
+  changeNotifications: TeamsPresenceChangeNotifications & Opt = 'off';
 
   @Property({ type: 'datetime' })
   updatedAt: Date & Opt = new Date();

@@ -5,7 +5,7 @@ import { invalidField, invalidInput } from '../common/invalid-input';
 import { PBX_CALL_STATES, type PbxCallStatesPort } from '../ports/pbx-call-states.port';
 import { PBX_PRESENCE, type PbxPresencePort } from '../ports/pbx-presence.port';
 import { TenantSettingsEntity } from '../settings/tenant-settings.entity';
-import { teamsPresenceAvailability } from './teams-presence-availability';
+import { NOT_IN_CHINA, teamsPresenceAvailability } from './teams-presence-availability';
 import { effectiveTeamsStatusMapping, TEAMS_STATES, type TeamsStatusMapping } from './teams-presence-mapping';
 import {
   type TeamsPresenceSettingsView,
@@ -69,6 +69,14 @@ export class TeamsPresenceSettingsService {
       if (changes.mapping) settings.mapping = toMapping(changes.mapping);
       if (changes.pollIntervalSeconds !== undefined)
         settings.pollIntervalSeconds = changes.pollIntervalSeconds;
+      if (changes.changeNotifications !== undefined) {
+        // Presence does not exist in 21Vianet, nor do its notifications (docs/graph-notes.md §14).
+        const connection = await em.findOne(TenantSettingsEntity, { pbxTenantId });
+        if (changes.changeNotifications !== 'off' && connection?.cloud === Microsoft365Cloud.China) {
+          throw invalidField('changeNotifications', NOT_IN_CHINA);
+        }
+        settings.changeNotifications = changes.changeNotifications;
+      }
       settings.updatedAt = this.clock.now();
       if (changes.toTeams !== undefined || changes.fromTeams !== undefined) {
         // The switches live with the other feature switches, so the connection test checks the permissions.
@@ -102,13 +110,23 @@ export class TeamsPresenceSettingsService {
     await this.em
       .fork()
       .createQueryBuilder(TeamsPresenceSettingsEntity)
-      .insert({ pbxTenantId, lastPolledAt: at, lastError, updatedAt: at, mapping: {} })
+      .insert({
+        pbxTenantId,
+        lastPolledAt: at,
+        lastError,
+        updatedAt: at,
+        mapping: {},
+        changeNotifications: 'off',
+      })
       .onConflict('pbxTenantId')
       .merge(['lastPolledAt', 'lastError'])
       .execute();
   }
 
-  async view(settings: TeamsPresenceSettingsEntity): Promise<TeamsPresenceSettingsView> {
+  /** The settings view, without the change notifications' status (the controller adds it). */
+  async view(
+    settings: TeamsPresenceSettingsEntity,
+  ): Promise<Omit<TeamsPresenceSettingsView, 'changeNotificationsStatus'>> {
     const em = this.em.fork();
     const { pbxTenantId } = settings;
     const connection = await em.findOne(TenantSettingsEntity, { pbxTenantId });
@@ -131,6 +149,7 @@ export class TeamsPresenceSettingsService {
         sessionExpiresAt: { $gt: this.clock.now() },
       }),
       activeUsers: await em.count(TeamsPresenceStateEntity, { pbxTenantId, applied: { $ne: null } }),
+      changeNotifications: settings.changeNotifications,
     };
   }
 

@@ -21,9 +21,9 @@ export interface TeamsPresencePollResult {
 }
 
 /**
- * Teams presence, Teams → PBX, by polling `getPresencesByUserId` (650 linked users per call). Delegated presence
- * change notifications would need a service account signed in once and are not used: polling is the fall-back the
- * issue requires, and enough at the interval the admin sets.
+ * Teams presence, Teams → PBX, by reading `getPresencesByUserId` (650 linked users per call): on the admin's
+ * interval, or, with change notifications through a service account (`PresenceSubscriptionManager`), for just the
+ * users a notification names, with a slow full pass as the safety net (docs/graph-notes.md §13, §14).
  *
  * No loops: a reading equal to the session our application holds for the user is our own PBX → Teams state, and
  * asks nothing of the PBX. A status the user changed by hand on the PBX wins until Teams asks for something else
@@ -41,13 +41,18 @@ export class TeamsPresencePoller {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** One pass over the tenant's linked users; throws Microsoft365Exceptions of Graph for the caller to record. */
-  async poll(pbxTenantId: string): Promise<TeamsPresencePollResult> {
+  /**
+   * One pass over the tenant's linked users, or over `onlyObjectIds` of them (a change notification named them);
+   * throws Microsoft365Exceptions of Graph for the caller to record. Only a full pass counts as the last poll.
+   */
+  async poll(pbxTenantId: string, onlyObjectIds?: readonly string[]): Promise<TeamsPresencePollResult> {
     const started = performance.now();
-    const end = { feature: 'teams-presence', mode: 'full' } as const;
+    const partial = onlyObjectIds !== undefined;
+    const end = { feature: 'teams-presence', mode: partial ? 'partial' : 'full' } as const;
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const result = await withGraphFeature('teams-presence', () => this.pass(pbxTenantId));
+      const only = partial ? new Set(onlyObjectIds.map((id) => id.toLowerCase())) : undefined;
+      const result = await withGraphFeature('teams-presence', () => this.pass(pbxTenantId, only));
       recordRunEnd({
         ...end,
         outcome: result.failed > 0 ? 'completed_with_errors' : 'succeeded',
@@ -62,12 +67,14 @@ export class TeamsPresencePoller {
     }
   }
 
-  private async pass(pbxTenantId: string): Promise<TeamsPresencePollResult> {
+  private async pass(pbxTenantId: string, only?: ReadonlySet<string>): Promise<TeamsPresencePollResult> {
     const settings = await this.settings.get(pbxTenantId);
     const { fromTeams } = await this.settings.directions(pbxTenantId);
     const now = this.clock.now();
     const rows = new Map((await this.store.all(pbxTenantId)).map((row) => [row.pbxUserId, row] as const));
-    const users = fromTeams ? await this.store.linkedUsers(pbxTenantId) : [];
+    const users = (fromTeams ? await this.store.linkedUsers(pbxTenantId) : []).filter(
+      (user) => !only || only.has(user.objectId.toLowerCase()),
+    );
     const readings =
       users.length > 0
         ? await this.client.read(
@@ -86,8 +93,9 @@ export class TeamsPresencePoller {
       const ours = TeamsPresenceStore.sessionOf(rows.get(user.pbxUserId), now);
       candidates.set(user.pbxUserId, isOwnSession(reading, ours) ? null : statusForReading(reading, mapping));
     }
-    // Unlinked users, or the direction switched off: what Teams changed is put back.
-    for (const [pbxUserId, row] of rows)
+    // Unlinked users, or the direction switched off: what Teams changed is put back (by full passes only: a
+    // notification's users say nothing about the others).
+    for (const [pbxUserId, row] of only ? [] : rows)
       if (row.desired && !candidates.has(pbxUserId)) {
         if (!fromTeams || !users.some((user) => user.pbxUserId === pbxUserId))
           candidates.set(pbxUserId, null);
@@ -120,7 +128,7 @@ export class TeamsPresencePoller {
         this.logger.warn(`Teams presence of a user of PBX tenant ${pbxTenantId} failed: ${lastError}`);
       }
     }
-    await this.settings.recordPoll(pbxTenantId, now, lastError);
+    if (!only) await this.settings.recordPoll(pbxTenantId, now, lastError);
     return { users: users.length, changed, failed };
   }
 }

@@ -144,7 +144,10 @@ function setPresence(context: EmulatorContext, request: EmulatorRequest): Emulat
   const sessionId = requireOwnSession(caller, input);
   const pair = pairOf(input, SET_PRESENCE_PAIRS);
   const ms = expiration(input, MIN_EXPIRATION_MS, [MIN_EXPIRATION_MS, MAX_EXPIRATION_MS]);
-  caller.tenant.presence.setSession(user.id, sessionId, { ...pair, expiresAtMs: context.clock.now() + ms });
+  const now = context.clock.now();
+  caller.tenant.presence.track(user.id, now, () =>
+    caller.tenant.presence.setSession(user.id, sessionId, { ...pair, expiresAtMs: now + ms }),
+  );
   return { status: 200, headers: {} };
 }
 
@@ -153,7 +156,12 @@ function clearPresence(context: EmulatorContext, request: EmulatorRequest): Emul
   const user = findUserOrThrow(caller.tenant, requireParam(request, 'id'));
   const sessionId = requireOwnSession(caller, body(request));
   // "If the presence session doesn't exist, this method returns a 404 NotFound response code."
-  if (!caller.tenant.presence.clearSession(user.id, sessionId, context.clock.now())) {
+  const now = context.clock.now();
+  if (
+    !caller.tenant.presence.track(user.id, now, () =>
+      caller.tenant.presence.clearSession(user.id, sessionId, now),
+    )
+  ) {
     throw new GraphError(404, 'NotFound', `The presence session ${sessionId} does not exist.`);
   }
   return { status: 200, headers: {} };
@@ -166,14 +174,19 @@ function setUserPreferredPresence(context: EmulatorContext, request: EmulatorReq
   const pair = pairOf(input, PREFERRED_PRESENCE_PAIRS);
   const day = 24 * 60 * 60_000;
   const ms = expiration(input, ['DoNotDisturb', 'Busy'].includes(pair.availability) ? day : 7 * day);
-  caller.tenant.presence.setPreferred(user.id, { ...pair, expiresAtMs: context.clock.now() + ms });
+  const now = context.clock.now();
+  caller.tenant.presence.track(user.id, now, () =>
+    caller.tenant.presence.setPreferred(user.id, { ...pair, expiresAtMs: now + ms }),
+  );
   return { status: 200, headers: {} };
 }
 
 function clearUserPreferredPresence(context: EmulatorContext, request: EmulatorRequest): EmulatorResponse {
   const caller = context.graphAuth.authorizeUncharged(request, PRESENCE_WRITE_PERMISSIONS, denied);
   const user = findUserOrThrow(caller.tenant, requireParam(request, 'id'));
-  caller.tenant.presence.clearPreferred(user.id);
+  caller.tenant.presence.track(user.id, context.clock.now(), () =>
+    caller.tenant.presence.clearPreferred(user.id),
+  );
   return { status: 200, headers: {} };
 }
 

@@ -27,7 +27,34 @@ const RESOURCE_NAMES: Readonly<Record<ResourceChange['kind'], { path: string; ty
   group: { path: 'Groups', type: '#Microsoft.Graph.Group' },
   contact: { path: 'Contacts', type: '#Microsoft.Graph.Contact' },
   event: { path: 'Events', type: '#Microsoft.Graph.Event' },
+  presence: { path: 'communications/presences', type: '#microsoft.graph.presence' },
 };
+
+/**
+ * A basic presence notification, as Microsoft's example shows it: the user's id in `resourceData`, no availability
+ * or activity (those come only encrypted, with resource data)
+ * (https://learn.microsoft.com/en-us/graph/changenotifications-for-presence, "Basic presence notifications").
+ */
+function presenceNotification(
+  subscription: GraphSubscription,
+  change: ResourceChange,
+): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    subscriptionId: subscription.id,
+    clientState: subscription.clientState ?? null,
+    changeType: change.changeType,
+    tenantId: subscription.tenantId,
+    resource: `communications/presences/${change.id}`,
+    subscriptionExpirationDateTime: graphDateTime(subscription.expiresAt),
+    resourceData: {
+      '@odata.id': `users/${change.id}/presence`,
+      '@odata.type': '#microsoft.graph.presence',
+      id: change.id,
+    },
+    organizationId: subscription.tenantId,
+  };
+}
 
 /**
  * Turns directory and mailbox changes into change notifications (docs/graph-notes.md §9): batched per
@@ -98,6 +125,7 @@ export class ChangeNotificationDispatcher {
   }
 
   private notification(subscription: GraphSubscription, change: ResourceChange): Record<string, unknown> {
+    if (change.kind === 'presence') return presenceNotification(subscription, change);
     const names = RESOURCE_NAMES[change.kind];
     const resource =
       change.userId !== undefined && (change.kind === 'contact' || change.kind === 'event')

@@ -1,7 +1,7 @@
 import type { ResourceChange, ResourceChangeType } from '../../state/resource-change.bus';
 import type { TenantState } from '../../state/tenant.state';
 
-export type SubscriptionResourceKind = 'users' | 'groups' | 'contacts' | 'events';
+export type SubscriptionResourceKind = 'users' | 'groups' | 'contacts' | 'events' | 'presences';
 
 /** A parsed subscription resource with the rules docs/graph-notes.md §9 gives for it. */
 export interface SubscriptionTarget {
@@ -11,12 +11,24 @@ export interface SubscriptionTarget {
   /** The mailbox owner (contacts, events). */
   readonly userId?: string;
   readonly folderId?: string;
+  /** The users whose presence a presence subscription watches (object ids, as the resource names them). */
+  readonly presenceUserIds?: readonly string[];
 }
+
+/**
+ * "A maximum of 650 users can be subscribed in a single subscription"
+ * (https://learn.microsoft.com/en-us/graph/changenotifications-for-presence).
+ */
+export const MAX_PRESENCE_SUBSCRIPTION_IDS = 650;
 
 const MINUTES = 60_000;
 
-/** Maximum subscription lifetimes: directory 41,760 min, Outlook 4,230 min (docs/graph-notes.md §9). */
+/**
+ * Maximum subscription lifetimes: directory 41,760 min, Outlook 4,230 min, presence 60 min ("Subscriptions have a
+ * maximum expiration time of an hour") (docs/graph-notes.md §9, §14).
+ */
 export function maxLifetimeMinutes(kind: SubscriptionResourceKind): number {
+  if (kind === 'presences') return 60;
   return kind === 'users' || kind === 'groups' ? 41_760 : 4_230;
 }
 
@@ -35,11 +47,20 @@ export function subscriptionPermission(kind: SubscriptionResourceKind): string {
       return 'Contacts.Read';
     case 'events':
       return 'Calendars.Read';
+    case 'presences':
+      // Delegated only; the table lists nothing for application permissions (subscription-post-subscriptions).
+      return 'Presence.Read.All';
   }
+}
+
+/** Presence subscriptions take delegated tokens only ("Application: Not supported", docs/graph-notes.md §14). */
+export function delegatedOnly(kind: SubscriptionResourceKind): boolean {
+  return kind === 'presences';
 }
 
 /** Users and groups support only updated and deleted (docs/graph-notes.md §9). */
 export function supportedChangeTypes(kind: SubscriptionResourceKind): readonly ResourceChangeType[] {
+  if (kind === 'presences') return ['updated'];
   return kind === 'users' || kind === 'groups' ? ['updated', 'deleted'] : ['created', 'updated', 'deleted'];
 }
 
@@ -56,6 +77,12 @@ export function parseSubscriptionResource(
   resource: string,
   tenant: TenantState,
 ): SubscriptionTarget | undefined {
+  const presence = parsePresenceResource(resource);
+  if (presence !== 'not-presence') {
+    if (presence === undefined) return undefined;
+    if (presence.some((id) => !tenant.users.find(id))) return undefined;
+    return { kind: 'presences', presenceUserIds: presence.map((id) => tenant.users.find(id)?.id ?? id) };
+  }
   const parts = (resource.split('?')[0] ?? '').split('/').filter((part) => part !== '');
   const segment = (index: number): string => (parts[index] ?? '').toLowerCase();
   if (segment(0) === 'groups' && parts.length <= 2) {
@@ -85,6 +112,31 @@ export function parseSubscriptionResource(
   }
 }
 
+/**
+ * `communications/presences/{id}` or `communications/presences?$filter=id in ('{id}','{id}',...)` (the docs write
+ * the ids quoted and unquoted; the leading slash is optional): the ids, undefined for a malformed presence
+ * resource, `not-presence` for any other resource.
+ */
+export function parsePresenceResource(resource: string): string[] | undefined | 'not-presence' {
+  const trimmed = resource.replace(/^\/+/, '');
+  const [path = '', query] = trimmed.split('?', 2);
+  const parts = path.split('/').filter((part) => part !== '');
+  if ((parts[0] ?? '').toLowerCase() !== 'communications' || (parts[1] ?? '').toLowerCase() !== 'presences')
+    return 'not-presence';
+  if (parts.length === 3 && query === undefined) return [parts[2] ?? ''];
+  if (parts.length !== 2 || query === undefined) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(query.replace(/\+/g, ' '));
+  } catch {
+    return undefined; // a malformed percent-encoding: not a resource Graph could parse either
+  }
+  const match = /^\$filter=id\s+in\s+\((.*)\)$/i.exec(decoded.trim());
+  if (!match) return undefined;
+  const ids = (match[1] ?? '').split(',').map((id) => id.trim().replace(/^'(.*)'$/, '$1'));
+  return ids.length > 0 && ids.every((id) => id !== '') ? ids : undefined;
+}
+
 export function targetMatches(target: SubscriptionTarget, change: ResourceChange): boolean {
   switch (target.kind) {
     case 'users':
@@ -99,5 +151,7 @@ export function targetMatches(target: SubscriptionTarget, change: ResourceChange
       );
     case 'events':
       return change.kind === 'event' && change.userId === target.userId;
+    case 'presences':
+      return change.kind === 'presence' && (target.presenceUserIds ?? []).includes(change.id);
   }
 }

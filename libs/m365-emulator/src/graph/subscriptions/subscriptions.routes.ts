@@ -5,7 +5,10 @@ import { mailboxNotEnabled } from '../outlook/outlook.errors';
 import { graphDateTime } from './change-notification.dispatcher';
 import { GraphSubscription } from './graph-subscription';
 import {
+  delegatedOnly,
+  MAX_PRESENCE_SUBSCRIPTION_IDS,
   maxLifetimeMinutes,
+  parsePresenceResource,
   maxLifetimeMs,
   parseSubscriptionResource,
   subscriptionPermission,
@@ -139,6 +142,13 @@ class SubscriptionService {
     const now = this.context.clock.now();
     const resource = input['resource'];
     if (typeof resource !== 'string' || resource.trim() === '') throw invalid('resource is required.');
+    const presenceIds = parsePresenceResource(resource.trim());
+    if (Array.isArray(presenceIds) && presenceIds.length > MAX_PRESENCE_SUBSCRIPTION_IDS) {
+      // The limit is documented, Graph's answer beyond it is not: 400, an assumption (docs/graph-notes.md §14).
+      throw invalid(
+        `A presence subscription can watch at most ${MAX_PRESENCE_SUBSCRIPTION_IDS} users; ${presenceIds.length} were named.`,
+      );
+    }
     const target = parseSubscriptionResource(resource.trim(), caller.tenant);
     if (!target) throw invalid(`The resource '${resource}' is not supported or does not exist.`);
     this.requirePermission(caller, target.kind);
@@ -243,7 +253,13 @@ class SubscriptionService {
     return subscription;
   }
 
+  /**
+   * The read permission the resource needs; for presence, delegated only ("Application: Not supported",
+   * https://learn.microsoft.com/en-us/graph/changenotifications-for-presence): an app-only token is refused like
+   * a missing permission (Graph's exact answer is not documented, docs/graph-notes.md §14).
+   */
   private requirePermission(caller: GraphCaller, kind: SubscriptionResourceKind): void {
+    if (delegatedOnly(kind) && caller.kind !== 'delegated') throw forbidden();
     if (!caller.permissions.has(subscriptionPermission(kind))) throw forbidden();
   }
 
@@ -253,6 +269,8 @@ class SubscriptionService {
     mailboxUserId: string | undefined,
     now: number,
   ): void {
+    // No quota is documented for presence subscriptions.
+    if (kind === 'presences') return;
     const existing = this.context.subscriptions.forTenant(caller.tenant.id, now);
     const directory = kind === 'users' || kind === 'groups';
     const count = directory
