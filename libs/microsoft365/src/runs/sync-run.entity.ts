@@ -66,6 +66,7 @@ export class SyncRunEntity {
   heartbeatAt!: Date;
 
   /** The job this run executes in; null for runs an admin waits for in the request (on demand, confirmation). */
+  @Index()
   @Property({ type: 'uuid', nullable: true })
   jobId: string | null = null;
 
