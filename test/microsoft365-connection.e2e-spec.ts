@@ -13,6 +13,11 @@ import { CLOUD_ENDPOINTS } from '@pbx/microsoft365/graph/microsoft365-clouds';
 import { TenantTokenService } from '@pbx/microsoft365/graph/tenant-token.service';
 import { KeyExpiryMonitor } from '@pbx/microsoft365/keys/key-expiry-monitor.service';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
+import { SecretBox } from '@pbx/microsoft365/keys/secret-box.service';
+import {
+  ServiceAccountEntity,
+  serviceAccountCacheContext,
+} from '@pbx/microsoft365/teams-presence/service-account.entity';
 import { TenantSettingsService } from '@pbx/microsoft365/settings/tenant-settings.service';
 import {
   type Microsoft365Event,
@@ -738,8 +743,37 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
   });
 
   // Last in this file: afterwards the rows are sealed under a key the first app does not have.
-  it('rotates the master key: a second instance with version 2 re-wraps every private key, Graph keeps working', async () => {
+  it('rotates the master key: a second instance with version 2 re-wraps every private key and service account token cache, Graph keeps working', async () => {
     const db = t.orm.em.fork().getConnection();
+    // A Teams presence service account signed in under version 1 (its MSAL token cache sealed as the service seals
+    // it), with a sign-in pending: the pending PKCE verifier lives minutes and is left as it is.
+    const tokenCache = JSON.stringify({ RefreshToken: { marker: randomUUID() } });
+    const oldBox = t.get(SecretBox);
+    const cache = oldBox.seal(Buffer.from(tokenCache), serviceAccountCacheContext(tenantA.tenant.id));
+    const verifier = oldBox.seal(Buffer.from('verifier'), 'm365-teams-presence-verifier:any');
+    await t.orm.em.fork().insert(ServiceAccountEntity, {
+      pbxTenantId: tenantA.tenant.id,
+      upn: 'presence@contoso.example',
+      encryptedCache: cache.ciphertext,
+      masterKeyVersion: cache.masterKeyVersion,
+      signedInAt: new Date(),
+      pendingStateHash: randomUUID(),
+      pendingEncryptedVerifier: verifier.ciphertext,
+      pendingMasterKeyVersion: verifier.masterKeyVersion,
+      pendingRedirectUri: 'https://pbx.example/callback',
+      pendingExpiresAt: new Date(Date.now() + 60_000),
+      updatedAt: new Date(),
+    });
+    const account = async () =>
+      (
+        await db.execute<{ ciphertext: Buffer; version: number; pendingVersion: number; pending: string }[]>(
+          'select encrypted_cache as ciphertext, master_key_version as version, ' +
+            'pending_master_key_version as "pendingVersion", encode(pending_encrypted_verifier, \'hex\') as pending ' +
+            'from m365_teams_presence_service_accounts where pbx_tenant_id = ?',
+          [tenantA.tenant.id],
+        )
+      )[0]!;
+    expect(await account()).toMatchObject({ version: 1, pendingVersion: 1 });
     const rows = () =>
       db.execute<{ id: string; version: number; ciphertext: string }[]>(
         "select id, master_key_version as version, encode(encrypted_private_key, 'hex') as ciphertext " +
@@ -751,11 +785,12 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
 
     // What the operator does: a new PBX_M365_MASTER_KEY with PBX_M365_MASTER_KEY_VERSION=2, the old key in
     // PBX_M365_PREVIOUS_MASTER_KEYS=1:<old>, and a restart, on the same database.
+    const newKey = randomBytes(32).toString('base64');
     const second = await createTestApp({
       reset: false,
       microsoft365: m365.moduleOptions,
       config: {
-        masterKey: randomBytes(32).toString('base64'),
+        masterKey: newKey,
         masterKeyVersion: 2,
         previousMasterKeys: { 1: t.config.masterKey ?? '' },
       },
@@ -767,8 +802,33 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
         prepareHost(second.app),
         second.get(MasterKeyRotationService).rewrapSecrets(),
       ]);
-      expect(started.masterKeyRewrap.rewrapped + other.rewrapped).toBe(before.length);
+      expect(started.masterKeyRewrap.rewrapped + other.rewrapped).toBe(before.length + 1);
+      const byKind = (kind: 'key-pair' | 'service-account-token-cache') =>
+        started.masterKeyRewrap.rewrappedByKind[kind] + other.rewrappedByKind[kind];
+      expect(byKind('key-pair')).toBe(before.length);
+      expect(byKind('service-account-token-cache')).toBe(1);
       expect([...started.masterKeyRewrap.unreadable, ...other.unreadable]).toEqual([]);
+
+      // The token cache is under version 2 and opens with the new key alone, as after the old key is dropped.
+      const rewrapped = await account();
+      expect(rewrapped.version).toBe(2);
+      expect(rewrapped.ciphertext.equals(cache.ciphertext)).toBe(false);
+      const onlyNewKey = new SecretBox({
+        environment: 'test',
+        publicUrl: 'https://pbx.example',
+        masterKey: newKey,
+        masterKeyVersion: 2,
+      });
+      expect(
+        onlyNewKey
+          .open(
+            { ciphertext: rewrapped.ciphertext, masterKeyVersion: rewrapped.version },
+            serviceAccountCacheContext(tenantA.tenant.id),
+          )
+          .toString('utf8'),
+      ).toBe(tokenCache);
+      // The pending sign-in's verifier is not re-wrapped: it expires within minutes.
+      expect(rewrapped).toMatchObject({ pendingVersion: 1, pending: verifier.ciphertext.toString('hex') });
 
       const after = await rows();
       expect(after.map((row) => row.id)).toEqual(before.map((row) => row.id));
@@ -780,6 +840,7 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       expect(await second.get(MasterKeyRotationService).rewrapSecrets()).toEqual({
         currentVersion: 2,
         rewrapped: 0,
+        rewrappedByKind: { 'key-pair': 0, 'service-account-token-cache': 0 },
         unreadable: [],
       });
 
@@ -795,8 +856,20 @@ describe('Microsoft 365 connection: settings, certificates, Graph authentication
       // An instance that only has the old key is told what is missing instead of failing obscurely.
       const stale = await t.get(MasterKeyRotationService).rewrapSecrets();
       expect(stale).toMatchObject({ currentVersion: 1, rewrapped: 0 });
-      expect(stale.unreadable).toHaveLength(before.length);
-      expect(stale.unreadable[0]).toMatchObject({ masterKeyVersion: 2, reason: 'key-not-configured' });
+      expect(stale.unreadable).toHaveLength(before.length + 1);
+      expect(stale.unreadable[0]).toMatchObject({
+        kind: 'key-pair',
+        masterKeyVersion: 2,
+        reason: 'key-not-configured',
+      });
+      expect(stale.unreadable.filter((row) => row.kind === 'service-account-token-cache')).toEqual([
+        {
+          kind: 'service-account-token-cache',
+          pbxTenantId: tenantA.tenant.id,
+          masterKeyVersion: 2,
+          reason: 'key-not-configured',
+        },
+      ]);
     } finally {
       await second.close();
     }

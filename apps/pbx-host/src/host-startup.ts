@@ -23,13 +23,13 @@ export async function prepareHost(
       }
     }
   }
-  // After the migrations, before anything reads a secret: moves the stored private keys to the current master
-  // key after a rotation (a no-op otherwise; safe when several instances start at once).
+  // After the migrations, before anything reads a secret: moves the stored private keys and service account token
+  // caches to the current master key after a rotation (a no-op otherwise; safe when several instances start at once).
   const masterKeyRewrap = await app.get(MasterKeyRotationService).rewrapSecrets();
   if (masterKeyRewrap.unreadable.length > 0) {
-    // Logged in detail by the module; the PBX still starts, only the affected tenants' Microsoft 365 is down.
+    // Logged in detail by the module; the PBX still starts, only the affected tenants' Microsoft 365 (or Teams presence notifications) is down.
     logger.error(
-      `${masterKeyRewrap.unreadable.length} Microsoft 365 private key(s) could not be re-wrapped: check PBX_M365_PREVIOUS_MASTER_KEYS`,
+      `${masterKeyRewrap.unreadable.length} Microsoft 365 secret(s) could not be re-wrapped: check PBX_M365_PREVIOUS_MASTER_KEYS`,
     );
   }
   return { adminCreated: await app.get(SystemAdminBootstrap).ensureSystemAdmin(), masterKeyRewrap };

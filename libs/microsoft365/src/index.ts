@@ -12,7 +12,13 @@ export { Microsoft365Events } from './events/microsoft365-events.service';
 export { HealthFeature, HealthState } from './health/feature-health';
 export { type HealthFailure } from './health/feature-health.entity';
 export { ExpiryWarningLevel } from './keys/key-pair-status';
-export { type MasterKeyRewrapReport, MasterKeyRotationService } from './keys/master-key-rotation.service';
+export {
+  type MasterKeyRewrapReport,
+  MasterKeyRotationService,
+  type MasterKeySecretKind,
+  type MasterKeyUnreadableReason,
+  type MasterKeyUnreadableSecret,
+} from './keys/master-key-rotation.service';
 export { GraphMailService } from './mail/graph-mail.service';
 export {
   type GraphMailMessage,

@@ -17,6 +17,7 @@ import { MsalClientProvider } from './graph/msal-client.provider';
 import { TenantTokenService } from './graph/tenant-token.service';
 import { KeyExpiryMonitor } from './keys/key-expiry-monitor.service';
 import { KeyManagementService } from './keys/key-management.service';
+import { KeyPairSecretRewrapper } from './keys/key-pair-secret.rewrapper';
 import { MasterKeyRotationService } from './keys/master-key-rotation.service';
 import { SecretBox } from './keys/secret-box.service';
 import { AttachmentUploadClient } from './mail/attachment-upload.client';
@@ -89,6 +90,7 @@ import { PresenceSubscriptionClient } from './teams-presence/presence-subscripti
 import { PresenceSubscriptionManager } from './teams-presence/presence-subscription.manager';
 import { ServiceAccountCallbackController } from './teams-presence/service-account-callback.controller';
 import { ServiceAccountMsalProvider } from './teams-presence/service-account-msal.provider';
+import { ServiceAccountCacheRewrapper } from './teams-presence/service-account-cache.rewrapper';
 import { ServiceAccountService } from './teams-presence/service-account.service';
 import { TeamsPresencePoller } from './teams-presence/teams-presence.poller';
 import { TeamsPresenceScheduler } from './teams-presence/teams-presence.scheduler';
@@ -146,6 +148,8 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     GraphClientProvider,
     GraphApi,
     KeyManagementService,
+    KeyPairSecretRewrapper,
+    ServiceAccountCacheRewrapper,
     MasterKeyRotationService,
     KeyExpiryMonitor,
     TenantCertificateService,

@@ -56,3 +56,11 @@ export class ServiceAccountEntity {
   @Property({ type: 'datetime' })
   updatedAt: Date & Opt = new Date();
 }
+
+/**
+ * The authenticated data the token cache is sealed with: binds it to its tenant, so a ciphertext copied to another
+ * tenant's row does not open. Shared by the service that seals it and the master key re-wrap.
+ */
+export function serviceAccountCacheContext(pbxTenantId: string): string {
+  return `m365-teams-presence-token-cache:${pbxTenantId}`;
+}

@@ -11,7 +11,7 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { hashToken, randomToken, s256 } from '../sso/pkce';
 import { ServiceAccountMsalProvider } from './service-account-msal.provider';
-import { ServiceAccountEntity } from './service-account.entity';
+import { ServiceAccountEntity, serviceAccountCacheContext } from './service-account.entity';
 
 /** The admin finishes the sign-in right after starting it; Entra's own codes live ten minutes. */
 const PENDING_TTL_MS = 10 * 60_000;
@@ -130,7 +130,10 @@ export class ServiceAccountService {
       redirectUri: row.pendingRedirectUri,
       codeVerifier: verifier,
     });
-    const sealed = this.secretBox.seal(Buffer.from(account.cache, 'utf8'), cacheContext(row.pbxTenantId));
+    const sealed = this.secretBox.seal(
+      Buffer.from(account.cache, 'utf8'),
+      serviceAccountCacheContext(row.pbxTenantId),
+    );
     await em.nativeUpdate(
       ServiceAccountEntity,
       { pbxTenantId: row.pbxTenantId },
@@ -194,13 +197,16 @@ export class ServiceAccountService {
     const cache = this.secretBox
       .open(
         { ciphertext: row.encryptedCache, masterKeyVersion: row.masterKeyVersion },
-        cacheContext(pbxTenantId),
+        serviceAccountCacheContext(pbxTenantId),
       )
       .toString('utf8');
     try {
       const token = await this.msal.accessToken(await this.credentials(pbxTenantId), cache, forceRefresh);
       if (token.cache !== null) {
-        const sealed = this.secretBox.seal(Buffer.from(token.cache, 'utf8'), cacheContext(pbxTenantId));
+        const sealed = this.secretBox.seal(
+          Buffer.from(token.cache, 'utf8'),
+          serviceAccountCacheContext(pbxTenantId),
+        );
         await em.nativeUpdate(
           ServiceAccountEntity,
           { pbxTenantId },
@@ -259,8 +265,4 @@ function refused(detail: string): Microsoft365Exception {
 
 function verifierContext(pbxTenantId: string, stateHash: string): string {
   return `m365-teams-presence-verifier:${pbxTenantId}:${stateHash}`;
-}
-
-function cacheContext(pbxTenantId: string): string {
-  return `m365-teams-presence-token-cache:${pbxTenantId}`;
 }
