@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   try {
     // Set-up on an instance of its own, closed before the measured instances start.
     const setup = await createTestApp({
-      microsoft365: { ...emulator.moduleOptions, jobs: { spreadSeconds } },
+      // The same job settings as the measured instances: the slots it queues carry their expiry.
+      microsoft365: { ...emulator.moduleOptions, jobs: { spreadSeconds, expireSeconds } },
       config: { masterKey },
     });
     const monitor = await createMonitor(setup.orm);
