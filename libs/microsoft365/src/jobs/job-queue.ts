@@ -212,7 +212,10 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   private async connect(): Promise<PgBoss> {
     const connection = this.em.getConnection().getConnectionOptions();
+    // TLS as the host configured it for MikroORM (`driverOptions.connection.ssl`, e.g. a managed PostgreSQL).
+    const driverOptions: { connection?: { ssl?: unknown } } | undefined = this.em.config.get('driverOptions');
     const boss = new PgBoss({
+      ...(driverOptions?.connection?.ssl !== undefined ? { ssl: driverOptions.connection.ssl } : {}),
       host: connection.host,
       port: connection.port,
       user: connection.user,
