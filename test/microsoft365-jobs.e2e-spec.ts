@@ -1,4 +1,6 @@
+import { ClusterTicks } from '@pbx/microsoft365/jobs/cluster-ticks';
 import { SyncJobs } from '@pbx/microsoft365/jobs/sync-jobs';
+import { NotificationsScheduler } from '@pbx/microsoft365/notifications/notifications.scheduler';
 import { UserSyncTrigger } from '@pbx/microsoft365/notifications/user-sync.trigger';
 import { RunMode, RunTrigger, SyncKind } from '@pbx/microsoft365/runs/sync-run-status';
 import { SyncRunsService } from '@pbx/microsoft365/runs/sync-runs.service';
@@ -211,5 +213,26 @@ describe('Microsoft 365 jobs across PBX instances (pg-boss, real PostgreSQL)', (
     await restarted.close();
     const job = await waitingJob(t.orm, key);
     expect(((job?.startAfter.getTime() ?? 0) - (job?.createdOn.getTime() ?? 0)) / 60_000).toBeCloseTo(10, 0);
+  }, 60_000);
+
+  it('runs a periodic tick once per period for the whole PBX, however many instances offer it', async () => {
+    const tick = jest.spyOn(NotificationsScheduler.prototype, 'tick');
+    try {
+      tick.mockClear();
+      // Both instances' timers offer the notifications tick for the same minute: the first offer is the period's.
+      const offers = [
+        await t.get(ClusterTicks).offer('microsoft365-notifications', 60),
+        await second.get(ClusterTicks).offer('microsoft365-notifications', 60),
+      ];
+      expect(offers.filter(Boolean)).toHaveLength(1);
+      const deadline = Date.now() + 10_000;
+      while (tick.mock.calls.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(tick).toHaveBeenCalledTimes(1);
+    } finally {
+      tick.mockRestore();
+    }
   }, 60_000);
 });

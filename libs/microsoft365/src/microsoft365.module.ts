@@ -34,6 +34,7 @@ import { ProvisioningLogCleanup } from './provisioning-log/provisioning-log.clea
 import { ProvisioningLogController } from './provisioning-log/provisioning-log.controller';
 import { FeatureHealthController } from './health/feature-health.controller';
 import { FeatureHealthService } from './health/feature-health.service';
+import { ClusterTicks } from './jobs/cluster-ticks';
 import { JobQueue } from './jobs/job-queue';
 import { SyncJobs } from './jobs/sync-jobs';
 import { ProvisioningLogService } from './provisioning-log/provisioning-log.service';
@@ -159,6 +160,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     TenantAdminGuard,
     JobQueue,
     SyncJobs,
+    ClusterTicks,
     SyncRunsService,
     SyncRunExecutor,
     FeatureHealthService,

@@ -2,7 +2,7 @@ import { type SchedulerRegistry } from '@nestjs/schedule';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 
 /**
- * The tick of a background feature (notifications, calendar and Teams presence, quarantine retries): every
+ * The timer of a background feature (calendar presence; the ticks done once per PBX, `ClusterTicks`): every
  * `seconds`, registered by name so the host sees it in `SchedulerRegistry`. Unref'd, so it never keeps a stopping
  * process alive; `seconds <= 0` registers nothing (tests call the tick themselves).
  */

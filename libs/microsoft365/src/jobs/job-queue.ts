@@ -126,6 +126,25 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
     return id;
   }
 
+  /** Sends the period's job for `key`: one per `seconds` window, whichever instance sends first; null for the rest. */
+  async sendThrottled<T extends object>(
+    queue: string,
+    data: T,
+    seconds: number,
+    key: string,
+  ): Promise<string | null> {
+    const boss = await this.start();
+    const id = await boss.sendThrottled(
+      queue,
+      data,
+      { expireInSeconds: this.settings.expireSeconds },
+      seconds,
+      key,
+    );
+    if (id) this.wakeWorkers(queue);
+    return id;
+  }
+
   /** Sends many jobs in one statement; those whose id is taken are skipped. */
   async sendMany<T extends object>(queue: string, jobs: JobToSend<T>[]): Promise<void> {
     if (jobs.length === 0) return;

@@ -4,6 +4,8 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 export const SYNC_QUEUE = 'microsoft365-sync';
 /** The queue of calendar reads a change notification asks for (debounced per tenant). */
 export const PRESENCE_QUEUE = 'microsoft365-presence';
+/** The queue of the periodic ticks done once for the whole PBX (`ClusterTicks`). */
+export const TICK_QUEUE = 'microsoft365-ticks';
 
 /** The job engine's settings in effect (module option `jobs`, README "Many PBX instances"). */
 export interface JobSettings {
@@ -25,7 +27,7 @@ export function jobSettingsOf(options: Microsoft365ModuleOptions): JobSettings {
   const jobs = options.jobs ?? {};
   return {
     schema: jobs.schema ?? 'microsoft365_jobs',
-    queues: [SYNC_QUEUE, PRESENCE_QUEUE],
+    queues: [SYNC_QUEUE, PRESENCE_QUEUE, TICK_QUEUE],
     concurrency: jobs.concurrency ?? DEFAULT_CONCURRENCY,
     spreadSeconds: jobs.spreadSeconds ?? 300,
     expireSeconds: jobs.expireSeconds ?? 15 * 60,

@@ -1,4 +1,5 @@
-import { startInterval, stopInterval, tickSecondsOf } from '../common/interval-ticker';
+import { tickSecondsOf } from '../common/interval-ticker';
+import { ClusterTicks } from '../jobs/cluster-ticks';
 import {
   Inject,
   Injectable,
@@ -6,7 +7,6 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
@@ -38,7 +38,7 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
 
   constructor(
     private readonly em: EntityManager,
-    private readonly registry: SchedulerRegistry,
+    private readonly ticks: ClusterTicks,
     private readonly manager: SubscriptionManager,
     private readonly settings: NotificationSettingsService,
     private readonly jobs: SyncJobs,
@@ -48,13 +48,12 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    startInterval(this.registry, INTERVAL_NAME, tickSecondsOf(this.options, DEFAULT_TICK_SECONDS), () =>
-      this.tick(),
-    );
+    // Once per period for the whole PBX, on whichever instance takes it (its state is all in the database).
+    this.ticks.every(INTERVAL_NAME, tickSecondsOf(this.options, DEFAULT_TICK_SECONDS), () => this.tick());
   }
 
   onApplicationShutdown(): void {
-    stopInterval(this.registry, INTERVAL_NAME);
+    this.ticks.stop(INTERVAL_NAME);
   }
 
   async tick(): Promise<void> {
