@@ -15,6 +15,7 @@ import { GraphSubscriptionEntity } from './notifications/graph-subscription.enti
 import { NotificationSettingsEntity } from './notifications/notification-settings.entity';
 import { CalendarPresenceSettingsEntity } from './presence/calendar-presence-settings.entity';
 import { UserPresenceStateEntity } from './presence/user-presence-state.entity';
+import { CalendarBoundaryEntity } from './presence/calendar-boundary.entity';
 import { RateLimitCounterEntity } from './rate-limits/rate-limit-counter.entity';
 import { FeatureHealthEntity } from './health/feature-health.entity';
 import { TeamsPresenceSettingsEntity } from './teams-presence/teams-presence-settings.entity';
@@ -43,6 +44,7 @@ export const microsoft365Entities = [
   NotificationSettingsEntity,
   CalendarPresenceSettingsEntity,
   UserPresenceStateEntity,
+  CalendarBoundaryEntity,
   RateLimitCounterEntity,
   FeatureHealthEntity,
   TeamsPresenceSettingsEntity,

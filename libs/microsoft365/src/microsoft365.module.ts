@@ -82,6 +82,7 @@ import { SubscriptionManager } from './notifications/subscription.manager';
 import { UserSyncTrigger } from './notifications/user-sync.trigger';
 import { ContactSyncTrigger } from './notifications/contact-sync.trigger';
 import { CalendarPresenceController } from './presence/calendar-presence.controller';
+import { CalendarBoundaryStore } from './presence/calendar-boundary.store';
 import { CalendarPresenceRunner } from './presence/calendar-presence.runner';
 import { CalendarPresenceScheduler } from './presence/calendar-presence.scheduler';
 import { CalendarPresenceSettingsService } from './presence/calendar-presence-settings.service';
@@ -227,6 +228,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     NotificationsScheduler,
     CalendarPresenceSettingsService,
     CalendarScheduleReader,
+    CalendarBoundaryStore,
     CalendarPresenceRunner,
     CalendarPresenceScheduler,
     DirectoryPickersReader,

@@ -29,6 +29,10 @@ export class CalendarPresenceSettingsEntity {
   @Property({ type: 'datetime', nullable: true })
   lastPolledAt: Date | null = null;
 
+  /** When every calendar in scope was last read (the safety pass); kept here for whichever instance ticks next. */
+  @Property({ type: 'datetime', nullable: true })
+  lastFullReadAt: Date | null = null;
+
   @Property({ type: 'text', nullable: true })
   lastError: string | null = null;
 

@@ -15,6 +15,7 @@ import { effectiveStatusMapping } from './default-status-mapping';
 import { type CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
 import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
 import { CalendarScheduleReader } from './calendar-schedule.reader';
+import { CalendarBoundaryStore } from './calendar-boundary.store';
 import { UserPresenceStateEntity } from './user-presence-state.entity';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { UserLinkEntity } from '../user-sync/user-link.entity';
@@ -48,12 +49,6 @@ export interface PresenceRefreshResult {
 @Injectable()
 export class CalendarPresenceRunner {
   private readonly logger = new Logger(CalendarPresenceRunner.name);
-  /**
-   * Per tenant and user, the next time the last read said the calendar changes state (an event starts or ends, or
-   * the read-ahead runs out). Kept in memory: after a restart nothing is known, so every calendar is read again.
-   */
-  private readonly boundaries = new Map<string, Map<string, number>>();
-  private readonly fullReads = new Map<string, number>();
 
   constructor(
     private readonly em: EntityManager,
@@ -62,6 +57,7 @@ export class CalendarPresenceRunner {
     private readonly schedules: CalendarScheduleReader,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(PBX_PRESENCE) private readonly presence: PbxPresencePort,
+    private readonly boundaryStore: CalendarBoundaryStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -151,20 +147,20 @@ export class CalendarPresenceRunner {
       settings.mapping,
       Object.keys(settings.mapping).length > 0 ? [] : await this.presence.listStatuses(pbxTenantId),
     );
-    const boundaries = this.boundariesOf(pbxTenantId);
+    const boundaries = new Map<string, number | null>();
     const candidates = new Map<string, string | null>();
     for (const user of users) {
       const schedule = items.get(user.address.toLowerCase());
       // Unknown calendar state: decide nothing rather than restore in the middle of a meeting.
       if (schedule === undefined) {
-        boundaries.delete(user.pbxUserId);
+        boundaries.set(user.pbxUserId, null);
         continue;
       }
       candidates.set(user.pbxUserId, desiredStatus(schedule, now, mapping));
       boundaries.set(user.pbxUserId, nextBoundary(schedule, now));
     }
     const scoped = new Set(inScope.map((u) => u.pbxUserId));
-    for (const pbxUserId of boundaries.keys()) if (!scoped.has(pbxUserId)) boundaries.delete(pbxUserId);
+    await this.boundaryStore.record(pbxTenantId, boundaries, scoped);
     for (const pbxUserId of memories.keys()) if (!scoped.has(pbxUserId)) candidates.set(pbxUserId, null);
 
     const statuses = await this.presence.getStatuses(pbxTenantId, [...candidates.keys()]);
@@ -186,41 +182,28 @@ export class CalendarPresenceRunner {
         this.logger.warn(`Calendar presence of a user of PBX tenant ${pbxTenantId} failed: ${lastError}`);
       }
     }
-    if (full) this.fullReads.set(pbxTenantId, now.getTime());
+    if (full) await this.boundaryStore.recordFullRead(pbxTenantId, now);
     if (options.recordPoll ?? full) await this.settings.recordPoll(pbxTenantId, now, lastError);
     return { users: users.length, changed, failed };
   }
 
-  /** When every calendar of the tenant was last read (by this instance), in ms; 0 = not since start. */
-  lastFullRead(pbxTenantId: string): number {
-    return this.fullReads.get(pbxTenantId) ?? 0;
+  /** When every calendar of the tenant was last read, in ms; 0 = never. */
+  lastFullRead(pbxTenantId: string): Promise<number> {
+    return this.boundaryStore.lastFullRead(pbxTenantId);
   }
 
   /**
-   * Whether the user's calendar was read and nothing is known to change before a later time: no event of the last
-   * read starts or ends by `at`, and the read-ahead window still covers `at`.
+   * The users whose calendar was read and is known not to change before `at` (no event of the last read starts or
+   * ends by then, and the read-ahead window still covers it), and those whose last read has an event starting or
+   * ending by `at` (or whose read-ahead ran out).
    */
-  knowsCalendar(pbxTenantId: string, pbxUserId: string, at: Date): boolean {
-    const boundary = this.boundaries.get(pbxTenantId)?.get(pbxUserId);
-    return boundary !== undefined && boundary > at.getTime();
-  }
-
-  /** Users whose last read has an event starting or ending by `at` (or whose read-ahead ran out). */
-  dueUsers(pbxTenantId: string, at: Date): Set<string> {
+  async calendarsAt(pbxTenantId: string, at: Date): Promise<{ known: Set<string>; due: Set<string> }> {
+    const known = new Set<string>();
     const due = new Set<string>();
-    for (const [pbxUserId, boundary] of this.boundaries.get(pbxTenantId) ?? []) {
-      if (boundary <= at.getTime()) due.add(pbxUserId);
+    for (const [pbxUserId, boundary] of await this.boundaryStore.boundaries(pbxTenantId)) {
+      (boundary > at.getTime() ? known : due).add(pbxUserId);
     }
-    return due;
-  }
-
-  private boundariesOf(pbxTenantId: string): Map<string, number> {
-    let boundaries = this.boundaries.get(pbxTenantId);
-    if (!boundaries) {
-      boundaries = new Map();
-      this.boundaries.set(pbxTenantId, boundaries);
-    }
-    return boundaries;
+    return { known, due };
   }
 
   private async remember(

@@ -1,5 +1,6 @@
 import { asException, HealthFeature } from '../health/feature-health';
-import { startInterval, stopInterval, tickSecondsOf } from '../common/interval-ticker';
+import { tickSecondsOf } from '../common/interval-ticker';
+import { ClusterTicks } from '../jobs/cluster-ticks';
 import { FeatureHealthService } from '../health/feature-health.service';
 import { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -9,7 +10,6 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
@@ -49,7 +49,7 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
   constructor(
     private readonly em: EntityManager,
     private readonly health: FeatureHealthService,
-    private readonly registry: SchedulerRegistry,
+    private readonly ticks: ClusterTicks,
     private readonly settings: CalendarPresenceSettingsService,
     private readonly runner: CalendarPresenceRunner,
     private readonly queue: JobQueue,
@@ -61,13 +61,12 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
   }
 
   onApplicationBootstrap(): void {
-    startInterval(this.registry, INTERVAL_NAME, tickSecondsOf(this.options, DEFAULT_TICK_SECONDS), () =>
-      this.tick(),
-    );
+    // Once per period for the whole PBX, on whichever instance takes it (its state is in the database).
+    this.ticks.every(INTERVAL_NAME, tickSecondsOf(this.options, DEFAULT_TICK_SECONDS), () => this.tick());
   }
 
   onApplicationShutdown(): void {
-    stopInterval(this.registry, INTERVAL_NAME);
+    this.ticks.stop(INTERVAL_NAME);
   }
 
   /**
@@ -125,20 +124,20 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     const now = this.clock.now().getTime();
     const pollMs = settings.pollIntervalSeconds * 1000;
     // A tenant polling less often than the safety poll keeps its own pace.
-    if (this.runner.lastFullRead(pbxTenantId) + Math.max(SAFETY_POLL_MS, pollMs) <= now) {
+    if ((await this.runner.lastFullRead(pbxTenantId)) + Math.max(SAFETY_POLL_MS, pollMs) <= now) {
       await this.runner.refresh(pbxTenantId);
       return;
     }
     const at = new Date(now);
+    const { known, due } = await this.runner.calendarsAt(pbxTenantId, at);
     if ((settings.lastPolledAt?.getTime() ?? 0) + pollMs <= now) {
       const watched = await this.watched(pbxTenantId, at);
       await this.runner.refresh(pbxTenantId, {
-        select: (id) => !watched.has(id) || !this.runner.knowsCalendar(pbxTenantId, id, at),
+        select: (id) => !watched.has(id) || !known.has(id),
         recordPoll: true,
       });
       return;
     }
-    const due = this.runner.dueUsers(pbxTenantId, at);
     if (due.size > 0) await this.runner.refresh(pbxTenantId, { select: (id) => due.has(id) });
   }
 
