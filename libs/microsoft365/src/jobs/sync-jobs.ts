@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { describeUnexpected } from '../common/database-failure';
 import { type SyncKind } from '../runs/sync-run-status';
-import { JobQueue, type QueuedJob } from './job-queue';
+import { JobQueue, type JobToSend, type QueuedJob } from './job-queue';
 import { SYNC_QUEUE } from './job-settings';
 import {
   nextSlot,
@@ -85,18 +85,7 @@ export class SyncJobs {
         // Cancelled by an earlier change that this one undoes: it waits again.
         await this.queue.uncancel(SYNC_QUEUE, id);
       } else if (state === null) {
-        await this.queue.send<SyncJobData>(SYNC_QUEUE, {
-          id,
-          singletonKey: key,
-          startAfter: slot.startAt,
-          data: {
-            kind,
-            pbxTenantId,
-            reason: SyncJobReason.Schedule,
-            slot: slot.slot.toISOString(),
-            schedule: scheduleFingerprint(schedule),
-          },
-        });
+        await this.queue.send<SyncJobData>(SYNC_QUEUE, slotJob(kind, pbxTenantId, schedule, slot));
       }
       return slot;
     }
@@ -111,21 +100,7 @@ export class SyncJobs {
     const now = this.clock.now();
     const jobs = schedules.flatMap(({ pbxTenantId, schedule }) => {
       const slot = this.slotAfter(kind, pbxTenantId, schedule, now);
-      if (!slot) return [];
-      return [
-        {
-          id: slotJobId(pbxTenantId, kind, schedule, slot.slot),
-          singletonKey: syncJobKey(SyncJobReason.Schedule, kind, pbxTenantId),
-          startAfter: slot.startAt,
-          data: {
-            kind,
-            pbxTenantId,
-            reason: SyncJobReason.Schedule,
-            slot: slot.slot.toISOString(),
-            schedule: scheduleFingerprint(schedule),
-          } satisfies SyncJobData,
-        },
-      ];
+      return slot ? [slotJob(kind, pbxTenantId, schedule, slot)] : [];
     });
     // A tenant that already has a waiting slot keeps it (the insert is folded); a slot that ran is not repeated.
     await this.queue.sendMany<SyncJobData>(SYNC_QUEUE, jobs);
@@ -230,4 +205,25 @@ export class SyncJobs {
       throw error;
     }
   }
+}
+
+/** The job of a schedule slot: its id names the slot, its key keeps one slot waiting per tenant and kind. */
+function slotJob(
+  kind: SyncKind,
+  pbxTenantId: string,
+  schedule: TenantSchedule,
+  slot: ScheduleSlot,
+): JobToSend<SyncJobData> {
+  return {
+    id: slotJobId(pbxTenantId, kind, schedule, slot.slot),
+    singletonKey: syncJobKey(SyncJobReason.Schedule, kind, pbxTenantId),
+    startAfter: slot.startAt,
+    data: {
+      kind,
+      pbxTenantId,
+      reason: SyncJobReason.Schedule,
+      slot: slot.slot.toISOString(),
+      schedule: scheduleFingerprint(schedule),
+    },
+  };
 }

@@ -57,6 +57,29 @@ export function clientStateMatches(received: unknown, storedHash: string): boole
 }
 
 /**
+ * For each notification item, its stored subscription if `clientState` is the secret we gave it, null otherwise
+ * (refuse, do nothing). `find` loads the subscriptions of the post's ids in one query, however many items it holds.
+ */
+export async function verifyNotificationItems<T extends { subscriptionId: string; clientStateHash: string }>(
+  items: readonly { subscriptionId?: unknown; clientState?: unknown }[],
+  find: (subscriptionIds: string[]) => Promise<T[]>,
+): Promise<(T | null)[]> {
+  const ids = [
+    ...new Set(
+      items
+        .map((item) => item.subscriptionId)
+        .filter((id): id is string => typeof id === 'string' && id.length <= 200),
+    ),
+  ];
+  const rows = ids.length > 0 ? await find(ids) : [];
+  const byId = new Map(rows.map((row) => [row.subscriptionId, row]));
+  return items.map((item) => {
+    const row = typeof item.subscriptionId === 'string' ? byId.get(item.subscriptionId) : undefined;
+    return row && clientStateMatches(item.clientState, row.clientStateHash) ? row : null;
+  });
+}
+
+/**
  * Keeps each tenant's subscriptions in line with what it needs: creates the missing ones, renews those close to
  * expiry, replaces expired ones (and runs a delta, since changes may have been missed meanwhile), removes the ones
  * no longer needed. Without a reachable public URL it holds none, and the fallback polls instead.
@@ -113,22 +136,9 @@ export class SubscriptionManager {
   async verifyAll(
     items: readonly { subscriptionId?: unknown; clientState?: unknown }[],
   ): Promise<(GraphSubscriptionEntity | null)[]> {
-    const ids = [
-      ...new Set(
-        items
-          .map((item) => item.subscriptionId)
-          .filter((id): id is string => typeof id === 'string' && id.length <= 200),
-      ),
-    ];
-    const rows =
-      ids.length > 0
-        ? await this.em.fork().find(GraphSubscriptionEntity, { subscriptionId: { $in: ids } })
-        : [];
-    const byId = new Map(rows.map((row) => [row.subscriptionId, row]));
-    return items.map((item) => {
-      const row = typeof item.subscriptionId === 'string' ? byId.get(item.subscriptionId) : undefined;
-      return row && clientStateMatches(item.clientState, row.clientStateHash) ? row : null;
-    });
+    return verifyNotificationItems(items, (ids) =>
+      this.em.fork().find(GraphSubscriptionEntity, { subscriptionId: { $in: ids } }),
+    );
   }
 
   /** A valid change notification arrived: wake whatever reads the truth for that resource. */

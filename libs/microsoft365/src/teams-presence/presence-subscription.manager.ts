@@ -9,7 +9,7 @@ import { FeatureHealthService } from '../health/feature-health.service';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { notificationEndpoint } from '../notifications/notification-endpoint';
-import { clientStateMatches, hashClientState } from '../notifications/subscription.manager';
+import { hashClientState, verifyNotificationItems } from '../notifications/subscription.manager';
 import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 import {
   planPresenceSubscriptions,
@@ -131,22 +131,9 @@ export class PresenceSubscriptionManager {
   async verifyAll(
     items: readonly { subscriptionId?: unknown; clientState?: unknown }[],
   ): Promise<(PresenceSubscriptionEntity | null)[]> {
-    const ids = [
-      ...new Set(
-        items
-          .map((item) => item.subscriptionId)
-          .filter((id): id is string => typeof id === 'string' && id.length <= 200),
-      ),
-    ];
-    const rows =
-      ids.length > 0
-        ? await this.em.fork().find(PresenceSubscriptionEntity, { subscriptionId: { $in: ids } })
-        : [];
-    const byId = new Map(rows.map((row) => [row.subscriptionId, row]));
-    return items.map((item) => {
-      const row = typeof item.subscriptionId === 'string' ? byId.get(item.subscriptionId) : undefined;
-      return row && clientStateMatches(item.clientState, row.clientStateHash) ? row : null;
-    });
+    return verifyNotificationItems(items, (ids) =>
+      this.em.fork().find(PresenceSubscriptionEntity, { subscriptionId: { $in: ids } }),
+    );
   }
 
   /** The users a notification names, among those the subscription watches (never anyone else). */
