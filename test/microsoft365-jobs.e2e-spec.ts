@@ -16,6 +16,8 @@ import { JOBS_SCHEMA, jobsWithKey, runWaitingJobNow, waitingJob } from '@pbx/tes
 import { type EmulatedMicrosoft365 } from '@pbx/test/support/microsoft365-test-env';
 import { randomUUID } from 'node:crypto';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 interface RunBody {
   id: string;
   status: string;
@@ -173,7 +175,7 @@ describe('Microsoft 365 jobs across PBX instances (pg-boss, real PostgreSQL)', (
     expect(await runs(s)).toHaveLength(1);
   }, 60_000);
 
-  it('a notification received by an instance that stops before its debounce window ends still gets its run', async () => {
+  it('runs a lone notification at once, folds a burst into one run at the window end, and keeps it when its instance stops', async () => {
     const s = await scenario();
     s.add('alice');
     expect((await runToEnd(t, s, 'user-sync')).status).toBe('SUCCEEDED');
@@ -182,18 +184,41 @@ describe('Microsoft 365 jobs across PBX instances (pg-boss, real PostgreSQL)', (
       reset: false,
       config: { masterKey: t.config.masterKey },
     });
-    s.add('bob');
-    await third.get(UserSyncTrigger).wake(s.pbx.tenant.id);
-    await third.get(UserSyncTrigger).wake(s.pbx.tenant.id);
-    await third.close();
-
-    // The wake is a job in the database: a burst is one job, and another instance runs it when it is due.
     const key = `notification:USERS:${s.pbx.tenant.id}`;
-    expect(await jobsWithKey(t.orm, key)).toHaveLength(1);
+    try {
+      // Leading edge: nothing was notified in the last 60 s, so the run starts at once, not after the window.
+      s.add('bob');
+      const woken = Date.now();
+      await third.get(UserSyncTrigger).wake(s.pbx.tenant.id);
+      const deadline = Date.now() + 20_000;
+      while ((await runs(s)).length < 2 && Date.now() < deadline) await sleep(100);
+      expect(Date.now() - woken).toBeLessThan(15_000);
+      const [leading] = await runs(s);
+      expect(await waitForRun(t, s, 'user-sync', leading?.id ?? '')).toMatchObject({
+        trigger: 'NOTIFICATION',
+        status: 'SUCCEEDED',
+        counts: { created: 1 },
+      });
+
+      // Trailing edge: the next wakes within the window are one job, due at the window's end.
+      s.add('carol');
+      await third.get(UserSyncTrigger).wake(s.pbx.tenant.id);
+      await third.get(UserSyncTrigger).wake(s.pbx.tenant.id);
+    } finally {
+      await third.close();
+    }
+    const jobs = await jobsWithKey(t.orm, key);
+    expect(jobs.map((job) => job.state)).toEqual(['completed', 'created']);
+    const [first, trailing] = jobs;
+    const dueAfterFirst = ((trailing?.startAfter.getTime() ?? 0) - (first?.createdOn.getTime() ?? 0)) / 1000;
+    expect(dueAfterFirst).toBeGreaterThan(55);
+    expect(dueAfterFirst).toBeLessThanOrEqual(61);
+
+    // The wake is a job in the database: another instance runs it when it is due.
     await runWaitingJobNow(t.orm, key);
     const [latest] = await runs(s);
     expect(latest).toMatchObject({ trigger: 'NOTIFICATION', status: 'SUCCEEDED', counts: { created: 1 } });
-  }, 60_000);
+  }, 90_000);
 
   it('queues the next attempt of a feature quarantined before the instance started', async () => {
     const s = await scenario();

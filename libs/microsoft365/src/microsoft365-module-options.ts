@@ -119,7 +119,10 @@ export interface Microsoft365NotificationOptions {
    * and `/microsoft365/notifications` are appended. Must be https, except on loopback outside production.
    */
   publicUrl?: string;
-  /** Notifications arriving within this window wake one user sync run; default 5 s. */
+  /**
+   * A notification after a quiet window starts its run at once; those arriving within this window of the last one
+   * (or while its run goes) fold into one run at the end of the window. Default 5 s.
+   */
   debounceMs?: number;
   /**
    * How often subscriptions are renewed, fallback runs started and calendars polled (each on its own due time,

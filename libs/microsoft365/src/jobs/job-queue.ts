@@ -190,6 +190,36 @@ export class JobQueue implements OnApplicationBootstrap, BeforeApplicationShutdo
     this.logger.warn(`Job ${job.singletonKey} neither sent nor merged after 3 attempts`);
   }
 
+  /**
+   * Debounces on both edges: a job for a key that was quiet for `windowSeconds` is due at once (the leading edge,
+   * so a single change is read without waiting); while a job of that key runs, or within the window after the last
+   * one was queued, the job is due at the end of that window and the rest of the burst folds into it (the trailing
+   * edge). A waiting job never moves, so no change waits longer than the window plus the run it waits for.
+   */
+  async sendDebounced<T extends object>(
+    queue: string,
+    job: JobToSend<T> & { singletonKey: string },
+    field: keyof T & string,
+    windowSeconds: number,
+  ): Promise<void> {
+    const { rows } = await this.sql(
+      `SELECT bool_or(state = 'active') AS running,
+              EXTRACT(EPOCH FROM now() - max(created_on))::float8 AS since_last
+       FROM ${this.settings.schema}.job
+       WHERE name = $1 AND singleton_key = $2
+         AND (state = 'active' OR (state <> 'cancelled' AND created_on > now() - make_interval(secs => $3)))`,
+      [queue, job.singletonKey, windowSeconds],
+    );
+    const recent = rows[0] as { running: boolean | null; since_last: number | null } | undefined;
+    const startAfter =
+      recent?.since_last === null || recent?.since_last === undefined
+        ? 0
+        : recent.running
+          ? windowSeconds
+          : Math.max(0, windowSeconds - recent.since_last);
+    await this.sendOrMerge(queue, { ...job, startAfter }, field);
+  }
+
   /** Cancels the waiting job with this singleton key unless it is `keep` (a schedule that changed). */
   async cancelWaiting(queue: string, singletonKey: string, keep: string | null): Promise<void> {
     await this.sql(

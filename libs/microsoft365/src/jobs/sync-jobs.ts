@@ -107,10 +107,27 @@ export class SyncJobs {
   }
 
   /**
-   * Asks for one run after `delayMs`; wakes within the window fold into the waiting job, whose mailboxes gather those
-   * of every wake. A wake while a run is going waits for it (the run may have read before the change).
+   * Asks for one run: at once when the tenant's notifications of this kind were quiet for `windowMs`, otherwise at
+   * the end of the window (see JobQueue.sendDebounced); wakes within the window fold into the waiting job, whose
+   * mailboxes gather those of every wake. A wake while a run is going waits for it (the run may have read before
+   * the change).
    */
   async wake(
+    kind: SyncKind,
+    pbxTenantId: string,
+    windowMs: number,
+    extra: { mailboxIds?: string[]; notifiedAt?: number } = {},
+  ): Promise<void> {
+    await this.queue.sendDebounced<SyncJobData>(
+      SYNC_QUEUE,
+      this.notificationJob(kind, pbxTenantId, extra),
+      'mailboxIds',
+      windowMs / 1000,
+    );
+  }
+
+  /** Asks for the run again after `delayMs` (another run held the tenant's lock), folding into a waiting one. */
+  async wakeAgain(
     kind: SyncKind,
     pbxTenantId: string,
     delayMs: number,
@@ -118,19 +135,26 @@ export class SyncJobs {
   ): Promise<void> {
     await this.queue.sendOrMerge<SyncJobData>(
       SYNC_QUEUE,
-      {
-        singletonKey: syncJobKey(SyncJobReason.Notification, kind, pbxTenantId),
-        startAfter: delayMs / 1000,
-        data: {
-          kind,
-          pbxTenantId,
-          reason: SyncJobReason.Notification,
-          notifiedAt: extra.notifiedAt ?? Date.now(),
-          ...(extra.mailboxIds ? { mailboxIds: extra.mailboxIds } : {}),
-        },
-      },
+      { ...this.notificationJob(kind, pbxTenantId, extra), startAfter: delayMs / 1000 },
       'mailboxIds',
     );
+  }
+
+  private notificationJob(
+    kind: SyncKind,
+    pbxTenantId: string,
+    extra: { mailboxIds?: string[]; notifiedAt?: number },
+  ): JobToSend<SyncJobData> & { singletonKey: string } {
+    return {
+      singletonKey: syncJobKey(SyncJobReason.Notification, kind, pbxTenantId),
+      data: {
+        kind,
+        pbxTenantId,
+        reason: SyncJobReason.Notification,
+        notifiedAt: extra.notifiedAt ?? Date.now(),
+        ...(extra.mailboxIds ? { mailboxIds: extra.mailboxIds } : {}),
+      },
+    };
   }
 
   /** The polling fallback's run, now; one waits per tenant and kind. */

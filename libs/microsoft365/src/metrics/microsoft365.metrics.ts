@@ -40,7 +40,7 @@ export interface RunEnd {
 
 /** Runs last from a second (an idle delta round) to an hour (a first pass over a large directory). */
 const RUN_SECONDS_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
-/** A notification waits the debounce window (5 s by default), more while another run holds the tenant's lock. */
+/** A lone notification runs at once; one in a burst waits for the window's end (5 s), more while a run holds the lock. */
 const LAG_SECONDS_BUCKETS = [0.5, 1, 2.5, 5, 7.5, 10, 15, 30, 60, 120, 300];
 
 interface Instruments {

@@ -49,7 +49,7 @@ export class ContactSyncTrigger {
       if (!(error instanceof Microsoft365Exception)) throw error;
       if (error.code === Microsoft365ErrorCode.Conflict) {
         // Another run holds the lock and may have read the mailbox before the change: ours follows it.
-        await this.jobs.wake(SyncKind.Contacts, pbxTenantId, BUSY_RETRY_MS, job.data);
+        await this.jobs.wakeAgain(SyncKind.Contacts, pbxTenantId, BUSY_RETRY_MS, job.data);
         return;
       }
       // Quarantined: its next attempt (a full or delta run) reads this change too.

@@ -49,7 +49,7 @@ export class UserSyncTrigger {
       if (!(error instanceof Microsoft365Exception)) throw error;
       // Someone else's run may have read the directory before the change: one more run after it.
       if (error.code === Microsoft365ErrorCode.Conflict) {
-        await this.jobs.wake(SyncKind.Users, pbxTenantId, BUSY_RETRY_MS, job.data);
+        await this.jobs.wakeAgain(SyncKind.Users, pbxTenantId, BUSY_RETRY_MS, job.data);
         return;
       }
       // Quarantined: its next attempt (a full or delta run) reads this change too. Off: nothing to keep current.

@@ -19,6 +19,7 @@ import { PRESENCE_QUEUE } from '../jobs/job-settings';
 import { GraphSubscriptionEntity } from '../notifications/graph-subscription.entity';
 import { SubscriptionKind } from '../notifications/subscription-lifetime';
 import { recordNotificationLag } from '../metrics/microsoft365.metrics';
+import { DEFAULT_DEBOUNCE_MS } from '../notifications/notification-timing';
 import { CalendarPresenceRunner } from './calendar-presence.runner';
 import { type CalendarPresenceSettingsEntity } from './calendar-presence-settings.entity';
 import { CalendarPresenceSettingsService } from './calendar-presence-settings.service';
@@ -56,7 +57,7 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.debounceMs = options.notifications?.debounceMs ?? 5_000;
+    this.debounceMs = options.notifications?.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     queue.work<CalendarReadJob>(PRESENCE_QUEUE, 1, (job) => this.readNotified(job));
   }
 
@@ -74,14 +75,14 @@ export class CalendarPresenceScheduler implements OnApplicationBootstrap, OnAppl
    * engine, so the read outlives this instance; notifications within the window gather their users into one read.
    */
   async refreshSoon(pbxTenantId: string, pbxUserId: string | null = null): Promise<void> {
-    await this.queue.sendOrMerge<CalendarReadJob>(
+    await this.queue.sendDebounced<CalendarReadJob>(
       PRESENCE_QUEUE,
       {
         singletonKey: `calendar:${pbxTenantId}`,
-        startAfter: this.debounceMs / 1000,
         data: { pbxTenantId, pbxUserIds: [pbxUserId ?? ALL_USERS], notifiedAt: Date.now() },
       },
       'pbxUserIds',
+      this.debounceMs / 1000,
     );
   }
 
