@@ -1,5 +1,6 @@
 import { type MikroORM } from '@mikro-orm/postgresql';
 import { createTrustingAgent } from '@pbx/m365-emulator';
+import { JobQueue } from '@pbx/microsoft365/jobs/job-queue';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
 import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
 import {
@@ -172,6 +173,8 @@ describe('Microsoft 365 sign-in configuration cache, across PBX instances', () =
       reset: false,
       config: { masterKey: first.config.masterKey },
     });
+    // Jobs (runs, ticks) go to the first instance: the second one's statements are those of the requests it serves.
+    await second.get(JobQueue).stopWorking();
     counter = new StatementCounter(second.orm);
     const system = await first.loginAsSystemAdmin();
     tenant = await first.createTenantWithAdmin(system);
