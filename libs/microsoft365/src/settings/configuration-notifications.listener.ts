@@ -125,6 +125,9 @@ export class ConfigurationNotificationsListener implements OnApplicationBootstra
 
 function describe(error: unknown): string {
   if (error === undefined) return 'connection ended';
-  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0]}`;
-  return 'unknown error';
+  // Duck-typed: a socket error may come from another realm than this module's `Error`.
+  const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  if (typeof message !== 'string') return 'unknown error';
+  const kind = typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error';
+  return `${kind}: ${message.split('\n')[0]}`;
 }
