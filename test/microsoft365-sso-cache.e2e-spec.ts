@@ -294,6 +294,27 @@ describe('Microsoft 365 sign-in configuration cache, across PBX instances', () =
     expectSignedIn(await signIn(other, 'olga', both()));
   });
 
+  it('hears a write made by hand in SQL, and nothing of a write rolled back', async () => {
+    expectSignedIn(await signIn(tenant, 'alice', both()));
+    const em = first.orm.em.fork();
+    const rules = `update m365_sso_settings set users = jsonb_set(users::jsonb, '{enabled}', ?::jsonb) where pbx_tenant_id = ?`;
+    // Rolled back: no notification, so the second instance's entry stays and its callback reads no configuration.
+    await em
+      .transactional(async (tx) => {
+        await tx.execute(rules, ['false', tenant.tenant.id]);
+        throw new Error('rolled back on purpose');
+      })
+      .catch((error: Error) => expect(error.message).toBe('rolled back on purpose'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expectSignedIn(await signIn(tenant, 'alice', both()));
+    expect(described(counter.statements)).not.toContain('select m365_sso_settings');
+    // Committed by hand, outside the module's services: the trigger still tells every instance.
+    await em.execute(rules, ['false', tenant.tenant.id]);
+    expectRefused(await signIn(tenant, 'alice', both()), 'SSO_NOT_ALLOWED');
+    await em.execute(rules, ['true', tenant.tenant.id]);
+    expectSignedIn(await signIn(tenant, 'alice', both()));
+  });
+
   it('empties the cache and listens again when its listening connection drops', async () => {
     expectSignedIn(await signIn(tenant, 'alice', both()));
     const listeners = async () =>

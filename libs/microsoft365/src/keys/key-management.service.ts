@@ -87,7 +87,7 @@ export class KeyManagementService {
     return generatedPair;
   }
 
-  /** The decrypted PKCS#8 private key of a key pair, for the token provider only. */
+  /** The decrypted PKCS#8 private key of a key pair, for the token providers (app tokens, sign-in) only. */
   async privateKeyPem(pair: Pick<KeyPairEntity, 'id'>): Promise<string> {
     const row = await this.em
       .fork()
