@@ -5,6 +5,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Client, type Notification } from 'pg';
 import { ConfigurationChanges } from './configuration-changes.service';
 
@@ -15,6 +16,10 @@ const EVERY_TENANT = '*';
 /** Reconnecting after a drop: the first try after a second, doubling up to half a minute. */
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
+/** How long the connection's own probe may take to come back before notifications are taken as not arriving. */
+const PROBE_TIMEOUT_MS = 5_000;
+/** Payloads of probes: never a tenant id (ids are UUIDs or `system`). */
+const PROBE_PREFIX = 'probe:';
 
 /**
  * One connection per instance that LISTENs to the configuration changes of every instance sharing the database
@@ -30,6 +35,7 @@ export class ConfigurationNotificationsListener implements OnApplicationBootstra
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = FIRST_RETRY_MS;
   private stopping = false;
+  private readonly probes = new Map<string, () => void>();
 
   constructor(
     private readonly em: EntityManager,
@@ -60,6 +66,7 @@ export class ConfigurationNotificationsListener implements OnApplicationBootstra
     try {
       await client.connect();
       await client.query(`LISTEN ${CONFIGURATION_CHANNEL}`);
+      await this.probe(client);
     } catch (error) {
       this.lost(client, error);
       return;
@@ -92,8 +99,36 @@ export class ConfigurationNotificationsListener implements OnApplicationBootstra
     });
   }
 
+  /**
+   * Sends itself a notification and waits for it: LISTEN succeeds through a pooler in transaction mode (PgBouncer)
+   * whose notifications then never arrive, and caching on such a connection would serve stale configuration.
+   */
+  private async probe(client: Client): Promise<void> {
+    const payload = `${PROBE_PREFIX}${randomUUID()}`;
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<void>((resolve, reject) => {
+      this.probes.set(payload, resolve);
+      timer = setTimeout(
+        () => reject(new Error(`its own notification did not arrive within ${PROBE_TIMEOUT_MS} ms`)),
+        PROBE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await client.query('select pg_notify($1, $2)', [CONFIGURATION_CHANNEL, payload]);
+      await heard;
+    } finally {
+      clearTimeout(timer);
+      this.probes.delete(payload);
+    }
+  }
+
   private received(message: Notification): void {
     if (message.channel !== CONFIGURATION_CHANNEL || !message.payload) return;
+    if (message.payload.startsWith(PROBE_PREFIX)) {
+      // Another instance's probe, or this one's.
+      this.probes.get(message.payload)?.();
+      return;
+    }
     if (message.payload === EVERY_TENANT) this.changes.changedAll();
     else this.changes.changed(message.payload);
   }
