@@ -30,6 +30,8 @@ import { type Microsoft365ModuleOptions } from './microsoft365-module-options';
 import { MICROSOFT365_OPTIONS, Microsoft365ConfigurableModule } from './microsoft365.module-definition';
 import { TenantSettingsController } from './settings/tenant-settings.controller';
 import { TenantSettingsService } from './settings/tenant-settings.service';
+import { ConfigurationChanges } from './settings/configuration-changes.service';
+import { ConfigurationNotificationsListener } from './settings/configuration-notifications.listener';
 import { ProvisioningLogCleanup } from './provisioning-log/provisioning-log.cleanup';
 import { ProvisioningLogController } from './provisioning-log/provisioning-log.controller';
 import { FeatureHealthController } from './health/feature-health.controller';
@@ -59,6 +61,7 @@ import { Microsoft365Strategy } from './sso/microsoft365.strategy';
 import { SsoController } from './sso/sso.controller';
 import { SsoErrorFilter } from './sso/sso-error.filter';
 import { SsoFlowService } from './sso/sso-flow.service';
+import { SsoConfigurationCache } from './sso/sso-configuration.cache';
 import { SsoMsalProvider } from './sso/sso-msal.provider';
 import { SsoSettingsController } from './sso/sso-settings.controller';
 import { SsoSettingsService } from './sso/sso-settings.service';
@@ -143,6 +146,8 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     Microsoft365ExceptionFilter,
     Microsoft365RequestErrorFilter,
     SecretBox,
+    ConfigurationChanges,
+    ConfigurationNotificationsListener,
     HttpTransport,
     MsalClientProvider,
     AppTokenProvider,
@@ -194,6 +199,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     IdTokenValidator,
     SsoTransactionStore,
     MicrosoftAccountResolver,
+    SsoConfigurationCache,
     SsoFlowService,
     SsoErrorFilter,
     Microsoft365Strategy,

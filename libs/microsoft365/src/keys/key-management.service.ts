@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365Events } from '../events/microsoft365-events.service';
+import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { generateKeyPair } from './certificate-generator';
 import { KeyPairEntity, keyPairSecretContext } from './key-pair.entity';
 import { KeyPairStatus } from './key-pair-status';
@@ -22,6 +23,7 @@ export class KeyManagementService {
     private readonly secretBox: SecretBox,
     private readonly events: Microsoft365Events,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly changes: ConfigurationChanges,
   ) {}
 
   async current(pbxTenantId: string): Promise<KeyPairs> {
@@ -43,7 +45,7 @@ export class KeyManagementService {
   async generate(pbxTenantId: string, commonName: string, validityDays: number): Promise<KeyPairEntity> {
     const now = this.clock.now();
     const generated = await generateKeyPair({ commonName, now, validityDays, modulusLength: 2048 });
-    return this.em.transactional(async (em) => {
+    const generatedPair = await this.em.transactional(async (em) => {
       // Serialises concurrent generations for one tenant; the partial unique indexes back this up.
       await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`m365-keys:${pbxTenantId}`]);
       const existing = await em.find(KeyPairEntity, {
@@ -80,10 +82,13 @@ export class KeyManagementService {
       );
       return pair;
     });
+    // Committed: this instance's caches at once, the others through the trigger's notification.
+    this.changes.changed(pbxTenantId);
+    return generatedPair;
   }
 
-  /** The decrypted PKCS#8 private key of a key pair, for the token provider only. */
-  async privateKeyPem(pair: KeyPairEntity): Promise<string> {
+  /** The decrypted PKCS#8 private key of a key pair, for the token providers (app tokens, sign-in) only. */
+  async privateKeyPem(pair: Pick<KeyPairEntity, 'id'>): Promise<string> {
     const row = await this.em
       .fork()
       .findOneOrFail(
@@ -124,6 +129,7 @@ export class KeyManagementService {
       return active?.id ?? null;
     });
     if (retired !== undefined) {
+      this.changes.changed(pbxTenantId);
       this.logger.log(`PBX tenant ${pbxTenantId}: key pair ${pendingId} is now active`);
       this.events.emit({
         type: 'certificate.rotated',
@@ -140,5 +146,6 @@ export class KeyManagementService {
 
   async removeAll(pbxTenantId: string): Promise<void> {
     await this.em.fork().nativeDelete(KeyPairEntity, { pbxTenantId });
+    this.changes.changed(pbxTenantId);
   }
 }

@@ -24,6 +24,7 @@ import { CalendarPresenceSettingsEntity } from '../presence/calendar-presence-se
 import { SsoSettingsEntity } from '../sso/sso-settings.entity';
 import { UserSyncSettingsEntity } from '../user-sync/user-sync-settings.entity';
 import { TenantSettingsEntity } from './tenant-settings.entity';
+import { ConfigurationChanges } from './configuration-changes.service';
 import { DEFAULT_FEATURE_SWITCHES } from './feature-switches';
 import { GroupSyncSettingsEntity } from '../group-sync/group-sync-settings.entity';
 import { adminConsentLink } from './admin-consent-url';
@@ -55,6 +56,7 @@ export class TenantSettingsService {
     private readonly msalClients: MsalClientProvider,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly changes: ConfigurationChanges,
     // Optional port: a PBX without call states cannot switch on Teams presence PBX → Teams.
     @Optional() @Inject(PBX_CALL_STATES) private readonly callStates?: PbxCallStatesPort | null,
   ) {}
@@ -95,6 +97,8 @@ export class TenantSettingsService {
     });
     // The MSAL clients of both flows and the resolved token: the next call uses the new cloud, app or directory.
     this.msalClients.evict(pbxTenantId);
+    // This instance's caches at once; the others when PostgreSQL delivers the trigger's notification.
+    this.changes.changed(pbxTenantId);
     return this.view(pbxTenantId);
   }
 
@@ -106,6 +110,7 @@ export class TenantSettingsService {
     });
     await this.keys.removeAll(pbxTenantId);
     this.msalClients.evict(pbxTenantId);
+    this.changes.changed(pbxTenantId);
   }
 
   /** The settings, insisting that the ids needed to talk to Microsoft are there. */

@@ -1,9 +1,9 @@
 import { type PbxDirectoryPort, type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { type PbxSessionsPort, type PbxSystemAdmin } from '../ports/pbx-sessions.port';
+import { type MicrosoftIdentity } from './id-token-claims';
 import { MicrosoftAccountResolver } from './microsoft-account.resolver';
 import { SsoError, SsoErrorCode } from './sso-error';
 import { type SystemAdminAccount } from './sso-settings.entity';
-import { type SsoSettingsService } from './sso-settings.service';
 
 const TENANT = '00000000-0000-0000-0000-0000000000aa';
 const identity = {
@@ -55,15 +55,13 @@ describe('MicrosoftAccountResolver', () => {
     };
   });
 
-  const resolver = () =>
+  /** Resolves with the scope's rules as the sign-in flow passes them (the system admin accounts bound there). */
+  const resolve = (scope: string, who: MicrosoftIdentity) =>
     new MicrosoftAccountResolver(
       directory as unknown as PbxDirectoryPort,
       sessions as unknown as PbxSessionsPort,
       links,
-      {
-        rules: () => Promise.resolve({ systemAdminAccounts: systemAccounts }),
-      } as unknown as SsoSettingsService,
-    );
+    ).resolve(scope, who, { systemAdminAccounts: systemAccounts });
 
   async function refusal(promise: Promise<unknown>): Promise<SsoErrorCode> {
     const error = await promise.then(
@@ -76,7 +74,7 @@ describe('MicrosoftAccountResolver', () => {
 
   it('finds a tenant user through the object-id link, by id, and keeps the PBX role', async () => {
     found = [user({ role: 'tenant-admin' })];
-    await expect(resolver().resolve(TENANT, identity)).resolves.toEqual({
+    await expect(resolve(TENANT, identity)).resolves.toEqual({
       userId: 'u1',
       role: 'tenant-admin',
       enabled: true,
@@ -87,12 +85,12 @@ describe('MicrosoftAccountResolver', () => {
   });
 
   it('treats a user without a role as a plain user', async () => {
-    await expect(resolver().resolve(TENANT, identity)).resolves.toMatchObject({ role: 'user' });
+    await expect(resolve(TENANT, identity)).resolves.toMatchObject({ role: 'user' });
   });
 
   it('refuses an unlinked account, even when a PBX user has its UPN and email', async () => {
     linkedUserId = null;
-    expect(await refusal(resolver().resolve(TENANT, identity))).toBe(SsoErrorCode.UserNotFound);
+    expect(await refusal(resolve(TENANT, identity))).toBe(SsoErrorCode.UserNotFound);
     expect(directory.findUsers).not.toHaveBeenCalled();
   });
 
@@ -102,22 +100,22 @@ describe('MicrosoftAccountResolver', () => {
     ['a disabled user', () => (found = [user({ enabled: false })]), SsoErrorCode.UserDisabled],
   ])('refuses %s', async (_name, arrange, code) => {
     arrange();
-    expect(await refusal(resolver().resolve(TENANT, identity))).toBe(code);
+    expect(await refusal(resolve(TENANT, identity))).toBe(code);
   });
 
   it('signs in an account without a username when it is linked', async () => {
-    await expect(resolver().resolve(TENANT, { ...identity, username: null })).resolves.toMatchObject({
+    await expect(resolve(TENANT, { ...identity, username: null })).resolves.toMatchObject({
       userId: 'u1',
     });
   });
 
   it('finds system admins only through the accounts bound in the system configuration', async () => {
     admins = [{ id: 'a1', enabled: true, userPrincipalName: 'ada@contoso.test' }];
-    expect(await refusal(resolver().resolve('system', identity))).toBe(SsoErrorCode.UserNotFound);
+    expect(await refusal(resolve('system', identity))).toBe(SsoErrorCode.UserNotFound);
     expect(sessions.findSystemAdmins).not.toHaveBeenCalled();
 
     systemAccounts = [{ objectId: identity.objectId, adminId: 'a1' }];
-    await expect(resolver().resolve('system', identity)).resolves.toMatchObject({
+    await expect(resolve('system', identity)).resolves.toMatchObject({
       userId: 'a1',
       role: 'system-admin',
     });
@@ -129,8 +127,8 @@ describe('MicrosoftAccountResolver', () => {
   it('refuses a bound system admin who is disabled or no longer an admin', async () => {
     systemAccounts = [{ objectId: identity.objectId, adminId: 'a1' }];
     admins = [{ id: 'a1', enabled: false, userPrincipalName: null }];
-    expect(await refusal(resolver().resolve('system', identity))).toBe(SsoErrorCode.UserDisabled);
+    expect(await refusal(resolve('system', identity))).toBe(SsoErrorCode.UserDisabled);
     admins = [];
-    expect(await refusal(resolver().resolve('system', identity))).toBe(SsoErrorCode.UserNotFound);
+    expect(await refusal(resolve('system', identity))).toBe(SsoErrorCode.UserNotFound);
   });
 });

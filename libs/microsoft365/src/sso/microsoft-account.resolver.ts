@@ -5,7 +5,7 @@ import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 import { type MicrosoftIdentity } from './id-token-claims';
 import { type SignInRole } from './sign-in-rules';
 import { SsoError, SsoErrorCode } from './sso-error';
-import { SsoSettingsService } from './sso-settings.service';
+import { type SsoSettingsEntity } from './sso-settings.entity';
 
 /** Links between Microsoft accounts (directory id + object id) and PBX users, kept by user sync. */
 export const MICROSOFT365_ACCOUNT_LINKS = Symbol('MICROSOFT365_ACCOUNT_LINKS');
@@ -36,11 +36,15 @@ export class MicrosoftAccountResolver {
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(PBX_SESSIONS) private readonly sessions: PbxSessionsPort,
     @Inject(MICROSOFT365_ACCOUNT_LINKS) private readonly links: Microsoft365AccountLinks,
-    private readonly ssoSettings: SsoSettingsService,
   ) {}
 
-  async resolve(scope: string, identity: MicrosoftIdentity): Promise<PbxAccount> {
-    const linkedId = await this.linkedUserId(scope, identity);
+  /** `rules`: the scope's sign-in configuration, whose system admin accounts bind the system scope's sign-ins. */
+  async resolve(
+    scope: string,
+    identity: MicrosoftIdentity,
+    rules: Pick<SsoSettingsEntity, 'systemAdminAccounts'>,
+  ): Promise<PbxAccount> {
+    const linkedId = await this.linkedUserId(scope, identity, rules);
     if (!linkedId) throw notFound(`no PBX user is linked to Microsoft account ${identity.objectId}`);
 
     const accounts: PbxAccount[] =
@@ -65,12 +69,15 @@ export class MicrosoftAccountResolver {
     return account;
   }
 
-  private async linkedUserId(scope: string, identity: MicrosoftIdentity): Promise<string | null> {
+  private async linkedUserId(
+    scope: string,
+    identity: MicrosoftIdentity,
+    { systemAdminAccounts }: Pick<SsoSettingsEntity, 'systemAdminAccounts'>,
+  ): Promise<string | null> {
     if (scope !== SYSTEM_SCOPE) {
       return this.links.findLinkedUserId(scope, identity.directoryId, identity.objectId);
     }
     // The ID token's `tid` was checked against the system configuration's directory, so the object id suffices.
-    const { systemAdminAccounts } = await this.ssoSettings.rules(SYSTEM_SCOPE);
     const objectId = identity.objectId.toLowerCase();
     return systemAdminAccounts.find((account) => account.objectId === objectId)?.adminId ?? null;
   }

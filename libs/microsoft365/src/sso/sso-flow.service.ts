@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { isPbxId } from '../common/pbx-id';
 import { type AppCredentials } from '../graph/app-credentials';
-import { KeyManagementService } from '../keys/key-management.service';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { PBX_SESSIONS, type PbxSession, type PbxSessionsPort } from '../ports/pbx-sessions.port';
@@ -16,6 +15,7 @@ import { PKCE_CHALLENGE_PATTERN, s256 } from './pkce';
 import { decideSignIn, type SignInRole, type SsoClient } from './sign-in-rules';
 import { SsoError, SsoErrorCode } from './sso-error';
 import { SsoMsalProvider } from './sso-msal.provider';
+import { SsoConfigurationCache, type SsoTenantConfiguration } from './sso-configuration.cache';
 import { type SsoSettingsEntity } from './sso-settings.entity';
 import { SsoSettingsService, ssoBasePath, ssoPortalUrl } from './sso-settings.service';
 import { type CodeProof, SsoTransactionStore } from './sso-transaction.store';
@@ -82,8 +82,7 @@ export class SsoFlowService {
 
   constructor(
     private readonly tenantSettings: TenantSettingsService,
-    private readonly ssoSettings: SsoSettingsService,
-    private readonly keys: KeyManagementService,
+    private readonly configurations: SsoConfigurationCache,
     private readonly msal: SsoMsalProvider,
     private readonly validator: IdTokenValidator,
     private readonly transactions: SsoTransactionStore,
@@ -112,9 +111,9 @@ export class SsoFlowService {
   async discover(sipDomain: string | undefined): Promise<{ enabled: boolean; loginUrl: string | null }> {
     try {
       const scope = await this.resolveScope({ sipDomain });
-      await this.enabledRules(scope);
+      const { configuration } = await this.enabledRules(scope);
       // Whether a key pair exists, without decrypting it: anybody may ask this.
-      if (!(await this.keys.current(scope)).active) throw new SsoError(SsoErrorCode.NotConfigured, scope);
+      if (!configuration.activeKeyPair) throw new SsoError(SsoErrorCode.NotConfigured, scope);
       const base = `${this.options.publicUrl.replace(/\/+$/, '')}${this.basePath()}`;
       return { enabled: true, loginUrl: `${base}/login?tenant=${scope}` };
     } catch (error) {
@@ -138,7 +137,7 @@ export class SsoFlowService {
       throw new SsoError(SsoErrorCode.InvalidRequest, `unknown client ${client}`);
     }
     const scope = await this.resolveScope(request);
-    const rules = await this.enabledRules(scope);
+    const { configuration, rules } = await this.enabledRules(scope);
     let app: { appRedirectUri: string; appCodeChallenge: string } | undefined;
     if (client === 'app') {
       if (!request.redirectUri || !SsoSettingsService.allowsAppRedirect(rules, request.redirectUri)) {
@@ -158,8 +157,8 @@ export class SsoFlowService {
     if ((await this.transactions.pending(scope)) >= maxPending) {
       throw new SsoError(SsoErrorCode.TooManySignIns, `${maxPending} sign-ins pending for ${scope}`);
     }
-    const { credentials } = await this.configuration(scope, rules);
-    const redirectUri = this.callbackUri(await this.tenantSettings.find(scope), request.origin);
+    const { credentials } = await this.credentials(configuration);
+    const redirectUri = this.callbackUri(configuration.settings, request.origin);
     const started = await this.transactions.start({
       scope,
       client,
@@ -184,7 +183,9 @@ export class SsoFlowService {
     try {
       if (request.error) throw this.entraError(request.error, request.errorDescription);
       if (!request.code) throw new SsoError(SsoErrorCode.SignInFailed, 'callback without code');
-      const { credentials, rules } = await this.configuration(transaction.scope);
+      const { credentials, rules } = await this.credentials(
+        (await this.enabledRules(transaction.scope)).configuration,
+      );
       const idToken = await this.msal.redeemCode(credentials, {
         code: request.code,
         redirectUri: transaction.redirectUri,
@@ -201,7 +202,7 @@ export class SsoFlowService {
         skewSeconds: CLOCK_SKEW_SECONDS,
         maxAgeSeconds: ID_TOKEN_MAX_AGE_SECONDS,
       });
-      const account = await this.accounts.resolve(transaction.scope, identity);
+      const account = await this.accounts.resolve(transaction.scope, identity, rules);
       this.assertAllowed(rules, account, transaction.client, identity.objectId);
       return {
         scope: transaction.scope,
@@ -249,13 +250,12 @@ export class SsoFlowService {
   async exchangeCode(code: string, proof: CodeProof): Promise<ExchangedSession> {
     const redeemed = await this.transactions.redeemCode(code, proof);
     try {
-      const rules = await this.enabledRules(redeemed.scope);
-      const account = await this.accounts.resolve(redeemed.scope, {
-        objectId: redeemed.objectId,
-        directoryId: redeemed.directoryId,
-        username: null,
-        displayName: null,
-      });
+      const { rules } = await this.enabledRules(redeemed.scope);
+      const account = await this.accounts.resolve(
+        redeemed.scope,
+        { objectId: redeemed.objectId, directoryId: redeemed.directoryId, username: null, displayName: null },
+        rules,
+      );
       if (account.userId !== redeemed.userId) {
         throw new SsoError(SsoErrorCode.UserNotFound, 'the Microsoft account was linked to another PBX user');
       }
@@ -285,7 +285,7 @@ export class SsoFlowService {
   ): Promise<{ microsoftLogoutUrl: string | null }> {
     if (token) await this.sessions.revokeSession(token);
     if (!scope) return { microsoftLogoutUrl: null };
-    const settings = await this.tenantSettings.find(scope);
+    const { settings } = await this.configurations.get(scope);
     if (!settings?.directoryId) return { microsoftLogoutUrl: null };
     const { logoutUrl } = this.msal.endpoints({ cloud: settings.cloud, directoryId: settings.directoryId });
     return { microsoftLogoutUrl: logoutUrl };
@@ -316,9 +316,15 @@ export class SsoFlowService {
     return uris[0] as string;
   }
 
-  /** The scope's rules, if single sign-on is on and configured for it; nothing secret is read. */
-  private async enabledRules(scope: string): Promise<SsoSettingsEntity> {
-    const settings = await this.tenantSettings.find(scope);
+  /**
+   * The scope's configuration and rules, if single sign-on is on and configured for it; nothing secret is read. From
+   * this instance's cache: no statement while it holds the scope (sso-configuration.cache.ts).
+   */
+  private async enabledRules(
+    scope: string,
+  ): Promise<{ configuration: SsoTenantConfiguration; rules: SsoSettingsEntity }> {
+    const configuration = await this.configurations.get(scope);
+    const { settings } = configuration;
     if (
       !settings?.applicationId ||
       !settings.directoryId ||
@@ -327,14 +333,14 @@ export class SsoFlowService {
     ) {
       throw new SsoError(SsoErrorCode.NotConfigured, `single sign-on is off or incomplete for ${scope}`);
     }
-    return this.ssoSettings.rules(scope);
+    return { configuration, rules: configuration.rules };
   }
 
-  private async configuration(scope: string, known?: SsoSettingsEntity): Promise<SsoConfiguration> {
-    const rules = known ?? (await this.enabledRules(scope));
-    const settings = await this.tenantSettings.find(scope);
-    const { active } = await this.keys.current(scope);
-    if (!settings?.applicationId || !settings.directoryId || !active) {
+  /** The app credentials of an enabled scope: its active key pair, decrypted (once per cached configuration). */
+  private async credentials(configuration: SsoTenantConfiguration): Promise<SsoConfiguration> {
+    const { scope, settings, activeKeyPair: active, rules } = configuration;
+    const privateKeyPem = configuration.privateKeyPem();
+    if (!settings?.applicationId || !settings.directoryId || !active || !privateKeyPem) {
       throw new SsoError(SsoErrorCode.NotConfigured, `no active key pair for ${scope}`);
     }
     return {
@@ -345,7 +351,7 @@ export class SsoFlowService {
         directoryId: settings.directoryId,
         keyPairId: active.id,
         thumbprintSha256: active.thumbprintSha256,
-        privateKeyPem: await this.keys.privateKeyPem(active),
+        privateKeyPem: await privateKeyPem,
         // Sent as `x5c` only when the host turned on `sendCertificateChain`, as for app tokens.
         certificatePem: active.certificatePem,
       },

@@ -6,6 +6,7 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { PBX_SESSIONS, type PbxSessionsPort } from '../ports/pbx-sessions.port';
 import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { type PbxAdminActor } from '../ports/pbx-admin-access.port';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
@@ -34,6 +35,7 @@ export class SsoSettingsService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PBX_SESSIONS) private readonly sessions: PbxSessionsPort,
     private readonly selectedUsers: SelectedUsersResolver,
+    private readonly changes: ConfigurationChanges,
   ) {}
 
   /** The rules of a scope, or the defaults when the admin never changed them. */
@@ -128,6 +130,8 @@ export class SsoSettingsService {
       if (changes.domainHint !== undefined) rules.domainHint = changes.domainHint?.toLowerCase() ?? null;
       rules.updatedAt = this.clock.now();
     });
+    // This instance's sign-ins at once; the other instances' when the trigger's notification arrives.
+    this.changes.changed(scope);
     return this.view(scope);
   }
 
@@ -178,6 +182,7 @@ export class SsoSettingsService {
 
   async remove(scope: string): Promise<void> {
     await this.em.fork().nativeDelete(SsoSettingsEntity, { pbxTenantId: scope });
+    this.changes.changed(scope);
   }
 }
 

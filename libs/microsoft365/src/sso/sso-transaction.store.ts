@@ -1,3 +1,4 @@
+import { type EntityData, type FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
@@ -101,14 +102,11 @@ export class SsoTransactionStore {
     if (!state) throw new SsoError(SsoErrorCode.InvalidState, 'callback without state');
     const now = this.clock.now();
     const stateHash = hashToken(state);
-    const em = this.em.fork();
-    const won = await em.nativeUpdate(
-      SsoTransactionEntity,
+    const transaction = await this.useUp(
       { stateHash, callbackAt: null, expiresAt: { $gt: now } },
       { callbackAt: now },
     );
-    if (won !== 1) throw new SsoError(SsoErrorCode.InvalidState, 'state unknown, expired or already used');
-    const transaction = await em.findOneOrFail(SsoTransactionEntity, { stateHash });
+    if (!transaction) throw new SsoError(SsoErrorCode.InvalidState, 'state unknown, expired or already used');
     // Login CSRF: a state started in another browser (an attacker's) is refused, and is now used up too.
     if (!browserKey || hashToken(browserKey) !== transaction.browserKeyHash) {
       throw new SsoError(SsoErrorCode.InvalidState, 'state belongs to another browser');
@@ -143,14 +141,11 @@ export class SsoTransactionStore {
     const codeHash = hashToken(code);
     const refused = (detail: string) =>
       new SsoError(proof.client === 'app' ? SsoErrorCode.InvalidAppCode : SsoErrorCode.InvalidCode, detail);
-    const em = this.em.fork();
-    const won = await em.nativeUpdate(
-      SsoTransactionEntity,
+    const transaction = await this.useUp(
       { codeHash, client: proof.client, codeUsedAt: null, codeExpiresAt: { $gt: now } },
       { codeUsedAt: now },
     );
-    if (won !== 1) throw refused('code unknown, expired or used');
-    const transaction = await em.findOneOrFail(SsoTransactionEntity, { codeHash });
+    if (!transaction) throw refused('code unknown, expired or used');
     const proven =
       proof.client === 'app'
         ? !!transaction.appCodeChallenge && verifierMatches(proof.verifier, transaction.appCodeChallenge)
@@ -165,6 +160,25 @@ export class SsoTransactionStore {
       throw refused('code without a signed-in user');
     }
     return { scope: transaction.scope, client: transaction.client, userId, role, objectId, directoryId };
+  }
+
+  /**
+   * Marks the one row matching `where` as used and answers it as it is now, in one conditional UPDATE ... RETURNING:
+   * two requests racing for it cannot both win, and the winner needs no second read.
+   */
+  private async useUp(
+    where: FilterQuery<SsoTransactionEntity>,
+    used: Pick<SsoTransactionEntity, 'callbackAt'> | Pick<SsoTransactionEntity, 'codeUsedAt'>,
+  ): Promise<SsoTransactionEntity | null> {
+    const em = this.em.fork();
+    const rows = await em
+      .createQueryBuilder(SsoTransactionEntity)
+      .update(used)
+      .where(where)
+      .returning('*')
+      .execute<EntityData<SsoTransactionEntity>[]>('all', false);
+    const [row] = rows;
+    return rows.length === 1 && row ? em.map(SsoTransactionEntity, row) : null;
   }
 }
 
