@@ -38,6 +38,8 @@ export const MAILBOXES_IN_PARALLEL = 16;
 /** Graph requests in flight for one run, across its mailboxes. */
 export const REQUESTS_IN_PARALLEL = 32;
 
+const FULL_REQUESTED = 'A full run was requested';
+
 /** Progress (the run's heartbeat) is saved at most this often. */
 const PROGRESS_EVERY_MS = 2_000;
 
@@ -214,7 +216,7 @@ export class ContactSyncRunner {
     const settings = await this.contactSettings.get(pbxTenantId);
     const synced = await this.em.fork().count(ContactFolderEntity, { pbxTenantId });
     const reason = request.full
-      ? 'A full run was requested'
+      ? FULL_REQUESTED
       : synced === 0
         ? 'First run: every contact folder is read'
         : null;
@@ -232,7 +234,8 @@ export class ContactSyncRunner {
     const context: ContactSyncRunContext = {
       run,
       target: { pbxTenantId, cloud: connection.cloud },
-      full: request.full ?? false,
+      // The queued job of an admin's full run carries no request (jobs/tenant-schedules.ts): its run says it.
+      full: request.full ?? run.modeReason === FULL_REQUESTED,
       requests: new ConcurrencyLimit(REQUESTS_IN_PARALLEL),
       progress: () => {
         if (Date.now() - lastSave < PROGRESS_EVERY_MS) return saving;

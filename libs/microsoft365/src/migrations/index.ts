@@ -30,6 +30,7 @@ import { Migration20261206024500_user_sync_business_phone_write_back } from './M
 import { Migration20261206050000_sync_runs_job_id } from './Migration20261206050000_sync_runs_job_id';
 import { Migration20261206053000_teams_presence_change_notifications } from './Migration20261206053000_teams_presence_change_notifications';
 import { Migration20261206060000_calendar_boundaries } from './Migration20261206060000_calendar_boundaries';
+import { Migration20261206093540_contact_mailboxes } from './Migration20261206093540_contact_mailboxes';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -83,5 +84,6 @@ export const microsoft365Migrations: MigrationObject[] = [
     name: 'Migration20261206060000_calendar_boundaries',
     class: Migration20261206060000_calendar_boundaries,
   },
+  { name: 'Migration20261206093540_contact_mailboxes', class: Migration20261206093540_contact_mailboxes },
 ];
 // </generated-migrations>
