@@ -224,7 +224,8 @@ export class ContactSyncMailboxProcessor {
             },
             plan,
             cursor: next,
-            endsFullPass,
+            // A folder never synced before has no contacts recorded that its first pass could have missed.
+            endsFullPass: endsFullPass && stored !== undefined,
           }),
         );
         report.upserted += applied.upserted;
