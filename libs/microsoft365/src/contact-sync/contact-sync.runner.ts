@@ -38,8 +38,6 @@ export const MAILBOXES_IN_PARALLEL = 16;
 /** Graph requests in flight for one run, across its mailboxes. */
 export const REQUESTS_IN_PARALLEL = 32;
 
-const FULL_REQUESTED = 'A full run was requested';
-
 /** Progress (the run's heartbeat) is saved at most this often. */
 const PROGRESS_EVERY_MS = 2_000;
 
@@ -56,6 +54,9 @@ interface Prepared {
   features: FeatureSwitches;
   context: ContactSyncRunContext;
 }
+
+/** The mode reason of a run the admin asked to be full. */
+const FULL_REQUESTED = 'A full run was requested';
 
 /**
  * Runs contact syncs: decides which mailboxes feed which address book (synced users in the scope, and the listed
