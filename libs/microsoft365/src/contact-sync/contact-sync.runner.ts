@@ -230,13 +230,14 @@ export class ContactSyncRunner {
       dryRun: false,
       jobId: request.jobId ?? null,
     });
+    // The queued job of an admin's full run carries no request (jobs/tenant-schedules.ts): its run says it.
+    if (request.full === undefined && run.modeReason === FULL_REQUESTED) request = { ...request, full: true };
     let lastSave = Date.now();
     let saving: Promise<void> = Promise.resolve();
     const context: ContactSyncRunContext = {
       run,
       target: { pbxTenantId, cloud: connection.cloud },
-      // The queued job of an admin's full run carries no request (jobs/tenant-schedules.ts): its run says it.
-      full: request.full ?? run.modeReason === FULL_REQUESTED,
+      full: request.full ?? false,
       requests: new ConcurrencyLimit(REQUESTS_IN_PARALLEL),
       progress: () => {
         if (Date.now() - lastSave < PROGRESS_EVERY_MS) return saving;
