@@ -59,13 +59,13 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
 
   afterEach(() => resetEmulatorFaults(m365));
 
-  async function scenario(settings: Record<string, unknown> = {}): Promise<Scenario> {
+  async function scenario(settings: Record<string, unknown> = {}, cloud = 'GLOBAL'): Promise<Scenario> {
     scenarios++;
     return createDirectoryScenario(t, m365, {
       seed: `contact-sync-${scenarios}`,
       domain: `contacts${scenarios}.onmicrosoft.com`,
       permissions: [...MAILBOX_SEED_PERMISSIONS, 'User.Read.All'],
-      tenantSettings: { features: { personalContacts: true, sharedMailboxes: true } },
+      tenantSettings: { cloud, features: { personalContacts: true, sharedMailboxes: true } },
       settings,
       settingsPath: 'contact-sync/settings',
     });
@@ -107,6 +107,36 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
   }
 
   const names = (list: ContactBody[]) => list.map((c) => c.displayName).sort();
+
+  /** Graph requests the emulator answered since its counters were reset, by route. */
+  const graphRoutes = (): Record<string, number> =>
+    Object.fromEntries(
+      Object.entries(m365.emulator.control.getCounters().byRoute)
+        .filter(([route]) => route.includes('/users/{id}/contact'))
+        .map(([route, statuses]) => [route, Object.values(statuses).reduce((a, b) => a + b, 0)]),
+    );
+
+  /** What any write to the contact sync's tables or the address books would change. */
+  async function writeMarks(): Promise<Record<string, unknown>> {
+    const [row] = await t.orm.em.getConnection().execute<Record<string, unknown>[]>(
+      `select (select count(*) || '/' || coalesce(max(updated_at)::text, '') from contacts) as contacts,
+              (select count(*) || '/' || coalesce(max(updated_at)::text, '') from m365_contact_folders) as folders,
+              (select count(*) || '/' || coalesce(max(updated_at)::text, '') from m365_contact_mailboxes) as mailboxes,
+              (select count(*) || '/' || coalesce(string_agg(pass_id || folder_id, ',' order by id), '')
+                 from m365_contact_items) as items`,
+    );
+    return row ?? {};
+  }
+
+  async function folderPaths(mailboxId: string): Promise<string[]> {
+    const rows = await t.orm.em
+      .getConnection()
+      .execute<{ path: string }[]>(
+        `select path from m365_contact_folders where mailbox_id = ? order by path`,
+        [mailboxId],
+      );
+    return rows.map((row) => row.path);
+  }
 
   it('syncs every folder at any depth, then edits and deletions incrementally; local contacts stay', async () => {
     const s = await scenario();
@@ -169,22 +199,20 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       externalId: expect.stringMatching(new RegExp(`^${alice}:`)),
     });
 
-    // Nothing changed: no contact written, and one contacts/delta request per folder (4 folders). The folder tree
-    // is listed again (contactFolders/delta is not offered by 21Vianet, and its depth is not documented).
+    // Nothing changed: one contactFolders/delta request for the tree (it is not listed again) and one
+    // contacts/delta request per folder (4 folders), and nothing written: no contact, no cursor, no tree.
     control.resetCounters();
+    const writesBefore = await writeMarks();
     const idle = await run(s);
     expect(idle).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
     expect(idle.counts['contacts.upserted']).toBeUndefined();
     expect(idle.counts['contacts.deleted']).toBeUndefined();
-    const routes = Object.fromEntries(
-      Object.entries(control.getCounters().byRoute)
-        .filter(([route]) => route.includes('contacts/delta'))
-        .map(([route, statuses]) => [route, Object.values(statuses).reduce((a, b) => a + b, 0)]),
-    );
-    expect(routes).toEqual({
+    expect(graphRoutes()).toEqual({
+      'GET /v1.0/users/{id}/contactFolders/delta': 1,
       'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 3,
       'GET /v1.0/users/{id}/contacts/delta': 1,
     });
+    expect(await writeMarks()).toEqual(writesBefore);
 
     control.updateContact({ ...mailbox, contactId: client.id, changes: { displayName: 'Client Carla' } });
     control.deleteContact({ ...mailbox, contactId: vipContact.id });
@@ -199,13 +227,20 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       'Local Lisa',
     ]);
 
-    // A folder removed in Outlook takes its contacts and its sub-folders' contacts with it.
+    // A folder removed in Outlook takes its contacts and its sub-folders' contacts with it: the folder delta
+    // says so, the tree is not listed.
     control.deleteContactFolder({ ...mailbox, folderId: vip.id });
+    control.resetCounters();
     const removal = await run(s);
     expect(removal.counts).toMatchObject({ 'folders.removed': 2, 'contacts.deleted': 2 });
     expect(names(await personal(s, pbxUser))).toEqual(['Client Carla', 'Default Dora', 'Local Lisa']);
+    expect(graphRoutes()).toEqual({
+      'GET /v1.0/users/{id}/contactFolders/delta': 1,
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 1,
+      'GET /v1.0/users/{id}/contacts/delta': 1,
+    });
 
-    // Folders added (at any depth) or renamed are noticed.
+    // Folders added (at any depth) or renamed are noticed through the folder delta of the next incremental run.
     const partners = control.addContactFolder({
       ...mailbox,
       displayName: 'Partners',
@@ -213,7 +248,9 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     });
     control.addContact({ ...mailbox, folderId: partners.id, contact: { displayName: 'Partner Pia' } });
     control.renameContactFolder({ ...mailbox, folderId: clients.id, displayName: 'Customers' });
+    control.resetCounters();
     const added = await run(s);
+    expect(added).toMatchObject({ mode: 'INCREMENTAL' });
     expect(added.counts).toMatchObject({ folders: 3, 'folders.fullPass': 1, 'contacts.upserted': 1 });
     expect(names(await personal(s, pbxUser))).toEqual([
       'Client Carla',
@@ -221,6 +258,87 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       'Local Lisa',
       'Partner Pia',
     ]);
+    expect(graphRoutes()).toEqual({
+      'GET /v1.0/users/{id}/contactFolders/delta': 1,
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 2,
+      'GET /v1.0/users/{id}/contacts/delta': 1,
+    });
+    expect(await folderPaths(alice)).toEqual([
+      'Contacts',
+      'Contacts/Customers',
+      'Contacts/Customers/Partners',
+    ]);
+  });
+
+  it('in 21Vianet, which has no contactFolders/delta, lists the tree on full runs and when a folder is gone, and reuses it otherwise', async () => {
+    const s = await scenario({}, 'CHINA');
+    const alice = s.add('alice');
+    const control = m365.emulator.control;
+    const mailbox = { tenant: s.directoryId, user: alice };
+    control.addContact({ ...mailbox, contact: { displayName: 'Default Dora' } });
+    const clients = control.addContactFolder({ ...mailbox, displayName: 'Clients' });
+    control.addContact({ ...mailbox, folderId: clients.id, contact: { displayName: 'Client Carl' } });
+    const vip = control.addContactFolder({ ...mailbox, displayName: 'VIP', parentFolderId: clients.id });
+    control.addContact({ ...mailbox, folderId: vip.id, contact: { displayName: 'Vip Vera' } });
+    const links = await syncUsers(s);
+    const pbxUser = links.get(alice) ?? '';
+    const listing = {
+      'GET /v1.0/users/{id}/contactFolders': 1,
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/childFolders': 2,
+    };
+
+    control.resetCounters();
+    const first = await run(s);
+    expect(first).toMatchObject({ status: 'SUCCEEDED', mode: 'FULL' });
+    expect(first.counts).toMatchObject({ folders: 3, 'contacts.upserted': 3, 'folders.treeListed': 1 });
+    expect(graphRoutes()).toEqual({
+      ...listing,
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 2,
+      'GET /v1.0/users/{id}/contacts/delta': 1,
+    });
+
+    // Idle: the stored tree, one contacts/delta per folder, nothing written.
+    control.resetCounters();
+    const writesBefore = await writeMarks();
+    const idle = await run(s);
+    expect(idle).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
+    expect(idle.counts['folders.treeListed']).toBeUndefined();
+    expect(graphRoutes()).toEqual({
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 2,
+      'GET /v1.0/users/{id}/contacts/delta': 1,
+    });
+    expect(await writeMarks()).toEqual(writesBefore);
+
+    // A folder deleted: its contacts/delta answers ErrorItemNotFound, the tree is listed again (and finds the
+    // folder added meanwhile), the deleted folder's contacts go.
+    control.deleteContactFolder({ ...mailbox, folderId: vip.id });
+    const family = control.addContactFolder({ ...mailbox, displayName: 'Family' });
+    control.addContact({ ...mailbox, folderId: family.id, contact: { displayName: 'Family Fred' } });
+    control.resetCounters();
+    const gone = await run(s);
+    expect(gone).toMatchObject({ status: 'SUCCEEDED', mode: 'INCREMENTAL' });
+    expect(gone.counts).toMatchObject({
+      'folders.gone': 1,
+      'folders.treeListed': 1,
+      'folders.removed': 1,
+      'contacts.deleted': 1,
+      'contacts.upserted': 1,
+    });
+    expect(gone.issues).toEqual([]);
+    expect(names(await personal(s, pbxUser))).toEqual(['Client Carl', 'Default Dora', 'Family Fred']);
+    expect(graphRoutes()).toEqual({
+      'GET /v1.0/users/{id}/contactFolders': 1,
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/childFolders': 2,
+      // Clients and VIP (gone), then Family.
+      'GET /v1.0/users/{id}/contactFolders/{folderId}/contacts/delta': 3,
+      'GET /v1.0/users/{id}/contacts/delta': 1,
+    });
+    expect(await folderPaths(alice)).toEqual(['Contacts', 'Contacts/Clients', 'Contacts/Family']);
+
+    // A folder renamed shows on the next full run.
+    control.renameContactFolder({ ...mailbox, folderId: clients.id, displayName: 'Customers' });
+    expect(await run(s, { full: true })).toMatchObject({ status: 'SUCCEEDED', mode: 'FULL' });
+    expect(await folderPaths(alice)).toEqual(['Contacts', 'Contacts/Customers', 'Contacts/Family']);
   });
 
   it('publishes shared mailboxes as company contacts and reports failing mailboxes while the others sync', async () => {

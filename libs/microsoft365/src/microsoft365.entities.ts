@@ -10,6 +10,7 @@ import { UserSyncSettingsEntity } from './user-sync/user-sync-settings.entity';
 import { UserSyncGroupMemberEntity } from './user-sync/user-sync-group-member.entity';
 import { ContactFolderEntity } from './contact-sync/contact-folder.entity';
 import { ContactItemEntity } from './contact-sync/contact-item.entity';
+import { ContactMailboxEntity } from './contact-sync/contact-mailbox.entity';
 import { ContactSyncSettingsEntity } from './contact-sync/contact-sync-settings.entity';
 import { GraphSubscriptionEntity } from './notifications/graph-subscription.entity';
 import { NotificationSettingsEntity } from './notifications/notification-settings.entity';
@@ -40,6 +41,7 @@ export const microsoft365Entities = [
   ContactSyncSettingsEntity,
   ContactFolderEntity,
   ContactItemEntity,
+  ContactMailboxEntity,
   GraphSubscriptionEntity,
   NotificationSettingsEntity,
   CalendarPresenceSettingsEntity,

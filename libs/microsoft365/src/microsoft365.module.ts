@@ -77,6 +77,7 @@ import { ContactSyncRunner } from './contact-sync/contact-sync.runner';
 import { ContactSyncScheduler } from './contact-sync/contact-sync.scheduler';
 import { ContactSyncSettingsService } from './contact-sync/contact-sync-settings.service';
 import { OutlookContactsReader } from './contact-sync/outlook-contacts.reader';
+import { ContactFolderTracker } from './contact-sync/contact-folder.tracker';
 import { NotificationSettingsController } from './notifications/notification-settings.controller';
 import { NotificationSettingsService } from './notifications/notification-settings.service';
 import { NotificationsController } from './notifications/notifications.controller';
@@ -208,6 +209,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     GraphMailService,
     ContactSyncSettingsService,
     OutlookContactsReader,
+    ContactFolderTracker,
     ContactSyncApplier,
     ContactSyncMailboxProcessor,
     ContactSyncRunner,

@@ -33,6 +33,9 @@ interface OwnerSql {
   where: string;
   bindings: string[];
   ownerUserId: string | null;
+  /** A query that finds the owner in this very tenant (never write into another tenant's address book). */
+  exists: string;
+  existsBindings: string[];
 }
 
 /**
@@ -44,36 +47,31 @@ export class PbxContactsAdapter implements PbxContactsPort {
   // `em` is read by @EnsureEntityManagerContext().
   constructor(readonly em: EntityManager) {}
 
-  private async ownerSql(pbxTenantId: string, owner: PbxContactOwner): Promise<OwnerSql | undefined> {
+  /** Undefined for ids that cannot name a tenant or user (not UUIDs): nothing of theirs exists. */
+  private ownerSql(pbxTenantId: string, owner: PbxContactOwner): OwnerSql | undefined {
     if (!isUUID(pbxTenantId)) {
       return undefined;
     }
     if (owner.kind === 'company') {
-      const exists = await this.em.execute('select 1 from tenants where id = ?', [pbxTenantId]);
-      return exists.length === 0
-        ? undefined
-        : {
-            conflict: `(tenant_id, external_source, external_id) where owner_kind = 'company'`,
-            where: `and owner_kind = 'company'`,
-            bindings: [],
-            ownerUserId: null,
-          };
+      return {
+        conflict: `(tenant_id, external_source, external_id) where owner_kind = 'company'`,
+        where: `and owner_kind = 'company'`,
+        bindings: [],
+        ownerUserId: null,
+        exists: 'select 1 from tenants where id = ?',
+        existsBindings: [pbxTenantId],
+      };
     }
-    // The owner must be a user of this very tenant: never write into another tenant's address book.
-    const exists = isUUID(owner.userId)
-      ? await this.em.execute('select 1 from users where id = ? and tenant_id = ?', [
-          owner.userId,
-          pbxTenantId,
-        ])
-      : [];
-    return exists.length === 0
-      ? undefined
-      : {
+    return isUUID(owner.userId)
+      ? {
           conflict: `(tenant_id, owner_user_id, external_source, external_id) where owner_kind = 'user'`,
           where: `and owner_kind = 'user' and owner_user_id = ?`,
           bindings: [owner.userId],
           ownerUserId: owner.userId,
-        };
+          exists: 'select 1 from users where id = ? and tenant_id = ?',
+          existsBindings: [owner.userId, pbxTenantId],
+        }
+      : undefined;
   }
 
   @EnsureEntityManagerContext()
@@ -81,9 +79,10 @@ export class PbxContactsAdapter implements PbxContactsPort {
     if (contacts.length === 0) {
       return;
     }
-    const scope = await this.ownerSql(pbxTenantId, owner);
+    const scope = this.ownerSql(pbxTenantId, owner);
+    const unknownOwner = new Error(`Unknown PBX tenant or owner for contacts (tenant ${pbxTenantId})`);
     if (!scope) {
-      throw new Error(`Unknown PBX tenant or owner for contacts (tenant ${pbxTenantId})`);
+      throw unknownOwner;
     }
     // One row per external id (the last wins): ON CONFLICT DO UPDATE may not touch a row twice in a statement.
     const unique = [...new Map(contacts.map((contact) => [contact.externalId, contact])).values()];
@@ -99,16 +98,23 @@ export class PbxContactsAdapter implements PbxContactsPort {
         external_id: contact.externalId,
         ...Object.fromEntries(COLUMNS.map(([column, , field]) => [column, contact[field]])),
       }));
+      // One statement per chunk: the owner check rides along (a page of the contact sync costs one round trip).
       // Unchanged contacts are not rewritten (the `where` of the update), so a sync of thousands of contacts
       // writes only what changed.
-      await this.em.execute(
-        `insert into contacts (id, tenant_id, owner_kind, owner_user_id, external_source, external_id, ${names.join(', ')}, created_at, updated_at)
-         select x.id, ?::uuid, ?, ?::uuid, ?, x.external_id, ${names.map((name) => `x.${name}`).join(', ')}, now(), now()
-           from jsonb_to_recordset(?::jsonb) as x(${recordType.join(', ')})
-         on conflict ${scope.conflict}
-         do update set ${names.map((name) => `${name} = excluded.${name}`).join(', ')}, updated_at = now()
-         where (${names.map((name) => `contacts.${name}`).join(', ')}) is distinct from (${names.map((name) => `excluded.${name}`).join(', ')})`,
+      const [checked] = await this.em.execute<{ owner_found: boolean }[]>(
+        `with owner as (select exists(${scope.exists}) as found),
+              written as (
+                insert into contacts (id, tenant_id, owner_kind, owner_user_id, external_source, external_id, ${names.join(', ')}, created_at, updated_at)
+                select x.id, ?::uuid, ?, ?::uuid, ?, x.external_id, ${names.map((name) => `x.${name}`).join(', ')}, now(), now()
+                  from jsonb_to_recordset(?::jsonb) as x(${recordType.join(', ')}), owner
+                 where owner.found
+                on conflict ${scope.conflict}
+                do update set ${names.map((name) => `${name} = excluded.${name}`).join(', ')}, updated_at = now()
+                where (${names.map((name) => `contacts.${name}`).join(', ')}) is distinct from (${names.map((name) => `excluded.${name}`).join(', ')})
+                returning 1)
+         select found as owner_found from owner`,
         [
+          ...scope.existsBindings,
           pbxTenantId,
           owner.kind === 'company' ? ContactOwnerKind.Company : ContactOwnerKind.User,
           scope.ownerUserId,
@@ -116,12 +122,16 @@ export class PbxContactsAdapter implements PbxContactsPort {
           JSON.stringify(rows),
         ],
       );
+      if (!checked?.owner_found) {
+        throw unknownOwner;
+      }
     }
   }
 
+  /** Scoped to the tenant and owner by its `where`: another tenant's contacts never match. */
   @EnsureEntityManagerContext()
   async deleteContacts(pbxTenantId: string, owner: PbxContactOwner, externalIds: string[]): Promise<void> {
-    const scope = externalIds.length === 0 ? undefined : await this.ownerSql(pbxTenantId, owner);
+    const scope = externalIds.length === 0 ? undefined : this.ownerSql(pbxTenantId, owner);
     if (!scope) {
       return;
     }
@@ -133,7 +143,7 @@ export class PbxContactsAdapter implements PbxContactsPort {
 
   @EnsureEntityManagerContext()
   async listExternalIds(pbxTenantId: string, owner: PbxContactOwner): Promise<string[]> {
-    const scope = await this.ownerSql(pbxTenantId, owner);
+    const scope = this.ownerSql(pbxTenantId, owner);
     if (!scope) {
       return [];
     }

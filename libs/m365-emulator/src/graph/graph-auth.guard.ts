@@ -123,6 +123,7 @@ export class GraphAuthGuard {
       kind: delegated ? 'delegated' : 'app',
       permissions,
       userId: delegated ? stringClaim(jwt.payload, 'oid') : undefined,
+      audience,
     };
   }
 

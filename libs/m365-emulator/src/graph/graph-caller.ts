@@ -8,4 +8,6 @@ export interface GraphCaller {
   /** Application permissions (roles) or delegated scopes (scp). */
   readonly permissions: ReadonlySet<string>;
   readonly userId: string | undefined;
+  /** The token's `aud`: the Graph host of the caller's cloud (docs/graph-notes.md §2). */
+  readonly audience: string;
 }

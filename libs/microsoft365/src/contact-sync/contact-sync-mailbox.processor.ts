@@ -4,6 +4,9 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
 import { ContactFolderEntity } from './contact-folder.entity';
+import { foldersOf } from './contact-folder-tree';
+import { ContactFolderTracker } from './contact-folder.tracker';
+import { type ContactFolderNode } from './contact-mailbox.entity';
 import { type FolderCursor, ContactSyncApplier } from './contact-sync.applier';
 import { planFolderPage, planFolders } from './contact-sync.planner';
 import {
@@ -13,7 +16,7 @@ import {
   bump,
   newMailboxReport,
 } from './contact-sync-run.context';
-import { type OutlookContactFolder } from './outlook-contact';
+import { DEFAULT_FOLDER_ID, type OutlookContactFolder } from './outlook-contact';
 import { type MailboxGate, OutlookContactsReader } from './outlook-contacts.reader';
 import { type RunIssue } from '../runs/sync-run-status';
 import { SyncRunsService } from '../runs/sync-runs.service';
@@ -39,9 +42,27 @@ export const RUN_LEVEL_CODES: ReadonlySet<Microsoft365ErrorCode> = new Set([
 
 type StoredCursor = Pick<ContactFolderEntity, 'deltaLink' | 'resumeLink' | 'passId' | 'path'>;
 
+/** One mailbox's pass over its folder tree; a second pass (after folders turned out gone) skips what is done. */
+interface TreePass {
+  context: ContactSyncRunContext;
+  mailbox: SyncMailbox;
+  gate: MailboxGate;
+  report: MailboxReport;
+  stored: Map<string, StoredCursor>;
+  done: Set<string>;
+}
+
 /**
- * One mailbox through the contact sync: its folder tree (removed folders take their contacts with them), then
- * every folder's delta, page by page, each page applied in one transaction with the folder's cursor. Graph I/O
+ * A folder's contacts/delta answering ErrorItemNotFound: the folder was deleted after the tree was read
+ * (docs/graph-notes.md §7). Other 404s (the user, the mailbox) fail the mailbox as before.
+ */
+function isFolderGone(error: unknown): error is Microsoft365Exception {
+  return error instanceof Microsoft365Exception && error.microsoft?.code === 'ErrorItemNotFound';
+}
+
+/**
+ * One mailbox through the contact sync: its folder tree (changes only, see ContactFolderTracker; removed folders
+ * take their contacts with them), then every folder's delta, page by page, each page applied in one transaction with the folder's cursor. Graph I/O
  * stays outside the transactions. A mailbox that fails is reported and does not stop the others.
  */
 @Injectable()
@@ -52,6 +73,7 @@ export class ContactSyncMailboxProcessor {
     private readonly em: EntityManager,
     private readonly reader: OutlookContactsReader,
     private readonly applier: ContactSyncApplier,
+    private readonly tracker: ContactFolderTracker,
   ) {}
 
   async process(context: ContactSyncRunContext, mailbox: SyncMailbox): Promise<MailboxReport> {
@@ -61,7 +83,6 @@ export class ContactSyncMailboxProcessor {
     const gate: MailboxGate = (request) => perMailbox.run(() => context.requests.run(request));
     const { pbxTenantId } = context.run;
     try {
-      const listed = await this.reader.folders(context.target, mailbox.mailboxId, gate);
       const stored = new Map<string, StoredCursor>(
         (
           await this.em
@@ -69,27 +90,62 @@ export class ContactSyncMailboxProcessor {
             .find(ContactFolderEntity, { pbxTenantId, owner: mailbox.owner, mailboxId: mailbox.mailboxId })
         ).map((row) => [row.folderId, row]),
       );
-      const { removed } = planFolders(
-        listed.map((f) => f.folderId),
-        [...stored.keys()],
-      );
-      if (removed.length > 0) {
-        report.deleted += await this.em
-          .fork()
-          .transactional((em) =>
-            this.applier.removeFolders(em, pbxTenantId, mailbox.owner, mailbox.mailboxId, removed),
-          );
-        report.foldersRemoved = removed.length;
+      const pass: TreePass = { context, mailbox, gate, report, stored, done: new Set() };
+      const tracked = await this.tracker.open(context, mailbox, gate);
+      const gone = await this.syncTree(pass, tracked.tree);
+      if (gone.size > 0) {
+        // Folders deleted since the tree was read: the tree again, then only the folders not synced yet.
+        const again = await this.tracker.foldersGone(context, mailbox, gate, tracked, [...gone.keys()]);
+        const stillGone = await this.syncTree(pass, again.tree);
+        const [first] = stillGone.values();
+        if (first) throw first;
       }
-      report.folders = listed.length;
-      await forEachLimited(listed, MAILBOX_CONCURRENCY, (folder) =>
-        this.folder(context, mailbox, folder, stored.get(folder.folderId), gate, report),
-      );
     } catch (error) {
       if (error instanceof Microsoft365Exception && RUN_LEVEL_CODES.has(error.code)) throw error;
       this.fail(context, mailbox, report, error);
     }
     return report;
+  }
+
+  /**
+   * Removes the folders gone from the tree (with their contacts), then syncs every folder of the tree not synced
+   * yet in this run. Returns the folders whose contacts/delta says they no longer exist, with that error.
+   */
+  private async syncTree(
+    pass: TreePass,
+    tree: ContactFolderNode[],
+  ): Promise<Map<string, Microsoft365Exception>> {
+    const { context, mailbox, gate, report, stored } = pass;
+    const folders = foldersOf(tree);
+    const { removed } = planFolders(
+      folders.map((f) => f.folderId),
+      [...stored.keys()],
+    );
+    if (removed.length > 0) {
+      report.deleted += await this.em
+        .fork()
+        .transactional((em) =>
+          this.applier.removeFolders(em, context.run.pbxTenantId, mailbox.owner, mailbox.mailboxId, removed),
+        );
+      report.foldersRemoved += removed.length;
+      for (const folderId of removed) stored.delete(folderId);
+    }
+    report.folders = folders.length;
+    const gone = new Map<string, Microsoft365Exception>();
+    await forEachLimited(
+      folders.filter((folder) => !pass.done.has(folder.folderId)),
+      MAILBOX_CONCURRENCY,
+      async (folder) => {
+        try {
+          await this.folder(context, mailbox, folder, stored.get(folder.folderId), gate, report);
+          pass.done.add(folder.folderId);
+        } catch (error) {
+          if (!isFolderGone(error) || folder.folderId === DEFAULT_FOLDER_ID) throw error;
+          gone.set(folder.folderId, error);
+        }
+      },
+    );
+    return gone;
   }
 
   private async folder(
@@ -168,7 +224,8 @@ export class ContactSyncMailboxProcessor {
             },
             plan,
             cursor: next,
-            endsFullPass,
+            // A folder never synced before has no contacts recorded that its first pass could have missed.
+            endsFullPass: endsFullPass && stored !== undefined,
           }),
         );
         report.upserted += applied.upserted;

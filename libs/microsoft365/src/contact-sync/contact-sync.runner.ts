@@ -55,6 +55,9 @@ interface Prepared {
   context: ContactSyncRunContext;
 }
 
+/** The mode reason of a run the admin asked to be full. */
+const FULL_REQUESTED = 'A full run was requested';
+
 /**
  * Runs contact syncs: decides which mailboxes feed which address book (synced users in the scope, and the listed
  * shared mailboxes), removes what is no longer synced, then syncs the mailboxes in parallel. One run per tenant.
@@ -214,7 +217,7 @@ export class ContactSyncRunner {
     const settings = await this.contactSettings.get(pbxTenantId);
     const synced = await this.em.fork().count(ContactFolderEntity, { pbxTenantId });
     const reason = request.full
-      ? 'A full run was requested'
+      ? FULL_REQUESTED
       : synced === 0
         ? 'First run: every contact folder is read'
         : null;
@@ -227,6 +230,8 @@ export class ContactSyncRunner {
       dryRun: false,
       jobId: request.jobId ?? null,
     });
+    // The queued job of an admin's full run carries no request (jobs/tenant-schedules.ts): its run says it.
+    if (request.full === undefined && run.modeReason === FULL_REQUESTED) request = { ...request, full: true };
     let lastSave = Date.now();
     let saving: Promise<void> = Promise.resolve();
     const context: ContactSyncRunContext = {

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { type ContactFolderChange } from './contact-folder-tree';
+import { type ContactFolderNode } from './contact-mailbox.entity';
 import {
   CONTACT_SELECT,
   DEFAULT_FOLDER_ID,
   type OutlookContactEntry,
-  type OutlookContactFolder,
   toOutlookContactEntry,
 } from './outlook-contact';
 import { GraphApi, type GraphCollectionPage, type GraphTarget } from '../graph/graph-api.service';
@@ -15,6 +16,13 @@ export const CONTACT_PAGE_SIZE = 200;
 
 /** Folders per page: Outlook's default page is 10, which would cost a request per 10 folders. */
 const FOLDER_PAGE_SIZE = 100;
+
+interface FolderEntry {
+  id: string;
+  displayName?: string;
+  parentFolderId?: string;
+  '@removed'?: unknown;
+}
 
 const USERS_PAGE_SIZE = 999;
 
@@ -56,22 +64,18 @@ export class OutlookContactsReader {
   constructor(private readonly graph: GraphApi) {}
 
   /**
-   * Every contact folder of a mailbox: the default folder, the folders below it, and their child folders at any
-   * depth (peers sync the default folder only, and their users miss the contacts they sorted into sub-folders).
+   * Every contact folder below the default folder, at any depth (peers sync the default folder only, and their
+   * users miss the contacts they sorted into sub-folders), listed level by level: where Microsoft offers no
+   * folder delta (21Vianet, docs/graph-notes.md §7).
    */
   async folders(
     target: GraphTarget,
     mailboxId: string,
     gate: MailboxGate = direct,
-  ): Promise<OutlookContactFolder[]> {
+  ): Promise<ContactFolderNode[]> {
     const base = `/users/${encodeURIComponent(mailboxId)}`;
-    const result: OutlookContactFolder[] = [{ folderId: DEFAULT_FOLDER_ID, path: 'Contacts' }];
-    let level = await this.folderList(
-      target,
-      `${base}/contactFolders?$top=${FOLDER_PAGE_SIZE}`,
-      'Contacts',
-      gate,
-    );
+    const result: ContactFolderNode[] = [];
+    let level = await this.folderList(target, `${base}/contactFolders?$top=${FOLDER_PAGE_SIZE}`, null, gate);
     while (level.length > 0) {
       result.push(...level);
       // One level at a time, its folders in parallel (the gate keeps it within the mailbox's limit).
@@ -79,8 +83,8 @@ export class OutlookContactsReader {
         level.map((folder) =>
           this.folderList(
             target,
-            `${base}/contactFolders/${encodeURIComponent(folder.folderId)}/childFolders?$top=${FOLDER_PAGE_SIZE}`,
-            folder.path,
+            `${base}/contactFolders/${encodeURIComponent(folder.id)}/childFolders?$top=${FOLDER_PAGE_SIZE}`,
+            folder.id,
             gate,
           ),
         ),
@@ -88,6 +92,42 @@ export class OutlookContactsReader {
       level = children.flat();
     }
     return result;
+  }
+
+  /**
+   * One whole `contactFolders/delta` round (docs/graph-notes.md §7): from the stored deltaLink, or a new round
+   * (every folder) without one. Folder changes are few, so the round's pages are read at once.
+   * DELTA_EXPIRED when Outlook no longer knows the link (410).
+   */
+  async folderChanges(
+    target: GraphTarget,
+    mailboxId: string,
+    deltaLink: string | null,
+    gate: MailboxGate = direct,
+  ): Promise<{ changes: ContactFolderChange[]; deltaLink: string }> {
+    const changes: ContactFolderChange[] = [];
+    let link =
+      deltaLink ??
+      `/users/${encodeURIComponent(mailboxId)}/contactFolders/delta?$select=displayName,parentFolderId`;
+    for (;;) {
+      const current = link;
+      const page = await gate(() =>
+        this.graph.get<GraphCollectionPage<FolderEntry>>(target, current, {
+          Prefer: `odata.maxpagesize=${FOLDER_PAGE_SIZE}`,
+        }),
+      );
+      for (const entry of page.value) {
+        changes.push(
+          entry['@removed']
+            ? { id: entry.id, removed: true }
+            : { id: entry.id, name: entry.displayName ?? '', parentId: entry.parentFolderId ?? null },
+        );
+      }
+      if (page['@odata.deltaLink']) return { changes, deltaLink: page['@odata.deltaLink'] };
+      if (!page['@odata.nextLink'])
+        throw unexpected('Outlook ended a contactFolders/delta page without a link');
+      link = page['@odata.nextLink'];
+    }
   }
 
   /** Where a folder's first (full) delta round starts. */
@@ -210,18 +250,20 @@ export class OutlookContactsReader {
   private async folderList(
     target: GraphTarget,
     path: string,
-    parentPath: string,
+    parentId: string | null,
     gate: MailboxGate,
-  ): Promise<OutlookContactFolder[]> {
-    const folders: OutlookContactFolder[] = [];
+  ): Promise<ContactFolderNode[]> {
+    const folders: ContactFolderNode[] = [];
     let next: string | undefined = path;
     while (next) {
       const link: string = next;
-      const page = await gate(() =>
-        this.graph.get<GraphCollectionPage<{ id: string; displayName?: string }>>(target, link),
-      );
+      const page = await gate(() => this.graph.get<GraphCollectionPage<FolderEntry>>(target, link));
       for (const folder of page.value) {
-        folders.push({ folderId: folder.id, path: `${parentPath}/${folder.displayName ?? ''}` });
+        folders.push({
+          id: folder.id,
+          name: folder.displayName ?? '',
+          parentId: parentId ?? folder.parentFolderId ?? null,
+        });
       }
       next = page['@odata.nextLink'];
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, ProxyAgent, fetch, type RequestInit, type Response } from 'undici';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
@@ -23,7 +23,12 @@ export class HttpTransport implements OnApplicationShutdown {
 
   constructor(@Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions) {
     const extraCas = options.trustedCaPem ?? [];
-    const tls = extraCas.length > 0 ? { ca: [...rootCertificates, ...extraCas] } : {};
+    // One secure context for every connection: handed `ca`, Node builds a new context for each TLS connection and
+    // parses the whole bundle again (the ~140 system roots plus the extra CAs), CPU that grows with the pool's churn.
+    const tls =
+      extraCas.length > 0
+        ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...extraCas] }) }
+        : {};
     this.dispatcher = options.httpProxy
       ? new ProxyAgent({ uri: options.httpProxy, requestTls: tls, connections: 64 })
       : new Agent({ connect: tls, connections: 64, keepAliveTimeout: 30_000 });

@@ -31,6 +31,7 @@ import { Migration20261206050000_sync_runs_job_id } from './Migration20261206050
 import { Migration20261206053000_teams_presence_change_notifications } from './Migration20261206053000_teams_presence_change_notifications';
 import { Migration20261206060000_calendar_boundaries } from './Migration20261206060000_calendar_boundaries';
 import { Migration20261206093000_configuration_change_notify } from './Migration20261206093000_configuration_change_notify';
+import { Migration20261206093540_contact_mailboxes } from './Migration20261206093540_contact_mailboxes';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -88,5 +89,6 @@ export const microsoft365Migrations: MigrationObject[] = [
     name: 'Migration20261206093000_configuration_change_notify',
     class: Migration20261206093000_configuration_change_notify,
   },
+  { name: 'Migration20261206093540_contact_mailboxes', class: Migration20261206093540_contact_mailboxes },
 ];
 // </generated-migrations>

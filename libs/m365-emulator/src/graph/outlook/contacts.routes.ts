@@ -6,6 +6,7 @@ import {
   projectContactFolder,
 } from './contact.resource';
 import { ContactDeltaEngine } from './contact-delta.engine';
+import { ContactFolderDeltaEngine } from './contact-folder-delta.engine';
 import { MailboxAccess, type MailboxTarget } from './mailbox.access';
 import { itemNotFound } from './outlook.errors';
 import {
@@ -85,12 +86,13 @@ function singleContact(
 
 /**
  * Contacts and contact folders of any mailbox (docs/graph-notes.md §7): /contactFolders lists the folders
- * below the default Contacts folder, childFolders works at any depth, /contacts is the default folder, and
- * each folder has its own contacts/delta.
+ * below the default Contacts folder, childFolders works at any depth, contactFolders/delta tracks the folder
+ * tree, /contacts is the default folder, and each folder has its own contacts/delta.
  */
 export const contactsRoutes: RouteFamily = (context) => {
   const access = new MailboxAccess(context);
   const delta = new ContactDeltaEngine();
+  const folderDelta = new ContactFolderDeltaEngine();
   const read =
     (handler: (target: MailboxTarget, request: EmulatorRequest) => EmulatorResponse) =>
     (request: EmulatorRequest) =>
@@ -110,6 +112,20 @@ export const contactsRoutes: RouteFamily = (context) => {
           mailbox.childFolders(mailbox.defaultFolder.id),
           `${usersContext(request)}/contactFolders`,
         );
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/v1.0/users/{id}/contactFolders/delta',
+      kind: 'graph',
+      handler: read((target, request) => {
+        const page = folderDelta.handle(
+          request,
+          target.caller,
+          target.mailbox(),
+          `${userBase(target)}/contactFolders/delta`,
+        );
+        return odataResponse(200, page.body, page.headers);
       }),
     },
     {

@@ -7,6 +7,8 @@ export class ContactFolder {
   readonly changes = new ItemChangeLog();
   /** Deleted contact id -> sequence of the deletion (delta reports @removed). */
   readonly tombstones = new Map<string, number>();
+  /** Folder sequence of the folder's creation or last rename (contactFolders/delta reports it after that). */
+  lastChangeSeq = 0;
 
   constructor(
     readonly id: string,

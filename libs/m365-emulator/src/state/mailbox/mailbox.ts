@@ -25,6 +25,10 @@ export class Mailbox {
   private readonly events: CalendarEvent[] = [];
   private nextOrdinal = 1;
   private seq = 0;
+  /** Folder changes have their own sequence: a contact change leaves the folder deltaLink as it was. */
+  private folderSeq = 0;
+  /** Deleted folder id -> folder sequence of the deletion (contactFolders/delta reports @removed). */
+  private readonly folderTombstones = new Map<string, number>();
   private silent = false;
 
   constructor(
@@ -39,6 +43,11 @@ export class Mailbox {
   /** Current contact sequence number (the high-water mark a deltaLink stores). */
   get currentSeq(): number {
     return this.seq;
+  }
+
+  /** Current folder sequence number (the high-water mark a contactFolders/delta deltaLink stores). */
+  get currentFolderSeq(): number {
+    return this.folderSeq;
   }
 
   get contactCount(): number {
@@ -69,12 +78,20 @@ export class Mailbox {
     return this.allFolders().filter((folder) => folder.parentFolderId === parentId);
   }
 
+  /** Folders deleted after the given folder sequence, with the sequence of their deletion. */
+  deletedFoldersAfter(afterSeq: number, uptoSeq: number): { id: string; seq: number }[] {
+    return [...this.folderTombstones]
+      .filter(([, seq]) => seq > afterSeq && seq <= uptoSeq)
+      .map(([id, seq]) => ({ id, seq }));
+  }
+
   addFolder(displayName: string, parentId: string = this.defaultFolder.id): ContactFolder {
     const parent = this.requireFolder(parentId);
     if (this.childFolders(parent.id).some((f) => f.displayName.toLowerCase() === displayName.toLowerCase()))
       throw new Error(`A folder named ${displayName} already exists below ${parent.displayName}`);
     const id = this.newId();
     const folder = new ContactFolder(id, this.nextOrdinal, displayName, parent.id);
+    folder.lastChangeSeq = ++this.folderSeq;
     this.folders.set(id, folder);
     return folder;
   }
@@ -82,6 +99,7 @@ export class Mailbox {
   renameFolder(id: string, displayName: string): ContactFolder {
     const folder = this.requireFolder(id);
     folder.displayName = displayName;
+    folder.lastChangeSeq = ++this.folderSeq;
     return folder;
   }
 
@@ -96,6 +114,7 @@ export class Mailbox {
       removed += 1;
     }
     this.folders.delete(folder.id);
+    this.folderTombstones.set(folder.id, ++this.folderSeq);
     return removed;
   }
 
