@@ -230,8 +230,6 @@ export class ContactSyncRunner {
       dryRun: false,
       jobId: request.jobId ?? null,
     });
-    // The queued job of an admin's full run carries no request (jobs/tenant-schedules.ts): its run says it.
-    if (request.full === undefined && run.modeReason === FULL_REQUESTED) request = { ...request, full: true };
     let lastSave = Date.now();
     let saving: Promise<void> = Promise.resolve();
     const context: ContactSyncRunContext = {

@@ -17,8 +17,14 @@ export interface TenantScheduleSource<S extends { pbxTenantId: string }> {
   get(pbxTenantId: string): Promise<S>;
   /** The schedule `settings` ask for (with the time zone in effect), or null. */
   wanted(settings: S): Promise<TenantSchedule | null>;
-  /** Runs to the end in the job (the run frame records its outcome); `trigger` and `jobId` go on the run. */
-  run(pbxTenantId: string, request: { trigger: RunTrigger; jobId: string }): Promise<SyncRunEntity | null>;
+  /**
+   * Runs to the end in the job (the run frame records its outcome); `trigger` and `jobId` go on the run, and a
+   * queued run gets the options the admin asked for (full, incremental, dry run).
+   */
+  run(
+    pbxTenantId: string,
+    request: { trigger: RunTrigger; jobId: string } & NonNullable<SyncJobData['request']>,
+  ): Promise<SyncRunEntity | null>;
 }
 
 /** The schedule in effect as the settings view shows it. */
@@ -116,7 +122,9 @@ export class TenantSchedules<S extends { pbxTenantId: string }> {
     const { pbxTenantId, runId } = job.data;
     if (!runId) return;
     const run = await this.runs.get(pbxTenantId, runId);
-    await this.runReporting(job, () => this.source.run(pbxTenantId, { trigger: run.trigger, jobId: job.id }));
+    await this.runReporting(job, () =>
+      this.source.run(pbxTenantId, { ...job.data.request, trigger: run.trigger, jobId: job.id }),
+    );
   }
 
   /** Runs; a run that did not start for a reason the admin sees elsewhere (busy, quarantined, off) is skipped. */
