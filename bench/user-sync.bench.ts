@@ -151,13 +151,16 @@ function evaluate(size: number, runs: MeasuredRun[], floors: Floors): TargetResu
     });
   }
   if (idle) {
+    // The run's own count: the emulator's counters also see what the host's background ticks ask meanwhile (the
+    // subscriptions tick and its fallback run in the production host); they are listed in graph.byRoute.
+    const own = idle.graph.reportedByRun.requests;
     targets.push({
-      target: 'Idle incremental run: Graph requests',
+      target: `Idle incremental run: Graph requests (the run's own count; the emulator saw ${idle.graph.requests} meanwhile)`,
       limit: '= 1',
-      figure: idle.graph.requests,
+      figure: own,
       floor: 1,
-      ratio: ratio(idle.graph.requests, 1),
-      met: idle.status === 'SUCCEEDED' && idle.graph.requests === 1,
+      ratio: ratio(own, 1),
+      met: idle.status === 'SUCCEEDED' && own === 1,
     });
     targets.push({
       target: 'Idle incremental run: rows written besides the run history row',
