@@ -1,6 +1,7 @@
 /** Memory and CPU of another process, from Linux's /proc (the host and emulator children of the benches). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { log } from './bench.measurement';
 
 export interface ProcMemory {
   /** VmRSS now. */
@@ -12,14 +13,11 @@ export interface ProcMemory {
 const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
 
 function readStatusKb(pid: number, field: string): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) : 0;
-  } catch {
-    // The process has exited: nothing to read (reported as 0).
-    return 0;
-  }
+  // A process that has exited has nothing to read: 0.
+  if (!existsSync(`/proc/${pid}/status`)) return 0;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : 0;
 }
 
 export function readProcMemory(pid: number): ProcMemory {
@@ -31,7 +29,10 @@ export function resetProcPeak(pid: number): boolean {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
     return true;
-  } catch {
+  } catch (error) {
+    log(
+      `VmHWM of pid ${pid} not reset (${(error as NodeJS.ErrnoException).code ?? 'error'}): peaks from VmRSS samples`,
+    );
     return false;
   }
 }
@@ -41,14 +42,11 @@ let clockTicks: number | undefined;
 /** user + system CPU time (fields 14 and 15 of /proc/<pid>/stat, in clock ticks) in milliseconds. */
 export function readProcCpuMs(pid: number): number {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Math.round(((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks);
-  } catch {
-    return 0;
-  }
+  if (!existsSync(`/proc/${pid}/stat`)) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Math.round(((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks);
 }
 
 /**
