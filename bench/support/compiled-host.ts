@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { log } from './bench.measurement';
-import { type EmulatorProcess } from './emulator.process';
+import { cpuProfileArgs, type EmulatorProcess } from './emulator.process';
 import { type ProcMemory, readProcMemory } from './proc-stats';
 
 const ROOT = join(__dirname, '..', '..');
@@ -114,7 +114,7 @@ export interface HostOptions {
   emulator: EmulatorProcess;
   /** Extra environment (e.g. LOG_LEVEL); the rest is what production needs. */
   env?: Record<string, string>;
-  /** Node flags for the host, e.g. `--cpu-prof` (none by default, as `npm start`). */
+  /** Node flags for the host (none by default, as `npm start`; `--cpu-prof` with BENCH_CPU_PROF_DIR). */
   execArgv?: string[];
 }
 
@@ -145,7 +145,7 @@ export async function startCompiledHost(options: HostOptions): Promise<CompiledH
   const child = fork(entry, [], {
     cwd: dataDir,
     env,
-    execArgv: options.execArgv ?? [],
+    execArgv: options.execArgv ?? cpuProfileArgs('host'),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const killOnExit = () => child.kill('SIGKILL');

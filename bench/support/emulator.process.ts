@@ -32,12 +32,23 @@ export interface EmulatorProcess {
 }
 
 /**
+ * BENCH_CPU_PROF_DIR=<dir>: the child writes a V8 CPU profile (`--cpu-prof`) into <dir>/<name> when it exits (the
+ * emulator and the host both exit cleanly on SIGTERM), to see where its CPU goes, e.g. per page of a user sync
+ * (open the .cpuprofile in Chrome DevTools or VS Code).
+ */
+export function cpuProfileArgs(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', join(dir, name)] : [];
+}
+
+/**
  * Starts the emulator app with an empty seed (no users, mailboxes or events: the benches seed their own tenants
  * through the control API) on a free port, with its CA in a throw-away state directory.
  */
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'pbx-bench-emulator-'));
   const args = [
+    ...cpuProfileArgs('emulator'),
     '-r',
     'ts-node/register/transpile-only',
     '-r',
