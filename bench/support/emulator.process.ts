@@ -7,7 +7,6 @@ import type { ControlOperation, CountersSnapshot, EmulatorControl } from '@pbx/m
 import { type Microsoft365ModuleOptions } from '@pbx/microsoft365';
 import { type AdminDriver, connectTenantTo } from '@pbx/test/support/microsoft365-test-env';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,13 +19,6 @@ const STOP_TIMEOUT_MS = 10_000;
 type ControlInput<K extends ControlOperation> = Parameters<EmulatorControl[K]>[0];
 type ControlOutput<K extends ControlOperation> = Awaited<ReturnType<EmulatorControl[K]>>;
 
-export interface ChildMemory {
-  /** VmRSS now. */
-  rssMb: number;
-  /** VmHWM: the peak RSS since the process started or since the last resetPeak(). */
-  peakRssMb: number;
-}
-
 export interface EmulatorProcess {
   readonly pid: number;
   readonly baseUrl: string;
@@ -36,22 +28,17 @@ export interface EmulatorProcess {
   /** POST /_emulator/{operation} with the JSON body; throws on anything but 200. */
   control<K extends ControlOperation>(operation: K, input: ControlInput<K>): Promise<ControlOutput<K>>;
   counters(): Promise<CountersSnapshot>;
-  memory(): ChildMemory;
-  /** Resets VmHWM (writes 5 to /proc/<pid>/clear_refs); false where the kernel does not allow it. */
-  resetPeak(): boolean;
   close(): Promise<void>;
 }
 
-const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
-
-function readStatusKb(pid: number, field: string): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
+/**
+ * BENCH_CPU_PROF_DIR=<dir>: the child writes a V8 CPU profile (`--cpu-prof`) into <dir>/<name> when it exits (the
+ * emulator and the host both exit cleanly on SIGTERM), to see where its CPU goes, e.g. per page of a user sync
+ * (open the .cpuprofile in Chrome DevTools or VS Code).
+ */
+export function cpuProfileArgs(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', join(dir, name)] : [];
 }
 
 /**
@@ -61,6 +48,7 @@ function readStatusKb(pid: number, field: string): number {
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const stateDir = await mkdtemp(join(tmpdir(), 'pbx-bench-emulator-'));
   const args = [
+    ...cpuProfileArgs('emulator'),
     '-r',
     'ts-node/register/transpile-only',
     '-r',
@@ -130,15 +118,6 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
     },
     control: (operation, input) => call('POST', `/_emulator/${operation}`, input ?? {}),
     counters: () => call<CountersSnapshot>('GET', '/_emulator/counters'),
-    memory: () => ({ rssMb: mb(readStatusKb(pid, 'VmRSS')), peakRssMb: mb(readStatusKb(pid, 'VmHWM')) }),
-    resetPeak: () => {
-      try {
-        writeFileSync(`/proc/${pid}/clear_refs`, '5');
-        return true;
-      } catch {
-        return false;
-      }
-    },
     close: async () => {
       process.removeListener('exit', killOnExit);
       await agent.close();
