@@ -457,6 +457,44 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
 
     const names = (list: ContactBody[]) => list.map((c) => c.displayName).sort();
 
+    it('without notifications, the fallback polls the mailboxes too once a first contact run was made', async () => {
+      const s = await scenario({ contacts: true });
+      const alice = s.add('alice');
+      m365.emulator.control.addContact({
+        tenant: s.directoryId,
+        user: alice,
+        contact: { displayName: 'First' },
+      });
+      await t
+        .as(s.pbx.adminToken)
+        .patch(`${s.base}/notifications`)
+        .send({ enabled: false, fallbackIntervalMinutes: 5 })
+        .expect(200);
+      await firstRun(s);
+      const scheduler = t.get(NotificationsScheduler);
+      // Like the user sync's, the contact sync's first run is the admin's: the fallback only keeps it going.
+      clock.advanceMinutes(6);
+      await scheduler.fallback();
+      await settle(s, (list) => list.length === 2);
+      expect(await contactRuns(s)).toEqual([]);
+
+      await contactRun(s);
+      m365.emulator.control.addContact({
+        tenant: s.directoryId,
+        user: alice,
+        contact: { displayName: 'Second' },
+      });
+      clock.advanceMinutes(6);
+      await scheduler.fallback();
+      const all = await settleContacts(s, (list) => list.length === 2);
+      expect(all[0]).toMatchObject({
+        trigger: 'SCHEDULE',
+        mode: 'INCREMENTAL',
+        status: 'SUCCEEDED',
+        counts: { 'contacts.upserted': 1 },
+      });
+    });
+
     it('subscribes per synced mailbox; a contact added or edited reaches the PBX within seconds, one mailbox per run', async () => {
       const s = await scenario({ contacts: true });
       const control = m365.emulator.control;

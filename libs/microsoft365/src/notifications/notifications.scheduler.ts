@@ -15,6 +15,7 @@ import { notificationEndpoint } from './notification-endpoint';
 import { NotificationSettingsService } from './notification-settings.service';
 import { SubscriptionKind } from './subscription-lifetime';
 import { SubscriptionManager } from './subscription.manager';
+import { ContactFolderEntity } from '../contact-sync/contact-folder.entity';
 import { SyncKind } from '../runs/sync-run-status';
 import { SYSTEM_SCOPE, TenantSettingsEntity } from '../settings/tenant-settings.entity';
 import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
@@ -120,9 +121,18 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
       // Queued, not run in the tick: whichever instance takes the job runs it, the tick goes on to the next tenant.
       try {
         await this.jobs.poll(SyncKind.Users, tenant.pbxTenantId);
+        // Contact changes come by notifications only; without them the mailboxes' deltas are read here too (an
+        // idle pass costs one folder delta per mailbox and one contacts delta per folder), once a first contact
+        // run has been made.
+        if (
+          (tenant.features.personalContacts || tenant.features.sharedMailboxes) &&
+          (await this.em.fork().count(ContactFolderEntity, { pbxTenantId: tenant.pbxTenantId })) > 0
+        ) {
+          await this.jobs.poll(SyncKind.Contacts, tenant.pbxTenantId);
+        }
       } catch (error) {
         this.logger.warn(
-          `Fallback user sync of PBX tenant ${tenant.pbxTenantId} not queued: ${describeUnexpected(error)}`,
+          `Fallback sync of PBX tenant ${tenant.pbxTenantId} not queued: ${describeUnexpected(error)}`,
         );
       }
     }
