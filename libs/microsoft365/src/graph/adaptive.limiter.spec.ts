@@ -206,6 +206,24 @@ describe('AdaptiveLimiter', () => {
     expect(started).toBe(true);
   });
 
+  it('answers while a burst drains do not lower the usual latency: the next full burst is no jump', async () => {
+    const limiter = new AdaptiveLimiter({ floor: 1, ceiling: 4, start: 4 });
+    const wave = (count: number, ms: number) =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          limiter.run(() => new Promise((resolve) => setTimeout(resolve, ms))),
+        ),
+      );
+    const run = async (work: Promise<unknown>) => {
+      await jest.runAllTimersAsync();
+      await work;
+    };
+    await run(wave(4, 300));
+    for (let i = 0; i < 10; i++) await run(wave(1, 100));
+    await run(wave(4, 500));
+    expect(limiter.limit).toBe(4);
+  });
+
   it('a 5xx the policy retries is no throttle', async () => {
     const policy = new RetryPolicy({ ...defaultResilienceSettings(), sleep: () => Promise.resolve() });
     const limiter = new AdaptiveLimiter({ floor: 1, ceiling: 16, start: 16 });

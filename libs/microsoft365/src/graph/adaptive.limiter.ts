@@ -123,6 +123,9 @@ export class AdaptiveLimiter {
       this.pump();
     });
     const startedAt = this.now();
+    // Only answers to requests sent while the limit was in use shape the usual latency: those sent as a burst
+    // drains are answered faster, and would make the next full burst look like a latency jump.
+    const full = this.active >= this.limit || this.waiting.length > 0;
     let throttled = false;
     const learns = this.floor < this.ceiling;
     const taskSignals: TaskSignals = {
@@ -138,7 +141,7 @@ export class AdaptiveLimiter {
       ok = true;
       return result;
     } finally {
-      if (learns && ok && !throttled) this.onAnswered(startedAt, this.now() - startedAt);
+      if (learns && ok && !throttled) this.onAnswered(startedAt, this.now() - startedAt, full);
       this.active--;
       for (const [key, weight] of weights) {
         const left = (this.held.get(key) ?? 0) - weight;
@@ -150,9 +153,11 @@ export class AdaptiveLimiter {
   }
 
   /** A fast answer raises the limit when the limit was what held the work back; a slow one halves it. */
-  private onAnswered(startedAt: number, latencyMs: number): void {
+  private onAnswered(startedAt: number, latencyMs: number, full: boolean): void {
     const usual = this.usualLatencyMs;
-    this.usualLatencyMs = usual === undefined ? latencyMs : usual + (latencyMs - usual) * LATENCY_SMOOTHING;
+    if (full || usual === undefined) {
+      this.usualLatencyMs = usual === undefined ? latencyMs : usual + (latencyMs - usual) * LATENCY_SMOOTHING;
+    }
     if (usual !== undefined && latencyMs > usual * this.jumpFactor) {
       this.decrease(startedAt);
       return;
