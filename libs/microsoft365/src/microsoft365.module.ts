@@ -12,6 +12,7 @@ import { Microsoft365Events } from './events/microsoft365-events.service';
 import { AppTokenProvider } from './graph/app-token.provider';
 import { GraphApi } from './graph/graph-api.service';
 import { GraphClientProvider, graphResilienceSettingsProvider } from './graph/graph-client.provider';
+import { GraphConcurrency } from './graph/graph-concurrency.service';
 import { HttpTransport } from './graph/http-transport.provider';
 import { MsalClientProvider } from './graph/msal-client.provider';
 import { TenantTokenService } from './graph/tenant-token.service';
@@ -155,6 +156,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     TenantTokenService,
     GraphClientProvider,
     GraphApi,
+    GraphConcurrency,
     KeyManagementService,
     KeyPairSecretRewrapper,
     ServiceAccountCacheRewrapper,

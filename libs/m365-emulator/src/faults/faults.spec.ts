@@ -112,6 +112,18 @@ describe('throttling, faults, counters and the HTTP control API', () => {
     });
   });
 
+  it('reports the most requests of a route in progress at once (peakInFlight), from the last reset', async () => {
+    fixture.emulator.control.setThrottling({ resourceUnits: false });
+    fixture.emulator.control.setFaults({ latency: { fixedMs: 100, jitterMs: 0 } });
+    fixture.emulator.control.resetCounters();
+    await Promise.all(Array.from({ length: 3 }, () => fixture.graph('/users?$top=1', { token })));
+    await fixture.graph('/users?$top=1', { token });
+    expect(fixture.emulator.control.getCounters().peakInFlight).toEqual({ 'GET /v1.0/users': 3 });
+    fixture.emulator.control.resetCounters();
+    await fixture.graph('/users?$top=1', { token });
+    expect(fixture.emulator.control.getCounters().peakInFlight).toEqual({ 'GET /v1.0/users': 1 });
+  });
+
   it('exposes the same operations over HTTP under /_emulator', async () => {
     const ca = await fixture.fetch('/_emulator/ca.pem');
     expect(ca.text).toBe(fixture.emulator.caPem);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorClock } from '../core/emulator.clock';
 import type { EmulatorUrls } from '../emulator-urls';
 import { AadstsError } from '../entra/aadsts.error';
-import type { FaultInjector } from '../faults/fault.injector';
+import type { FaultDecision, FaultInjector } from '../faults/fault.injector';
 import type { RequestCounters } from '../faults/request.counters';
 import { GraphError } from '../graph/graph.error';
 import type { EmulatorRequest } from './emulator-request';
@@ -77,7 +77,23 @@ export class RequestPipeline {
       responseHeaders: {},
     };
     const routeKey = `${route.method} ${route.path}`;
+    // External requests (not $batch items, not control calls) are counted in progress, for peakInFlight.
+    if (faulted) this.counters.started(routeKey);
+    try {
+      return await this.answer(request, routeKey, decision, reachesMailbox, faulted);
+    } finally {
+      if (faulted) this.counters.ended(routeKey);
+    }
+  }
 
+  private async answer(
+    request: EmulatorRequest,
+    routeKey: string,
+    decision: FaultDecision | undefined,
+    reachesMailbox: boolean,
+    faulted: boolean,
+  ): Promise<PipelineOutcome> {
+    const { route, url } = request;
     if (decision) {
       if (!reachesMailbox && decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.drop) {

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
+import { forEachLimited, MAILBOX_CONCURRENCY } from '../graph/adaptive.limiter';
 import { ContactFolderEntity } from './contact-folder.entity';
 import { foldersOf } from './contact-folder-tree';
 import { ContactFolderTracker } from './contact-folder.tracker';
@@ -22,11 +22,8 @@ import { type RunIssue } from '../runs/sync-run-status';
 import { SyncRunsService } from '../runs/sync-runs.service';
 import { randomUUID } from 'node:crypto';
 
-/**
- * Outlook executes at most 4 concurrent requests per app and mailbox; a fifth is answered 429
- * (docs/graph-notes.md §6).
- */
-export const MAILBOX_CONCURRENCY = 4;
+// Outlook executes at most 4 concurrent requests per app and mailbox (docs/graph-notes.md §6).
+export { MAILBOX_CONCURRENCY } from '../graph/adaptive.limiter';
 
 /**
  * Failures that say nothing about one mailbox: every other mailbox would fail the same way, so the run stops.
@@ -78,9 +75,9 @@ export class ContactSyncMailboxProcessor {
 
   async process(context: ContactSyncRunContext, mailbox: SyncMailbox): Promise<MailboxReport> {
     const report = newMailboxReport(mailbox);
-    const perMailbox = new ConcurrencyLimit(MAILBOX_CONCURRENCY);
-    // The mailbox slot first: waiting for it must not hold one of the run's global slots.
-    const gate: MailboxGate = (request) => perMailbox.run(() => context.requests.run(request));
+    // The tenant's limiter holds at most 4 requests of this mailbox at once, and a mailbox waiting for one of its
+    // own slots does not hold a global one.
+    const gate: MailboxGate = (request) => context.requests.run(request, [mailbox.mailboxId]);
     const { pbxTenantId } = context.run;
     try {
       const stored = new Map<string, StoredCursor>(

@@ -1,4 +1,4 @@
-import { type ConcurrencyLimit } from './concurrency-limit';
+import { type AdaptiveLimiter } from '../graph/adaptive.limiter';
 import { type ContactOwnerKey } from './contact-folder.entity';
 import { type GraphTarget } from '../graph/graph-api.service';
 import { type SyncRunEntity } from '../runs/sync-run.entity';
@@ -34,8 +34,8 @@ export interface ContactSyncRunContext {
   target: GraphTarget;
   /** Every folder is read in full (requested by the admin). */
   full: boolean;
-  /** Graph requests in flight for the whole run, across mailboxes. */
-  requests: ConcurrencyLimit;
+  /** Graph requests in flight for the tenant, across mailboxes, at most 4 per mailbox (the tenant's limiter). */
+  requests: AdaptiveLimiter;
   /** Saves progress now and then (the run's heartbeat). */
   progress(): Promise<void>;
   /** Saves progress now (also the heartbeat). */

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { SyncJobs } from '../jobs/sync-jobs';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { ConcurrencyLimit, forEachLimited } from './concurrency-limit';
+import { forEachLimited } from '../graph/adaptive.limiter';
+import { DEFAULT_GRAPH_CONCURRENCY, GraphConcurrency } from '../graph/graph-concurrency.service';
 import { mailboxLogEntry, sharedMailboxNotSynced } from './contact-sync-log-entries';
 import { ContactFolderEntity } from './contact-folder.entity';
 import { mailboxKey, parseMailboxKey } from './contact-owner';
@@ -32,11 +33,15 @@ import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { UserLinkEntity } from '../user-sync/user-link.entity';
 import { LinkState } from '../user-sync/user-sync-plan';
 
-/** Mailboxes synced at once. Each keeps within its own limit of 4; this keeps the PBX's side bounded. */
-export const MAILBOXES_IN_PARALLEL = 16;
+/**
+ * Mailboxes synced at once with the default options: the configured `graphConcurrency.ceiling`, since a mailbox
+ * mostly has one request in flight (its folder listing, then a delta of each of its few folders). It keeps the
+ * PBX's side bounded; the tenant's adaptive limiter decides how many requests are really in flight.
+ */
+export const MAILBOXES_IN_PARALLEL = DEFAULT_GRAPH_CONCURRENCY.ceiling;
 
-/** Graph requests in flight for one run, across its mailboxes. */
-export const REQUESTS_IN_PARALLEL = 32;
+/** Graph requests in flight for one tenant at most, across its mailboxes, with the default options. */
+export const REQUESTS_IN_PARALLEL = DEFAULT_GRAPH_CONCURRENCY.ceiling;
 
 /** Progress (the run's heartbeat) is saved at most this often. */
 const PROGRESS_EVERY_MS = 2_000;
@@ -77,6 +82,7 @@ export class ContactSyncRunner {
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
     private readonly jobs: SyncJobs,
+    private readonly concurrency: GraphConcurrency,
   ) {}
 
   /** Records the run (and takes the tenant's lock), then queues it: whichever instance takes the job runs it. */
@@ -184,7 +190,7 @@ export class ContactSyncRunner {
     reports: MailboxReport[],
   ): Promise<void> {
     const { run } = context;
-    await forEachLimited(mailboxes, MAILBOXES_IN_PARALLEL, async (mailbox) => {
+    await forEachLimited(mailboxes, this.concurrency.ceiling, async (mailbox) => {
       const report = await this.mailboxes.process(context, mailbox);
       reports.push(report);
       const entry = mailboxLogEntry(report);
@@ -236,7 +242,7 @@ export class ContactSyncRunner {
       run,
       target: { pbxTenantId, cloud: connection.cloud },
       full: request.full ?? false,
-      requests: new ConcurrencyLimit(REQUESTS_IN_PARALLEL),
+      requests: this.concurrency.limiter(pbxTenantId, 'contacts'),
       progress: () => {
         if (Date.now() - lastSave < PROGRESS_EVERY_MS) return saving;
         return context.heartbeat();

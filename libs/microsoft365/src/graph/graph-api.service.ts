@@ -11,6 +11,7 @@ import {
   toBatchResult,
 } from './graph-batch';
 import { GraphClientProvider } from './graph-client.provider';
+import { GraphConcurrency } from './graph-concurrency.service';
 import { toMicrosoft365Exception } from './parse-microsoft-error';
 import { TransportFailure } from './resilience.middleware';
 import {
@@ -33,8 +34,12 @@ export interface GraphCollectionPage<T> {
   '@odata.deltaLink'?: string;
 }
 
-/** JSON batches sent at the same time by one `batchGet` or `batchPatch`. */
-const BATCHES_IN_FLIGHT = 4;
+/**
+ * Items of a batch that Outlook serves (mail, calendar, contacts, mailbox settings, photos through the profile API):
+ * each holds one of its mailbox's 4 concurrent slots (docs/graph-notes.md §6).
+ */
+const OUTLOOK_ITEM =
+  /^\/?users\/([^/?]+)\/(?:contacts|contactfolders|calendar|calendarview|events|messages|mailfolders|sendmail|mailboxsettings|photo|photos)(?:\/|\?|$)/i;
 
 /** One item of a `$batch` as it goes on the wire. */
 type BatchItem = (GraphBatchRequest | GraphBatchPatch) & { method: 'GET' | 'PATCH' };
@@ -49,6 +54,7 @@ export class GraphApi {
 
   constructor(
     private readonly clients: GraphClientProvider,
+    private readonly concurrency: GraphConcurrency,
     @Inject(GRAPH_RESILIENCE_SETTINGS) resilience: ResilienceSettings,
   ) {
     this.retries = new RetryPolicy(resilience);
@@ -88,16 +94,25 @@ export class GraphApi {
     for (let start = 0; start < requests.length; start += GRAPH_BATCH_LIMIT) {
       chunks.push(requests.slice(start, start + GRAPH_BATCH_LIMIT));
     }
-    // A few batches in flight: Graph runs at most 4 Outlook items of one batch at a time anyway
-    // (docs/graph-notes.md §6), and more parallel batches only earn 429s.
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++] ?? [];
-        for (const [id, result] of await this.sendBatch(target, chunk)) results.set(id, result);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, chunks.length) }, worker));
+    // As many batches in flight as the tenant's adaptive limiter allows (it halves on 429s, its items' included);
+    // each batch holds a slot of every mailbox its Outlook items go to, so no mailbox sees more than 4 at once.
+    const limiter = this.concurrency.limiter(target.pbxTenantId, 'batches');
+    let failure: { error: unknown } | undefined;
+    await Promise.all(
+      chunks.map((chunk) =>
+        limiter.run(async () => {
+          // After a batch failed as a whole the call fails with it: the chunks still waiting are not sent (a
+          // failed task teaches the limiter nothing, unlike an instant answer).
+          if (failure) throw failure.error;
+          try {
+            for (const [id, result] of await this.sendBatch(target, chunk)) results.set(id, result);
+          } catch (error) {
+            failure ??= { error };
+            throw error;
+          }
+        }, mailboxesOf(chunk)),
+      ),
+    );
     return results;
   }
 
@@ -215,4 +230,12 @@ export class GraphApi {
       networkCode: error instanceof Error ? error.name : 'UNKNOWN',
     });
   }
+}
+
+/** The mailbox of each Outlook item (its id or UPN as the URL encodes it), once per item. */
+function mailboxesOf(chunk: BatchItem[]): string[] {
+  return chunk.flatMap((item) => {
+    const mailbox = OUTLOOK_ITEM.exec(item.url)?.[1];
+    return mailbox === undefined ? [] : [mailbox.toLowerCase()];
+  });
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { reportThrottled } from './adaptive.limiter';
 import { firstRetryBudgetExhaustion, meterRetry, retriesThisRun } from './graph-meter';
 import { parseRetryAfter } from './parse-microsoft-error';
 
@@ -195,6 +196,13 @@ export class RetryPolicy {
    * line), so that requests running side by side cannot overdraw the budget.
    */
   retryDelay(what: string, failed: FailedAttempt): number | undefined {
+    // Every 429 tells the concurrency limiter of the task that made the request to slow down, retried or not.
+    if (failed.status === 429) {
+      const retryAfter = failed.retryAfterSeconds;
+      reportThrottled(
+        retryAfter === undefined ? undefined : Math.min(retryAfter * 1000, this.settings.maxDelayMs),
+      );
+    }
     if (!failed.retryable || failed.attempt >= this.settings.maxAttempts) return undefined;
     if (!this.withinRunBudget(what, failed)) return undefined;
     const delayMs = this.delayMs(failed.attempt, failed.retryAfterSeconds);

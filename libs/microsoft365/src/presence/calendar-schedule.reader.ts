@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
+import { GraphConcurrency } from '../graph/graph-concurrency.service';
 import { type ScheduleItem } from './calendar-presence.machine';
 
 /** getSchedule takes at most 20 mailboxes per call (docs/graph-notes.md §8). */
@@ -14,12 +15,15 @@ interface ScheduleInformation {
 
 /**
  * Reads free/busy with `getSchedule`, 20 mailboxes per call. Each call goes to the first mailbox of its batch, so
- * Outlook's per-mailbox limits (4 concurrent, 10,000 per 10 minutes) are spread over the tenant, and calls are
- * sequential, never concurrent.
+ * Outlook's per-mailbox limits (4 concurrent, 10,000 per 10 minutes) are spread over the tenant; the calls run side
+ * by side as the tenant's adaptive limiter allows, never more than 4 at once to one mailbox (docs/graph-notes.md §6).
  */
 @Injectable()
 export class CalendarScheduleReader {
-  constructor(private readonly graph: GraphApi) {}
+  constructor(
+    private readonly graph: GraphApi,
+    private readonly concurrency: GraphConcurrency,
+  ) {}
 
   /** Items per address (lower-cased); an address Graph could not resolve is left out. */
   async read(
@@ -31,12 +35,17 @@ export class CalendarScheduleReader {
     const items = new Map<string, ScheduleItem[]>();
     let failed = 0;
     let lastError: string | null = null;
+    const batches: string[][] = [];
     for (let start = 0; start < addresses.length; start += SCHEDULES_PER_CALL) {
-      const batch = addresses.slice(start, start + SCHEDULES_PER_CALL);
+      batches.push(addresses.slice(start, start + SCHEDULES_PER_CALL));
+    }
+    const limiter = this.concurrency.limiter(target.pbxTenantId, 'calendars');
+    const read = async (batch: string[]): Promise<void> => {
+      const mailbox = batch[0] ?? '';
       try {
         const answer = await this.graph.post<{ value: ScheduleInformation[] }>(
           target,
-          `/users/${encodeURIComponent(batch[0] ?? '')}/calendar/getSchedule`,
+          `/users/${encodeURIComponent(mailbox)}/calendar/getSchedule`,
           {
             schedules: batch,
             startTime: { dateTime: graphDateTime(from), timeZone: 'UTC' },
@@ -65,7 +74,10 @@ export class CalendarScheduleReader {
         failed += batch.length;
         lastError = `${error.code}: ${error.message}`;
       }
-    }
+    };
+    await Promise.all(
+      batches.map((batch) => limiter.run(() => read(batch), [batch[0]?.toLowerCase() ?? ''])),
+    );
     return { items, failed, lastError };
   }
 }
