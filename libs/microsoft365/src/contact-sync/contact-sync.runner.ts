@@ -6,7 +6,7 @@ import { SyncJobs } from '../jobs/sync-jobs';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { forEachLimited } from '../graph/adaptive.limiter';
-import { DEFAULT_GRAPH_CONCURRENCY, GraphConcurrency } from '../graph/graph-concurrency.service';
+import { GraphConcurrency } from '../graph/graph-concurrency.service';
 import { mailboxLogEntry, sharedMailboxNotSynced } from './contact-sync-log-entries';
 import { ContactFolderEntity } from './contact-folder.entity';
 import { mailboxKey, parseMailboxKey } from './contact-owner';
@@ -32,16 +32,6 @@ import { type FeatureSwitches } from '../settings/feature-switches';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 import { UserLinkEntity } from '../user-sync/user-link.entity';
 import { LinkState } from '../user-sync/user-sync-plan';
-
-/**
- * Mailboxes synced at once with the default options: the configured `graphConcurrency.ceiling`, since a mailbox
- * mostly has one request in flight (its folder listing, then a delta of each of its few folders). It keeps the
- * PBX's side bounded; the tenant's adaptive limiter decides how many requests are really in flight.
- */
-export const MAILBOXES_IN_PARALLEL = DEFAULT_GRAPH_CONCURRENCY.ceiling;
-
-/** Graph requests in flight for one tenant at most, across its mailboxes, with the default options. */
-export const REQUESTS_IN_PARALLEL = DEFAULT_GRAPH_CONCURRENCY.ceiling;
 
 /** Progress (the run's heartbeat) is saved at most this often. */
 const PROGRESS_EVERY_MS = 2_000;
