@@ -20,6 +20,7 @@ import {
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { jsonArray } from '../common/sql-array';
+import { executeBound } from '../common/bound-statement';
 
 const MAX_PAGE = 1000;
 
@@ -105,8 +106,9 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
       any.push(condition);
       values.push(JSON.stringify(list));
     }
-    const rows = await this.em.execute<DirectoryRow[]>(
-      `select ${DIRECTORY_COLUMNS} from users where tenant_id = ? and (${any.join(' or ')}) order by id`,
+    const rows = await executeBound<DirectoryRow>(
+      this.em,
+      `select ${DIRECTORY_COLUMNS} from users where tenant_id = ?::uuid and (${any.join(' or ')}) order by id`,
       [pbxTenantId, ...values],
     );
     return rows.map(rowToDirectoryUser);
@@ -182,9 +184,11 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
         'enabled boolean',
         ...PROFILE_FIELDS.map((field) => `${PROFILE_COLUMNS[field].column} ${PROFILE_COLUMNS[field].type}`),
       ].join(', ');
-      const inserted = await this.em.execute<{ id: string }[]>(
+      // Bound, not written into the SQL text: the page's jsonb is half a megabyte (see executeBound).
+      const inserted = await executeBound<{ id: string }>(
+        this.em,
         `insert into users (id, tenant_id, username, extension, role, enabled, ${profileColumns.join(', ')}, created_at, updated_at)
-         select x.id, ?::uuid, x.username, x.extension, ?, x.enabled, ${profileColumns.map((column) => `x.${column}`).join(', ')}, now(), now()
+         select x.id, ?::uuid, x.username, x.extension, ?::text, x.enabled, ${profileColumns.map((column) => `x.${column}`).join(', ')}, now(), now()
            from jsonb_to_recordset(?::jsonb) as x(${recordType})
           order by x.ord
          on conflict do nothing
@@ -268,8 +272,9 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
       return [];
     }
     // The host has no queues, ring groups or IVRs yet; when it does, they join this query.
-    const rows = await this.em.execute<{ extension: string }[]>(
-      `select extension from users where tenant_id = ? and extension = any(${jsonArray('text')}) order by extension`,
+    const rows = await executeBound<{ extension: string }>(
+      this.em,
+      `select extension from users where tenant_id = ?::uuid and extension = any(${jsonArray('text')}) order by extension`,
       [pbxTenantId, JSON.stringify(distinct)],
     );
     return rows.map((row) => row.extension);

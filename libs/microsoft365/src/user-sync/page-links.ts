@@ -1,4 +1,5 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
+import { executeBound } from './bound-statement';
 import { LinkOrigin } from './user-link.entity';
 import { LinkState, type UserLink } from './user-sync-plan';
 
@@ -46,7 +47,8 @@ export async function loadPageLinks(
 ): Promise<Map<string, PageLink>> {
   const links = new Map<string, PageLink>();
   if (objectIds.length === 0) return links;
-  const rows = await em.execute<LinkRow[]>(
+  const rows = await executeBound<LinkRow>(
+    em,
     `select object_id, pbx_user_id, extension, state, photo_etag, written_business_phone
        from m365_user_links where pbx_tenant_id = ? and object_id = ${ANY_TEXT}`,
     [pbxTenantId, JSON.stringify(objectIds)],
@@ -71,7 +73,8 @@ export async function reservedExtensions(
   extensions: readonly string[],
 ): Promise<{ extension: string }[]> {
   if (extensions.length === 0) return [];
-  return em.execute<{ extension: string }[]>(
+  return executeBound<{ extension: string }>(
+    em,
     `select extension from m365_user_links where pbx_tenant_id = ? and extension = ${ANY_TEXT}`,
     [pbxTenantId, JSON.stringify(extensions)],
   );
@@ -84,7 +87,8 @@ export async function linkedPbxUserIds(
   pbxUserIds: readonly string[],
 ): Promise<Set<string>> {
   if (pbxUserIds.length === 0) return new Set();
-  const rows = await em.execute<{ pbx_user_id: string }[]>(
+  const rows = await executeBound<{ pbx_user_id: string }>(
+    em,
     `select pbx_user_id from m365_user_links where pbx_tenant_id = ? and pbx_user_id = ${ANY_TEXT}`,
     [pbxTenantId, JSON.stringify(pbxUserIds)],
   );
@@ -104,17 +108,18 @@ export async function upsertLinks(
   now: Date,
 ): Promise<void> {
   if (links.length === 0) return;
-  await em.execute(
+  await executeBound(
+    em,
     `insert into m365_user_links as l (id, pbx_tenant_id, object_id, pbx_user_id, extension, state, origin,
             user_principal_name, photo_etag, created_at, updated_at)
-     select gen_random_uuid(), ?, v.object_id, v.pbx_user_id, v.extension, ?, v.origin, v.upn, null,
+     select gen_random_uuid(), ?::text, v.object_id, v.pbx_user_id, v.extension, ?::text, v.origin, v.upn, null,
             ?::timestamptz, ?::timestamptz
        from jsonb_to_recordset(?::jsonb) as v(object_id text, pbx_user_id text, extension text, origin text, upn text)
      on conflict (pbx_tenant_id, object_id) do update
         set pbx_user_id = excluded.pbx_user_id, extension = excluded.extension, state = excluded.state,
             user_principal_name = excluded.user_principal_name, updated_at = excluded.updated_at,
-            origin = case when excluded.origin = ? then excluded.origin else l.origin end,
-            photo_etag = case when excluded.origin = ? then l.photo_etag else null end`,
+            origin = case when excluded.origin = ?::text then excluded.origin else l.origin end,
+            photo_etag = case when excluded.origin = ?::text then l.photo_etag else null end`,
     [
       pbxTenantId,
       LinkState.Active,
@@ -142,7 +147,8 @@ export async function releaseExtensions(
   claims: readonly { objectId: string; extension: string }[],
 ): Promise<void> {
   if (claims.length === 0) return;
-  await em.execute(
+  await executeBound(
+    em,
     `update m365_user_links l set extension = null
        from jsonb_to_recordset(?::jsonb) as v(object_id text, extension text)
       where l.pbx_tenant_id = ? and l.extension = v.extension and l.object_id <> v.object_id`,
@@ -158,7 +164,8 @@ export async function touchLinks(
   now: Date,
 ): Promise<void> {
   if (updates.length === 0) return;
-  await em.execute(
+  await executeBound(
+    em,
     `update m365_user_links l set state = ?, user_principal_name = v.upn, updated_at = ?::timestamptz
        from jsonb_to_recordset(?::jsonb) as v(object_id text, upn text)
       where l.pbx_tenant_id = ? and l.object_id = v.object_id`,
@@ -169,4 +176,32 @@ export async function touchLinks(
       pbxTenantId,
     ],
   );
+}
+
+/** Active links read a slice at a time (keyset on the unique object id index), so a run never holds them all. */
+export async function* activeLinkSlices(
+  em: EntityManager,
+  pbxTenantId: string,
+  sliceSize: number,
+): AsyncGenerator<(UserLink & { userPrincipalName: string | null })[]> {
+  let after = '';
+  for (;;) {
+    const rows = await em.execute<
+      (Omit<LinkRow, 'photo_etag' | 'written_business_phone'> & { upn: string | null })[]
+    >(
+      `select object_id, pbx_user_id, extension, state, user_principal_name as upn from m365_user_links
+        where pbx_tenant_id = ? and state = ? and object_id > ? order by object_id limit ?`,
+      [pbxTenantId, LinkState.Active, after, sliceSize],
+    );
+    if (rows.length === 0) return;
+    yield rows.map((row) => ({
+      objectId: row.object_id,
+      pbxUserId: row.pbx_user_id,
+      extension: row.extension,
+      state: row.state,
+      userPrincipalName: row.upn,
+    }));
+    if (rows.length < sliceSize) return;
+    after = rows[rows.length - 1]?.object_id ?? '';
+  }
 }
