@@ -178,30 +178,40 @@ export async function touchLinks(
   );
 }
 
-/** Active links read a slice at a time (keyset on the unique object id index), so a run never holds them all. */
-export async function* activeLinkSlices(
+/**
+ * Hands the tenant's active links to `each`, a slice at a time, so a run never holds them all: one scan through a
+ * cursor, in a transaction of its own. Not a keyset query (`object_id > ? order by object_id limit ?`): without
+ * statistics yet PostgreSQL sorts every matching link for each slice (70 to 180 ms a slice at 100,000 links;
+ * EXPLAIN), where the cursor reads each row once.
+ */
+export async function forEachActiveLinkSlice(
   em: EntityManager,
   pbxTenantId: string,
   sliceSize: number,
-): AsyncGenerator<(UserLink & { userPrincipalName: string | null })[]> {
-  let after = '';
-  for (;;) {
-    const rows = await em.execute<
-      (Omit<LinkRow, 'photo_etag' | 'written_business_phone'> & { upn: string | null })[]
-    >(
-      `select object_id, pbx_user_id, extension, state, user_principal_name as upn from m365_user_links
-        where pbx_tenant_id = ? and state = ? and object_id > ? order by object_id limit ?`,
-      [pbxTenantId, LinkState.Active, after, sliceSize],
+  each: (links: (UserLink & { userPrincipalName: string | null })[]) => void,
+): Promise<void> {
+  await em.transactional(async (tem) => {
+    await tem.execute(
+      `declare m365_active_links no scroll cursor for
+         select object_id, pbx_user_id, extension, state, user_principal_name as upn from m365_user_links
+          where pbx_tenant_id = ? and state = ?`,
+      [pbxTenantId, LinkState.Active],
     );
-    if (rows.length === 0) return;
-    yield rows.map((row) => ({
-      objectId: row.object_id,
-      pbxUserId: row.pbx_user_id,
-      extension: row.extension,
-      state: row.state,
-      userPrincipalName: row.upn,
-    }));
-    if (rows.length < sliceSize) return;
-    after = rows[rows.length - 1]?.object_id ?? '';
-  }
+    for (;;) {
+      const rows = await tem.execute<
+        (Omit<LinkRow, 'photo_etag' | 'written_business_phone'> & { upn: string | null })[]
+      >(`fetch ${Math.floor(sliceSize)} from m365_active_links`);
+      if (rows.length === 0) break;
+      each(
+        rows.map((row) => ({
+          objectId: row.object_id,
+          pbxUserId: row.pbx_user_id,
+          extension: row.extension,
+          state: row.state,
+          userPrincipalName: row.upn,
+        })),
+      );
+    }
+    await tem.execute('close m365_active_links');
+  });
 }

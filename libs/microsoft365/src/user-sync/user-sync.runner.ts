@@ -19,7 +19,7 @@ import { ExtensionAllocator } from './extension.allocator';
 import { GroupScopeResolver } from './group-scope.resolver';
 import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
 import { UserLinkEntity } from './user-link.entity';
-import { activeLinkSlices } from './page-links';
+import { forEachActiveLinkSlice } from './page-links';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
 import { UserSyncPageProcessor } from './user-sync-page.processor';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
@@ -255,13 +255,12 @@ export class UserSyncRunner {
       await this.pages.process(context, users);
     }
     // A slice of the active links at a time: a 100,000-user run does not hold every link at once.
-    const em = this.em.fork();
-    for await (const links of activeLinkSlices(em, context.run.pbxTenantId, LINK_SLICE)) {
+    await forEachActiveLinkSlice(this.em.fork(), context.run.pbxTenantId, LINK_SLICE, (links) => {
       const missing = links.filter((l) => !context.seen.has(l.objectId));
       for (const leaver of planMissing(missing, { leaverPolicy: context.settings.leaverPolicy })) {
         context.leavers.set(leaver.objectId, leaver);
       }
-    }
+    });
     await this.finish(context, deltaLink, true);
   }
 
