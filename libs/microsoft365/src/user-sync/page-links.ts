@@ -1,5 +1,5 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
-import { executeBound } from './bound-statement';
+import { executeBound } from '../common/bound-statement';
 import { LinkOrigin } from './user-link.entity';
 import { LinkState, type UserLink } from './user-sync-plan';
 

@@ -26,7 +26,7 @@ const NO_CANDIDATES: PlanContext['matchable'] = { byUserPrincipalName: new Map()
 /**
  * One page of Microsoft 365 users through the sync: load what the planner needs from our links and the PBX (each
  * lookup once per page), plan (pure), and apply the page in one transaction while its changed photos are read
- * from Graph (Graph I/O stays outside the transaction).
+ * from Graph; the transaction waits for the photos only before writing them, its last step.
  */
 @Injectable()
 export class UserSyncPageProcessor {
@@ -116,9 +116,10 @@ export class UserSyncPageProcessor {
   }
 
   /**
-   * The page's writes in one transaction, while its photos are read from Graph (and the reader fetches the next
-   * page): the photos follow in a short transaction of their own once both are done. A failed write fails the run
-   * as before; the photo reads are waited for first, so nothing of the page is still running when it is reported.
+   * The page's writes in one transaction, photos included, as before: a page commits whole or not at all (a failed
+   * photo download or photo write rolls its users, links and log entries back). What changed is the timing: the
+   * photos are read from Graph while the users, links and log entries are written (and the reader fetches the next
+   * page), and the transaction waits for them only before writing them, as its last step.
    */
   private async write(
     em: EntityManager,
@@ -130,36 +131,35 @@ export class UserSyncPageProcessor {
     const { run } = context;
     const pbxTenantId = run.pbxTenantId;
     const photos = context.photos ? settle(this.photos.fetch(context, plan, links)) : undefined;
-    let result: ApplyResult;
+    let result: { applied: ApplyResult; photoCount: number };
     try {
       result = await em.transactional(async (tem) => {
         const applied = await this.applier.apply(tem, pbxTenantId, actions, context.allocator, links);
         await this.log.write(tem, run, applied.log);
-        return applied;
+        const fetched = photos ? await photos : { value: [] };
+        if ('error' in fetched) throw fetched.error;
+        const pbxUserId = (objectId: string) =>
+          applied.pbxUserIds.get(objectId) ?? links.get(objectId)?.pbxUserId ?? null;
+        const photoCount = await this.applier.applyPhotos(
+          tem,
+          pbxTenantId,
+          fetched.value.map((p) => ({ ...p, pbxUserId: pbxUserId(p.objectId) })),
+        );
+        return { applied, photoCount };
       });
     } catch (error) {
+      // Nothing of the page may still be running when its failure is reported.
       await photos;
       throw error;
     }
-    this.candidates.forget(context, result.pbxUserIds.values());
-    for (const [key, value] of Object.entries(result.counts)) bump(run.counts, key, value);
-    for (const issue of result.issues) SyncRunsService.addIssue(run, issue);
-    for (const [objectId, steps] of result.steps) {
+    const { applied, photoCount } = result;
+    this.candidates.forget(context, applied.pbxUserIds.values());
+    for (const [key, value] of Object.entries(applied.counts)) bump(run.counts, key, value);
+    if (photoCount > 0) bump(run.counts, 'photos', photoCount);
+    for (const issue of applied.issues) SyncRunsService.addIssue(run, issue);
+    for (const [objectId, steps] of applied.steps) {
       context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
     }
-    const fetched = photos ? await photos : { value: [] };
-    if ('error' in fetched) throw fetched.error;
-    if (fetched.value.length === 0) return;
-    const pbxUserId = (objectId: string) =>
-      result.pbxUserIds.get(objectId) ?? links.get(objectId)?.pbxUserId ?? null;
-    const photoCount = await em.transactional((tem) =>
-      this.applier.applyPhotos(
-        tem,
-        pbxTenantId,
-        fetched.value.map((p) => ({ ...p, pbxUserId: pbxUserId(p.objectId) })),
-      ),
-    );
-    if (photoCount > 0) bump(run.counts, 'photos', photoCount);
   }
 
   /**
