@@ -246,6 +246,16 @@ describe('reliability: crashes, lost database connections and concurrent instanc
         )
       )[0];
     let lock: Knex.Transaction | undefined;
+    // The second page's PBX write waits until the lock below is held: a page is written faster than this test
+    // can look, and the lock must find the second page's transaction open, not already committed.
+    let lockHeld: () => void = () => undefined;
+    const secondPageMayWrite = new Promise<void>((resolve) => (lockHeld = resolve));
+    const createUsers = directory.createUsers.bind(directory);
+    let creates = 0;
+    const gate = jest.spyOn(directory, 'createUsers').mockImplementation(async (tenantId, users) => {
+      if (++creates === 2) await secondPageMayWrite;
+      return createUsers(tenantId, users);
+    });
     try {
       m365.emulator.control.setFaults({ latency: { fixedMs: 200, jitterMs: 0 } });
       const started = await t.as(pbx.adminToken).post(`${base}/user-sync/runs`).send({}).expect(202);
@@ -259,6 +269,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
       // stops inside, with whatever it wrote before its first blocked statement still uncommitted.
       lock = await knex.transaction();
       await lock.raw('lock table users, m365_user_links in share mode');
+      lockHeld();
       expect((await runRow(runId))?.status).toBe('RUNNING');
       const lockPid = (await rows<{ pid: number }>('select pg_backend_pid() as pid', [], lock))[0]?.pid ?? 0;
       await waitUntil(async () => {
@@ -299,6 +310,8 @@ describe('reliability: crashes, lost database connections and concurrent instanc
       const verified = await expectTruth(pbx, directoryId);
       reportScenario('database connections dropped mid-page', { faultsInjected: 1, itemsVerified: verified });
     } finally {
+      gate.mockRestore();
+      lockHeld();
       await lock?.rollback().catch(() => undefined);
       await admin.close(true);
     }

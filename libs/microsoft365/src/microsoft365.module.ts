@@ -49,6 +49,8 @@ import { GroupScopeResolver } from './user-sync/group-scope.resolver';
 import { UserSyncGroupMembersStore } from './user-sync/user-sync-group-members.store';
 import { UserLinksService } from './user-sync/user-links.service';
 import { UserLinkAccountLinks } from './user-sync/user-link-account-links.provider';
+import { MatchCandidatesFinder } from './user-sync/match-candidates.finder';
+import { UserPhotosFetcher } from './user-sync/user-photos.fetcher';
 import { UserSyncPageProcessor } from './user-sync/user-sync-page.processor';
 import { BusinessPhoneWriter } from './user-sync/business-phone.writer';
 import { UserSyncSettingsService } from './user-sync/user-sync-settings.service';
@@ -182,6 +184,8 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     UserSyncSettingsService,
     UserSyncApplier,
     UserSyncPageProcessor,
+    MatchCandidatesFinder,
+    UserPhotosFetcher,
     BusinessPhoneWriter,
     UserSyncRunner,
     UserSyncScheduler,

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock';
 import { type SyncRunEntity } from '../runs/sync-run.entity';
+import { executeBound } from '../common/bound-statement';
 import { type ProvisioningLogDraft } from './provisioning-log-entry';
 
 /** A user sync page holds at most 999 users: one statement per page. */
@@ -37,11 +38,13 @@ export class ProvisioningLogWriter {
         changes: draft.changes,
         counts: draft.counts,
       }));
-      await em.execute(
+      // Bound, not written into the SQL text: a page's entries are a few hundred kB (see executeBound).
+      await executeBound(
+        em,
         `insert into m365_provisioning_log
            (id, pbx_tenant_id, kind, run_id, action, object_id, user_principal_name, pbx_user_id, extension,
             reason, message, changes, counts, created_at)
-         select v.id, ?, ?, ?, v.action, v.object_id, v.user_principal_name, v.pbx_user_id, v.extension,
+         select v.id, ?::text, ?::text, ?::uuid, v.action, v.object_id, v.user_principal_name, v.pbx_user_id, v.extension,
                 v.reason, v.message, v.changes, v.counts, ?::timestamptz
            from jsonb_to_recordset(?::jsonb) as v(id uuid, action text, object_id text, user_principal_name text,
                 pbx_user_id text, extension text, reason text, message text, changes jsonb, counts jsonb)`,

@@ -4,7 +4,7 @@ import { type ExtensionAllocator } from './extension.allocator';
 import { EXTENSION_PATTERN, type ExtensionRange } from './extension-range';
 import { type ExtensionSource, inRange, sourceValue } from './extension-source';
 import { type Microsoft365User } from './microsoft365-user';
-import { UserLinkEntity } from './user-link.entity';
+import { reservedExtensions } from './page-links';
 import { type PlanContext } from './user-sync-plan';
 
 /**
@@ -33,11 +33,7 @@ export async function loadNumbering(
   const unavailable = new Set<string>(allocator.given);
   if (candidates.length > 0) {
     // One after the other: inside a transaction both would share one connection.
-    const reserved = await em
-      .createQueryBuilder(UserLinkEntity)
-      .select('extension')
-      .where({ pbxTenantId, extension: { $in: candidates } })
-      .execute<{ extension: string }[]>('all', false);
+    const reserved = await reservedExtensions(em, pbxTenantId, candidates);
     for (const row of reserved) unavailable.add(row.extension);
     for (const used of await directory.findUsedExtensions(pbxTenantId, candidates)) unavailable.add(used);
   }

@@ -3,9 +3,8 @@ import { type PbxDirectoryPort } from '../ports/pbx-directory.port';
 import { ExtensionAllocator } from './extension.allocator';
 
 /** No links reserve anything; the host uses 1001. */
-const em = {
-  createQueryBuilder: () => ({ select: () => ({ where: () => ({ execute: () => Promise.resolve([]) }) }) }),
-} as unknown as EntityManager;
+jest.mock('./page-links', () => ({ reservedExtensions: () => Promise.resolve([]) }));
+const em = {} as EntityManager;
 const directory = {
   findUsedExtensions: (_: string, numbers: string[]) => Promise.resolve(numbers.filter((n) => n === '1001')),
 } as unknown as PbxDirectoryPort;

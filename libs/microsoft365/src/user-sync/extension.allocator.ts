@@ -1,7 +1,7 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { type PbxDirectoryPort } from '../ports/pbx-directory.port';
 import { type ExtensionRange, extensionCandidates } from './extension-range';
-import { UserLinkEntity } from './user-link.entity';
+import { reservedExtensions } from './page-links';
 
 /** What a run (or a dry run) reports for each user it could not give a number. */
 export const EXTENSION_RANGE_FULL = {
@@ -10,8 +10,8 @@ export const EXTENSION_RANGE_FULL = {
   action: 'Widen the extension range in the user sync settings, or free numbers in the PBX.',
 } as const;
 
-/** Numbers checked per round trip: one query to our links, one call to the host. */
-const WINDOW = 500;
+/** Numbers checked per round trip: one query to our links, one call to the host; a page creates up to 999. */
+const WINDOW = 1000;
 
 /**
  * Hands out free extension numbers in order for one run: free means neither used by the host (users, queues,
@@ -43,11 +43,7 @@ export class ExtensionAllocator {
       }
       const window = next.value;
       // One after the other: inside a transaction both share one connection.
-      const reserved = await em
-        .createQueryBuilder(UserLinkEntity)
-        .select('extension')
-        .where({ pbxTenantId: this.pbxTenantId, extension: { $in: window } })
-        .execute<{ extension: string }[]>('all', false);
+      const reserved = await reservedExtensions(em, this.pbxTenantId, window);
       const used = await this.directory.findUsedExtensions(this.pbxTenantId, window);
       const taken = new Set([...reserved.map((row) => row.extension), ...used]);
       this.free.push(...window.filter((number) => !taken.has(number) && !this.taken.has(number)));

@@ -1,13 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
-import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { Inject, Injectable } from '@nestjs/common';
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { ProvisioningLogWriter } from '../provisioning-log/provisioning-log.writer';
 import { SyncRunsService } from '../runs/sync-runs.service';
-import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { type DirectoryEntry } from './microsoft365-directory.reader';
 import { type Microsoft365User } from './microsoft365-user';
-import { UserLinkEntity } from './user-link.entity';
 import { pbxOwnedFields } from './field-ownership';
 import { evaluateScope } from './user-scope';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
@@ -17,28 +14,31 @@ import { BusinessPhoneWriter } from './business-phone.writer';
 import { loadNumbering } from './extension-availability';
 import { extensionRangeOf } from './extension-range';
 import { extensionSourceIssues } from './extension-source';
-import { type PagePlan, type PhotoPlan, type UserLink, type UserSyncAction } from './user-sync-plan';
-import { type PhotoUpdate, UserSyncApplier } from './user-sync.applier';
+import { MatchCandidatesFinder } from './match-candidates.finder';
+import { loadPageLinks, type PageLink } from './page-links';
+import { type PagePlan, type PlanContext, type UserSyncAction } from './user-sync-plan';
+import { type ApplyResult, UserSyncApplier } from './user-sync.applier';
+import { UserPhotosFetcher } from './user-photos.fetcher';
 import { isLeaverAction, planUsers } from './user-sync.planner';
 
-import { NO_PHOTO } from './user-sync.applier';
+const NO_CANDIDATES: PlanContext['matchable'] = { byUserPrincipalName: new Map(), byEmail: new Map() };
 
 /**
- * One page of Microsoft 365 users through the sync: load what the planner needs from our links and the PBX,
- * plan, fetch changed photos, and apply the page in one transaction (Graph I/O stays outside it).
+ * One page of Microsoft 365 users through the sync: load what the planner needs from our links and the PBX (each
+ * lookup once per page), plan (pure), and apply the page in one transaction while its changed photos are read
+ * from Graph; the transaction waits for the photos only before writing them, its last step.
  */
 @Injectable()
 export class UserSyncPageProcessor {
-  private readonly logger = new Logger(UserSyncPageProcessor.name);
-
   constructor(
     private readonly em: EntityManager,
-    private readonly reader: Microsoft365DirectoryReader,
     private readonly applier: UserSyncApplier,
     private readonly runs: SyncRunsService,
     private readonly log: ProvisioningLogWriter,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     private readonly phones: BusinessPhoneWriter,
+    private readonly candidates: MatchCandidatesFinder,
+    private readonly photos: UserPhotosFetcher,
   ) {}
 
   async process(context: UserSyncRunContext, entries: DirectoryEntry[]): Promise<void> {
@@ -51,25 +51,27 @@ export class UserSyncPageProcessor {
       return;
     }
     const em = this.em.fork();
-    const linkRows = await em.find(UserLinkEntity, {
+    // The page's links, read once: the planner, the applier and the photos all work from these.
+    const links = await loadPageLinks(
+      em,
       pbxTenantId,
-      objectId: { $in: entries.map((e) => e.id) },
-    });
-    const links = new Map<string, UserLink>(linkRows.map((l) => [l.objectId, l]));
-    const linkedIds = linkRows.map((l) => l.pbxUserId).filter((id): id is string => id !== null);
-    const pbxUsers = new Map(
-      (linkedIds.length > 0 ? await this.directory.findUsers(pbxTenantId, { ids: linkedIds }) : []).map(
-        (u) => [u.id, u],
-      ),
+      entries.map((e) => e.id),
     );
+    const linkedIds: string[] = [];
+    for (const link of links.values()) if (link.pbxUserId) linkedIds.push(link.pbxUserId);
+    const pbxUsers = new Map<string, PbxDirectoryUser>();
+    if (linkedIds.length > 0) {
+      for (const user of await this.directory.findUsers(pbxTenantId, { ids: linkedIds }))
+        pbxUsers.set(user.id, user);
+    }
     const users = entries.filter((e): e is Microsoft365User => !('removed' in e));
     const matchable = context.settings.linkExistingUsers
-      ? await this.matchable(
+      ? await this.candidates.matchable(
           em,
-          pbxTenantId,
+          context,
           users.filter((u) => !links.has(u.id)),
         )
-      : { byUserPrincipalName: new Map(), byEmail: new Map() };
+      : NO_CANDIDATES;
 
     const numbering = await loadNumbering(
       em,
@@ -81,8 +83,9 @@ export class UserSyncPageProcessor {
       context.allocator,
     );
     // Our own business phone coming back through delta is not Microsoft 365 data: it changes nothing in the PBX.
-    const written = new Map(linkRows.map((l) => [l.objectId, l.writtenBusinessPhone]));
-    const seen = entries.map((e) => ('removed' in e ? e : withoutOwnPhone(e, written.get(e.id) ?? null)));
+    const seen = entries.map((e) =>
+      'removed' in e ? e : withoutOwnPhone(e, links.get(e.id)?.writtenBusinessPhone ?? null),
+    );
     const plan = planUsers(seen, {
       scope: context.scope,
       pbxOwned: pbxOwnedFields(context.settings.fieldOwnership),
@@ -105,32 +108,58 @@ export class UserSyncPageProcessor {
       run.plan ??= [];
       run.plan.push(...planned.slice(0, Math.max(0, MAX_PLAN_ENTRIES - run.plan.length)));
     } else {
-      const photos = context.photos ? await this.photoUpdates(context, plan, linkRows) : [];
-      await em.transactional(async (tem) => {
-        const result = await this.applier.apply(tem, pbxTenantId, actions, context.allocator);
-        await this.log.write(tem, run, result.log);
-        const pbxUserIds = new Map([
-          ...linkRows
-            .filter((l) => l.pbxUserId)
-            .map((l): [string, string] => [l.objectId, l.pbxUserId ?? '']),
-          ...result.pbxUserIds,
-        ]);
-        const photoCount = await this.applier.applyPhotos(
-          tem,
-          pbxTenantId,
-          photos.map((p) => ({ ...p, pbxUserId: pbxUserIds.get(p.objectId) ?? null })),
-        );
-        for (const [key, value] of Object.entries(result.counts)) bump(run.counts, key, value);
-        if (photoCount > 0) bump(run.counts, 'photos', photoCount);
-        for (const issue of result.issues) SyncRunsService.addIssue(run, issue);
-        for (const [objectId, steps] of result.steps) {
-          context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
-        }
-      });
+      await this.write(em, context, plan, actions, links);
       await this.phones.write(em, context, users);
     }
     run.progress.usersProcessed += entries.length;
     await this.runs.save(run);
+  }
+
+  /**
+   * The page's writes in one transaction, photos included, as before: a page commits whole or not at all (a failed
+   * photo download or photo write rolls its users, links and log entries back). What changed is the timing: the
+   * photos are read from Graph while the users, links and log entries are written (and the reader fetches the next
+   * page), and the transaction waits for them only before writing them, as its last step.
+   */
+  private async write(
+    em: EntityManager,
+    context: UserSyncRunContext,
+    plan: PagePlan,
+    actions: UserSyncAction[],
+    links: ReadonlyMap<string, PageLink>,
+  ): Promise<void> {
+    const { run } = context;
+    const pbxTenantId = run.pbxTenantId;
+    const photos = context.photos ? settle(this.photos.fetch(context, plan, links)) : undefined;
+    let result: { applied: ApplyResult; photoCount: number };
+    try {
+      result = await em.transactional(async (tem) => {
+        const applied = await this.applier.apply(tem, pbxTenantId, actions, context.allocator, links);
+        await this.log.write(tem, run, applied.log);
+        const fetched = photos ? await photos : { value: [] };
+        if ('error' in fetched) throw fetched.error;
+        const pbxUserId = (objectId: string) =>
+          applied.pbxUserIds.get(objectId) ?? links.get(objectId)?.pbxUserId ?? null;
+        const photoCount = await this.applier.applyPhotos(
+          tem,
+          pbxTenantId,
+          fetched.value.map((p) => ({ ...p, pbxUserId: pbxUserId(p.objectId) })),
+        );
+        return { applied, photoCount };
+      });
+    } catch (error) {
+      // Nothing of the page may still be running when its failure is reported.
+      await photos;
+      throw error;
+    }
+    const { applied, photoCount } = result;
+    this.candidates.forget(context, applied.pbxUserIds.values());
+    for (const [key, value] of Object.entries(applied.counts)) bump(run.counts, key, value);
+    if (photoCount > 0) bump(run.counts, 'photos', photoCount);
+    for (const issue of applied.issues) SyncRunsService.addIssue(run, issue);
+    for (const [objectId, steps] of applied.steps) {
+      context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
+    }
   }
 
   /**
@@ -174,31 +203,6 @@ export class UserSyncPageProcessor {
     return planned;
   }
 
-  /** PBX users no account is linked to yet, by UPN and email: candidates for linking instead of duplicating. */
-  private async matchable(em: EntityManager, pbxTenantId: string, users: Microsoft365User[]) {
-    const byUserPrincipalName = new Map<string, PbxDirectoryUser>();
-    const byEmail = new Map<string, PbxDirectoryUser>();
-    if (users.length === 0) return { byUserPrincipalName, byEmail };
-    const found = await this.directory.findUsers(pbxTenantId, {
-      userPrincipalNames: users.map((u) => u.userPrincipalName),
-      emails: users.flatMap((u) => (u.mail ? [u.mail] : [])),
-    });
-    const taken = new Set(
-      found.length === 0
-        ? []
-        : (await em.find(UserLinkEntity, { pbxTenantId, pbxUserId: { $in: found.map((u) => u.id) } })).map(
-            (l) => l.pbxUserId,
-          ),
-    );
-    for (const candidate of found) {
-      if (taken.has(candidate.id)) continue;
-      if (candidate.userPrincipalName)
-        byUserPrincipalName.set(candidate.userPrincipalName.toLowerCase(), candidate);
-      if (candidate.email) byEmail.set(candidate.email.toLowerCase(), candidate);
-    }
-    return { byUserPrincipalName, byEmail };
-  }
-
   private record(context: UserSyncRunContext, plan: PagePlan, users: Microsoft365User[]): void {
     const { run } = context;
     if (plan.unchanged > 0) bump(run.counts, 'unchanged', plan.unchanged);
@@ -209,56 +213,16 @@ export class UserSyncPageProcessor {
       if (!verdict.inScope) context.steps.set(user.id, [`Out of the sync scope: ${verdict.reason}`]);
     }
   }
-
-  /**
-   * Photos to copy, as the plan lists them (a photo the PBX keeps is not even looked at): downloaded only when the
-   * ETag changed (delta does not report photo changes), from the cheap metadata call for users we know, directly
-   * for users being created. A missing photo permission turns photos off for the run with one report line, rather
-   * than failing the sync.
-   */
-  private async photoUpdates(
-    context: UserSyncRunContext,
-    plan: PagePlan,
-    links: UserLinkEntity[],
-  ): Promise<Omit<PhotoUpdate, 'pbxUserId'>[]> {
-    const known = new Map(links.map((l) => [l.objectId, l.photoETag]));
-    // A user created again (deleted in the PBX) gets its photo even when the ETag did not change since.
-    const fresh = (p: PhotoPlan) => p.reason === 'created' || (known.get(p.objectId) ?? null) === null;
-    const check = plan.photos.filter((p) => !fresh(p)).map((p) => p.objectId);
-    const download = plan.photos.filter(fresh).map((p) => p.objectId);
-    const updates: Omit<PhotoUpdate, 'pbxUserId'>[] = [];
-    try {
-      const eTags = await this.reader.photoETags(context.target, check);
-      for (const [id, eTag] of eTags) {
-        if (eTag === (known.get(id) ?? null) || (eTag === null && known.get(id) === NO_PHOTO)) continue;
-        if (eTag === null) updates.push({ objectId: id, photo: null });
-        else download.push(id);
-      }
-      const photos = await this.reader.photos(context.target, download);
-      for (const [id, photo] of photos) {
-        updates.push({ objectId: id, photo });
-      }
-    } catch (error) {
-      if (!(error instanceof Microsoft365Exception) || error.code !== Microsoft365ErrorCode.PermissionMissing)
-        throw error;
-      context.photos = false;
-      this.logger.warn(
-        `PBX tenant ${context.run.pbxTenantId}: photos skipped, permission missing (${error.microsoft?.code ?? '-'})`,
-      );
-      SyncRunsService.addIssue(context.run, {
-        objectId: '-',
-        userPrincipalName: null,
-        severity: 'error',
-        code: 'PHOTOS_PERMISSION_MISSING',
-        message: 'Photos were not copied: the app may not read profile photos',
-        action:
-          'Grant the application permission ProfilePhoto.Read.All (or User.Read.All) with admin consent in Entra.',
-      });
-    }
-    return updates;
-  }
 }
 
 function bump(counts: Record<string, number>, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** The outcome of a promise that runs beside other work, without an unhandled rejection while it waits. */
+function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }

@@ -1,4 +1,5 @@
 import { type GraphTarget } from '../graph/graph-api.service';
+import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { type SyncRunEntity } from '../runs/sync-run.entity';
 import { type ExtensionAllocator } from './extension.allocator';
 import { type ResolvedGroupScope } from './group-scope.resolver';
@@ -25,6 +26,11 @@ export interface UserSyncRunContext {
   photos: boolean;
   /** The business phone write-back met a missing permission: not tried again in this run. */
   phonesDenied?: boolean;
+  /**
+   * The PBX users no account is linked to, read once when the PBX is small enough (see MatchCandidatesFinder);
+   * 'per-page': looked up for each page's unlinked users; absent until a page first needs them.
+   */
+  unlinkedPbxUsers?: Map<string, PbxDirectoryUser> | 'per-page';
   /** Steps per user, for on-demand runs. */
   steps?: Map<string, string[]>;
 }

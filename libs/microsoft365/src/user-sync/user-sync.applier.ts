@@ -1,6 +1,5 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock';
 import {
   PBX_DIRECTORY,
@@ -15,6 +14,7 @@ import { EXTENSION_RANGE_FULL, type ExtensionAllocator } from './extension.alloc
 import { type PhotoContent } from './microsoft365-directory.reader';
 import { type FieldChange } from './user-profile.mapper';
 import { LinkOrigin, UserLinkEntity } from './user-link.entity';
+import { type LinkWrite, type PageLink, releaseExtensions, touchLinks, upsertLinks } from './page-links';
 import { userSyncLog } from './user-sync-log-entries';
 import { type LeaverAction, LinkState, plannedExtension, type UserSyncAction } from './user-sync-plan';
 
@@ -54,18 +54,22 @@ export class UserSyncApplier {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * `links`: the page's links as the page processor read them (once per page). The links of created and matched
+   * users are written with one statement for the page, those of updated users with another.
+   */
   async apply(
     em: EntityManager,
     pbxTenantId: string,
     actions: readonly UserSyncAction[],
     allocator: ExtensionAllocator,
+    links: ReadonlyMap<string, PageLink>,
   ): Promise<ApplyResult> {
     const result = emptyResult();
-    await this.create(em, pbxTenantId, actions.filter(isCreate), allocator, result);
-    // The new links must be in the database before photos and later native updates refer to them.
-    await em.flush();
-    await this.link(em, pbxTenantId, actions, result);
-    await this.update(em, pbxTenantId, actions, result);
+    const writes: LinkWrite[] = [];
+    await this.create(em, pbxTenantId, actions.filter(isCreate), allocator, result, writes);
+    await this.link(em, pbxTenantId, actions, result, writes);
+    await this.update(em, pbxTenantId, actions, result, links);
     for (const action of actions) {
       if (action.action !== 'skip') continue;
       count(result, 'skipped');
@@ -147,15 +151,10 @@ export class UserSyncApplier {
     creates: CreateAction[],
     allocator: ExtensionAllocator,
     result: ApplyResult,
+    writes: LinkWrite[],
   ): Promise<void> {
     if (creates.length === 0) return;
-    const existing = new Map(
-      (await em.find(UserLinkEntity, { pbxTenantId, objectId: { $in: creates.map((c) => c.objectId) } })).map(
-        (link) => [link.objectId, link],
-      ),
-    );
     let pending = creates.map((action) => ({ action, extension: plannedExtension(action) }));
-    const inserts: Partial<UserLinkEntity>[] = [];
     for (let attempt = 1; pending.length > 0; attempt++) {
       const fresh = await allocator.take(em, pending.filter((p) => !p.extension).length);
       const batch: PbxUserCreate[] = [];
@@ -181,9 +180,14 @@ export class UserSyncApplier {
         const item = byKey.get(answer.key);
         if (!item?.extension) continue;
         if (answer.status === 'created') {
-          const link = existing.get(answer.key);
-          if (link) this.reuseLink(link, item.action, item.extension, answer.id);
-          else inserts.push(this.newLink(pbxTenantId, item.action, item.extension, answer.id));
+          // A returning user's link (kept with its number while they were gone) points at the new PBX user.
+          writes.push({
+            objectId: answer.key,
+            pbxUserId: answer.id,
+            extension: item.extension,
+            userPrincipalName: item.action.userPrincipalName,
+            origin: LinkOrigin.Created,
+          });
           result.pbxUserIds.set(answer.key, answer.id);
           result.log.push(userSyncLog.created(item.action, answer.id, item.extension));
           count(result, 'created');
@@ -205,77 +209,31 @@ export class UserSyncApplier {
       }
       pending = retry;
     }
-    // One multi-row insert for the page: a full run creates up to 999 links at a time.
-    if (inserts.length > 0) await em.insertMany(UserLinkEntity, inserts);
   }
 
-  private newLink(
-    pbxTenantId: string,
-    action: CreateAction,
-    extension: string,
-    pbxUserId: string,
-  ): Partial<UserLinkEntity> {
-    const now = this.clock.now();
-    return {
-      id: randomUUID(),
-      pbxTenantId,
-      objectId: action.objectId,
-      pbxUserId,
-      extension,
-      state: LinkState.Active,
-      origin: LinkOrigin.Created,
-      userPrincipalName: action.userPrincipalName,
-      photoETag: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-  }
-
-  /** A returning user's link (kept with its extension while they were gone) points at the new PBX user. */
-  private reuseLink(link: UserLinkEntity, action: CreateAction, extension: string, pbxUserId: string): void {
-    Object.assign(link, {
-      pbxUserId,
-      extension,
-      state: LinkState.Active,
-      userPrincipalName: action.userPrincipalName,
-      photoETag: null,
-      updatedAt: this.clock.now(),
-    });
-  }
-
+  /**
+   * Matched users: their numbers are released by any leaver's link first (the unique extension index checks each
+   * row as it is written), then the page's new, returning and matched links are written in one statement.
+   */
   private async link(
     em: EntityManager,
     pbxTenantId: string,
     actions: readonly UserSyncAction[],
     result: ApplyResult,
+    writes: LinkWrite[],
   ): Promise<void> {
-    const links = actions.filter(
+    const matched = actions.filter(
       (a): a is Extract<UserSyncAction, { action: 'link' }> => a.action === 'link',
     );
-    if (links.length === 0) return;
-    const now = this.clock.now();
-    for (const action of links) {
-      await releaseExtension(em, pbxTenantId, action.extension, action.objectId);
-      const existing = await em.findOne(UserLinkEntity, { pbxTenantId, objectId: action.objectId });
-      const link =
-        existing ??
-        em.create(UserLinkEntity, {
-          pbxTenantId,
-          objectId: action.objectId,
-          state: LinkState.Active,
-          origin: LinkOrigin.Matched,
-          createdAt: now,
-        });
-      Object.assign(link, {
+    await releaseExtensions(em, pbxTenantId, matched);
+    for (const action of matched) {
+      writes.push({
+        objectId: action.objectId,
         pbxUserId: action.pbxUserId,
         extension: action.extension,
-        state: LinkState.Active,
-        origin: LinkOrigin.Matched,
         userPrincipalName: action.userPrincipalName,
-        updatedAt: now,
+        origin: LinkOrigin.Matched,
       });
-      // Flushed one by one: the extension released above must be free in the database before this row claims it.
-      await em.flush();
       result.pbxUserIds.set(action.objectId, action.pbxUserId);
       result.log.push(userSyncLog.linked(action));
       count(result, 'linked');
@@ -285,9 +243,12 @@ export class UserSyncApplier {
         `Linked to the existing PBX user with the same ${action.matchedBy === 'email' ? 'email' : 'UPN'} (extension ${action.extension})`,
       );
     }
+    // The links must be in the database before photos and later native updates refer to them.
+    await upsertLinks(em, pbxTenantId, writes, this.clock.now());
+    if (matched.length === 0) return;
     await this.directory.updateUsers(
       pbxTenantId,
-      links
+      matched
         .map((a) => toUpdate(a.pbxUserId, a.changes, a.enable))
         .filter((u): u is PbxUserUpdate => u !== null),
     );
@@ -298,6 +259,7 @@ export class UserSyncApplier {
     pbxTenantId: string,
     actions: readonly UserSyncAction[],
     result: ApplyResult,
+    links: ReadonlyMap<string, PageLink>,
   ): Promise<void> {
     const updates = actions.filter(
       (a): a is Extract<UserSyncAction, { action: 'update' }> => a.action === 'update',
@@ -307,26 +269,13 @@ export class UserSyncApplier {
       .map((a) => toUpdate(a.pbxUserId, a.changes, a.enable))
       .filter((u): u is PbxUserUpdate => u !== null);
     if (changes.length > 0) await this.directory.updateUsers(pbxTenantId, changes);
-    const links = await em.find(UserLinkEntity, {
-      pbxTenantId,
-      objectId: { $in: updates.map((a) => a.objectId) },
-    });
-    const byObject = new Map(links.map((link) => [link.objectId, link]));
-    const now = this.clock.now();
+    await touchLinks(em, pbxTenantId, updates, this.clock.now());
     for (const action of updates) {
-      const link = byObject.get(action.objectId);
-      if (link)
-        Object.assign(link, {
-          state: LinkState.Active,
-          userPrincipalName: action.userPrincipalName,
-          updatedAt: now,
-        });
-      result.log.push(userSyncLog.updated(action, link?.extension ?? null));
+      result.log.push(userSyncLog.updated(action, links.get(action.objectId)?.extension ?? null));
       count(result, 'updated');
       if (action.enable) count(result, 'reEnabled');
       step(result, action.objectId, describeUpdate(action.changes, action.enable));
     }
-    await em.flush();
   }
 
   /** Copies photos to the PBX and remembers their ETags, so unchanged photos are never downloaded again. */
@@ -373,20 +322,6 @@ export class UserSyncApplier {
     step(result, action.objectId, `Failed: ${message}`);
     result.log.push(userSyncLog.failed(action, code, message));
   }
-}
-
-/** A number the PBX gives to a linked user stops being reserved for a leaver who no longer has it. */
-async function releaseExtension(
-  em: EntityManager,
-  pbxTenantId: string,
-  extension: string,
-  objectId: string,
-): Promise<void> {
-  await em.nativeUpdate(
-    UserLinkEntity,
-    { pbxTenantId, extension, objectId: { $ne: objectId } },
-    { extension: null },
-  );
 }
 
 function toUpdate(pbxUserId: string, changes: FieldChange[], enable: boolean): PbxUserUpdate | null {

@@ -19,6 +19,7 @@ import { ExtensionAllocator } from './extension.allocator';
 import { GroupScopeResolver } from './group-scope.resolver';
 import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
 import { UserLinkEntity } from './user-link.entity';
+import { forEachActiveLinkSlice } from './page-links';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
 import { UserSyncPageProcessor } from './user-sync-page.processor';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
@@ -42,6 +43,9 @@ interface Prepared {
   run: SyncRunEntity;
   context: UserSyncRunContext;
 }
+
+/** Active links read at a time when a full run looks for the users Graph no longer returns. */
+const LINK_SLICE = 5_000;
 
 /** Told after each successful (non-dry) user sync run; the contact and group syncs' "after user sync" schedule. */
 export const USER_SYNC_LISTENER = Symbol('USER_SYNC_LISTENER');
@@ -250,12 +254,13 @@ export class UserSyncRunner {
       for (const user of users) context.seen.add(user.id);
       await this.pages.process(context, users);
     }
-    const missing = (await this.activeLinks(context.run.pbxTenantId)).filter(
-      (l) => !context.seen.has(l.objectId),
-    );
-    for (const leaver of planMissing(missing, { leaverPolicy: context.settings.leaverPolicy })) {
-      context.leavers.set(leaver.objectId, leaver);
-    }
+    // A slice of the active links at a time: a 100,000-user run does not hold every link at once.
+    await forEachActiveLinkSlice(this.em.fork(), context.run.pbxTenantId, LINK_SLICE, (links) => {
+      const missing = links.filter((l) => !context.seen.has(l.objectId));
+      for (const leaver of planMissing(missing, { leaverPolicy: context.settings.leaverPolicy })) {
+        context.leavers.set(leaver.objectId, leaver);
+      }
+    });
     await this.finish(context, deltaLink, true);
   }
 
