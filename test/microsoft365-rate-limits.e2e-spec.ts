@@ -118,5 +118,16 @@ describe('Microsoft 365 rate limits and flood protection', () => {
     const limited = await t.http().post('/api/microsoft365/notifications').send({ value: [] });
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ code: 'RATE_LIMITED' });
+    // Graph's validation handshakes (one per subscription created) are answered however many come: a tenant with
+    // more calendars and mailboxes than the limit creates all its subscriptions in one pass.
+    for (let i = 0; i < 6; i++) {
+      const handshake = await t
+        .http()
+        .post(`/api/microsoft365/notifications?validationToken=token${i}`)
+        .set('Content-Type', 'text/plain; charset=utf-8')
+        .send('');
+      expect(handshake.status).toBe(200);
+      expect(handshake.text).toBe(`token${i}`);
+    }
   });
 });

@@ -61,7 +61,13 @@ export class RateLimitGuard extends ThrottlerGuard {
       request.context.getHandler(),
       request.context.getClass(),
     ]);
-    return request.throttler.name === bucket ? super.handleRequest(request) : Promise.resolve(true);
+    if (request.throttler.name !== bucket) return Promise.resolve(true);
+    // Graph's validation handshake, sent once for every subscription created: a tenant with more mailboxes and
+    // calendars than the limit creates its subscriptions in one pass, so the handshakes must not be refused. It only
+    // echoes its token (no database), so it is not counted either.
+    // https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks#notificationurl-validation
+    if (bucket === 'notifications' && isValidationHandshake(request.context)) return Promise.resolve(true);
+    return super.handleRequest(request);
   }
 
   protected override throwThrottlingException(
@@ -79,4 +85,11 @@ export class RateLimitGuard extends ThrottlerGuard {
       },
     );
   }
+}
+
+/** A POST with `validationToken` in the query string: Graph checking that the notification URL answers. */
+function isValidationHandshake(context: ExecutionContext): boolean {
+  // Express and Fastify both parse the query string into `request.query`.
+  const query = context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>().query;
+  return typeof query?.['validationToken'] === 'string';
 }
