@@ -495,6 +495,26 @@ describe('Microsoft 365 change notifications (emulator calls the PBX back over H
       });
     });
 
+    it('does not poll the mailboxes when only the quiet period asks for polling: their subscriptions carry the changes', async () => {
+      const s = await scenario({ contacts: true });
+      const alice = s.add('alice');
+      m365.emulator.control.addContact({
+        tenant: s.directoryId,
+        user: alice,
+        contact: { displayName: 'First' },
+      });
+      await firstRun(s);
+      await contactRun(s);
+      const view = await reconcile(s);
+      expect(view.subscriptions.map((x) => x.kind)).toContain('CONTACTS');
+      // Nothing notified for longer than the quiet period: the user sync polls, in case Graph stopped delivering.
+      clock.advanceMinutes(11);
+      await t.get(NotificationsScheduler).fallback();
+      await settle(s, (list) => list.length === 2);
+      await sleep(1_000);
+      expect(await contactRuns(s)).toHaveLength(1);
+    });
+
     it('subscribes per synced mailbox; a contact added or edited reaches the PBX within seconds, one mailbox per run', async () => {
       const s = await scenario({ contacts: true });
       const control = m365.emulator.control;

@@ -121,11 +121,15 @@ export class NotificationsScheduler implements OnApplicationBootstrap, OnApplica
       // Queued, not run in the tick: whichever instance takes the job runs it, the tick goes on to the next tenant.
       try {
         await this.jobs.poll(SyncKind.Users, tenant.pbxTenantId);
-        // Contact changes come by notifications only; without them the mailboxes' deltas are read here too (an
-        // idle pass costs one folder delta per mailbox and one contacts delta per folder), once a first contact
-        // run has been made.
+        // Contact changes come by notifications only: a tenant without any contact subscription (notifications
+        // off, no public URL) reads the mailboxes' deltas here too, once a first contact run has been made. Not
+        // when only the quiet period asks for polling: an idle pass costs one folder delta per mailbox and one
+        // contacts delta per folder (4,000 requests for 1,000 mailboxes), and mailboxes are quiet for hours.
         if (
           (tenant.features.personalContacts || tenant.features.sharedMailboxes) &&
+          !(await this.manager.subscriptions(tenant.pbxTenantId)).some(
+            (subscription) => subscription.kind === SubscriptionKind.Contacts,
+          ) &&
           (await this.em.fork().count(ContactFolderEntity, { pbxTenantId: tenant.pbxTenantId })) > 0
         ) {
           await this.jobs.poll(SyncKind.Contacts, tenant.pbxTenantId);
