@@ -6,7 +6,7 @@
  */
 import { findFreePort } from '@pbx/host/database/embedded-database';
 import { type AdminDriver } from '@pbx/test/support/microsoft365-test-env';
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { log } from './bench.measurement';
-import { cpuProfileArgs, type EmulatorProcess } from './emulator.process';
+import { cpuProfileArgs, type EmulatorProcess, stopChild } from './emulator.process';
 import { type ProcMemory, readProcMemory } from './proc-stats';
 
 const ROOT = join(__dirname, '..', '..');
@@ -257,19 +257,8 @@ export async function startCompiledHost(options: HostOptions): Promise<CompiledH
     close: async () => {
       process.removeListener('exit', killOnExit);
       await agent.close();
-      if (child.exitCode === null && child.signalCode === null) await stop(child);
+      if (child.exitCode === null && child.signalCode === null) await stopChild(child, STOP_TIMEOUT_MS);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -122,16 +122,17 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
       process.removeListener('exit', killOnExit);
       await agent.close();
       if (child.exitCode === null && child.signalCode === null) {
-        await stop(child);
+        await stopChild(child, STOP_TIMEOUT_MS);
       }
       await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `timeoutMs`; resolves when the child has exited. Shared by the bench's children. */
+export async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
