@@ -55,7 +55,7 @@ describe('adaptive concurrency of Graph reads: profile photos', () => {
 
   /** A full run with some latency on every Graph request and photo item, so batches overlap as they would. */
   async function fullRunWithLatency(s: DirectoryScenario): Promise<{ run: RunBody; peak: number }> {
-    m365.emulator.control.setFaults({ latency: { fixedMs: 20, jitterMs: 0 }, routePattern: '^/v1.0/' });
+    m365.emulator.control.setFaults({ latency: { fixedMs: 100, jitterMs: 0 }, routePattern: '^/v1.0/' });
     m365.emulator.control.resetCounters();
     const run = await runToEnd<RunBody>(t, s, 'user-sync', { full: true });
     return { run, peak: m365.emulator.control.getCounters().peakInFlight[BATCH] ?? 0 };

@@ -104,6 +104,12 @@ describe('AdaptiveLimiter', () => {
       },
     },
     {
+      name: 'the first answers of a burst make the usual latency together: a second answer slower than the first is no jump',
+      options: { floor: 1, ceiling: 16, start: 8 },
+      answers: [{ latencyMs: 50 }, ...fast(7, 150)],
+      expect: ({ limiter }) => expect(limiter.limit).toBeGreaterThanOrEqual(8),
+    },
+    {
       name: 'answers a little slower than usual are no jump',
       options: { floor: 1, ceiling: 16, start: 16 },
       answers: [...fast(16), { latencyMs: 150 }],

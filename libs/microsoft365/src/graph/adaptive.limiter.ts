@@ -37,6 +37,13 @@ export const MAILBOX_CONCURRENCY = 4;
 /** Weight of the newest answer in the usual latency (an exponential moving average). */
 const LATENCY_SMOOTHING = 0.1;
 
+/**
+ * Answers that make the usual latency before any answer counts as a jump: the first answer of a burst is its fastest
+ * (the rest queued behind it on the same connections and CPUs), so a usual latency of one answer would call the
+ * second a jump and halve a limit that was never too high.
+ */
+const LATENCY_SAMPLES_BEFORE_JUDGING = 8;
+
 interface Waiter {
   /** Slots per key, each at most `perKey`. */
   keys: Map<string, number>;
@@ -73,6 +80,7 @@ export class AdaptiveLimiter {
   /** Tasks that started before the last halving report the congestion that caused it: not halved for twice. */
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   private usualLatencyMs: number | undefined;
+  private latencySamples = 0;
   private pausedUntil = 0;
   private readonly keyPausedUntil = new Map<string, number>();
   private timer: { handle: NodeJS.Timeout; at: number } | undefined;
@@ -155,10 +163,14 @@ export class AdaptiveLimiter {
   /** A fast answer raises the limit when the limit was what held the work back; a slow one halves it. */
   private onAnswered(startedAt: number, latencyMs: number, full: boolean): void {
     const usual = this.usualLatencyMs;
+    const judged = usual !== undefined && this.latencySamples >= LATENCY_SAMPLES_BEFORE_JUDGING;
     if (full || usual === undefined) {
-      this.usualLatencyMs = usual === undefined ? latencyMs : usual + (latencyMs - usual) * LATENCY_SMOOTHING;
+      this.latencySamples++;
+      // Until it judges, the usual latency is the plain mean of the answers so far, not led by the first one.
+      const weight = judged ? LATENCY_SMOOTHING : 1 / this.latencySamples;
+      this.usualLatencyMs = usual === undefined ? latencyMs : usual + (latencyMs - usual) * weight;
     }
-    if (usual !== undefined && latencyMs > usual * this.jumpFactor) {
+    if (judged && latencyMs > usual * this.jumpFactor) {
       this.decrease(startedAt);
       return;
     }
