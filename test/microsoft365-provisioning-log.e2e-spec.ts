@@ -1,6 +1,7 @@
 import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365';
 import { ProvisioningLogCleanup } from '@pbx/microsoft365/provisioning-log/provisioning-log.cleanup';
+import { ProvisioningLogWriter } from '@pbx/microsoft365/provisioning-log/provisioning-log.writer';
 import { type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
@@ -228,6 +229,27 @@ describe('Microsoft 365 provisioning log (emulator over HTTPS, real PostgreSQL)'
   });
 
   it("writes a page's entries in the page's transaction: a page that rolls back leaves none", async () => {
+    const s = await scenario();
+    const alice = s.add('alice');
+    const writer = t.get(ProvisioningLogWriter);
+    const write = writer.write.bind(writer);
+    // The entries are written, then the page's transaction fails after them.
+    const spy = jest.spyOn(writer, 'write').mockImplementationOnce(async (...args) => {
+      await write(...args);
+      throw new Error('the PBX process died');
+    });
+    const crashed = await runToEnd<RunBody>(t, s, 'user-sync');
+    spy.mockRestore();
+    expect(crashed.status).toBe('FAILED');
+    expect(await log(s)).toEqual([]);
+
+    const recovered = await run(s);
+    expect(await log(s)).toEqual([
+      expect.objectContaining({ action: 'CREATED', objectId: alice, runId: recovered.id }),
+    ]);
+  });
+
+  it('a failed photo write fails the run but keeps the page: the next run writes the photo, and logs nothing twice', async () => {
     const s = await scenario({ syncPhotos: true });
     const alice = s.add('alice');
     m365.emulator.control.setPhoto({
@@ -238,16 +260,21 @@ describe('Microsoft 365 provisioning log (emulator over HTTPS, real PostgreSQL)'
       height: 1,
     });
     const directory = t.get<PbxDirectoryPort>(PBX_DIRECTORY);
-    // The photos are the page's last write, after its log entries.
+    // Photos are written after their page, in a transaction of their own.
     const spy = jest.spyOn(directory, 'setPhotos').mockRejectedValueOnce(new Error('the PBX process died'));
     const crashed = await runToEnd<RunBody>(t, s, 'user-sync');
-    spy.mockRestore();
     expect(crashed.status).toBe('FAILED');
-    expect(await log(s)).toEqual([]);
-
-    const recovered = await run(s);
     expect(await log(s)).toEqual([
-      expect.objectContaining({ action: 'CREATED', objectId: alice, runId: recovered.id }),
+      expect.objectContaining({ action: 'CREATED', objectId: alice, runId: crashed.id }),
+    ]);
+
+    spy.mockClear();
+    const recovered = await run(s);
+    expect(recovered.counts).toMatchObject({ photos: 1 });
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    expect(await log(s)).toEqual([
+      expect.objectContaining({ action: 'CREATED', objectId: alice, runId: crashed.id }),
     ]);
   });
 

@@ -26,7 +26,7 @@ const NO_CANDIDATES: PlanContext['matchable'] = { byUserPrincipalName: new Map()
 /**
  * One page of Microsoft 365 users through the sync: load what the planner needs from our links and the PBX (each
  * lookup once per page), plan (pure), and apply the page in one transaction while its changed photos are read
- * from Graph; the transaction waits for the photos only before writing them, its last step.
+ * from Graph; the photos are written after the page, while the next pages go on.
  */
 @Injectable()
 export class UserSyncPageProcessor {
@@ -116,10 +116,9 @@ export class UserSyncPageProcessor {
   }
 
   /**
-   * The page's writes in one transaction, photos included, as before: a page commits whole or not at all (a failed
-   * photo download or photo write rolls its users, links and log entries back). What changed is the timing: the
-   * photos are read from Graph while the users, links and log entries are written (and the reader fetches the next
-   * page), and the transaction waits for them only before writing them, as its last step.
+   * The page's users, links and log entries in one transaction: a page commits whole or not at all. Its photos are
+   * read from Graph meanwhile and written after it, in their own transaction, while the next pages go on
+   * (`PendingPhotoWrites`): the photo requests of consecutive pages overlap instead of draining at each page's end.
    */
   private async write(
     em: EntityManager,
@@ -131,35 +130,40 @@ export class UserSyncPageProcessor {
     const { run } = context;
     const pbxTenantId = run.pbxTenantId;
     const photos = context.photos ? settle(this.photos.fetch(context, plan, links)) : undefined;
-    let result: { applied: ApplyResult; photoCount: number };
+    let applied: ApplyResult;
     try {
-      result = await em.transactional(async (tem) => {
-        const applied = await this.applier.apply(tem, pbxTenantId, actions, context.allocator, links);
-        await this.log.write(tem, run, applied.log);
-        const fetched = photos ? await photos : { value: [] };
-        if ('error' in fetched) throw fetched.error;
-        const pbxUserId = (objectId: string) =>
-          applied.pbxUserIds.get(objectId) ?? links.get(objectId)?.pbxUserId ?? null;
-        const photoCount = await this.applier.applyPhotos(
-          tem,
-          pbxTenantId,
-          fetched.value.map((p) => ({ ...p, pbxUserId: pbxUserId(p.objectId) })),
-        );
-        return { applied, photoCount };
+      applied = await em.transactional(async (tem) => {
+        const result = await this.applier.apply(tem, pbxTenantId, actions, context.allocator, links);
+        await this.log.write(tem, run, result.log);
+        return result;
       });
     } catch (error) {
       // Nothing of the page may still be running when its failure is reported.
       await photos;
       throw error;
     }
-    const { applied, photoCount } = result;
     this.candidates.forget(context, applied.pbxUserIds.values());
     for (const [key, value] of Object.entries(applied.counts)) bump(run.counts, key, value);
-    if (photoCount > 0) bump(run.counts, 'photos', photoCount);
     for (const issue of applied.issues) SyncRunsService.addIssue(run, issue);
     for (const [objectId, steps] of applied.steps) {
       context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
     }
+    if (!photos) return;
+    const pbxUserId = (objectId: string) =>
+      applied.pbxUserIds.get(objectId) ?? links.get(objectId)?.pbxUserId ?? null;
+    await context.photoWrites.add(async () => {
+      const fetched = await photos;
+      if ('error' in fetched) throw fetched.error;
+      if (fetched.value.length === 0) return;
+      const photoCount = await this.em.fork().transactional((tem) =>
+        this.applier.applyPhotos(
+          tem,
+          pbxTenantId,
+          fetched.value.map((p) => ({ ...p, pbxUserId: pbxUserId(p.objectId) })),
+        ),
+      );
+      if (photoCount > 0) bump(run.counts, 'photos', photoCount);
+    });
   }
 
   /**

@@ -2,6 +2,7 @@ import { type GraphTarget } from '../graph/graph-api.service';
 import { type PbxDirectoryUser } from '../ports/pbx-directory.port';
 import { type SyncRunEntity } from '../runs/sync-run.entity';
 import { type ExtensionAllocator } from './extension.allocator';
+import { type PendingPhotoWrites } from './pending-photo-writes';
 import { type ResolvedGroupScope } from './group-scope.resolver';
 import { type UserScope } from './user-scope';
 import { type LeaverAction } from './user-sync-plan';
@@ -24,6 +25,8 @@ export interface UserSyncRunContext {
   /** Leavers are decided at the end of the run, after the deletion guard has seen them all. */
   leavers: Map<string, LeaverAction>;
   photos: boolean;
+  /** Pages whose photos are still being read or written; drained before the run stores its delta link. */
+  photoWrites: PendingPhotoWrites;
   /** The business phone write-back met a missing permission: not tried again in this run. */
   phonesDenied?: boolean;
   /**

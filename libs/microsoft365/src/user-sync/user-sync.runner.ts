@@ -21,6 +21,7 @@ import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365
 import { UserLinkEntity } from './user-link.entity';
 import { forEachActiveLinkSlice } from './page-links';
 import { UserSyncSettingsEntity } from './user-sync-settings.entity';
+import { PendingPhotoWrites } from './pending-photo-writes';
 import { UserSyncPageProcessor } from './user-sync-page.processor';
 import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
 import { type LeaverAction, LinkState, type UserLink } from './user-sync-plan';
@@ -46,6 +47,12 @@ interface Prepared {
 
 /** Active links read at a time when a full run looks for the users Graph no longer returns. */
 const LINK_SLICE = 5_000;
+
+/**
+ * Pages whose photos may still be in progress while the run goes on: enough for the photo requests of one page to
+ * overlap the next page's, few enough that a run holds two pages of photos at most.
+ */
+const PHOTO_PAGES_IN_FLIGHT = 2;
 
 /** Told after each successful (non-dry) user sync run; the contact and group syncs' "after user sync" schedule. */
 export const USER_SYNC_LISTENER = Symbol('USER_SYNC_LISTENER');
@@ -116,7 +123,7 @@ export class UserSyncRunner {
     context.steps = new Map();
     const steps: string[] = [];
     let objectId: string | null = null;
-    await this.guarded(run, async () => {
+    await this.guarded(context, async () => {
       // Without the group members every user would look in scope: a non-member would be created now and
       // disabled again by the next run. The emulator (and so the tests) knows no `transitiveMemberOf` or
       // `checkMemberGroups`, so the members are listed as a full run lists them: one request per 999 members.
@@ -135,6 +142,7 @@ export class UserSyncRunner {
       objectId = user.id;
       steps.push(`Found ${user.userPrincipalName} in Microsoft 365 (object id ${user.id})`);
       await this.pages.process(context, [user]);
+      await context.photoWrites.drain();
       const leaver = context.leavers.get(user.id);
       if (leaver) await this.applyLeavers(context, [leaver]);
       const done = context.steps?.get(user.id) ?? [];
@@ -148,7 +156,7 @@ export class UserSyncRunner {
   async confirmStaged(pbxTenantId: string, runId: string, decidedBy: string | null): Promise<SyncRunEntity> {
     const staged = await this.pendingStaged(pbxTenantId, runId);
     const prepared = await this.prepare(pbxTenantId, { trigger: RunTrigger.Confirmation });
-    await this.guarded(prepared.run, async () => {
+    await this.guarded(prepared.context, async () => {
       await this.applyLeavers(prepared.context, staged.stagedRemovals.actions as LeaverAction[]);
       await this.decide(staged, DeletionGuardState.Confirmed, decidedBy);
     });
@@ -201,12 +209,13 @@ export class UserSyncRunner {
         seen: new Set(),
         leavers: new Map(),
         photos: settings.syncPhotos,
+        photoWrites: new PendingPhotoWrites(PHOTO_PAGES_IN_FLIGHT),
       },
     };
   }
 
   private async execute({ run, context }: Prepared): Promise<void> {
-    await this.guarded(run, async () => {
+    await this.guarded(context, async () => {
       await this.resolveGroupScope(context, run.mode === RunMode.Incremental);
       if (run.mode === RunMode.Incremental && context.settings.deltaLink) {
         try {
@@ -241,8 +250,18 @@ export class UserSyncRunner {
   }
 
   /** Runs `work` inside the run frame; on-demand and confirmation runs answer their failure to the caller. */
-  private async guarded(run: SyncRunEntity, work: () => Promise<void>): Promise<void> {
-    const failure = await this.executor.execute(run, 'User sync', work);
+  private async guarded(context: UserSyncRunContext, work: () => Promise<void>): Promise<void> {
+    const { run } = context;
+    const failure = await this.executor.execute(run, 'User sync', async () => {
+      try {
+        await work();
+      } catch (error) {
+        // Nothing of the run may still be writing photos when its failure is reported.
+        await context.photoWrites.settle();
+        throw error;
+      }
+      await context.photoWrites.drain();
+    });
     if (failure && (run.trigger === RunTrigger.OnDemand || run.trigger === RunTrigger.Confirmation))
       throw failure;
   }
@@ -254,6 +273,8 @@ export class UserSyncRunner {
       for (const user of users) context.seen.add(user.id);
       await this.pages.process(context, users);
     }
+    // Before the delta link is stored: a photo that failed is fetched again by the next run.
+    await context.photoWrites.drain();
     // A slice of the active links at a time: a 100,000-user run does not hold every link at once.
     await forEachActiveLinkSlice(this.em.fork(), context.run.pbxTenantId, LINK_SLICE, (links) => {
       const missing = links.filter((l) => !context.seen.has(l.objectId));
@@ -287,6 +308,7 @@ export class UserSyncRunner {
         context.leavers.set(leaver.objectId, leaver);
       }
     }
+    await context.photoWrites.drain();
     if (!deltaLink) {
       throw new Microsoft365Exception(
         Microsoft365ErrorCode.GraphRequestFailed,
