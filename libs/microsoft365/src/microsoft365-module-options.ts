@@ -68,7 +68,7 @@ export interface Microsoft365ModuleOptions {
   retries?: { maxAttempts?: number; retryBudgetPerRun?: number };
   /**
    * Graph requests in flight per PBX tenant for reads that fan out over mailboxes (`$batch` reads such as photos,
-   * contacts, calendars), found adaptively between `floor` and `ceiling` from `start` (defaults 4, 8, 32; README
+   * contacts, calendars), found adaptively between `floor` and `ceiling` from `start` (defaults 4, 8, 64; README
    * "Options"); never more than 4 at once per mailbox, Outlook's limit.
    */
   graphConcurrency?: { floor?: number; start?: number; ceiling?: number };

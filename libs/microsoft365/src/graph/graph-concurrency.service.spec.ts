@@ -5,9 +5,9 @@ const concurrencyFor = (graphConcurrency?: Microsoft365ModuleOptions['graphConcu
   new GraphConcurrency({ graphConcurrency } as Microsoft365ModuleOptions);
 
 describe('GraphConcurrency (module option `graphConcurrency`)', () => {
-  it('starts moderate by default: floor 4, start 8, ceiling 32', () => {
+  it('starts moderate by default: floor 4, start 8, ceiling 64', () => {
     const concurrency = concurrencyFor();
-    expect(concurrency).toMatchObject({ floor: 4, start: 8, ceiling: 32 });
+    expect(concurrency).toMatchObject({ floor: 4, start: 8, ceiling: 64 });
     expect(concurrency.limiter('t1', 'batches').limit).toBe(8);
   });
 
@@ -27,7 +27,7 @@ describe('GraphConcurrency (module option `graphConcurrency`)', () => {
   it.each([
     [{ floor: 0 }],
     [{ floor: 9 }],
-    [{ start: 64 }],
+    [{ start: 128 }],
     [{ ceiling: 2.5 }],
     [{ ceiling: 257, start: 8 }],
     [{ floor: 8, start: 4 }],

@@ -6,7 +6,7 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 /** What the limiter paces: requests of one kind answer in comparable times, so their latency can be compared. */
 export type GraphFanOut = 'batches' | 'contacts' | 'calendars';
 
-export const DEFAULT_GRAPH_CONCURRENCY = { floor: 4, start: 8, ceiling: 32 } as const;
+export const DEFAULT_GRAPH_CONCURRENCY = { floor: 4, start: 8, ceiling: 64 } as const;
 
 /** The largest ceiling accepted: far above what one tenant's mailboxes gain from (Outlook limits each to 4). */
 const MAX_CEILING = 256;
