@@ -126,6 +126,10 @@ async function main(): Promise<void> {
     const statements: number[] = [];
     const failures: Record<string, number> = {};
     let lastStatements: { calls: number; query: string }[] = [];
+    // Requests the host sends to the emulator (Entra) during the callbacks, by route: the token redemption is the
+    // only one a callback needs; metadata or JWKS reads per callback would show here.
+    const entraByRoute: Record<string, number> = {};
+    let entraRequests = 0;
     const hostSampler = new ProcSampler(h.host.pid);
     for (let i = 0; i < samples + WARM_UP; i++) {
       const upn = upns[i % upns.length] ?? '';
@@ -140,6 +144,7 @@ async function main(): Promise<void> {
         throw new Error(`sso/login: ${login.status} ${login.text.slice(0, 300)}`);
       const form = await signInOnEmulator(location, { username: upn, password: seeded.password }, agent);
       if (db.statementsAvailable) await db.monitor.query('select pg_stat_statements_reset()');
+      await h.emulator.control('resetCounters', {});
       const started = process.hrtime.bigint();
       const answer = await h.host.call('POST', '/api/microsoft365/sso/callback', {
         form: form.fields,
@@ -147,6 +152,7 @@ async function main(): Promise<void> {
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const counted = db.statementsAvailable ? await callbackStatements(db) : { calls: 0, statements: [] };
+      const entra = await h.emulator.control('getCounters', {});
       if (answer.status !== 302) {
         const code = /data-error-code="([^"]*)"/.exec(answer.text)?.[1] ?? String(answer.status);
         failures[code] = (failures[code] ?? 0) + 1;
@@ -156,6 +162,12 @@ async function main(): Promise<void> {
         times.push(ms);
         statements.push(counted.calls);
         lastStatements = counted.statements;
+        for (const [route, statuses] of Object.entries(entra.byRoute)) {
+          if (route.includes('/_emulator/')) continue;
+          const count = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+          entraByRoute[route] = (entraByRoute[route] ?? 0) + count;
+          entraRequests += count;
+        }
       }
     }
     const host = hostSampler.stop();
@@ -214,6 +226,16 @@ async function main(): Promise<void> {
         },
         /** The statements of the last measured callback (normalized text, abbreviated). */
         lastCallbackStatements: lastStatements,
+        /** Requests the host sent to the emulator per measured callback, in all and by route. */
+        entraRequestsPerCallback: {
+          total: times.length > 0 ? Math.round((entraRequests / times.length) * 100) / 100 : 0,
+          byRoute: Object.fromEntries(
+            Object.entries(entraByRoute).map(([route, count]) => [
+              route,
+              Math.round((count / Math.max(1, times.length)) * 100) / 100,
+            ]),
+          ),
+        },
         failures,
         host,
       },
