@@ -188,7 +188,8 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
 
   /** What the portal does: takes the one-time code from the fragment and exchanges it from the same browser. */
   function exchangePortalCode(result: { location?: string; cookie: string }, cookie = result.cookie) {
-    expect(result.location).toMatch(/^http:\/\/pbx\.test\/#sso_code=[A-Za-z0-9_-]{43}$/);
+    // The code's secret, the master key version, the sealed grant (sso-transaction.store.ts).
+    expect(result.location).toMatch(/^http:\/\/pbx\.test\/#sso_code=[A-Za-z0-9_-]{43}\.1\.[A-Za-z0-9_-]+$/);
     const code = new URLSearchParams(new URL(String(result.location)).hash.slice(1)).get('sso_code') ?? '';
     let exchange = t.http().post('/api/microsoft365/sso/token').send({ code });
     if (cookie) exchange = exchange.set('Cookie', cookie);
@@ -613,6 +614,37 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       const fresh = await browserSignIn(loginA(), upn('alice'));
       await sessionFromPortal(fresh);
       expect((await exchangePortalCode(fresh).expect(400)).body).toMatchObject({ code: 'SSO_INVALID_CODE' });
+    });
+
+    it('seals who signed in to the code: another sign-in’s grant on this code is refused and uses it up', async () => {
+      const alice = await browserSignIn(loginA(), upn('alice'));
+      const bob = await browserSignIn(loginA(), upn('bob'));
+      const codeOf = (result: { location?: string }) =>
+        new URLSearchParams(new URL(String(result.location)).hash.slice(1)).get('sso_code') ?? '';
+      // Bob's secret with Alice's sealed grant: Bob would get Alice's session if the grant were not bound to it.
+      const [bobSecret = ''] = codeOf(bob).split('.');
+      const aliceGrant = codeOf(alice).split('.').slice(1);
+      const swapped = await t
+        .http()
+        .post('/api/microsoft365/sso/token')
+        .set('Cookie', bob.cookie)
+        .send({ code: [bobSecret, ...aliceGrant].join('.') })
+        .expect(400);
+      expect(swapped.body).toMatchObject({ code: 'SSO_INVALID_CODE' });
+      expect((await exchangePortalCode(bob).expect(400)).body).toMatchObject({ code: 'SSO_INVALID_CODE' });
+      // A secret without its grant redeems nothing either.
+      const again = await browserSignIn(loginA(), upn('alice'));
+      const [secretOnly = ''] = codeOf(again).split('.');
+      await t
+        .http()
+        .post('/api/microsoft365/sso/token')
+        .set('Cookie', again.cookie)
+        .send({ code: secretOnly })
+        .expect(400);
+      // Alice's own code, untouched, still gives her session.
+      const token = await sessionFromPortal(alice);
+      const me = await t.as(token).get('/api/auth/me').expect(200);
+      expect(me.body).toMatchObject({ user: { userPrincipalName: upn('alice') } });
     });
 
     it('issues the browser cookie only from the server: a value the client chose is replaced and refused', async () => {

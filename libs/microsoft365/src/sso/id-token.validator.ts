@@ -5,6 +5,8 @@ import { checkIdTokenClaims, type IdTokenExpectations, type MicrosoftIdentity } 
 import { SsoError, SsoErrorCode } from './sso-error';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 
+type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
 /** Entra signs ID tokens with RS256 only; anything else (`none`, HS256 with the public key, ...) is refused. */
 const ALLOWED_ALGORITHMS = ['RS256'];
 /** Microsoft: keys roll over without notice; re-read the JWKS at least daily. */
@@ -13,6 +15,8 @@ const JWKS_TIMEOUT_MS = 10_000;
 
 interface CachedKeySet {
   keys: JSONWebKeySet;
+  /** The keys as jose uses them, built once per fetch: it imports each key on first use and keeps it. */
+  verifier: LocalKeySet;
   fetchedAt: number;
   /**
    * Unknown kids this very fetch was already the answer to. An unknown `kid` refetches the JWKS unless the last
@@ -61,7 +65,7 @@ export class IdTokenValidator {
     if (!hasKey(keySet, header.kid)) throw invalid('signing key unknown to the tenant’s JWKS');
     let payload: Uint8Array;
     try {
-      ({ payload } = await compactVerify(idToken, createLocalJWKSet(keySet.keys), {
+      ({ payload } = await compactVerify(idToken, keySet.verifier, {
         algorithms: ALLOWED_ALGORITHMS,
       }));
     } catch {
@@ -110,7 +114,12 @@ export class IdTokenValidator {
         `JWKS ${jwksUri} could not be read: ${error instanceof Error ? error.message : 'unknown error'}`,
       );
     }
-    const entry: CachedKeySet = { keys, fetchedAt: this.clock.now().getTime(), refetchedFor: new Set() };
+    const entry: CachedKeySet = {
+      keys,
+      verifier: createLocalJWKSet(keys),
+      fetchedAt: this.clock.now().getTime(),
+      refetchedFor: new Set(),
+    };
     this.cache.set(jwksUri, entry);
     return entry;
   }

@@ -79,6 +79,11 @@ export type ExchangedSession = PbxSession & { scope: string; role: SignInRole };
 @Injectable()
 export class SsoFlowService {
   private readonly logger = new Logger(SsoFlowService.name);
+  /**
+   * The secret of each completed sign-in's one-time code, until {@link codeRedirect} seals the grant to it. Kept
+   * here rather than on the sign-in, which passport puts on `request.user` where a host's code may log it.
+   */
+  private readonly codeSecrets = new WeakMap<Microsoft365SignIn, string>();
 
   constructor(
     private readonly tenantSettings: TenantSettingsService,
@@ -204,7 +209,7 @@ export class SsoFlowService {
       });
       const account = await this.accounts.resolve(transaction.scope, identity, rules);
       this.assertAllowed(rules, account, transaction.client, identity.objectId);
-      return {
+      const signIn: Microsoft365SignIn = {
         scope: transaction.scope,
         client: transaction.client,
         userId: account.userId,
@@ -213,6 +218,8 @@ export class SsoFlowService {
         transactionId: transaction.id,
         appRedirectUri: transaction.appRedirectUri,
       };
+      this.codeSecrets.set(signIn, transaction.codeSecret);
+      return signIn;
     } catch (error) {
       if (error instanceof SsoError) {
         this.logger.log(
@@ -228,9 +235,14 @@ export class SsoFlowService {
    * Where the browser goes after a successful callback, with a one-time code (two minutes, once): the app's
    * registered redirect URI (`?code=`, redeemed with its PKCE verifier), or the portal (`#sso_code=`, redeemed
    * from this browser). No session travels in a URL, where history, logs and the page's scripts could read it.
+   * No statement: the callback's first one stored the code's hash (sso-transaction.store.ts).
    */
-  async codeRedirect(signIn: Microsoft365SignIn): Promise<string> {
-    const code = await this.transactions.issueCode(signIn.transactionId, {
+  codeRedirect(signIn: Microsoft365SignIn): string {
+    const secret = this.codeSecrets.get(signIn);
+    // Once per sign-in: a second code for the same callback would be a second grant.
+    this.codeSecrets.delete(signIn);
+    if (!secret) throw new SsoError(SsoErrorCode.InvalidRequest, 'no one-time code for this sign-in');
+    const code = this.transactions.oneTimeCode(secret, {
       userId: signIn.userId,
       role: signIn.role,
       objectId: signIn.identity.objectId,

@@ -1,6 +1,6 @@
 import { type EntityData, type FilterQuery } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { SecretBox } from '../keys/secret-box.service';
 import { hashToken, randomToken, verifierMatches } from './pkce';
@@ -15,6 +15,8 @@ const TRANSACTION_TTL_MS = 10 * 60_000;
 const CODE_TTL_MS = 2 * 60_000;
 /** Rows are kept this long after expiry (for support), then purged. */
 const RETENTION_MS = 60 * 60_000;
+/** `<secret>.<master key version>.<sealed grant>`: see {@link SsoTransactionStore.oneTimeCode}. */
+const ONE_TIME_CODE = /^([A-Za-z0-9_-]{43})\.([1-9][0-9]{0,8})\.([A-Za-z0-9_-]{1,2048})$/;
 
 export interface NewTransaction {
   scope: string;
@@ -44,6 +46,16 @@ export interface RedeemedCode extends SignInGrant {
   client: SsoClient;
 }
 
+/** A used-up state, with the secrets that came with it. */
+export type ConsumedTransaction = SsoTransactionEntity & {
+  codeVerifier: string;
+  /**
+   * The secret part of this sign-in's one-time code, whose hash the consuming statement stored: it grants nothing
+   * until {@link SsoTransactionStore.oneTimeCode} seals a grant to it, which happens only once the sign-in is allowed.
+   */
+  codeSecret: string;
+};
+
 /** What proves the redeemer is who started the sign-in: the app's PKCE verifier, or the portal's browser key. */
 export type CodeProof =
   { client: 'app'; verifier: string } | { client: 'web'; browserKey: string | undefined };
@@ -51,9 +63,15 @@ export type CodeProof =
 /**
  * Server-side storage of sign-in attempts: state, nonce and PKCE verifier, bound to the browser, usable once and
  * for ten minutes. Consuming is one conditional UPDATE, so two callbacks racing with the same state cannot both win.
+ *
+ * The one-time code costs the callback no statement of its own: the consuming UPDATE also stores the hash of the
+ * code's secret, and who signed in travels sealed in the code (AES-GCM under the master key, bound to that hash),
+ * written to the row when the code is redeemed.
  */
 @Injectable()
 export class SsoTransactionStore {
+  private readonly logger = new Logger(SsoTransactionStore.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly secretBox: SecretBox,
@@ -94,17 +112,23 @@ export class SsoTransactionStore {
     return started;
   }
 
-  /** Uses up the state: answers the attempt once, if it is unexpired and was started by this browser. */
-  async consume(
-    state: string | undefined,
-    browserKey: string | undefined,
-  ): Promise<SsoTransactionEntity & { codeVerifier: string }> {
+  /**
+   * Uses up the state: answers the attempt once, if it is unexpired and was started by this browser. The same
+   * statement stores the hash of the one-time code's secret (see {@link oneTimeCode}); the code's two minutes start
+   * here.
+   */
+  async consume(state: string | undefined, browserKey: string | undefined): Promise<ConsumedTransaction> {
     if (!state) throw new SsoError(SsoErrorCode.InvalidState, 'callback without state');
     const now = this.clock.now();
     const stateHash = hashToken(state);
+    const codeSecret = randomToken();
     const transaction = await this.useUp(
       { stateHash, callbackAt: null, expiresAt: { $gt: now } },
-      { callbackAt: now },
+      {
+        callbackAt: now,
+        codeHash: hashToken(codeSecret),
+        codeExpiresAt: new Date(now.getTime() + CODE_TTL_MS),
+      },
     );
     if (!transaction) throw new SsoError(SsoErrorCode.InvalidState, 'state unknown, expired or already used');
     // Login CSRF: a state started in another browser (an attacker's) is refused, and is now used up too.
@@ -117,33 +141,38 @@ export class SsoTransactionStore {
         verifierContext(stateHash),
       )
       .toString('utf8');
-    return Object.assign(transaction, { codeVerifier });
+    return Object.assign(transaction, { codeVerifier, codeSecret });
   }
 
-  /** A one-time code for the app or the portal, granting this sign-in to whoever holds its proof. */
-  async issueCode(transactionId: string, grant: SignInGrant): Promise<string> {
-    const code = randomToken();
-    await this.em.fork().nativeUpdate(
-      SsoTransactionEntity,
-      { id: transactionId },
-      {
-        codeHash: hashToken(code),
-        codeExpiresAt: new Date(this.clock.now().getTime() + CODE_TTL_MS),
-        ...grant,
-      },
+  /**
+   * The one-time code for the app or the portal, granting this sign-in to whoever holds its proof; no statement.
+   * Called only once the sign-in is allowed: before, the secret alone redeems nothing. The grant is sealed to the
+   * secret's hash, so it cannot be moved to another code, and is opened only by this PBX's master key.
+   */
+  oneTimeCode(codeSecret: string, grant: SignInGrant): string {
+    const { userId, role, objectId, directoryId } = grant;
+    const sealed = this.secretBox.seal(
+      Buffer.from(JSON.stringify({ userId, role, objectId, directoryId }), 'utf8'),
+      grantContext(hashToken(codeSecret)),
     );
-    return code;
+    return `${codeSecret}.${sealed.masterKeyVersion}.${sealed.ciphertext.toString('base64url')}`;
   }
 
   /** One attempt per code: a wrong proof uses it up, so a stolen code cannot be brute-forced. */
   async redeemCode(code: string, proof: CodeProof): Promise<RedeemedCode> {
     const now = this.clock.now();
-    const codeHash = hashToken(code);
     const refused = (detail: string) =>
       new SsoError(proof.client === 'app' ? SsoErrorCode.InvalidAppCode : SsoErrorCode.InvalidCode, detail);
+    const parts = ONE_TIME_CODE.exec(code);
+    if (!parts) throw refused('malformed code');
+    const [, secret = '', version, sealed = ''] = parts;
+    const codeHash = hashToken(secret);
+    // Opened before the row is used up, so that the same statement records who signed in (for support). A code
+    // whose grant does not open is used up all the same: one attempt per code.
+    const grant = this.openGrant(codeHash, Number(version), sealed);
     const transaction = await this.useUp(
       { codeHash, client: proof.client, codeUsedAt: null, codeExpiresAt: { $gt: now } },
-      { codeUsedAt: now },
+      { codeUsedAt: now, ...grant },
     );
     if (!transaction) throw refused('code unknown, expired or used');
     const proven =
@@ -155,11 +184,35 @@ export class SsoTransactionStore {
         proof.client === 'app' ? 'PKCE verifier does not match' : 'code belongs to another browser',
       );
     }
-    const { userId, role, objectId, directoryId } = transaction;
-    if (!userId || !role || !objectId || !directoryId) {
-      throw refused('code without a signed-in user');
+    if (!grant) throw refused('code without a signed-in user');
+    return { scope: transaction.scope, client: transaction.client, ...grant };
+  }
+
+  /** The grant sealed in a code, or null when it does not open or is not one (tampered, unknown master key). */
+  private openGrant(codeHash: string, masterKeyVersion: number, sealed: string): SignInGrant | null {
+    let grant: unknown;
+    try {
+      const ciphertext = Buffer.from(sealed, 'base64url');
+      grant = JSON.parse(
+        this.secretBox.open({ ciphertext, masterKeyVersion }, grantContext(codeHash)).toString('utf8'),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `A one-time sign-in code's grant did not open: ${error instanceof Error ? error.name : 'unknown'}`,
+      );
+      return null;
     }
-    return { scope: transaction.scope, client: transaction.client, userId, role, objectId, directoryId };
+    const { userId, role, objectId, directoryId } = (grant ?? {}) as Record<string, unknown>;
+    if (
+      typeof userId !== 'string' ||
+      !isSignInRole(role) ||
+      typeof objectId !== 'string' ||
+      typeof directoryId !== 'string'
+    ) {
+      this.logger.warn('A one-time sign-in code carries a grant of another shape');
+      return null;
+    }
+    return { userId, role, objectId, directoryId };
   }
 
   /**
@@ -168,7 +221,9 @@ export class SsoTransactionStore {
    */
   private async useUp(
     where: FilterQuery<SsoTransactionEntity>,
-    used: Pick<SsoTransactionEntity, 'callbackAt'> | Pick<SsoTransactionEntity, 'codeUsedAt'>,
+    used:
+      | Pick<SsoTransactionEntity, 'callbackAt' | 'codeHash' | 'codeExpiresAt'>
+      | (Pick<SsoTransactionEntity, 'codeUsedAt'> & Partial<SignInGrant>),
   ): Promise<SsoTransactionEntity | null> {
     const em = this.em.fork();
     const rows = await em
@@ -184,4 +239,12 @@ export class SsoTransactionStore {
 
 function verifierContext(stateHash: string): string {
   return `m365-sso-verifier:${stateHash}`;
+}
+
+function grantContext(codeHash: string): string {
+  return `m365-sso-grant:${codeHash}`;
+}
+
+function isSignInRole(role: unknown): role is SignInRole {
+  return role === 'system-admin' || role === 'tenant-admin' || role === 'user';
 }

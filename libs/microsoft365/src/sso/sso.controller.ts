@@ -105,8 +105,8 @@ export class SsoController {
   // The fragment holds a one-time code for the portal: keep it out of Referer headers of the next page.
   @Header('Referrer-Policy', 'no-referrer')
   @ApiOperation({ summary: 'Where Microsoft sends the browser back (form_post); paste this URL into Entra' })
-  async callback(@Req() request: { user: Microsoft365SignIn }): Promise<HttpRedirectResponse> {
-    return { url: await this.flow.codeRedirect(request.user), statusCode: HttpStatus.FOUND };
+  callback(@Req() request: { user: Microsoft365SignIn }): HttpRedirectResponse {
+    return { url: this.flow.codeRedirect(request.user), statusCode: HttpStatus.FOUND };
   }
 
   @Get('callback')

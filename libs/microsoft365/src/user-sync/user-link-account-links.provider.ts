@@ -15,9 +15,14 @@ export class UserLinkAccountLinks implements Microsoft365AccountLinks {
 
   async findLinkedUserId(scope: string, _directoryId: string, objectId: string): Promise<string | null> {
     if (scope === SYSTEM_SCOPE) return null;
+    // Every sign-in's callback asks this: the one column, without loading a whole link into an entity manager.
     const link = await this.em
       .fork()
-      .findOne(UserLinkEntity, { pbxTenantId: scope, objectId, state: { $ne: LinkState.Unbound } });
+      .createQueryBuilder(UserLinkEntity)
+      .select('pbxUserId')
+      .where({ pbxTenantId: scope, objectId, state: { $ne: LinkState.Unbound } })
+      .limit(1)
+      .execute<{ pbxUserId: string } | undefined>('get');
     return link?.pbxUserId ?? null;
   }
 
