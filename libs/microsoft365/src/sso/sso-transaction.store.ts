@@ -1,4 +1,4 @@
-import { type EntityData, type FilterQuery } from '@mikro-orm/core';
+import { type EntityData } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
@@ -123,12 +123,9 @@ export class SsoTransactionStore {
     const stateHash = hashToken(state);
     const codeSecret = randomToken();
     const transaction = await this.useUp(
-      { stateHash, callbackAt: null, expiresAt: { $gt: now } },
-      {
-        callbackAt: now,
-        codeHash: hashToken(codeSecret),
-        codeExpiresAt: new Date(now.getTime() + CODE_TTL_MS),
-      },
+      `update m365_sso_transactions set callback_at = ?, app_code_hash = ?, app_code_expires_at = ?
+        where state_hash = ? and callback_at is null and expires_at > ? returning *`,
+      [now, hashToken(codeSecret), new Date(now.getTime() + CODE_TTL_MS), stateHash, now],
     );
     if (!transaction) throw new SsoError(SsoErrorCode.InvalidState, 'state unknown, expired or already used');
     // Login CSRF: a state started in another browser (an attacker's) is refused, and is now used up too.
@@ -171,8 +168,21 @@ export class SsoTransactionStore {
     // whose grant does not open is used up all the same: one attempt per code.
     const grant = this.openGrant(codeHash, Number(version), sealed);
     const transaction = await this.useUp(
-      { codeHash, client: proof.client, codeUsedAt: null, codeExpiresAt: { $gt: now } },
-      { codeUsedAt: now, ...grant },
+      `update m365_sso_transactions
+          set app_code_used_at = ?, user_id = coalesce(?, user_id), role = coalesce(?, role),
+              object_id = coalesce(?, object_id), directory_id = coalesce(?, directory_id)
+        where app_code_hash = ? and client = ? and app_code_used_at is null and app_code_expires_at > ?
+        returning *`,
+      [
+        now,
+        grant?.userId ?? null,
+        grant?.role ?? null,
+        grant?.objectId ?? null,
+        grant?.directoryId ?? null,
+        codeHash,
+        proof.client,
+        now,
+      ],
     );
     if (!transaction) throw refused('code unknown, expired or used');
     const proven =
@@ -216,24 +226,14 @@ export class SsoTransactionStore {
   }
 
   /**
-   * Marks the one row matching `where` as used and answers it as it is now, in one conditional UPDATE ... RETURNING:
-   * two requests racing for it cannot both win, and the winner needs no second read.
+   * Marks the one row a conditional `UPDATE ... RETURNING *` matches as used and answers it as it is now: two
+   * requests racing for it cannot both win, and the winner needs no second read. Plain SQL: it runs on every
+   * callback and every exchange, and the query builder cost more than the statement.
    */
-  private async useUp(
-    where: FilterQuery<SsoTransactionEntity>,
-    used:
-      | Pick<SsoTransactionEntity, 'callbackAt' | 'codeHash' | 'codeExpiresAt'>
-      | (Pick<SsoTransactionEntity, 'codeUsedAt'> & Partial<SignInGrant>),
-  ): Promise<SsoTransactionEntity | null> {
-    const em = this.em.fork();
-    const rows = await em
-      .createQueryBuilder(SsoTransactionEntity)
-      .update(used)
-      .where(where)
-      .returning('*')
-      .execute<EntityData<SsoTransactionEntity>[]>('all', false);
+  private async useUp(sql: string, params: unknown[]): Promise<SsoTransactionEntity | null> {
+    const rows = await this.em.getConnection().execute<EntityData<SsoTransactionEntity>[]>(sql, params);
     const [row] = rows;
-    return rows.length === 1 && row ? em.map(SsoTransactionEntity, row) : null;
+    return rows.length === 1 && row ? this.em.fork().map(SsoTransactionEntity, row) : null;
   }
 }
 
