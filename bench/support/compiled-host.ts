@@ -36,6 +36,27 @@ const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 15_000;
 export const HOST_ADMIN_PASSWORD = 'bench-admin-password';
 
+/**
+ * The environment the production image gives the host: the `ENV` lines of the Dockerfile's last stage (such as
+ * `MALLOC_ARENA_MAX`, which decides how much freed memory stays resident), so the bench measures what runs there.
+ */
+export function productionImageEnv(
+  dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8'),
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of dockerfile.split('\n')) {
+    const instruction = /^\s*(FROM|ENV)\s+(\S+)/i.exec(line);
+    if (!instruction) continue;
+    if (instruction[1]?.toUpperCase() === 'FROM') {
+      for (const name of Object.keys(env)) delete env[name];
+      continue;
+    }
+    const [name = '', ...value] = (instruction[2] ?? '').split('=');
+    if (name) env[name] = value.join('=');
+  }
+  return env;
+}
+
 function newestMtime(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return path.endsWith('.spec.ts') ? 0 : stat.mtimeMs;
@@ -130,6 +151,7 @@ export async function startCompiledHost(options: HostOptions): Promise<CompiledH
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    ...productionImageEnv(),
     NODE_ENV: 'production',
     PORT: String(port),
     PBX_PUBLIC_URL: baseUrl,
