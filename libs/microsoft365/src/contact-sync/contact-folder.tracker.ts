@@ -4,7 +4,8 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { applyFolderChanges, sameTree, withoutFolders } from './contact-folder-tree';
-import { type ContactFolderNode, ContactMailboxEntity } from './contact-mailbox.entity';
+import { executeBound } from '../common/bound-statement';
+import { type ContactFolderNode, type ContactMailboxEntity } from './contact-mailbox.entity';
 import { type ContactSyncRunContext, type SyncMailbox, bump } from './contact-sync-run.context';
 import { type MailboxGate, OutlookContactsReader } from './outlook-contacts.reader';
 import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
@@ -32,7 +33,15 @@ export class ContactFolderTracker {
   ) {}
 
   async open(context: ContactSyncRunContext, mailbox: SyncMailbox, gate: MailboxGate): Promise<TrackedTree> {
-    const stored = await this.em.fork().findOne(ContactMailboxEntity, this.key(context, mailbox));
+    const key = this.key(context, mailbox);
+    // A row, not an entity: nothing of it is written back through the ORM (issue 20: CPU per mailbox).
+    const [row] = await executeBound<{ folders: ContactFolderNode[]; folders_delta_link: string | null }>(
+      this.em.fork(),
+      `select folders, folders_delta_link from m365_contact_mailboxes
+        where pbx_tenant_id = ? and owner = ? and mailbox_id = ?`,
+      [key.pbxTenantId, key.owner, key.mailboxId],
+    );
+    const stored = row ? { folders: row.folders, foldersDeltaLink: row.folders_delta_link } : null;
     let tracked: TrackedTree;
     if (!hasFolderDelta(context)) {
       tracked =
@@ -122,9 +131,10 @@ export class ContactFolderTracker {
     if (stored && stored.foldersDeltaLink === tracked.deltaLink && sameTree(stored.folders, tracked.tree))
       return;
     const key = this.key(context, mailbox);
-    await this.em.fork().execute(
+    await executeBound(
+      this.em.fork(),
       `insert into m365_contact_mailboxes (pbx_tenant_id, owner, mailbox_id, folders_delta_link, folders, updated_at)
-       values (?, ?, ?, ?, ?::jsonb, ?)
+       values (?, ?, ?, ?, ?::jsonb, ?::timestamptz)
        on conflict (pbx_tenant_id, owner, mailbox_id)
        do update set folders_delta_link = excluded.folders_delta_link, folders = excluded.folders,
                      updated_at = excluded.updated_at`,
@@ -134,7 +144,7 @@ export class ContactFolderTracker {
         key.mailboxId,
         tracked.deltaLink,
         JSON.stringify(tracked.tree),
-        this.clock.now(),
+        this.clock.now().toISOString(),
       ],
     );
   }

@@ -3,12 +3,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { forEachLimited, MAILBOX_CONCURRENCY } from '../graph/adaptive.limiter';
-import { ContactFolderEntity } from './contact-folder.entity';
+import { executeBound } from '../common/bound-statement';
 import { foldersOf } from './contact-folder-tree';
 import { ContactFolderTracker } from './contact-folder.tracker';
 import { type ContactFolderNode } from './contact-mailbox.entity';
-import { type FolderCursor, ContactSyncApplier } from './contact-sync.applier';
-import { planFolderPage, planFolders } from './contact-sync.planner';
+import { MailboxPageWriter } from './mailbox-page-writer';
+import { type FolderCursor, type FolderPageInput, ContactSyncApplier } from './contact-sync.applier';
+import { planFolders } from './contact-sync.planner';
+import { type StoredCursor, folderStep } from './folder-step';
 import {
   type ContactSyncRunContext,
   type MailboxReport,
@@ -17,7 +19,7 @@ import {
   newMailboxReport,
 } from './contact-sync-run.context';
 import { DEFAULT_FOLDER_ID, type OutlookContactFolder } from './outlook-contact';
-import { type MailboxGate, OutlookContactsReader } from './outlook-contacts.reader';
+import { type ContactDeltaPage, type MailboxGate, OutlookContactsReader } from './outlook-contacts.reader';
 import { type RunIssue } from '../runs/sync-run-status';
 import { SyncRunsService } from '../runs/sync-runs.service';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +39,13 @@ export const RUN_LEVEL_CODES: ReadonlySet<Microsoft365ErrorCode> = new Set([
   Microsoft365ErrorCode.NotConfigured,
 ]);
 
-type StoredCursor = Pick<ContactFolderEntity, 'deltaLink' | 'resumeLink' | 'passId' | 'path'>;
+interface CursorRow {
+  folder_id: string;
+  path: string;
+  delta_link: string | null;
+  resume_link: string | null;
+  pass_id: string;
+}
 
 /** One mailbox's pass over its folder tree; a second pass (after folders turned out gone) skips what is done. */
 interface TreePass {
@@ -47,6 +55,8 @@ interface TreePass {
   report: MailboxReport;
   stored: Map<string, StoredCursor>;
   done: Set<string>;
+  /** The mailbox's folder pages, written together (see MailboxPageWriter). */
+  writer: MailboxPageWriter;
 }
 
 /**
@@ -80,14 +90,23 @@ export class ContactSyncMailboxProcessor {
     const gate: MailboxGate = (request) => context.requests.run(request, [mailbox.mailboxId]);
     const { pbxTenantId } = context.run;
     try {
-      const stored = new Map<string, StoredCursor>(
-        (
-          await this.em
-            .fork()
-            .find(ContactFolderEntity, { pbxTenantId, owner: mailbox.owner, mailboxId: mailbox.mailboxId })
-        ).map((row) => [row.folderId, row]),
+      // Rows, not entities: nothing of them is written back through the ORM (issue 20: CPU per mailbox).
+      const rows = await executeBound<CursorRow>(
+        this.em.fork(),
+        `select folder_id, path, delta_link, resume_link, pass_id from m365_contact_folders
+          where pbx_tenant_id = ? and owner = ? and mailbox_id = ?`,
+        [pbxTenantId, mailbox.owner, mailbox.mailboxId],
       );
-      const pass: TreePass = { context, mailbox, gate, report, stored, done: new Set() };
+      const stored = new Map<string, StoredCursor>(
+        rows.map((row) => [
+          row.folder_id,
+          { path: row.path, deltaLink: row.delta_link, resumeLink: row.resume_link, passId: row.pass_id },
+        ]),
+      );
+      const writer = new MailboxPageWriter((pages) =>
+        this.em.fork().transactional((em) => this.applier.applyFolderPages(em, pages)),
+      );
+      const pass: TreePass = { context, mailbox, gate, report, stored, done: new Set(), writer };
       const tracked = await this.tracker.open(context, mailbox, gate);
       const gone = await this.syncTree(pass, tracked.tree);
       if (gone.size > 0) {
@@ -112,7 +131,7 @@ export class ContactSyncMailboxProcessor {
     pass: TreePass,
     tree: ContactFolderNode[],
   ): Promise<Map<string, Microsoft365Exception>> {
-    const { context, mailbox, gate, report, stored } = pass;
+    const { context, mailbox, report, stored } = pass;
     const folders = foldersOf(tree);
     const { removed } = planFolders(
       folders.map((f) => f.folderId),
@@ -134,7 +153,7 @@ export class ContactSyncMailboxProcessor {
       MAILBOX_CONCURRENCY,
       async (folder) => {
         try {
-          await this.folder(context, mailbox, folder, stored.get(folder.folderId), gate, report);
+          await this.folder(pass, folder, stored.get(folder.folderId));
           pass.done.add(folder.folderId);
         } catch (error) {
           if (!isFolderGone(error) || folder.folderId === DEFAULT_FOLDER_ID) throw error;
@@ -146,13 +165,11 @@ export class ContactSyncMailboxProcessor {
   }
 
   private async folder(
-    context: ContactSyncRunContext,
-    mailbox: SyncMailbox,
+    pass: TreePass,
     folder: OutlookContactFolder,
     stored: StoredCursor | undefined,
-    gate: MailboxGate,
-    report: MailboxReport,
   ): Promise<void> {
+    const { context, mailbox, gate, report, writer } = pass;
     const { run } = context;
     const initial = this.reader.initialDeltaLink(mailbox.mailboxId, folder.folderId);
     const restart = (): { link: string; cursor: FolderCursor } => {
@@ -169,12 +186,12 @@ export class ContactSyncMailboxProcessor {
     let saved: StoredCursor | undefined = stored;
     let restarted = false;
     for (;;) {
-      // A round without a delta link yet is a full pass: its last page tells which contacts are gone.
-      const fullPass = cursor.deltaLink === null;
-      let page;
+      let page: ContactDeltaPage;
+      writer.reading();
       try {
         page = await this.reader.deltaPage(context.target, link, gate);
       } catch (error) {
+        writer.settled();
         // Outlook forgets delta state on its own schedule (docs/graph-notes.md §7): a full pass of this
         // folder only.
         if (
@@ -189,45 +206,28 @@ export class ContactSyncMailboxProcessor {
         continue;
       }
       run.progress.pagesRead++;
-      if (!page.nextLink && !page.deltaLink) {
-        throw new Microsoft365Exception(
-          Microsoft365ErrorCode.GraphRequestFailed,
-          'Outlook ended a contacts delta page without a nextLink or deltaLink',
-          { action: 'A temporary problem at Microsoft is likely; the next run tries again.' },
-        );
+      let step: { next: FolderCursor; page: FolderPageInput | null };
+      try {
+        step = folderStep(context.run.pbxTenantId, mailbox, folder, {
+          page,
+          cursor,
+          saved,
+          isNew: stored === undefined,
+        });
+      } catch (error) {
+        // This folder stops here: the other folders' pages must not wait for it.
+        writer.settled();
+        throw error;
       }
-      const next: FolderCursor = page.nextLink
-        ? { deltaLink: cursor.deltaLink, resumeLink: page.nextLink, passId: cursor.passId }
-        : { deltaLink: page.deltaLink ?? null, resumeLink: null, passId: cursor.passId };
-      const plan = planFolderPage(mailbox.mailboxId, page.entries);
-      const endsFullPass = fullPass && !page.nextLink;
-      const unchanged =
-        saved !== undefined &&
-        saved.deltaLink === next.deltaLink &&
-        saved.resumeLink === next.resumeLink &&
-        saved.passId === next.passId &&
-        saved.path === folder.path;
-      // An idle round (no change, same cursor) writes nothing.
-      if (plan.upserts.length > 0 || plan.deletes.length > 0 || endsFullPass || !unchanged) {
-        const applied = await this.em.fork().transactional((em) =>
-          this.applier.applyFolderPage(em, {
-            pbxTenantId: run.pbxTenantId,
-            folder: {
-              owner: mailbox.owner,
-              mailboxId: mailbox.mailboxId,
-              folderId: folder.folderId,
-              path: folder.path,
-              userPrincipalName: mailbox.userPrincipalName,
-            },
-            plan,
-            cursor: next,
-            // A folder never synced before has no contacts recorded that its first pass could have missed.
-            endsFullPass: endsFullPass && stored !== undefined,
-          }),
-        );
+      const { next } = step;
+      if (step.page) {
+        const applied = await writer.write(step.page);
         report.upserted += applied.upserted;
         report.deleted += applied.deleted;
         saved = { ...next, path: folder.path };
+      } else {
+        // An idle round (no change, same cursor) writes nothing.
+        writer.settled();
       }
       cursor = next;
       await context.progress();

@@ -1,31 +1,23 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
+import { executeBound } from '../common/bound-statement';
+import {
+  type FolderPageInput,
+  deleteStaleItems,
+  saveItemsAndCursors,
+} from './contact-folder-pages.statements';
 import { ContactFolderEntity, type ContactOwnerKey } from './contact-folder.entity';
 import { ContactItemEntity } from './contact-item.entity';
 import { ContactMailboxEntity } from './contact-mailbox.entity';
 import { ownerOf } from './contact-owner';
-import { type FolderPagePlan, externalIdOf, mailboxPrefix } from './contact-sync.planner';
+import { externalIdOf, mailboxPrefix } from './contact-sync.planner';
 import { PBX_CONTACTS, type PbxContactsPort } from '../ports/pbx-contacts.port';
+
+export { type FolderCursor, type FolderPageInput } from './contact-folder-pages.statements';
 
 /** A PostgreSQL text[] from ONE bound parameter holding a JSON array (one parameter whatever the batch size). */
 const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
-
-/** One folder's cursor after a page: the next page of the round, or the start of the next round. */
-export interface FolderCursor {
-  resumeLink: string | null;
-  deltaLink: string | null;
-  passId: string;
-}
-
-export interface FolderPageInput {
-  pbxTenantId: string;
-  folder: Pick<ContactFolderEntity, 'owner' | 'mailboxId' | 'folderId' | 'path' | 'userPrincipalName'>;
-  plan: FolderPagePlan;
-  cursor: FolderCursor;
-  /** The last page of a full pass: contacts the pass did not see are gone from the folder. */
-  endsFullPass: boolean;
-}
 
 export interface AppliedCounts {
   upserted: number;
@@ -43,53 +35,60 @@ export class ContactSyncApplier {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async applyFolderPage(em: EntityManager, input: FolderPageInput): Promise<AppliedCounts> {
-    const { pbxTenantId, folder, plan, cursor } = input;
-    const owner = ownerOf(folder.owner);
-    const key = [pbxTenantId, folder.owner, folder.mailboxId, folder.folderId];
-    await this.contacts.upsertContacts(pbxTenantId, owner, plan.upserts);
-    await this.contacts.deleteContacts(pbxTenantId, owner, plan.deletes);
-    if (plan.presentIds.length > 0) {
-      // One statement per page: MikroORM's upsertMany spent ~12 s of CPU building SQL for 200k contacts (issue
-      // 20). A contact moved in from another folder takes this folder; unchanged rows are not rewritten.
-      await em.execute(
-        `insert into m365_contact_items (id, pbx_tenant_id, owner, mailbox_id, folder_id, contact_id, pass_id)
-         select gen_random_uuid(), ?, ?, ?, ?, x.contact_id, ?
-           from jsonb_array_elements_text(?::jsonb) as x(contact_id)
-         on conflict (pbx_tenant_id, owner, mailbox_id, contact_id)
-         do update set folder_id = excluded.folder_id, pass_id = excluded.pass_id
-         where (m365_contact_items.folder_id, m365_contact_items.pass_id)
-               is distinct from (excluded.folder_id, excluded.pass_id)`,
-        [...key, cursor.passId, JSON.stringify(plan.presentIds)],
-      );
+  /**
+   * Pages of one mailbox's folders (one page per folder at most), each with its folder's cursor, in the order
+   * they were read. Pages that only add or change contacts (a first or full pass, most incremental rounds) are
+   * written together: one upsert through the port and one statement each for the records and for the stale
+   * contacts, whatever the number of pages. A page with deletions is applied on its own, in order, so a contact
+   * moved from one folder to another ends as the later page says.
+   */
+  async applyFolderPages(em: EntityManager, pages: readonly FolderPageInput[]): Promise<AppliedCounts[]> {
+    const [first] = pages;
+    if (!first) return [];
+    if (
+      pages.length > 1 &&
+      pages.some((page) => page.plan.deletes.length > 0 || page.plan.goneIds.length > 0)
+    ) {
+      const counts: AppliedCounts[] = [];
+      for (const page of pages) counts.push(...(await this.applyFolderPages(em, [page])));
+      return counts;
     }
-    if (plan.goneIds.length > 0) {
+    const owner = ownerOf(first.folder.owner);
+    await this.contacts.upsertContacts(
+      first.pbxTenantId,
+      owner,
+      pages.flatMap((page) => page.plan.upserts),
+    );
+    await this.contacts.deleteContacts(first.pbxTenantId, owner, first.plan.deletes);
+    // Before the search for stale contacts below: it keeps the contacts these pages mark with their pass.
+    await saveItemsAndCursors(em, pages, this.clock.now());
+    if (first.plan.goneIds.length > 0) {
       // Only from this folder: a contact moved to another folder was already recorded there.
-      await em.execute(
+      await executeBound(
+        em,
         `delete from m365_contact_items
           where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id = ? and contact_id = any(${TEXT_ARRAY})`,
-        [...key, JSON.stringify(plan.goneIds)],
+        [
+          first.pbxTenantId,
+          first.folder.owner,
+          first.folder.mailboxId,
+          first.folder.folderId,
+          JSON.stringify(first.plan.goneIds),
+        ],
       );
     }
-    let deleted = plan.deletes.length;
-    if (input.endsFullPass) {
-      const stale = await em.execute<{ contact_id: string }[]>(
-        `delete from m365_contact_items
-          where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id = ? and pass_id <> ?
-          returning contact_id`,
-        [...key, cursor.passId],
+    const stale = await deleteStaleItems(em, pages);
+    if (stale.size > 0) {
+      await this.contacts.deleteContacts(
+        first.pbxTenantId,
+        owner,
+        [...stale.values()].flat().map((contactId) => externalIdOf(first.folder.mailboxId, contactId)),
       );
-      if (stale.length > 0) {
-        await this.contacts.deleteContacts(
-          pbxTenantId,
-          owner,
-          stale.map((item) => externalIdOf(folder.mailboxId, item.contact_id)),
-        );
-        deleted += stale.length;
-      }
     }
-    await this.saveCursor(em, pbxTenantId, folder, cursor);
-    return { upserted: plan.upserts.length, deleted };
+    return pages.map((page) => ({
+      upserted: page.plan.upserts.length,
+      deleted: page.plan.deletes.length + (stale.get(page.folder.folderId)?.length ?? 0),
+    }));
   }
 
   /** Folders gone from the mailbox: their contacts are deleted in the PBX, their cursors dropped. */
@@ -141,36 +140,5 @@ export class ContactSyncApplier {
     await em.nativeDelete(ContactFolderEntity, { pbxTenantId, owner, mailboxId });
     await em.nativeDelete(ContactMailboxEntity, { pbxTenantId, owner, mailboxId });
     return externalIds.length;
-  }
-
-  /** The folder's cursor (and path), in one statement; the caller skips it when nothing changed. */
-  private async saveCursor(
-    em: EntityManager,
-    pbxTenantId: string,
-    folder: FolderPageInput['folder'],
-    cursor: FolderCursor,
-  ): Promise<void> {
-    await em.execute(
-      `insert into m365_contact_folders
-         (id, pbx_tenant_id, owner, mailbox_id, folder_id, path, user_principal_name, delta_link, resume_link,
-          pass_id, updated_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (pbx_tenant_id, owner, mailbox_id, folder_id)
-       do update set path = excluded.path, user_principal_name = excluded.user_principal_name,
-                     delta_link = excluded.delta_link, resume_link = excluded.resume_link,
-                     pass_id = excluded.pass_id, updated_at = excluded.updated_at`,
-      [
-        pbxTenantId,
-        folder.owner,
-        folder.mailboxId,
-        folder.folderId,
-        folder.path,
-        folder.userPrincipalName,
-        cursor.deltaLink,
-        cursor.resumeLink,
-        cursor.passId,
-        this.clock.now(),
-      ],
-    );
   }
 }
