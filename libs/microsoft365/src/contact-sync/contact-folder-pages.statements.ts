@@ -1,6 +1,7 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { executeBound } from '../common/bound-statement';
-import { type ContactFolderEntity } from './contact-folder.entity';
+import { type ContactFolderEntity, type ContactOwnerKey } from './contact-folder.entity';
+import { type ContactFolderNode } from './contact-mailbox.entity';
 import { type FolderPagePlan } from './contact-sync.planner';
 
 /**
@@ -129,4 +130,60 @@ export async function deleteStaleItems(
     else stale.set(row.folder_id, [row.contact_id]);
   }
   return stale;
+}
+
+/** A folder's cursor as stored (or as this run last wrote it). */
+export type StoredCursor = Pick<ContactFolderEntity, 'deltaLink' | 'resumeLink' | 'passId' | 'path'>;
+
+/** The mailbox's folder tree as last read, and where its next folder delta round starts. */
+export interface StoredTree {
+  folders: ContactFolderNode[];
+  foldersDeltaLink: string | null;
+}
+
+interface MailboxStateRow {
+  folders: ContactFolderNode[] | null;
+  folders_delta_link: string | null;
+  cursors: {
+    folder_id: string;
+    path: string;
+    delta_link: string | null;
+    resume_link: string | null;
+    pass_id: string;
+  }[];
+}
+
+/**
+ * What a mailbox's sync starts from, in one statement: its stored tree (null before its first run) and its
+ * folders' cursors by folder id. Rows, not entities: nothing of them is written back through the ORM.
+ */
+export async function loadMailboxState(
+  em: EntityManager,
+  pbxTenantId: string,
+  owner: ContactOwnerKey,
+  mailboxId: string,
+): Promise<{ tree: StoredTree | null; cursors: Map<string, StoredCursor> }> {
+  const [row] = await executeBound<MailboxStateRow>(
+    em,
+    `select m.folders, m.folders_delta_link,
+            (select coalesce(json_agg(json_build_object('folder_id', f.folder_id, 'path', f.path,
+                      'delta_link', f.delta_link, 'resume_link', f.resume_link, 'pass_id', f.pass_id)), '[]')
+               from m365_contact_folders f
+              where f.pbx_tenant_id = k.pbx_tenant_id and f.owner = k.owner and f.mailbox_id = k.mailbox_id) as cursors
+       from (select ?::text as pbx_tenant_id, ?::text as owner, ?::text as mailbox_id) k
+       left join m365_contact_mailboxes m
+         on m.pbx_tenant_id = k.pbx_tenant_id and m.owner = k.owner and m.mailbox_id = k.mailbox_id`,
+    [pbxTenantId, owner, mailboxId],
+  );
+  const cursors = new Map<string, StoredCursor>();
+  for (const cursor of row?.cursors ?? []) {
+    cursors.set(cursor.folder_id, {
+      path: cursor.path,
+      deltaLink: cursor.delta_link,
+      resumeLink: cursor.resume_link,
+      passId: cursor.pass_id,
+    });
+  }
+  const tree = row?.folders ? { folders: row.folders, foldersDeltaLink: row.folders_delta_link } : null;
+  return { tree, cursors };
 }

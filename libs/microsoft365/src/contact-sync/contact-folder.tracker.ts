@@ -5,7 +5,8 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { applyFolderChanges, sameTree, withoutFolders } from './contact-folder-tree';
 import { executeBound } from '../common/bound-statement';
-import { type ContactFolderNode, type ContactMailboxEntity } from './contact-mailbox.entity';
+import { type StoredTree } from './contact-folder-pages.statements';
+import { type ContactFolderNode } from './contact-mailbox.entity';
 import { type ContactSyncRunContext, type SyncMailbox, bump } from './contact-sync-run.context';
 import { type MailboxGate, OutlookContactsReader } from './outlook-contacts.reader';
 import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
@@ -32,16 +33,13 @@ export class ContactFolderTracker {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async open(context: ContactSyncRunContext, mailbox: SyncMailbox, gate: MailboxGate): Promise<TrackedTree> {
-    const key = this.key(context, mailbox);
-    // A row, not an entity: nothing of it is written back through the ORM (issue 20: CPU per mailbox).
-    const [row] = await executeBound<{ folders: ContactFolderNode[]; folders_delta_link: string | null }>(
-      this.em.fork(),
-      `select folders, folders_delta_link from m365_contact_mailboxes
-        where pbx_tenant_id = ? and owner = ? and mailbox_id = ?`,
-      [key.pbxTenantId, key.owner, key.mailboxId],
-    );
-    const stored = row ? { folders: row.folders, foldersDeltaLink: row.folders_delta_link } : null;
+  /** `stored`: the tree as the mailbox's last run left it (see loadMailboxState), null for a new mailbox. */
+  async open(
+    context: ContactSyncRunContext,
+    mailbox: SyncMailbox,
+    gate: MailboxGate,
+    stored: StoredTree | null,
+  ): Promise<TrackedTree> {
     let tracked: TrackedTree;
     if (!hasFolderDelta(context)) {
       tracked =
@@ -126,7 +124,7 @@ export class ContactFolderTracker {
     context: ContactSyncRunContext,
     mailbox: SyncMailbox,
     tracked: TrackedTree,
-    stored: Pick<ContactMailboxEntity, 'folders' | 'foldersDeltaLink'> | null,
+    stored: StoredTree | null,
   ): Promise<void> {
     if (stored && stored.foldersDeltaLink === tracked.deltaLink && sameTree(stored.folders, tracked.tree))
       return;

@@ -3,14 +3,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { forEachLimited, MAILBOX_CONCURRENCY } from '../graph/adaptive.limiter';
-import { executeBound } from '../common/bound-statement';
 import { foldersOf } from './contact-folder-tree';
 import { ContactFolderTracker } from './contact-folder.tracker';
 import { type ContactFolderNode } from './contact-mailbox.entity';
 import { MailboxPageWriter } from './mailbox-page-writer';
 import { type FolderCursor, type FolderPageInput, ContactSyncApplier } from './contact-sync.applier';
+import { type StoredCursor, loadMailboxState } from './contact-folder-pages.statements';
 import { planFolders } from './contact-sync.planner';
-import { type StoredCursor, folderStep } from './folder-step';
+import { folderStep } from './folder-step';
 import {
   type ContactSyncRunContext,
   type MailboxReport,
@@ -38,14 +38,6 @@ export const RUN_LEVEL_CODES: ReadonlySet<Microsoft365ErrorCode> = new Set([
   Microsoft365ErrorCode.ApplicationNotFound,
   Microsoft365ErrorCode.NotConfigured,
 ]);
-
-interface CursorRow {
-  folder_id: string;
-  path: string;
-  delta_link: string | null;
-  resume_link: string | null;
-  pass_id: string;
-}
 
 /** One mailbox's pass over its folder tree; a second pass (after folders turned out gone) skips what is done. */
 interface TreePass {
@@ -90,24 +82,18 @@ export class ContactSyncMailboxProcessor {
     const gate: MailboxGate = (request) => context.requests.run(request, [mailbox.mailboxId]);
     const { pbxTenantId } = context.run;
     try {
-      // Rows, not entities: nothing of them is written back through the ORM (issue 20: CPU per mailbox).
-      const rows = await executeBound<CursorRow>(
+      // The stored tree and the folders' cursors in one statement (issue 20: statements per mailbox).
+      const { tree, cursors: stored } = await loadMailboxState(
         this.em.fork(),
-        `select folder_id, path, delta_link, resume_link, pass_id from m365_contact_folders
-          where pbx_tenant_id = ? and owner = ? and mailbox_id = ?`,
-        [pbxTenantId, mailbox.owner, mailbox.mailboxId],
-      );
-      const stored = new Map<string, StoredCursor>(
-        rows.map((row) => [
-          row.folder_id,
-          { path: row.path, deltaLink: row.delta_link, resumeLink: row.resume_link, passId: row.pass_id },
-        ]),
+        pbxTenantId,
+        mailbox.owner,
+        mailbox.mailboxId,
       );
       const writer = new MailboxPageWriter((pages) =>
         this.em.fork().transactional((em) => this.applier.applyFolderPages(em, pages)),
       );
       const pass: TreePass = { context, mailbox, gate, report, stored, done: new Set(), writer };
-      const tracked = await this.tracker.open(context, mailbox, gate);
+      const tracked = await this.tracker.open(context, mailbox, gate, tree);
       const gone = await this.syncTree(pass, tracked.tree);
       if (gone.size > 0) {
         // Folders deleted since the tree was read: the tree again, then only the folders not synced yet.

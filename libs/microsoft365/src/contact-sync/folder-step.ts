@@ -1,14 +1,14 @@
-import { type ContactFolderEntity } from './contact-folder.entity';
-import { type FolderCursor, type FolderPageInput } from './contact-folder-pages.statements';
+import {
+  type FolderCursor,
+  type FolderPageInput,
+  type StoredCursor,
+} from './contact-folder-pages.statements';
 import { planFolderPage } from './contact-sync.planner';
 import { type SyncMailbox } from './contact-sync-run.context';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { type OutlookContactFolder } from './outlook-contact';
 import { type ContactDeltaPage } from './outlook-contacts.reader';
-
-/** A folder's cursor as stored (or as this run last wrote it). */
-export type StoredCursor = Pick<ContactFolderEntity, 'deltaLink' | 'resumeLink' | 'passId' | 'path'>;
 
 /**
  * What a delta page does to its folder: the cursor after it, and the page to write; null when the round is idle
