@@ -47,30 +47,37 @@ export interface OutlookContactFolder {
   path: string;
 }
 
+/** One contact of a delta page as we use it; called for every contact of a full run, so no closures per call. */
 export function toOutlookContactEntry(raw: Record<string, unknown>): OutlookContactEntry {
   const id = String(raw['id']);
   if (raw['@removed']) return { id, removed: true };
-  const text = (key: string): string | null => {
-    const value = raw[key];
-    return typeof value === 'string' ? value : null;
-  };
-  const texts = (key: string): string[] => {
-    const value = raw[key];
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  };
   const emails = raw['emailAddresses'];
   return {
     id,
-    displayName: text('displayName'),
-    givenName: text('givenName'),
-    surname: text('surname'),
-    companyName: text('companyName'),
-    jobTitle: text('jobTitle'),
-    businessPhones: texts('businessPhones'),
-    homePhones: texts('homePhones'),
-    mobilePhone: text('mobilePhone'),
-    emailAddresses: Array.isArray(emails)
-      ? emails.filter((e): e is { name?: string; address?: string } => typeof e === 'object' && e !== null)
-      : [],
+    displayName: textOf(raw['displayName']),
+    givenName: textOf(raw['givenName']),
+    surname: textOf(raw['surname']),
+    companyName: textOf(raw['companyName']),
+    jobTitle: textOf(raw['jobTitle']),
+    businessPhones: textsOf(raw['businessPhones']),
+    homePhones: textsOf(raw['homePhones']),
+    mobilePhone: textOf(raw['mobilePhone']),
+    emailAddresses: Array.isArray(emails) ? emails.filter(isObject) : [],
   };
+}
+
+function textOf(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function textsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter(isText) : [];
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+function isObject(value: unknown): value is { name?: string; address?: string } {
+  return typeof value === 'object' && value !== null;
 }
