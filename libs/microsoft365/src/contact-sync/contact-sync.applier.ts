@@ -54,11 +54,14 @@ export class ContactSyncApplier {
       return counts;
     }
     const owner = ownerOf(first.folder.owner);
-    await this.contacts.upsertContacts(
-      first.pbxTenantId,
-      owner,
-      pages.flatMap((page) => page.plan.upserts),
-    );
+    // One contact per external id in a call, as with a single page: a contact moved between two folders read
+    // together is in both pages, and a host's upsert may not touch a row twice (the later page wins, as for the
+    // items below).
+    const upserts =
+      pages.length === 1
+        ? first.plan.upserts
+        : [...new Map(pages.flatMap((page) => page.plan.upserts).map((c) => [c.externalId, c])).values()];
+    await this.contacts.upsertContacts(first.pbxTenantId, owner, upserts);
     await this.contacts.deleteContacts(first.pbxTenantId, owner, first.plan.deletes);
     // Before the search for stale contacts below: it keeps the contacts these pages mark with their pass.
     await saveItemsAndCursors(em, pages, this.clock.now());
