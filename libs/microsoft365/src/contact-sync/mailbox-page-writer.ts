@@ -50,21 +50,19 @@ export class MailboxPageWriter {
 
   /** Never rejects: the outcome goes to each waiting folder. */
   private async applyBatch(batch: Waiting[]): Promise<void> {
-    let counts: AppliedCounts[] = [];
-    let failure: { error: unknown } | undefined;
     try {
-      counts = await this.apply(batch.map((item) => item.page));
+      const counts = await this.apply(batch.map((item) => item.page));
+      batch.forEach((item, index) => {
+        const applied = counts[index];
+        if (applied) item.resolve(applied);
+        else item.reject(new Error('The applier answered fewer folder pages than it was given'));
+      });
     } catch (error) {
       // Handed on: every folder of the batch fails with the transaction, and the processor reports the mailbox.
-      failure = { error };
+      for (const item of batch) item.reject(error);
+    } finally {
+      this.flushing = false;
+      this.flush();
     }
-    this.flushing = false;
-    batch.forEach((item, index) => {
-      const applied = counts[index];
-      if (failure) item.reject(failure.error);
-      else if (applied) item.resolve(applied);
-      else item.reject(new Error('The applier answered fewer folder pages than it was given'));
-    });
-    this.flush();
   }
 }
