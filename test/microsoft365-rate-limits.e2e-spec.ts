@@ -23,6 +23,7 @@ describe('Microsoft 365 rate limits and flood protection', () => {
         ...m365.moduleOptions,
         rateLimits: {
           signIn: { limit: 5, windowSeconds: 60 },
+          signInFailures: { limit: 3, windowSeconds: 60 },
           codeExchange: { limit: 3, windowSeconds: 60 },
           notifications: { limit: 4, windowSeconds: 60 },
         },
@@ -75,6 +76,49 @@ describe('Microsoft 365 rate limits and flood protection', () => {
     });
     // Counted in PostgreSQL, where every instance of the PBX sees the same counters.
     expect(await counters()).toBeGreaterThan(0);
+  });
+
+  it('limits failed sign-in callbacks per address, counting each before it is answered', async () => {
+    const failedCallback = () =>
+      t
+        .http()
+        .post('/api/microsoft365/sso/callback')
+        .type('form')
+        .send({ state: randomUUID(), code: 'made-up' });
+    const counted = async () =>
+      Number(
+        (
+          await t.orm.em
+            .fork()
+            .execute<{ hits: number }[]>(`select coalesce(sum(hits), 0) as hits from m365_rate_limit_counters`)
+        )[0]?.hits,
+      );
+    const before = await counted();
+    for (let i = 1; i <= 3; i++) {
+      const refused = await failedCallback();
+      // Refused as a sign-in (a page with its code), not by the limit yet; already counted when answered.
+      expect({ status: refused.status, code: /data-error-code="([^"]*)"/.exec(refused.text)?.[1] }).toEqual({
+        status: 400,
+        code: 'SSO_INVALID_STATE',
+      });
+      expect(await counted()).toBe(before + i);
+    }
+    const limited = await failedCallback();
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Refused from this instance's memory: the blocked address costs no statement, not even a count.
+    const atBlock = await counted();
+    expect((await failedCallback()).status).toBe(429);
+    expect(await counted()).toBe(atBlock);
+    // The block ends with its window.
+    m365.clock.advanceMs(61_000);
+    try {
+      expect((await failedCallback()).status).toBe(400);
+    } finally {
+      m365.clock.reset();
+    }
   });
 
   it('limits guesses at the code exchanges, web and app alike', async () => {

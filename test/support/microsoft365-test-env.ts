@@ -59,6 +59,7 @@ export async function startEmulatedMicrosoft365(
       // Tests sign in far more often than people; the rate limit tests set their own low limits.
       rateLimits: {
         signIn: { limit: 100_000, windowSeconds: 60 },
+        signInFailures: { limit: 100_000, windowSeconds: 60 },
         codeExchange: { limit: 100_000, windowSeconds: 60 },
         notifications: { limit: 100_000, windowSeconds: 60 },
       },

@@ -106,8 +106,14 @@ export interface Microsoft365RateLimit {
 }
 
 export interface Microsoft365RateLimitOptions {
-  /** `GET .../sso/login` and the callback; default 30 per minute. */
+  /** `GET .../sso/login`; default 30 per minute. */
   signIn?: Microsoft365RateLimit;
+  /**
+   * Sign-in callbacks that fail (unknown, used or foreign state, a code Entra refuses, a refused account); default 10
+   * per minute. A callback that signs someone in is not counted: each needs a state from a login, which `signIn`
+   * limits, and a state works once.
+   */
+  signInFailures?: Microsoft365RateLimit;
   /** The code exchanges `POST .../sso/token` and `.../sso/app/token`; default 10 per minute. */
   codeExchange?: Microsoft365RateLimit;
   /** Graph's change notification posts, per source address; default 600 per minute. */

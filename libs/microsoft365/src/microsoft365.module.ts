@@ -72,6 +72,7 @@ import { SsoTransactionStore } from './sso/sso-transaction.store';
 import { BrowserKeyCookie } from './sso/browser-key.cookie';
 import { SelectedUsersResolver } from './sso/selected-users.resolver';
 import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
+import { FailedRequestsLimiter } from './rate-limits/failed-requests.limiter';
 import { RATE_LIMIT_STORAGE, RateLimitGuard } from './rate-limits/rate-limit.guard';
 import { ContactSyncApplier } from './contact-sync/contact-sync.applier';
 import { ContactSyncController } from './contact-sync/contact-sync.controller';
@@ -198,6 +199,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
       useFactory: (options: Microsoft365ModuleOptions, postgres: PostgresThrottlerStorage) =>
         options.rateLimits?.storage ?? postgres,
     },
+    FailedRequestsLimiter,
     RateLimitGuard,
     SsoSettingsService,
     SelectedUsersResolver,

@@ -1,7 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 
 /** The module's rate limits; each route counts against at most one (see `Microsoft365RateLimitOptions`). */
-export type RateLimitBucket = 'signIn' | 'codeExchange' | 'notifications';
+export type RateLimitBucket = 'signIn' | 'signInFailures' | 'codeExchange' | 'notifications';
 
 export const RATE_LIMIT_BUCKET = 'microsoft365:rate-limit-bucket';
 

@@ -11,23 +11,28 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions, type Microsoft365RateLimit } from '../microsoft365-module-options';
+import { FailedRequestsLimiter, RATE_LIMIT_STORAGE } from './failed-requests.limiter';
 import { RATE_LIMIT_BUCKET, type RateLimitBucket } from './rate-limit.decorator';
 
-/** Where the guard counts: the host's storage, or the module's PostgreSQL table. */
-export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+export { RATE_LIMIT_STORAGE } from './failed-requests.limiter';
 
 const DEFAULT_LIMITS: Record<RateLimitBucket, Microsoft365RateLimit> = {
   // A person signs in a few times a day; a busy NAT of an office still stays far below.
   signIn: { limit: 30, windowSeconds: 60 },
+  // Refreshing a callback page or cancelling at Microsoft fails a callback now and then; a script fails all.
+  signInFailures: { limit: 10, windowSeconds: 60 },
   codeExchange: { limit: 10, windowSeconds: 60 },
   // Graph batches notifications and retries failed posts itself; a steady flood from one address is not Graph.
   notifications: { limit: 600, windowSeconds: 60 },
 };
 
+/** Buckets that count only the requests that fail ({@link FailedRequestsLimiter}). */
+const FAILURES_ONLY: ReadonlySet<RateLimitBucket> = new Set<RateLimitBucket>(['signInFailures']);
+
 /**
  * `@nestjs/throttler` for the module's own anonymous routes only (never global): each route marked with
- * `@RateLimit(bucket)` counts per client address against that bucket's limit. Over it, the answer is the module's
- * error shape with 429 `RATE_LIMITED` and `Retry-After`.
+ * `@RateLimit(bucket)` counts per client address against that bucket's limit (for `signInFailures`, only the
+ * requests that fail). Over it, the answer is the module's error shape with 429 `RATE_LIMITED` and `Retry-After`.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -36,6 +41,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly http: HttpResponder,
+    private readonly failures: FailedRequestsLimiter,
   ) {
     super(
       {
@@ -67,7 +73,32 @@ export class RateLimitGuard extends ThrottlerGuard {
     // echoes its token (no database), so it is not counted either.
     // https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks#notificationurl-validation
     if (bucket === 'notifications' && isValidationHandshake(request.context)) return Promise.resolve(true);
+    if (bucket && FAILURES_ONLY.has(bucket)) return this.admitUnlessBlocked(request);
     return super.handleRequest(request);
+  }
+
+  /** A failures-only route: refused while this instance knows the address blocked, else counted if it fails. */
+  private async admitUnlessBlocked(request: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, blockDuration, throttler, getTracker, generateKey } = request;
+    const name = throttler.name ?? 'default';
+    const httpRequest = context.switchToHttp().getRequest<Record<string, unknown>>();
+    const tracker = await getTracker(httpRequest, context);
+    const key = generateKey(context, tracker, name);
+    const blockedForSeconds = this.failures.blockedFor(key);
+    if (blockedForSeconds > 0) {
+      await this.throwThrottlingException(context, {
+        limit,
+        ttl,
+        key,
+        tracker,
+        totalHits: limit + 1,
+        timeToExpire: blockedForSeconds,
+        isBlocked: true,
+        timeToBlockExpire: blockedForSeconds,
+      });
+    }
+    this.failures.expectOutcome(httpRequest, { key, name, limit, ttlMs: ttl, blockDurationMs: blockDuration });
+    return true;
   }
 
   protected override throwThrottlingException(

@@ -13,6 +13,7 @@ import { Microsoft365ExceptionFilter } from '../common/microsoft365-exception.fi
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { FailedRequestsLimiter } from '../rate-limits/failed-requests.limiter';
 import { SsoError, SsoErrorCode } from './sso-error';
 import { renderSsoErrorPage } from './sso-pages';
 import { ssoPortalUrl } from './sso-settings.service';
@@ -31,6 +32,7 @@ export class SsoErrorFilter implements ExceptionFilter {
   constructor(
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     private readonly http: HttpResponder,
+    private readonly failures: FailedRequestsLimiter,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -42,6 +44,23 @@ export class SsoErrorFilter implements ExceptionFilter {
       new Microsoft365ExceptionFilter(this.http).catch(exception, host);
       return;
     }
+    // A failed callback counts against `signInFailures` (only routes limited that way are counted), before it is
+    // answered: the client's next callback already finds it counted. The count never rejects (it logs).
+    const counting = this.failures.recordFailure(request);
+    if (!counting) {
+      this.answer(exception, request, response);
+      return;
+    }
+    void counting
+      .then(() => this.answer(exception, request, response))
+      .catch((error: unknown) =>
+        this.logger.error(
+          `A refused sign-in could not be answered: ${error instanceof Error ? error.name : 'unknown'}`,
+        ),
+      );
+  }
+
+  private answer(exception: unknown, request: { headers: Record<string, unknown> }, response: unknown): void {
     if (exception instanceof HttpException && !(exception instanceof SsoError)) {
       const body = exception.getResponse();
       this.http.json(response, exception.getStatus(), typeof body === 'string' ? { message: body } : body);

@@ -98,7 +98,9 @@ export class SsoController {
   }
 
   @Post('callback')
-  @RateLimit('signIn')
+  // Only failed callbacks count (rate-limits/failed-requests.limiter.ts): a success needed a state from a login,
+  // which is limited, and costs no statement here.
+  @RateLimit('signInFailures')
   @UseGuards(AuthGuard(MICROSOFT365_STRATEGY))
   @Redirect()
   @Header('Cache-Control', 'no-store')
