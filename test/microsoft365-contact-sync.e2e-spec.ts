@@ -122,7 +122,7 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
       `select (select count(*) || '/' || coalesce(max(updated_at)::text, '') from contacts) as contacts,
               (select count(*) || '/' || coalesce(max(updated_at)::text, '') from m365_contact_folders) as folders,
               (select count(*) || '/' || coalesce(max(updated_at)::text, '') from m365_contact_mailboxes) as mailboxes,
-              (select count(*) || '/' || coalesce(string_agg(pass_id || folder_id, ',' order by id), '')
+              (select count(*) || '/' || coalesce(string_agg(pass_id || folder_id, ',' order by mailbox_id, contact_id), '')
                  from m365_contact_items) as items`,
     );
     return row ?? {};

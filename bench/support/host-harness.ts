@@ -8,7 +8,7 @@ import { type BenchDatabase } from './bench.database';
 import { type CompiledHost, startCompiledHost } from './compiled-host';
 import { type DatabaseFigures, DatabaseCounters } from './db-counters';
 import { type EmulatorProcess, startEmulatorProcess } from './emulator.process';
-import { ProcSampler } from './proc-stats';
+import { ProcSampler, readPostgresCpuMs } from './proc-stats';
 
 const POLL_MS = 50;
 const RUN_TIMEOUT_MS = 60 * 60 * 1000;
@@ -98,6 +98,8 @@ export interface MeasuredRun {
   host: ReturnType<ProcSampler['stop']>;
   /** The emulator child, for comparison. */
   emulator: ReturnType<ProcSampler['stop']>;
+  /** CPU time of the PostgreSQL server (all its processes) over the run: on 2 cores it competes with the host. */
+  postgresCpuMs: number;
 }
 
 /** POSTs `{base}/{kind}/runs`, waits for the run and gathers every figure of it. */
@@ -114,6 +116,7 @@ export async function measureRun(
   const loadAtStart = loadNow();
   const hostSampler = new ProcSampler(h.host.pid);
   const emulatorSampler = new ProcSampler(h.emulator.pid);
+  const postgresCpuAtStart = readPostgresCpuMs();
   const started = Date.now();
   const response = await h.host.call('POST', `${target.base}/${kind}/runs`, {
     token: target.adminToken,
@@ -125,6 +128,7 @@ export async function measureRun(
   const wallMs = Date.now() - started;
   const host = hostSampler.stop();
   const emulator = emulatorSampler.stop();
+  const postgresCpuMs = readPostgresCpuMs() - postgresCpuAtStart;
   const loadAtEnd = loadNow();
   const counters = await h.emulator.counters();
   const database = await h.counters.stop();
@@ -151,11 +155,13 @@ export async function measureRun(
     database,
     host,
     emulator,
+    postgresCpuMs,
   };
   log(
     `${scenario}: ${run.status} ${run.mode} in ${wallMs} ms, ${result.graph.requests} Graph requests, ` +
       `${String(database.statements)} statements, ${database.rowsWritten.total} rows written, host peak RSS ` +
-      `${host.peakRssMb} MB, host CPU ${host.cpuMs} ms`,
+      `${host.peakRssMb} MB, host CPU ${host.cpuMs} ms (${host.systemCpuMs} ms system), ` +
+      `PostgreSQL CPU ${postgresCpuMs} ms, emulator CPU ${emulator.cpuMs} ms`,
   );
   return result;
 }

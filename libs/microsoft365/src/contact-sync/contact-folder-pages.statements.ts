@@ -65,8 +65,8 @@ export async function saveItemsAndCursors(
        select * from jsonb_to_recordset(?::jsonb)
          as p(folder_id text, path text, delta_link text, resume_link text, pass_id text, contact_ids jsonb)),
      items as (
-       insert into m365_contact_items (id, pbx_tenant_id, owner, mailbox_id, folder_id, contact_id, pass_id)
-       select gen_random_uuid(), ?::text, ?::text, ?::text, page.folder_id, x.contact_id, page.pass_id
+       insert into m365_contact_items (pbx_tenant_id, owner, mailbox_id, folder_id, contact_id, pass_id)
+       select ?::text, ?::text, ?::text, page.folder_id, x.contact_id, page.pass_id
          from page, jsonb_array_elements_text(page.contact_ids) as x(contact_id)
        on conflict (pbx_tenant_id, owner, mailbox_id, contact_id)
        do update set folder_id = excluded.folder_id, pass_id = excluded.pass_id

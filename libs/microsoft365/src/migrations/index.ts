@@ -32,6 +32,7 @@ import { Migration20261206053000_teams_presence_change_notifications } from './M
 import { Migration20261206060000_calendar_boundaries } from './Migration20261206060000_calendar_boundaries';
 import { Migration20261206093000_configuration_change_notify } from './Migration20261206093000_configuration_change_notify';
 import { Migration20261206093540_contact_mailboxes } from './Migration20261206093540_contact_mailboxes';
+import { Migration20261206201800_contact_items_key } from './Migration20261206201800_contact_items_key';
 export const microsoft365Migrations: MigrationObject[] = [
   { name: 'Migration20261122051524_initial', class: Migration20261122051524_initial },
   { name: 'Migration20261122091635_user_sync', class: Migration20261122091635_user_sync },
@@ -90,5 +91,6 @@ export const microsoft365Migrations: MigrationObject[] = [
     class: Migration20261206093000_configuration_change_notify,
   },
   { name: 'Migration20261206093540_contact_mailboxes', class: Migration20261206093540_contact_mailboxes },
+  { name: 'Migration20261206201800_contact_items_key', class: Migration20261206201800_contact_items_key },
 ];
 // </generated-migrations>
