@@ -63,6 +63,7 @@ import { MICROSOFT365_ACCOUNT_LINKS, MicrosoftAccountResolver } from './sso/micr
 import { Microsoft365Strategy } from './sso/microsoft365.strategy';
 import { SsoController } from './sso/sso.controller';
 import { SsoErrorFilter } from './sso/sso-error.filter';
+import { SsoScopeResolver } from './sso/sso-scope.resolver';
 import { SsoFlowService } from './sso/sso-flow.service';
 import { SsoConfigurationCache } from './sso/sso-configuration.cache';
 import { SsoMsalProvider } from './sso/sso-msal.provider';
@@ -209,6 +210,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     SsoTransactionStore,
     MicrosoftAccountResolver,
     SsoConfigurationCache,
+    SsoScopeResolver,
     SsoFlowService,
     SsoErrorFilter,
     Microsoft365Strategy,

@@ -104,3 +104,17 @@ export class SsoError extends Error {
     return appRedirect ? new SsoError(this.code, this.detail, appRedirect) : this;
   }
 }
+
+/** The SsoError for an error Entra sent to the callback instead of a code (the AADSTS number kept for support). */
+export function entraCallbackError(error: string, description: string | undefined): SsoError {
+  const aadsts = /AADSTS(\d+)/.exec(description ?? '')?.[1];
+  const detail = `Entra answered ${error}${aadsts ? ` (AADSTS${aadsts})` : ''}`;
+  if (error === 'consent_required' || aadsts === '65001' || aadsts === '65004') {
+    return new SsoError(SsoErrorCode.ConsentMissing, detail);
+  }
+  if (error === 'access_denied') return new SsoError(SsoErrorCode.Cancelled, detail);
+  if (error === 'temporarily_unavailable' || error === 'server_error') {
+    return new SsoError(SsoErrorCode.Unavailable, detail);
+  }
+  return new SsoError(SsoErrorCode.SignInFailed, detail);
+}

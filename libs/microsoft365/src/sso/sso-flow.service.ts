@@ -1,21 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
-import { isPbxId } from '../common/pbx-id';
-import { type AppCredentials } from '../graph/app-credentials';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { PBX_SESSIONS, type PbxSession, type PbxSessionsPort } from '../ports/pbx-sessions.port';
-import { PBX_TENANTS, type PbxTenantsPort } from '../ports/pbx-tenants.port';
-import { SYSTEM_SCOPE, type TenantSettingsEntity } from '../settings/tenant-settings.entity';
-import { TenantSettingsService } from '../settings/tenant-settings.service';
+import { SYSTEM_SCOPE } from '../settings/tenant-settings.entity';
 import { type MicrosoftIdentity } from './id-token-claims';
 import { IdTokenValidator } from './id-token.validator';
 import { MicrosoftAccountResolver } from './microsoft-account.resolver';
 import { PKCE_CHALLENGE_PATTERN, s256 } from './pkce';
 import { decideSignIn, type SignInRole, type SsoClient } from './sign-in-rules';
-import { SsoError, SsoErrorCode } from './sso-error';
+import { entraCallbackError, SsoError, SsoErrorCode } from './sso-error';
 import { SsoMsalProvider } from './sso-msal.provider';
-import { SsoConfigurationCache, type SsoTenantConfiguration } from './sso-configuration.cache';
+import { SsoConfigurationCache } from './sso-configuration.cache';
+import { SsoScopeResolver } from './sso-scope.resolver';
 import { type SsoSettingsEntity } from './sso-settings.entity';
 import { SsoSettingsService, ssoBasePath, ssoPortalUrl } from './sso-settings.service';
 import { type CodeProof, SsoTransactionStore } from './sso-transaction.store';
@@ -64,11 +61,6 @@ export interface Microsoft365SignIn {
   appRedirectUri: string | null;
 }
 
-interface SsoConfiguration {
-  credentials: AppCredentials;
-  rules: SsoSettingsEntity;
-}
-
 /** The session a one-time code was exchanged for, with the scope and the role it was decided for just now. */
 export type ExchangedSession = PbxSession & { scope: string; role: SignInRole };
 
@@ -86,37 +78,22 @@ export class SsoFlowService {
   private readonly codeSecrets = new WeakMap<Microsoft365SignIn, string>();
 
   constructor(
-    private readonly tenantSettings: TenantSettingsService,
+    private readonly scopes: SsoScopeResolver,
     private readonly configurations: SsoConfigurationCache,
     private readonly msal: SsoMsalProvider,
     private readonly validator: IdTokenValidator,
     private readonly transactions: SsoTransactionStore,
     private readonly accounts: MicrosoftAccountResolver,
-    @Inject(PBX_TENANTS) private readonly tenants: PbxTenantsPort,
     @Inject(PBX_SESSIONS) private readonly sessions: PbxSessionsPort,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The scope a login page names: a tenant id, a tenant's SIP domain, or `system`. */
-  async resolveScope(request: Pick<LoginRequest, 'tenant' | 'sipDomain' | 'scope'>): Promise<string> {
-    if (request.scope === SYSTEM_SCOPE && !request.tenant && !request.sipDomain) return SYSTEM_SCOPE;
-    const tenant = request.tenant
-      ? isPbxId(request.tenant)
-        ? await this.tenants.findById(request.tenant)
-        : null
-      : request.sipDomain
-        ? await this.tenants.findBySipDomain(request.sipDomain.trim().toLowerCase())
-        : null;
-    if (!tenant) throw new SsoError(SsoErrorCode.UnknownTenant, 'login for an unknown tenant');
-    return tenant.id;
-  }
-
   /** For login pages: show the Microsoft button? Never throws; an unknown domain is simply "no". */
   async discover(sipDomain: string | undefined): Promise<{ enabled: boolean; loginUrl: string | null }> {
     try {
-      const scope = await this.resolveScope({ sipDomain });
-      const { configuration } = await this.enabledRules(scope);
+      const scope = await this.scopes.resolveScope({ sipDomain });
+      const { configuration } = await this.scopes.enabledRules(scope);
       // Whether a key pair exists, without decrypting it: anybody may ask this.
       if (!configuration.activeKeyPair) throw new SsoError(SsoErrorCode.NotConfigured, scope);
       const base = `${this.options.publicUrl.replace(/\/+$/, '')}${this.basePath()}`;
@@ -141,8 +118,8 @@ export class SsoFlowService {
     if (client !== 'web' && client !== 'app') {
       throw new SsoError(SsoErrorCode.InvalidRequest, `unknown client ${client}`);
     }
-    const scope = await this.resolveScope(request);
-    const { configuration, rules } = await this.enabledRules(scope);
+    const scope = await this.scopes.resolveScope(request);
+    const { configuration, rules } = await this.scopes.enabledRules(scope);
     let app: { appRedirectUri: string; appCodeChallenge: string } | undefined;
     if (client === 'app') {
       if (!request.redirectUri || !SsoSettingsService.allowsAppRedirect(rules, request.redirectUri)) {
@@ -162,8 +139,8 @@ export class SsoFlowService {
     if ((await this.transactions.pending(scope)) >= maxPending) {
       throw new SsoError(SsoErrorCode.TooManySignIns, `${maxPending} sign-ins pending for ${scope}`);
     }
-    const { credentials } = await this.credentials(configuration);
-    const redirectUri = this.callbackUri(configuration.settings, request.origin);
+    const { credentials } = await this.scopes.credentials(configuration);
+    const redirectUri = this.scopes.callbackUri(configuration.settings, request.origin);
     const started = await this.transactions.start({
       scope,
       client,
@@ -186,10 +163,10 @@ export class SsoFlowService {
     const transaction = await this.transactions.consume(request.state, request.browserKey);
     const appRedirect = transaction.appRedirectUri ?? undefined;
     try {
-      if (request.error) throw this.entraError(request.error, request.errorDescription);
+      if (request.error) throw entraCallbackError(request.error, request.errorDescription);
       if (!request.code) throw new SsoError(SsoErrorCode.SignInFailed, 'callback without code');
-      const { credentials, rules } = await this.credentials(
-        (await this.enabledRules(transaction.scope)).configuration,
+      const { credentials, rules } = await this.scopes.credentials(
+        (await this.scopes.enabledRules(transaction.scope)).configuration,
       );
       const idToken = await this.msal.redeemCode(credentials, {
         code: request.code,
@@ -262,7 +239,7 @@ export class SsoFlowService {
   async exchangeCode(code: string, proof: CodeProof): Promise<ExchangedSession> {
     const redeemed = await this.transactions.redeemCode(code, proof);
     try {
-      const { rules } = await this.enabledRules(redeemed.scope);
+      const { rules } = await this.scopes.enabledRules(redeemed.scope);
       const account = await this.accounts.resolve(
         redeemed.scope,
         { objectId: redeemed.objectId, directoryId: redeemed.directoryId, username: null, displayName: null },
@@ -312,65 +289,6 @@ export class SsoFlowService {
     return ssoBasePath(this.options);
   }
 
-  /**
-   * The redirect URI of the origin the browser came through: the PBX's public URL, or the tenant's SBC. Any other
-   * origin gets the public URL's: behind a proxy that passes its own `Host` (nginx's default) the origin seen here
-   * is not the one the browser sees, and the public URL is then the right one. An SBC the tenant has not set is
-   * therefore never used as a redirect URI.
-   */
-  private callbackUri(
-    settings: Pick<TenantSettingsEntity, 'sbcUrl'> | null,
-    origin: string | undefined,
-  ): string {
-    const uris = this.tenantSettings.redirectUris(settings);
-    const matching = origin ? uris.find((uri) => uri.startsWith(`${origin}/`)) : undefined;
-    if (matching) return matching;
-    return uris[0] as string;
-  }
-
-  /**
-   * The scope's configuration and rules, if single sign-on is on and configured for it; nothing secret is read. From
-   * this instance's cache: no statement while it holds the scope (sso-configuration.cache.ts).
-   */
-  private async enabledRules(
-    scope: string,
-  ): Promise<{ configuration: SsoTenantConfiguration; rules: SsoSettingsEntity }> {
-    const configuration = await this.configurations.get(scope);
-    const { settings } = configuration;
-    if (
-      !settings?.applicationId ||
-      !settings.directoryId ||
-      !settings.enabled ||
-      !settings.features.singleSignOn
-    ) {
-      throw new SsoError(SsoErrorCode.NotConfigured, `single sign-on is off or incomplete for ${scope}`);
-    }
-    return { configuration, rules: configuration.rules };
-  }
-
-  /** The app credentials of an enabled scope: its active key pair, decrypted (once per cached configuration). */
-  private async credentials(configuration: SsoTenantConfiguration): Promise<SsoConfiguration> {
-    const { scope, settings, activeKeyPair: active, rules } = configuration;
-    const privateKeyPem = configuration.privateKeyPem();
-    if (!settings?.applicationId || !settings.directoryId || !active || !privateKeyPem) {
-      throw new SsoError(SsoErrorCode.NotConfigured, `no active key pair for ${scope}`);
-    }
-    return {
-      credentials: {
-        pbxTenantId: scope,
-        cloud: settings.cloud,
-        applicationId: settings.applicationId,
-        directoryId: settings.directoryId,
-        keyPairId: active.id,
-        thumbprintSha256: active.thumbprintSha256,
-        privateKeyPem: await privateKeyPem,
-        // Sent as `x5c` only when the host turned on `sendCertificateChain`, as for app tokens.
-        certificatePem: active.certificatePem,
-      },
-      rules,
-    };
-  }
-
   private assertAllowed(
     rules: SsoSettingsEntity,
     account: { userId: string; role: SignInRole },
@@ -381,19 +299,6 @@ export class SsoFlowService {
     if (!decision.allowed) {
       throw new SsoError(SsoErrorCode.NotAllowed, `PBX user ${account.userId}: ${decision.reason}`);
     }
-  }
-
-  private entraError(error: string, description: string | undefined): SsoError {
-    const aadsts = /AADSTS(\d+)/.exec(description ?? '')?.[1];
-    const detail = `Entra answered ${error}${aadsts ? ` (AADSTS${aadsts})` : ''}`;
-    if (error === 'consent_required' || aadsts === '65001' || aadsts === '65004') {
-      return new SsoError(SsoErrorCode.ConsentMissing, detail);
-    }
-    if (error === 'access_denied') return new SsoError(SsoErrorCode.Cancelled, detail);
-    if (error === 'temporarily_unavailable' || error === 'server_error') {
-      return new SsoError(SsoErrorCode.Unavailable, detail);
-    }
-    return new SsoError(SsoErrorCode.SignInFailed, detail);
   }
 }
 
