@@ -90,7 +90,9 @@ describe('Microsoft 365 rate limits and flood protection', () => {
         (
           await t.orm.em
             .fork()
-            .execute<{ hits: number }[]>(`select coalesce(sum(hits), 0) as hits from m365_rate_limit_counters`)
+            .execute<{ hits: number }[]>(
+              `select coalesce(sum(hits), 0) as hits from m365_rate_limit_counters`,
+            )
         )[0]?.hits,
       );
     const before = await counted();

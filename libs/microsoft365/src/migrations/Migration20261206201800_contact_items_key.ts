@@ -21,7 +21,9 @@ export class Migration20261206201800_contact_items_key extends Migration {
     this.addSql(`alter table "m365_contact_items" drop constraint "m365_contact_items_pkey";`);
     this.addSql(`alter table "m365_contact_items" add column "id" uuid not null default gen_random_uuid();`);
     this.addSql(`alter table "m365_contact_items" alter column "id" drop default;`);
-    this.addSql(`alter table "m365_contact_items" add constraint "m365_contact_items_pkey" primary key ("id");`);
+    this.addSql(
+      `alter table "m365_contact_items" add constraint "m365_contact_items_pkey" primary key ("id");`,
+    );
     this.addSql(
       `create index "m365_contact_items_pbx_tenant_id_owner_mailbox_id__80ad1_index" on "m365_contact_items" ("pbx_tenant_id", "owner", "mailbox_id", "folder_id");`,
     );

@@ -1,13 +1,21 @@
-import { type ThrottlerStorage } from '@nestjs/throttler';
 import { FailedRequestsLimiter, type FailureCount } from './failed-requests.limiter';
 
-const COUNT: FailureCount = { key: 'k', name: 'signInFailures', limit: 3, ttlMs: 60_000, blockDurationMs: 60_000 };
+const COUNT: FailureCount = {
+  key: 'k',
+  name: 'signInFailures',
+  limit: 3,
+  ttlMs: 60_000,
+  blockDurationMs: 60_000,
+};
 
 function limiterWith(increment: jest.Mock) {
   let now = Date.parse('2026-12-06T12:00:00Z');
-  const limiter = new FailedRequestsLimiter({ increment } as unknown as ThrottlerStorage, {
-    now: () => new Date(now),
-  });
+  const limiter = new FailedRequestsLimiter(
+    { increment },
+    {
+      now: () => new Date(now),
+    },
+  );
   return { limiter, advance: (ms: number) => (now += ms) };
 }
 

@@ -97,7 +97,13 @@ export class RateLimitGuard extends ThrottlerGuard {
         timeToBlockExpire: blockedForSeconds,
       });
     }
-    this.failures.expectOutcome(httpRequest, { key, name, limit, ttlMs: ttl, blockDurationMs: blockDuration });
+    this.failures.expectOutcome(httpRequest, {
+      key,
+      name,
+      limit,
+      ttlMs: ttl,
+      blockDurationMs: blockDuration,
+    });
     return true;
   }
 
