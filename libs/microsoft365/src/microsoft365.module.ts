@@ -56,6 +56,7 @@ import { BusinessPhoneWriter } from './user-sync/business-phone.writer';
 import { UserSyncSettingsService } from './user-sync/user-sync-settings.service';
 import { UserSyncApplier } from './user-sync/user-sync.applier';
 import { UserSyncController } from './user-sync/user-sync.controller';
+import { UserSyncFinisher } from './user-sync/user-sync.finisher';
 import { USER_SYNC_LISTENER, UserSyncRunner } from './user-sync/user-sync.runner';
 import { UserSyncScheduler } from './user-sync/user-sync.scheduler';
 import { IdTokenValidator } from './sso/id-token.validator';
@@ -189,6 +190,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     MatchCandidatesFinder,
     UserPhotosFetcher,
     BusinessPhoneWriter,
+    UserSyncFinisher,
     UserSyncRunner,
     UserSyncScheduler,
     UserLinksService,

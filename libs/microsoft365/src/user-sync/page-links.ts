@@ -1,6 +1,6 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { executeBound } from '../common/bound-statement';
-import { LinkOrigin } from './user-link.entity';
+import { LinkOrigin, UserLinkEntity } from './user-link.entity';
 import { LinkState, type UserLink } from './user-sync-plan';
 
 /**
@@ -214,4 +214,24 @@ export async function forEachActiveLinkSlice(
     }
     await tem.execute('close m365_active_links');
   });
+}
+
+/** Every active link of a tenant, for an incremental run with a group scope (members against links). */
+export async function activeLinks(
+  em: EntityManager,
+  pbxTenantId: string,
+): Promise<(UserLink & { userPrincipalName: string | null })[]> {
+  return em
+    .createQueryBuilder(UserLinkEntity)
+    .select(['objectId', 'pbxUserId', 'extension', 'state', 'userPrincipalName'])
+    .where({ pbxTenantId, state: LinkState.Active })
+    .execute<
+      {
+        objectId: string;
+        pbxUserId: string | null;
+        extension: string | null;
+        state: LinkState;
+        userPrincipalName: string | null;
+      }[]
+    >('all', true);
 }

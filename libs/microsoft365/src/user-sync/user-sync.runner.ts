@@ -5,29 +5,24 @@ import { SyncJobs } from '../jobs/sync-jobs';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
-import { Microsoft365Events } from '../events/microsoft365-events.service';
 import { PBX_DIRECTORY, type PbxDirectoryPort } from '../ports/pbx-directory.port';
-import { ProvisioningLogWriter } from '../provisioning-log/provisioning-log.writer';
 import { SyncRunEntity } from '../runs/sync-run.entity';
 import { DeletionGuardState, RunMode, RunStatus, RunTrigger, SyncKind } from '../runs/sync-run-status';
 import { SyncRunExecutor } from '../runs/sync-run.executor';
 import { SyncRunsService } from '../runs/sync-runs.service';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
-import { evaluateDeletionGuard } from './deletion-guard';
 import { extensionRangeOf } from './extension-range';
 import { ExtensionAllocator } from './extension.allocator';
 import { GroupScopeResolver } from './group-scope.resolver';
-import { type DirectoryEntry, Microsoft365DirectoryReader } from './microsoft365-directory.reader';
-import { UserLinkEntity } from './user-link.entity';
-import { forEachActiveLinkSlice } from './page-links';
-import { UserSyncSettingsEntity } from './user-sync-settings.entity';
+import { Microsoft365DirectoryReader } from './microsoft365-directory.reader';
+import { activeLinks, forEachActiveLinkSlice } from './page-links';
 import { PendingPhotoWrites } from './pending-photo-writes';
 import { UserSyncPageProcessor } from './user-sync-page.processor';
-import { MAX_PLAN_ENTRIES, type UserSyncRunContext } from './user-sync-run.context';
-import { type LeaverAction, LinkState, type UserLink } from './user-sync-plan';
-import { userSyncLog } from './user-sync-log-entries';
+import { type UserSyncRunContext } from './user-sync-run.context';
+import { type LeaverAction } from './user-sync-plan';
 import { UserSyncSettingsService, scopeFingerprint, toUserScope } from './user-sync-settings.service';
-import { UserSyncApplier } from './user-sync.applier';
+import { UserSyncFinisher } from './user-sync.finisher';
+import { lastOfEach, readAhead } from './read-ahead';
 import { planLeavers, planMissing } from './user-sync.planner';
 import { changedUsers, fullRunReason, type RequestedRunMode } from './user-sync-run-mode';
 
@@ -80,11 +75,9 @@ export class UserSyncRunner {
     private readonly reader: Microsoft365DirectoryReader,
     private readonly groupScopes: GroupScopeResolver,
     private readonly pages: UserSyncPageProcessor,
-    private readonly applier: UserSyncApplier,
-    private readonly log: ProvisioningLogWriter,
+    private readonly finisher: UserSyncFinisher,
     private readonly runs: SyncRunsService,
     private readonly executor: SyncRunExecutor,
-    private readonly events: Microsoft365Events,
     private readonly jobs: SyncJobs,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -144,7 +137,7 @@ export class UserSyncRunner {
       await this.pages.process(context, [user]);
       await context.photoWrites.drain();
       const leaver = context.leavers.get(user.id);
-      if (leaver) await this.applyLeavers(context, [leaver]);
+      if (leaver) await this.finisher.applyLeavers(context, [leaver]);
       const done = context.steps?.get(user.id) ?? [];
       steps.push(...(done.length > 0 ? done : [this.explainNoAction(context, user.id)]));
       run.plan = steps;
@@ -154,18 +147,18 @@ export class UserSyncRunner {
 
   /** Applies the leavers a deletion guard held back, after an admin confirmed them. */
   async confirmStaged(pbxTenantId: string, runId: string, decidedBy: string | null): Promise<SyncRunEntity> {
-    const staged = await this.pendingStaged(pbxTenantId, runId);
+    const staged = await this.finisher.pendingStaged(pbxTenantId, runId);
     const prepared = await this.prepare(pbxTenantId, { trigger: RunTrigger.Confirmation });
     await this.guarded(prepared.context, async () => {
-      await this.applyLeavers(prepared.context, staged.stagedRemovals.actions as LeaverAction[]);
-      await this.decide(staged, DeletionGuardState.Confirmed, decidedBy);
+      await this.finisher.applyLeavers(prepared.context, staged.stagedRemovals.actions as LeaverAction[]);
+      await this.finisher.decide(staged, DeletionGuardState.Confirmed, decidedBy);
     });
     return prepared.run;
   }
 
   async rejectStaged(pbxTenantId: string, runId: string, decidedBy: string | null): Promise<SyncRunEntity> {
-    const staged = await this.pendingStaged(pbxTenantId, runId);
-    await this.decide(staged, DeletionGuardState.Rejected, decidedBy);
+    const staged = await this.finisher.pendingStaged(pbxTenantId, runId);
+    await this.finisher.decide(staged, DeletionGuardState.Rejected, decidedBy);
     return this.runs.get(pbxTenantId, runId);
   }
 
@@ -282,7 +275,7 @@ export class UserSyncRunner {
         context.leavers.set(leaver.objectId, leaver);
       }
     });
-    await this.finish(context, deltaLink, true);
+    await this.finisher.finish(context, deltaLink, true);
   }
 
   private async incremental(context: UserSyncRunContext, fromLink: string): Promise<void> {
@@ -297,7 +290,7 @@ export class UserSyncRunner {
     // came through the users' delta above, so there is nothing to compare (and an idle run reads nothing more).
     if (members && context.groupScope?.readReason !== null) {
       // Membership changes do not show in the users' delta: compare the members with the links instead.
-      const active = await this.activeLinks(context.run.pbxTenantId);
+      const active = await activeLinks(this.em.fork(), context.run.pbxTenantId);
       const activeIds = new Set(active.map((l) => l.objectId));
       const newcomers = [...members].filter((id) => !activeIds.has(id) && !context.seen.has(id));
       if (newcomers.length > 0) {
@@ -318,160 +311,7 @@ export class UserSyncRunner {
         },
       );
     }
-    await this.finish(context, deltaLink, false);
-  }
-
-  /** Leavers behind the deletion guard, and the new delta link, in one transaction. */
-  private async finish(context: UserSyncRunContext, deltaLink: string, full: boolean): Promise<void> {
-    const { run, settings } = context;
-    const leavers = [...context.leavers.values()];
-    const removals = leavers.filter((l) => l.action === 'disable' || l.action === 'delete');
-    const groupScope = context.groupScope;
-    const idle =
-      !full &&
-      leavers.length === 0 &&
-      run.progress.usersRead === 0 &&
-      settings.deltaScope === scopeFingerprint(settings) &&
-      // Members read again must be stored, or every following run would read them again.
-      (groupScope ? groupScope.readReason === null : settings.groupDeltaLink === null);
-    // Nothing changed: the stored delta link is still good (it stays valid for days, and the daily full pass takes
-    // a fresh one), so an idle run writes nothing at all.
-    if (idle && !run.dryRun) return;
-    const synced = await this.em
-      .fork()
-      .count(UserLinkEntity, { pbxTenantId: run.pbxTenantId, state: LinkState.Active });
-    const verdict = evaluateDeletionGuard(removals.length, synced, {
-      maxAbsolute: settings.deletionGuardMaxUsers,
-      maxPercent: settings.deletionGuardMaxPercent,
-    });
-    if (run.dryRun) {
-      appendPlan(run, leavers);
-      for (const leaver of leavers) count(run, `planned.${leaver.action}`);
-      if (verdict.tripped) count(run, 'deletionGuardWouldTrip');
-      await this.runs.save(run);
-      return;
-    }
-    await this.em.fork().transactional(async (em) => {
-      if (full) {
-        // This pass decided afresh; what earlier runs staged no longer applies. They stay in the history, marked
-        // superseded (with the run that superseded them), so an admin can still see what had been held back.
-        await em.execute(
-          `update m365_sync_runs
-              set staged_removals = staged_removals || jsonb_build_object(
-                    'state', ?::text, 'decidedAt', ?::text, 'supersededBy', ?::text)
-            where pbx_tenant_id = ? and kind = ? and id <> ? and staged_removals->>'state' = ?`,
-          [
-            DeletionGuardState.Superseded,
-            this.clock.now().toISOString(),
-            run.id,
-            run.pbxTenantId,
-            SyncKind.Users,
-            run.id,
-            DeletionGuardState.Pending,
-          ],
-        );
-      }
-      const apply = verdict.tripped ? leavers.filter((l) => l.action === 'keep') : leavers;
-      const result = await this.applier.applyLeavers(em, run.pbxTenantId, apply);
-      const held = verdict.tripped ? removals.map((l) => userSyncLog.held(l, verdict.reason)) : [];
-      await this.log.write(em, run, [...result.log, ...held]);
-      merge(run, result.counts);
-      if (verdict.tripped) {
-        run.stagedRemovals = { state: DeletionGuardState.Pending, reason: verdict.reason, actions: removals };
-        count(run, 'staged', removals.length);
-      }
-      // Only the cursor columns: an admin may have saved other settings while the run went on.
-      const cursor = Object.assign(new UserSyncSettingsEntity(), {
-        pbxTenantId: run.pbxTenantId,
-        deltaLink,
-        deltaScope: scopeFingerprint(settings),
-        lastFullRunAt: full ? this.clock.now() : settings.lastFullRunAt,
-        groupDeltaLink: groupScope?.deltaLink ?? null,
-        groupClosure: groupScope?.closure ?? null,
-      });
-      await em.upsert(UserSyncSettingsEntity, cursor, {
-        onConflictFields: ['pbxTenantId'],
-        onConflictMergeFields: ['deltaLink', 'deltaScope', 'lastFullRunAt', 'groupDeltaLink', 'groupClosure'],
-      });
-      if (groupScope) await this.groupScopes.save(em, run.pbxTenantId, groupScope);
-      else if (settings.groupDeltaLink !== null) await this.groupScopes.forget(em, run.pbxTenantId);
-    });
-    if (verdict.tripped) {
-      this.logger.warn(
-        `PBX tenant ${run.pbxTenantId}: deletion guard held back ${removals.length} leavers (run ${run.id})`,
-      );
-      this.events.emit({
-        type: 'user-sync.deletion-guard-tripped',
-        pbxTenantId: run.pbxTenantId,
-        runId: run.id,
-        staged: removals.length,
-        reason: verdict.reason,
-      });
-    }
-  }
-
-  private async applyLeavers(context: UserSyncRunContext, leavers: LeaverAction[]): Promise<void> {
-    await this.em.fork().transactional(async (em) => {
-      const result = await this.applier.applyLeavers(em, context.run.pbxTenantId, leavers);
-      await this.log.write(em, context.run, result.log);
-      merge(context.run, result.counts);
-      for (const [objectId, steps] of result.steps) {
-        context.steps?.set(objectId, [...(context.steps.get(objectId) ?? []), ...steps]);
-      }
-    });
-  }
-
-  private async activeLinks(
-    pbxTenantId: string,
-  ): Promise<(UserLink & { userPrincipalName: string | null })[]> {
-    const rows = await this.em
-      .fork()
-      .createQueryBuilder(UserLinkEntity)
-      .select(['objectId', 'pbxUserId', 'extension', 'state', 'userPrincipalName'])
-      .where({ pbxTenantId, state: LinkState.Active })
-      .execute<
-        {
-          objectId: string;
-          pbxUserId: string | null;
-          extension: string | null;
-          state: LinkState;
-          userPrincipalName: string | null;
-        }[]
-      >('all', true);
-    return rows;
-  }
-
-  private async pendingStaged(pbxTenantId: string, runId: string) {
-    const run = await this.runs.get(pbxTenantId, runId);
-    if (run.stagedRemovals?.state !== DeletionGuardState.Pending) {
-      throw new Microsoft365Exception(
-        Microsoft365ErrorCode.Conflict,
-        run.stagedRemovals
-          ? `The staged removals of run ${runId} were already ${run.stagedRemovals.state.toLowerCase()}`
-          : `Run ${runId} staged no removals`,
-        { action: 'Look at the latest run in the history.' },
-      );
-    }
-    return run as SyncRunEntity & { stagedRemovals: NonNullable<SyncRunEntity['stagedRemovals']> };
-  }
-
-  private async decide(
-    run: SyncRunEntity & { stagedRemovals: NonNullable<SyncRunEntity['stagedRemovals']> },
-    state: DeletionGuardState,
-    decidedBy: string | null,
-  ): Promise<void> {
-    await this.em.fork().nativeUpdate(
-      SyncRunEntity,
-      { id: run.id },
-      {
-        stagedRemovals: {
-          ...run.stagedRemovals,
-          state,
-          decidedAt: this.clock.now().toISOString(),
-          ...(decidedBy ? { decidedBy } : {}),
-        },
-      },
-    );
+    await this.finisher.finish(context, deltaLink, false);
   }
 
   private explainNoAction(context: UserSyncRunContext, objectId: string): string {
@@ -479,43 +319,4 @@ export class UserSyncRunner {
     if (outOfScope) return outOfScope.message;
     return 'Already up to date in the PBX: nothing to change';
   }
-}
-
-/**
- * Asks Graph for the next page while the current one is planned and written, so the run waits for Graph and for
- * the database at the same time rather than in turn.
- */
-async function* readAhead<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = pages.next();
-  // The read-ahead may fail while the current page is still being applied; the failure surfaces when awaited.
-  next.catch(() => {
-    // expected: the failure surfaces where the page is awaited.
-  });
-  for (;;) {
-    const current = await next;
-    if (current.done) return;
-    next = pages.next();
-    next.catch(() => {
-      // expected: the failure surfaces where the page is awaited.
-    });
-    yield current.value;
-  }
-}
-
-/** Graph may return one object several times in a delta round; the last one is the current state. */
-function lastOfEach(entries: DirectoryEntry[]): DirectoryEntry[] {
-  return [...new Map(entries.map((entry) => [entry.id, entry])).values()];
-}
-
-function count(run: SyncRunEntity, key: string, by = 1): void {
-  run.counts[key] = (run.counts[key] ?? 0) + by;
-}
-
-function merge(run: SyncRunEntity, counts: Record<string, number>): void {
-  for (const [key, value] of Object.entries(counts)) count(run, key, value);
-}
-
-function appendPlan(run: SyncRunEntity, actions: unknown[]): void {
-  run.plan ??= [];
-  run.plan.push(...actions.slice(0, Math.max(0, MAX_PLAN_ENTRIES - run.plan.length)));
 }
