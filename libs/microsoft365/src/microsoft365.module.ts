@@ -79,6 +79,7 @@ import { RATE_LIMIT_STORAGE, RateLimitGuard } from './rate-limits/rate-limit.gua
 import { ContactSyncApplier } from './contact-sync/contact-sync.applier';
 import { ContactSyncController } from './contact-sync/contact-sync.controller';
 import { ContactSyncMailboxProcessor } from './contact-sync/contact-sync-mailbox.processor';
+import { ContactMailboxSources } from './contact-sync/contact-mailbox.sources';
 import { ContactSyncRunner } from './contact-sync/contact-sync.runner';
 import { ContactSyncScheduler } from './contact-sync/contact-sync.scheduler';
 import { ContactSyncSettingsService } from './contact-sync/contact-sync-settings.service';
@@ -224,6 +225,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     ContactFolderTracker,
     ContactSyncApplier,
     ContactSyncMailboxProcessor,
+    ContactMailboxSources,
     ContactSyncRunner,
     ContactSyncScheduler,
     GroupSyncSettingsService,
