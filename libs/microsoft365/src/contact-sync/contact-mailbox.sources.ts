@@ -29,6 +29,7 @@ export class ContactMailboxSources {
     private readonly reader: OutlookContactsReader,
   ) {}
 
+  /** Of the mailboxes a notification named, those synced before and still to be synced (scope, links, list). */
   async syncedMailboxes(
     pbxTenantId: string,
     mailboxIds: readonly string[],
