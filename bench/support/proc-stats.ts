@@ -41,12 +41,8 @@ let clockTicks: number | undefined;
 
 /** user + system CPU time (fields 14 and 15 of /proc/<pid>/stat, in clock ticks) in milliseconds. */
 export function readProcCpuMs(pid: number): number {
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  if (!existsSync(`/proc/${pid}/stat`)) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Math.round(((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks);
+  const { userMs, systemMs } = readProcUserSystemMs(pid);
+  return userMs + systemMs;
 }
 
 /** user and system CPU time of a process (fields 14 and 15 of /proc/<pid>/stat) in milliseconds. */
@@ -65,32 +61,26 @@ export function readPostgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const comm = (() => {
-      try {
-        return readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      } catch {
-        // expected: the process ended between the listing and the read; it is counted by its parent's cutime.
-        return '';
-      }
-    })();
-    if (comm !== 'postgres') continue;
+    if (readComm(entry) !== 'postgres') continue;
     const fields = statFields(Number(entry));
     if (!fields) continue;
     const ownTicks = Number(fields[11]) + Number(fields[12]);
     // A backend's parent is the postmaster (also a `postgres`): only the postmaster's cutime, or children would
     // be counted twice when a backend forks nothing. Field 4 is the parent pid; field 16-17 cutime and cstime.
-    const parentComm = (() => {
-      try {
-        return readFileSync(`/proc/${fields[1]}/comm`, 'utf8').trim();
-      } catch {
-        // expected: parent gone; treat as not a postmaster child.
-        return '';
-      }
-    })();
-    const childTicks = parentComm === 'postgres' ? 0 : Number(fields[13]) + Number(fields[14]);
+    const childTicks = readComm(fields[1] ?? '') === 'postgres' ? 0 : Number(fields[13]) + Number(fields[14]);
     total += ticksToMs(ownTicks + childTicks);
   }
   return total;
+}
+
+/** A process's command name, or '' when it has exited (an exited backend counts in its parent's cutime). */
+function readComm(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    // expected: the process ended between the listing and the read.
+    return '';
+  }
 }
 
 function ticksToMs(ticks: number): number {
