@@ -51,6 +51,21 @@ describe(TenantTokenService.name, () => {
     expect((await tokens.getToken('t')).accessToken).toBe('token-2');
   });
 
+  it("forgets one tenant's resolved token, or every tenant's, when the MSAL clients are dropped", async () => {
+    const { tokens, acquire } = service();
+    await tokens.getToken('t');
+    await tokens.getToken('u');
+    expect(acquire).toHaveBeenCalledTimes(2);
+    tokens.evict('t');
+    await tokens.getToken('t');
+    await tokens.getToken('u');
+    expect(acquire).toHaveBeenCalledTimes(3);
+    tokens.evict(null);
+    await tokens.getToken('t');
+    await tokens.getToken('u');
+    expect(acquire).toHaveBeenCalledTimes(5);
+  });
+
   it('shares one renewal among requests refused together, and hands a late one the replacement', async () => {
     const { tokens, acquire } = service();
     await tokens.getToken('t');

@@ -96,9 +96,10 @@ export class TenantTokenService {
     return token;
   }
 
-  /** Forgets the cached token after the tenant's settings or key pairs changed. */
-  evict(pbxTenantId: string): void {
-    this.cache.delete(pbxTenantId);
+  /** Forgets the cached token after the tenant's settings or key pairs changed (`null`: every tenant's). */
+  evict(pbxTenantId: string | null): void {
+    if (pbxTenantId === null) this.cache.clear();
+    else this.cache.delete(pbxTenantId);
   }
 
   private async resolve(
