@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { ContactOwnerKind } from '../contacts/contact-owner-kind';
 import { type PbxContact, type PbxContactOwner, type PbxContactsPort } from '@pbx/microsoft365';
 import { isUUID } from 'class-validator';
-import { jsonArray } from '../common/sql-array';
+import { jsonSet } from '../common/sql-array';
 import { executeBound } from '../common/bound-statement';
 
 /** The `externalSource` of every contact the Microsoft 365 module writes. */
@@ -147,7 +147,7 @@ export class PbxContactsAdapter implements PbxContactsPort {
       return;
     }
     await this.em.execute(
-      `delete from contacts where tenant_id = ? ${scope.where} and external_source = ? and external_id = any(${jsonArray('text')})`,
+      `delete from contacts where tenant_id = ? ${scope.where} and external_source = ? and external_id in ${jsonSet('text')}`,
       [pbxTenantId, ...scope.bindings, MICROSOFT365_SOURCE, JSON.stringify(externalIds)],
     );
   }

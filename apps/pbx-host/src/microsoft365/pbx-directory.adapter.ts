@@ -19,7 +19,7 @@ import {
 } from '@pbx/microsoft365';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { jsonArray } from '../common/sql-array';
+import { jsonSet } from '../common/sql-array';
 import { executeBound } from '../common/bound-statement';
 
 const MAX_PAGE = 1000;
@@ -81,11 +81,10 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
   ) {}
 
   /**
-   * One statement whatever the batch size, each list bound as ONE jsonb parameter (`= any(array(...))`): the
-   * planner does not know the array's length, so it keeps the primary key and the (tenant_id, lower(...))
-   * indexes even while `users` grows from a few rows to 100,000 during a first sync, before autovacuum's next
-   * analyze (EXPLAIN on 100,000 users, never analyzed or analyzed at 200 rows: bitmap index scans, under 80 ms
-   * for 999 emails and 999 UPNs). Rows, not entities: no identity map and no photo for a lookup.
+   * One statement whatever the batch size, each list bound as ONE jsonb parameter (`in ${jsonSet(...)}`, a
+   * semi-join): probed through the primary key and the (tenant_id, lower(...)) indexes, or hashed when the
+   * statistics do not know the tenant yet (a second tenant's first sync), never compared element by element
+   * (see common/sql-array.ts). Rows, not entities: no identity map and no photo for a lookup.
    */
   @EnsureEntityManagerContext()
   async findUsers(pbxTenantId: string, lookup: PbxUserLookup): Promise<PbxDirectoryUser[]> {
@@ -98,9 +97,9 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
     const any: string[] = [];
     const values: string[] = [];
     for (const [condition, list] of [
-      [`id = any(${jsonArray('uuid')})`, ids],
-      [`lower(email) = any(${jsonArray('text')})`, emails],
-      [`lower(user_principal_name) = any(${jsonArray('text')})`, upns],
+      [`id in ${jsonSet('uuid')}`, ids],
+      [`lower(email) in ${jsonSet('text')}`, emails],
+      [`lower(user_principal_name) in ${jsonSet('text')}`, upns],
     ] as const) {
       if (list.length === 0) continue;
       any.push(condition);
@@ -274,7 +273,7 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
     // The host has no queues, ring groups or IVRs yet; when it does, they join this query.
     const rows = await executeBound<{ extension: string }>(
       this.em,
-      `select extension from users where tenant_id = ?::uuid and extension = any(${jsonArray('text')}) order by extension`,
+      `select extension from users where tenant_id = ?::uuid and extension in ${jsonSet('text')} order by extension`,
       [pbxTenantId, JSON.stringify(distinct)],
     );
     return rows.map((row) => row.extension);

@@ -4,7 +4,7 @@ import { Subject } from 'rxjs';
 import { type Page } from '../common/page.response';
 import { DEFAULT_PRESENCE_STATUS, type PresenceStatus } from './presence-status';
 import { UsersService } from '../users/users.service';
-import { jsonArray } from '../common/sql-array';
+import { jsonSet } from '../common/sql-array';
 
 export interface UserPresence {
   userId: string;
@@ -53,7 +53,7 @@ export class PresenceService {
     const rows = await this.em.execute<PresenceRow[]>(
       `select u.id as user_id, p.status, p.changed_at, u.created_at
          from users u left join presence p on p.user_id = u.id
-        where u.tenant_id = ? and u.id = any(${jsonArray('uuid')})`,
+        where u.tenant_id = ? and u.id in ${jsonSet('uuid')}`,
       [tenantId, JSON.stringify(userIds)],
     );
     return rows.map((row) => ({

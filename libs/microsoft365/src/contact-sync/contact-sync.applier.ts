@@ -16,8 +16,12 @@ import { PBX_CONTACTS, type PbxContactsPort } from '../ports/pbx-contacts.port';
 
 export { type FolderCursor, type FolderPageInput } from './contact-folder-pages.statements';
 
-/** A PostgreSQL text[] from ONE bound parameter holding a JSON array (one parameter whatever the batch size). */
-const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
+/**
+ * "Is one of" a list bound as ONE jsonb parameter (one statement text whatever the batch size): a subquery, which
+ * PostgreSQL probes through the index or hashes, where `= any(array(...))` is compared element by element (see
+ * page-links.ts).
+ */
+const IN_TEXT = 'in (select jsonb_array_elements_text(?::jsonb))';
 
 export interface AppliedCounts {
   upserted: number;
@@ -70,7 +74,7 @@ export class ContactSyncApplier {
       await executeBound(
         em,
         `delete from m365_contact_items
-          where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id = ? and contact_id = any(${TEXT_ARRAY})`,
+          where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id = ? and contact_id ${IN_TEXT}`,
         [
           first.pbxTenantId,
           first.folder.owner,
@@ -106,7 +110,7 @@ export class ContactSyncApplier {
     const key = [pbxTenantId, owner, mailboxId, JSON.stringify(folderIds)];
     const items = await em.execute<{ contact_id: string }[]>(
       `delete from m365_contact_items
-        where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id = any(${TEXT_ARRAY})
+        where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id ${IN_TEXT}
         returning contact_id`,
       key,
     );
@@ -117,7 +121,7 @@ export class ContactSyncApplier {
     );
     await em.execute(
       `delete from m365_contact_folders
-        where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id = any(${TEXT_ARRAY})`,
+        where pbx_tenant_id = ? and owner = ? and mailbox_id = ? and folder_id ${IN_TEXT}`,
       key,
     );
     return items.length;
