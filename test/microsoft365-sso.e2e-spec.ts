@@ -1,4 +1,5 @@
 import { HttpTransport } from '@pbx/microsoft365/graph/http-transport.provider';
+import { GraphConcurrency } from '@pbx/microsoft365/graph/graph-concurrency.service';
 import { MICROSOFT365_OPTIONS } from '@pbx/microsoft365/microsoft365.module-definition';
 import { type Microsoft365ModuleOptions, PBX_DIRECTORY, type PbxDirectoryPort } from '@pbx/microsoft365';
 import { createTrustingAgent } from '@pbx/m365-emulator';
@@ -42,8 +43,8 @@ class TamperingTransport extends HttpTransport {
   /** Answers the token request in Entra's place (an error Entra gives that the emulator does not model). */
   tokenAnswer?: () => Response;
 
-  constructor(options: Microsoft365ModuleOptions) {
-    super(options);
+  constructor(options: Microsoft365ModuleOptions, concurrency: GraphConcurrency) {
+    super(options, concurrency);
     const original = this.fetch;
     Object.defineProperty(this, 'fetch', {
       value: async (url: string | URL, init: RequestInit = {}) => {
@@ -254,8 +255,9 @@ describe('Microsoft 365 single sign-on (web and app)', () => {
       logLevels: ['log', 'error', 'warn'],
       override: (builder) =>
         builder.overrideProvider(HttpTransport).useFactory({
-          factory: (options: Microsoft365ModuleOptions) => new TamperingTransport(options),
-          inject: [MICROSOFT365_OPTIONS],
+          factory: (options: Microsoft365ModuleOptions, concurrency: GraphConcurrency) =>
+            new TamperingTransport(options, concurrency),
+          inject: [MICROSOFT365_OPTIONS, GraphConcurrency],
         }),
     });
     transport = t.get(HttpTransport);

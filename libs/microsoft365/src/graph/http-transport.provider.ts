@@ -3,8 +3,18 @@ import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher, ProxyAgent, fetch, type RequestInit, type Response } from 'undici';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
+import { GraphConcurrency } from './graph-concurrency.service';
 
 export { type Response as TransportResponse } from 'undici';
+
+/**
+ * Connections per Microsoft host, in units of one tenant's limiter ceiling. A request in flight holds a connection
+ * (HTTP/1.1), and the pool is every tenant's: sized to one ceiling, one tenant's photo or contact fan-out held all of
+ * it and every other request (another tenant's sync, a sign-in's code redemption) queued behind batches that take
+ * a second each; the emulator's photo bench was capped by it (10k photo checks: 5.9 s at 64, 3.5 s at 256). Four
+ * ceilings: one tenant's three fan-outs (batches, contacts, calendars) and its single requests fit at once.
+ */
+const CONNECTIONS_PER_CEILING = 4;
 
 /**
  * The one HTTP connection pool for all Microsoft traffic (Entra and Graph). It trusts the system roots plus the
@@ -21,7 +31,13 @@ export class HttpTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(HttpTransport.name);
   readonly dispatcher: Dispatcher;
 
-  constructor(@Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions) {
+  /** Connections kept per Microsoft host (Entra's, Graph's). */
+  readonly connections: number;
+
+  constructor(
+    @Inject(MICROSOFT365_OPTIONS) options: Microsoft365ModuleOptions,
+    concurrency: GraphConcurrency,
+  ) {
     const extraCas = options.trustedCaPem ?? [];
     // One secure context for every connection: handed `ca`, Node builds a new context for each TLS connection and
     // parses the whole bundle again (the ~140 system roots plus the extra CAs), CPU that grows with the pool's churn.
@@ -29,9 +45,10 @@ export class HttpTransport implements OnApplicationShutdown {
       extraCas.length > 0
         ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...extraCas] }) }
         : {};
+    this.connections = CONNECTIONS_PER_CEILING * concurrency.ceiling;
     this.dispatcher = options.httpProxy
-      ? new ProxyAgent({ uri: options.httpProxy, requestTls: tls, connections: 64 })
-      : new Agent({ connect: tls, connections: 64, keepAliveTimeout: 30_000 });
+      ? new ProxyAgent({ uri: options.httpProxy, requestTls: tls, connections: this.connections })
+      : new Agent({ connect: tls, connections: this.connections, keepAliveTimeout: 30_000 });
   }
 
   /** `fetch` bound to this pool. */
