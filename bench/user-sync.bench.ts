@@ -306,8 +306,10 @@ async function writeReport(results: SizeResult[], complete: boolean): Promise<st
         'one’s nextLink, and the token request) x the injected latency, plus the bulk-write floor: one INSERT ... ' +
         'SELECT FROM jsonb_to_recordset of N rows into scratch copies of users and m365_user_links (same columns, ' +
         'defaults and indexes) on the same database, timed in this run.',
-      'floors.photoCeiling: measured in this run by $batch calls of 20 photos straight to the emulator at ' +
-        'increasing concurrency until a 429 or no more gain (support/photo-ceiling.ts). Photos per second of the ' +
+      'floors.photoCeiling: the lower of two bounds (support/photo-ceiling.ts): $batch calls of 20 photos straight ' +
+        'to the emulator at increasing concurrency, each level with a full resource-unit budget, until a 429 or no ' +
+        'more gain (measured in this run), and what the directory’s resource-unit budget allows for as many photos ' +
+        '(computed). Photos per second of the ' +
         'photo scenario = photo requests the emulator answered / wall time of the run (which also writes the users).',
       'full-with-photos-second-run: a second full run of the photo directory with nothing changed (no target in ' +
         'the issue; its requests, rows written and time are what it costs).',

@@ -3,10 +3,19 @@
  * probing it directly (no PBX in between) with the module's own request shape, `$batch` calls of 20
  * `GET /users/{id}/photo/$value` (https://learn.microsoft.com/en-us/graph/json-batching: at most 20 requests per
  * batch), at 4, 8, 16, ... batches in flight, until a level answers with a 429 or gains less than 5 % over the one
- * before. The ceiling is the best 429-free rate. It is probed on a directory of its own (the resource-unit budget is
- * per tenant and app) of as many users as the scenario, with the same injected latency; as in a sync, every photo in
- * flight is another mailbox (at most users / 20 batches in flight, each user asked once per round), so Outlook's
- * 4-concurrent-requests-per-mailbox limit is never what stops the probe.
+ * before. It is probed on a directory of its own (the resource-unit budget is per tenant and app) of as many users as
+ * the scenario, with the same injected latency; as in a sync, every photo in flight is another mailbox (at most
+ * users / 20 batches in flight, each user asked once per round), so Outlook's 4-concurrent-requests-per-mailbox limit
+ * is never what stops the probe.
+ *
+ * Two bounds, and the ceiling is the lower one:
+ * - concurrency: the best 429-free rate of a level. Each level starts with a full resource-unit budget (the
+ *   emulator's buckets emptied between levels), so that a level is not throttled for what the levels before it used
+ *   (they were: at 128 in flight the 429s were `ResourceUnitLimitExceeded` of a budget the probe had drained itself);
+ * - resource units: one photo costs 1 RU, and the directory's budget per app and tenant is a bucket of 8,000 RU per
+ *   10 s for more than 500 users (3,500 under 50, 5,000 up to 500; docs/graph-notes.md §6, from
+ *   https://learn.microsoft.com/en-us/graph/throttling-limits#identity-and-access-service-limits), refilled as it is
+ *   used, so `photos` photos take at least (photos - budget) / (budget / 10 s): no client gets them faster.
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
@@ -27,10 +36,20 @@ export interface PhotoCeilingLevel {
 }
 
 export interface PhotoCeiling {
+  /** The lower of the two bounds below. */
   photosPerSecond: number;
-  batchesInFlight: number;
+  /** The best 429-free level, each level with a full resource-unit budget. */
+  concurrencyBound: { photosPerSecond: number; batchesInFlight: number };
+  /** What the directory's resource-unit budget allows for `photos` photos (null: the budget covers them at once). */
+  resourceUnitBound: { photos: number; budgetPer10Seconds: number; photosPerSecond: number | null };
   levels: PhotoCeilingLevel[];
   method: string;
+}
+
+/** The resource units per 10 s of an app in a directory of `users` users (docs/graph-notes.md §6). */
+function resourceUnitBudget(users: number): number {
+  if (users < 50) return 3_500;
+  return users <= 500 ? 5_000 : 8_000;
 }
 
 export async function probePhotoCeiling(emulator: EmulatorProcess, users: number): Promise<PhotoCeiling> {
@@ -81,6 +100,8 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
     const levels: PhotoCeilingLevel[] = [];
     const mostInFlight = Math.min(MAX_IN_FLIGHT, Math.floor(ids.length / BATCH_SIZE));
     for (let inFlight = 4; inFlight <= mostInFlight; inFlight *= 2) {
+      // A full budget for this level: setThrottling empties the emulator's resource-unit buckets.
+      await emulator.control('setThrottling', {});
       const batches = Math.max(inFlight * 3, 24);
       let photos = 0;
       let throttled = 0;
@@ -115,13 +136,24 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
         (top, level) => (!top || level.photosPerSecond > top.photosPerSecond ? level : top),
         undefined,
       );
+    const budget = resourceUnitBudget(users);
+    const refillSeconds = (users - budget) / (budget / 10);
+    const resourceUnitBound = {
+      photos: users,
+      budgetPer10Seconds: budget,
+      photosPerSecond: refillSeconds > 0 ? Math.round(users / refillSeconds) : null,
+    };
+    const concurrency = best?.photosPerSecond ?? 0;
     return {
-      photosPerSecond: best?.photosPerSecond ?? 0,
-      batchesInFlight: best?.batchesInFlight ?? 0,
+      photosPerSecond: Math.min(concurrency, resourceUnitBound.photosPerSecond ?? Number.POSITIVE_INFINITY),
+      concurrencyBound: { photosPerSecond: concurrency, batchesInFlight: best?.batchesInFlight ?? 0 },
+      resourceUnitBound,
       levels,
       method:
         'measured: $batch calls of 20 photo requests straight to the emulator (no PBX), at 4, 8, 16, ... batches in ' +
-        'flight until a 429 or less than 5 % gain; ceiling = the best 429-free photos/s',
+        'flight, each level with a full resource-unit budget, until a 429 or less than 5 % gain: the best 429-free ' +
+        'photos/s; computed: the photos/s the directory’s resource-unit budget allows for as many photos (1 RU ' +
+        'each); ceiling = the lower of the two',
     };
   } finally {
     await agent.close();
