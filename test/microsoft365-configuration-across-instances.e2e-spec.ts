@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * Two PBX instances on one database, as behind a load balancer: a tenant's connection changed through one of them
- * (another Entra directory and app) is what the other one's next Graph call uses. Each instance keeps its MSAL
- * clients and a resolved token per tenant (a minute); a change notified by PostgreSQL drops them at once, so the
- * other instance never reads the old directory after the admin moved away from it.
+ * (another Entra directory and app) is what the other one's next Graph call uses. Each instance keeps a resolved
+ * token per tenant (a minute); a change notified by PostgreSQL drops it at once, so the other instance never reads
+ * the old directory after the admin moved away from it.
  */
 describe('Microsoft 365 app-only tokens after a configuration change through another PBX instance', () => {
   let m365: EmulatedMicrosoft365;

@@ -2,7 +2,6 @@ import { AuthError } from '@azure/msal-node';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { AppTokenProvider } from './app-token.provider';
 import { MsalClientProvider } from './msal-client.provider';
-import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { type HttpTransport } from './http-transport.provider';
 import { defaultResilienceSettings } from './resilience.middleware';
 import { generateKeyPair } from '../keys/certificate-generator';
@@ -127,7 +126,6 @@ describe('AppTokenProvider client assertion', () => {
           sendCertificateChain,
         },
         entra.transport,
-        new ConfigurationChanges(),
       ),
       { ...defaultResilienceSettings(), maxAttempts: 1 },
     );

@@ -1,7 +1,6 @@
 import { type HttpTransport } from './http-transport.provider';
 import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
 import { MsalClientProvider } from './msal-client.provider';
-import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 
 /**
@@ -36,7 +35,6 @@ describe('CLOUD_ENDPOINTS', () => {
       new MsalClientProvider(
         { environment: 'test', publicUrl: 'https://pbx.test', ...(endpoints ? { endpoints } : {}) },
         transport as unknown as HttpTransport,
-        new ConfigurationChanges(),
       );
     const directoryId = '11111111-2222-3333-4444-555555555555';
     expect(provider().authorityFor({ cloud: Microsoft365Cloud.UsGovDod, directoryId })).toBe(

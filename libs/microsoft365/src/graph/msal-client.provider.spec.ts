@@ -1,7 +1,6 @@
 import { type HttpTransport } from './http-transport.provider';
 import { type AppCredentials } from './app-credentials';
 import { MsalClientProvider } from './msal-client.provider';
-import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { generateKeyPair } from '../keys/certificate-generator';
 import { Microsoft365Cloud } from '../settings/microsoft365-cloud';
 import { decodeProtectedHeader } from 'jose';
@@ -40,11 +39,7 @@ function fakeEntra() {
   return { transport: { fetch } as unknown as HttpTransport, urls, tokenRequests };
 }
 
-function provider(
-  transport: HttpTransport,
-  sendCertificateChain = false,
-  changes = new ConfigurationChanges(),
-) {
+function provider(transport: HttpTransport, sendCertificateChain = false) {
   return new MsalClientProvider(
     {
       environment: 'test',
@@ -53,7 +48,6 @@ function provider(
       sendCertificateChain,
     },
     transport,
-    changes,
   );
 }
 
@@ -84,7 +78,7 @@ describe(MsalClientProvider.name, () => {
 
   it("evicts only the named tenant's clients and tells the registered caches", () => {
     const msal = provider(fakeEntra().transport);
-    const evicted: (string | null)[] = [];
+    const evicted: string[] = [];
     msal.onEvict((pbxTenantId) => evicted.push(pbxTenantId));
     const t1 = msal.clientFor(credentials);
     const t10 = msal.clientFor({ ...credentials, pbxTenantId: 't10' });
@@ -94,26 +88,6 @@ describe(MsalClientProvider.name, () => {
     expect(evicted).toEqual(['t1']);
     expect(msal.clientFor(credentials)).not.toBe(t1);
     expect(msal.clientFor({ ...credentials, pbxTenantId: 't10' })).toBe(t10);
-  });
-
-  it('drops the clients of a tenant whose configuration changed through any instance, and every client when told so', () => {
-    const changes = new ConfigurationChanges();
-    const msal = provider(fakeEntra().transport, false, changes);
-    const evicted: (string | null)[] = [];
-    msal.onEvict((pbxTenantId) => evicted.push(pbxTenantId));
-    const t1 = msal.clientFor(credentials);
-    const t2 = msal.clientFor({ ...credentials, pbxTenantId: 't2' });
-
-    // What ConfigurationNotificationsListener calls when another instance's write is notified.
-    changes.changed('t1');
-    expect(evicted).toEqual(['t1']);
-    expect(msal.clientFor(credentials)).not.toBe(t1);
-    expect(msal.clientFor({ ...credentials, pbxTenantId: 't2' })).toBe(t2);
-
-    // The notification connection dropped or came back: anything may have changed unheard.
-    changes.setListening(false);
-    expect(evicted).toEqual(['t1', null]);
-    expect(msal.clientFor({ ...credentials, pbxTenantId: 't2' })).not.toBe(t2);
   });
 
   it('talks to an overridden authority directly, without asking Microsoft about the host', async () => {

@@ -6,10 +6,6 @@ import { CLOUD_ENDPOINTS } from './microsoft365-clouds';
 import { MsalNetworkClient } from './msal-network-client';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
-import { ConfigurationChanges } from '../settings/configuration-changes.service';
-
-/** A tenant whose clients were dropped, or `null` for every tenant's. */
-export type MsalEvictListener = (pbxTenantId: string | null) => void;
 
 /**
  * The only place that builds `@azure/msal-node` clients, for app-only tokens and for sign-in alike. One
@@ -21,18 +17,14 @@ export type MsalEvictListener = (pbxTenantId: string | null) => void;
 export class MsalClientProvider {
   private readonly logger = new Logger(MsalClientProvider.name);
   private readonly clients = new Map<string, ConfidentialClientApplication>();
-  private readonly evictListeners: MsalEvictListener[] = [];
+  private readonly evictListeners: ((pbxTenantId: string) => void)[] = [];
   private readonly networkClient: MsalNetworkClient;
 
   constructor(
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     transport: HttpTransport,
-    changes: ConfigurationChanges,
   ) {
     this.networkClient = new MsalNetworkClient(transport);
-    // A tenant's settings or key pairs changed, through this instance or another one (PostgreSQL's notification):
-    // the clients and tokens of its old cloud, app, directory or key go at once, not when their caches expire.
-    changes.subscribe((pbxTenantId) => (pbxTenantId === null ? this.evictAll() : this.evict(pbxTenantId)));
   }
 
   /** Entra's authority for a tenant: its cloud's login host, or the configured gateway/emulator. */
@@ -114,17 +106,11 @@ export class MsalClientProvider {
     for (const listener of this.evictListeners) listener(pbxTenantId);
   }
 
-  /** Forgets every tenant's clients: any configuration may have changed (notifications were not heard). */
-  evictAll(): void {
-    this.clients.clear();
-    for (const listener of this.evictListeners) listener(null);
-  }
-
   /**
    * For caches kept above MSAL (the resolved tokens of `TenantTokenService`): they cannot be reached from the
    * settings service, which they depend on, so they are dropped through here.
    */
-  onEvict(listener: MsalEvictListener): void {
+  onEvict(listener: (pbxTenantId: string) => void): void {
     this.evictListeners.push(listener);
   }
 }

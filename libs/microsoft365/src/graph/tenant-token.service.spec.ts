@@ -1,5 +1,6 @@
 import { type AppTokenProvider } from './app-token.provider';
 import { type MsalClientProvider } from './msal-client.provider';
+import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { TenantTokenService } from './tenant-token.service';
 import { systemClock } from '../common/clock';
 import { type KeyManagementService } from '../keys/key-management.service';
@@ -28,14 +29,16 @@ function service() {
   } as unknown as KeyManagementService;
   const msal = { onEvict: jest.fn() } as unknown as MsalClientProvider;
   const evictMsal = jest.fn();
+  const changes = new ConfigurationChanges();
   const tokens = new TenantTokenService(
     settings,
     keys,
     { acquire, evict: evictMsal } as unknown as AppTokenProvider,
     msal,
+    changes,
     systemClock,
   );
-  return { tokens, acquire, evictMsal };
+  return { tokens, acquire, evictMsal, changes };
 }
 
 describe(TenantTokenService.name, () => {
@@ -51,19 +54,39 @@ describe(TenantTokenService.name, () => {
     expect((await tokens.getToken('t')).accessToken).toBe('token-2');
   });
 
-  it("forgets one tenant's resolved token, or every tenant's, when the MSAL clients are dropped", async () => {
-    const { tokens, acquire } = service();
+  it("forgets one tenant's resolved token, or every tenant's, on a configuration change heard from any instance", async () => {
+    const { tokens, acquire, changes } = service();
     await tokens.getToken('t');
     await tokens.getToken('u');
     expect(acquire).toHaveBeenCalledTimes(2);
-    tokens.evict('t');
+    // What ConfigurationNotificationsListener calls when another instance's write is notified.
+    changes.changed('t');
     await tokens.getToken('t');
     await tokens.getToken('u');
     expect(acquire).toHaveBeenCalledTimes(3);
-    tokens.evict(null);
+    // The notification connection dropped or came back: anything may have changed unheard.
+    changes.setListening(false);
     await tokens.getToken('t');
     await tokens.getToken('u');
     expect(acquire).toHaveBeenCalledTimes(5);
+  });
+
+  it('does not keep a token resolved while a change was heard: it may come from the old settings', async () => {
+    const { tokens, acquire, changes } = service();
+    let answer: () => void = () => undefined;
+    acquire.mockImplementationOnce(
+      () =>
+        new Promise((resolve) => {
+          answer = () =>
+            resolve({ accessToken: 'old', expiresOn: new Date(Date.now() + 3_600_000), roles: [] });
+        }),
+    );
+    const resolving = tokens.getToken('t');
+    while (acquire.mock.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    changes.changed('t');
+    answer();
+    expect((await resolving).accessToken).toBe('old');
+    expect((await tokens.getToken('t')).accessToken).not.toBe('old');
   });
 
   it('shares one renewal among requests refused together, and hands a late one the replacement', async () => {

@@ -7,6 +7,7 @@ import { type AcquireOptions, AppTokenProvider } from './app-token.provider';
 import { MsalClientProvider } from './msal-client.provider';
 import { KeyManagementService } from '../keys/key-management.service';
 import { type KeyPairEntity } from '../keys/key-pair.entity';
+import { ConfigurationChanges } from '../settings/configuration-changes.service';
 import { TenantSettingsService } from '../settings/tenant-settings.service';
 
 /** How often a pending key pair is tried while the admin has not uploaded it yet. */
@@ -35,6 +36,8 @@ export class TenantTokenService {
   private readonly lastPendingAttempt = new Map<string, number>();
   /** Resolved tokens, so that a Graph call does not read settings and keys from the database each time. */
   private readonly cache = new Map<string, { token: TenantToken; until: number }>();
+  /** Counts evictions, so that a token resolved across one is not cached (it may come from the old settings). */
+  private evictions = 0;
   /** One renewal per tenant at a time: a page of parallel requests refused together asks Entra once. */
   private readonly renewals = new Map<string, Promise<TenantToken>>();
 
@@ -43,11 +46,17 @@ export class TenantTokenService {
     private readonly keys: KeyManagementService,
     private readonly tokens: AppTokenProvider,
     msalClients: MsalClientProvider,
+    changes: ConfigurationChanges,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     // Whoever drops a tenant's MSAL clients (settings saved, key pair generated or removed) drops the resolved
     // token too: it names the old cloud, app or key, and would otherwise serve Graph calls for up to a minute.
     msalClients.onEvict((pbxTenantId) => this.evict(pbxTenantId));
+    // So does a change made through another instance (PostgreSQL's notification; all tenants when the notifications
+    // were not heard): the next call reads the settings and keys again. Only the resolved token goes: MSAL's
+    // clients are kept per credentials, so a changed cloud, app, directory or key gets a client of its own, and an
+    // unchanged one keeps its cached token (a notification costs no request to Entra).
+    changes.subscribe((pbxTenantId) => this.evict(pbxTenantId));
   }
 
   async getToken(pbxTenantId: string, options: TokenRequestOptions = {}): Promise<TenantToken> {
@@ -87,7 +96,10 @@ export class TenantTokenService {
     acquire: AcquireOptions,
   ): Promise<TenantToken> {
     const now = this.clock.now().getTime();
+    const evictions = this.evictions;
     const token = await this.resolve(pbxTenantId, options, acquire);
+    // Not kept when a change was heard meanwhile: the settings and keys it was resolved from may be the old ones.
+    if (evictions !== this.evictions) return token;
     // Re-checked at least every minute (pending keys, settings), and well before MSAL's own renewal window.
     this.cache.set(pbxTenantId, {
       token,
@@ -98,6 +110,7 @@ export class TenantTokenService {
 
   /** Forgets the cached token after the tenant's settings or key pairs changed (`null`: every tenant's). */
   evict(pbxTenantId: string | null): void {
+    this.evictions++;
     if (pbxTenantId === null) this.cache.clear();
     else this.cache.delete(pbxTenantId);
   }

@@ -3,6 +3,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
+import { MsalClientProvider } from '../graph/msal-client.provider';
 import { daysUntil, expiryMessage, expiryWarningLevel } from '../keys/expiry-warning';
 import { KeyManagementService } from '../keys/key-management.service';
 import { type KeyPairEntity } from '../keys/key-pair.entity';
@@ -52,6 +53,7 @@ export class TenantSettingsService {
   constructor(
     private readonly em: EntityManager,
     private readonly keys: KeyManagementService,
+    private readonly msalClients: MsalClientProvider,
     @Inject(MICROSOFT365_OPTIONS) private readonly options: Microsoft365ModuleOptions,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly changes: ConfigurationChanges,
@@ -93,8 +95,9 @@ export class TenantSettingsService {
       );
       settings.updatedAt = this.clock.now();
     });
-    // This instance's caches at once (the MSAL clients of both flows and the resolved token among them: the next
-    // call uses the new cloud, app or directory); the others when PostgreSQL delivers the trigger's notification.
+    // The MSAL clients of both flows and the resolved token: the next call uses the new cloud, app or directory.
+    this.msalClients.evict(pbxTenantId);
+    // This instance's caches at once; the others when PostgreSQL delivers the trigger's notification.
     this.changes.changed(pbxTenantId);
     return this.view(pbxTenantId);
   }
@@ -106,6 +109,7 @@ export class TenantSettingsService {
       for (const entity of TENANT_CONFIGURATION_ENTITIES) await em.nativeDelete(entity, { pbxTenantId });
     });
     await this.keys.removeAll(pbxTenantId);
+    this.msalClients.evict(pbxTenantId);
     this.changes.changed(pbxTenantId);
   }
 
