@@ -13,9 +13,9 @@ import { LinkState, type UserLink } from './user-sync-plan';
  * each row with an array built by a subquery element by element, and when the statistics do not know the tenant
  * (a second tenant's first sync in a table the first one filled) the planner scans the tenant's links by the
  * (pbx_tenant_id, state) index, believing them one row: 999 comparisons for each of 9,000 links, 150 ms a lookup,
- * 1.5 s at 100,000. As a semi-join the same lookup is hashed (3 ms at 10,000 links, 25 ms at 100,000), and with
- * statistics, or none at all (a first tenant), it probes the unique indexes (2 ms for 999 ids at 100,000 links):
- * EXPLAIN ANALYZE of each case, PostgreSQL 18.
+ * growing with the tenant. As a semi-join the same lookup is hashed (3 ms at 10,000 links, 25 ms at 100,000), and
+ * with statistics, or none at all (a first tenant), it probes the unique indexes (2 ms for 999 ids at 100,000
+ * links): EXPLAIN ANALYZE of each case, PostgreSQL 18.
  */
 export interface PageLink extends UserLink {
   photoETag: string | null;
