@@ -1,5 +1,10 @@
 import { JobQueue } from '@pbx/microsoft365/jobs/job-queue';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  createAnotherInstance,
+  createTestApp,
+  type TenantWithAdmin,
+  type TestApp,
+} from '@pbx/test/support/create-test-app';
 import {
   type EmulatedMicrosoft365,
   startEmulatedMicrosoft365,
@@ -49,11 +54,7 @@ describe('Microsoft 365 app-only tokens after a configuration change through ano
       directories.push({ tenantId: seeded.tenantId, clientId: seeded.clientId ?? '', domain });
     }
     first = await createTestApp({ microsoft365: m365.moduleOptions });
-    second = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      reset: false,
-      config: { masterKey: first.config.masterKey },
-    });
+    second = await createAnotherInstance(first, { microsoft365: m365.moduleOptions });
     await second.get(JobQueue).stopWorking();
     tenant = await first.createTenantWithAdmin(await first.loginAsSystemAdmin());
     const [contoso, fabrikam] = directories;

@@ -1,7 +1,7 @@
 import { MAILBOX_SEED_PERMISSIONS } from '@pbx/m365-emulator';
 import { PBX_CONTACTS, type PbxContactsPort } from '@pbx/microsoft365';
 import { jobsWithKey, runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
-import { type ContactBody, createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
+import { createAnotherInstance, type ContactBody, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario as Scenario,
@@ -622,11 +622,7 @@ describe('Microsoft 365 contact sync (emulator over HTTPS, real PostgreSQL)', ()
     });
     const links = await syncUsers(s);
     const key = `schedule:CONTACTS:${s.pbx.tenant.id}`;
-    const second = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      reset: false,
-      config: { masterKey: t.config.masterKey },
-    });
+    const second = await createAnotherInstance(t, { microsoft365: m365.moduleOptions });
     try {
       expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T03:00:00/);
 

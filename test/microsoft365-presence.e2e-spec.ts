@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, PBX_PRESENCE, type PbxPresencePort } from '@pbx/microsoft365';
 import { UserPresenceStateEntity } from '@pbx/microsoft365/presence/user-presence-state.entity';
 import { CalendarPresenceScheduler } from '@pbx/microsoft365/presence/calendar-presence.scheduler';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  createAnotherInstance,
+  createTestApp,
+  type TenantWithAdmin,
+  type TestApp,
+} from '@pbx/test/support/create-test-app';
 import { scrapeMetrics } from '@pbx/test/support/prometheus-scrape';
 import {
   connectTenant,
@@ -368,10 +373,8 @@ describe('Microsoft 365 calendar presence (emulator, real PostgreSQL, controllab
 
     // The tick runs once per period on whichever instance takes it: a second instance, which read nothing itself,
     // knows what the first read (the boundaries are in the database).
-    const other = await createTestApp({
+    const other = await createAnotherInstance(t, {
       microsoft365: { ...m365.moduleOptions, clock, notifications: { debounceMs: 300, tickSeconds: 0 } },
-      reset: false,
-      config: { masterKey: t.config.masterKey },
     });
     try {
       const elsewhere = other.get(CalendarPresenceScheduler);

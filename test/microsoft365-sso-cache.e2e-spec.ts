@@ -2,7 +2,12 @@ import { type MikroORM } from '@mikro-orm/postgresql';
 import { createTrustingAgent } from '@pbx/m365-emulator';
 import { JobQueue } from '@pbx/microsoft365/jobs/job-queue';
 import { KeyManagementService } from '@pbx/microsoft365/keys/key-management.service';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import {
+  createAnotherInstance,
+  createTestApp,
+  type TenantWithAdmin,
+  type TestApp,
+} from '@pbx/test/support/create-test-app';
 import {
   type EmulatedMicrosoft365,
   startEmulatedMicrosoft365,
@@ -168,11 +173,7 @@ describe('Microsoft 365 sign-in configuration cache, across PBX instances', () =
     agent = createTrustingAgent(m365.emulator.caPem);
     first = await createTestApp({ microsoft365: m365.moduleOptions });
     // A second PBX instance on the same database, as behind a load balancer.
-    second = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      reset: false,
-      config: { masterKey: first.config.masterKey },
-    });
+    second = await createAnotherInstance(first, { microsoft365: m365.moduleOptions });
     // Jobs (runs, ticks) go to the first instance: the second one's statements are those of the requests it serves.
     await second.get(JobQueue).stopWorking();
     counter = new StatementCounter(second.orm);

@@ -1,6 +1,6 @@
 import { PBX_DIRECTORY, type PbxDirectoryPort, type PbxDirectoryUser } from '@pbx/microsoft365';
 import { runWaitingJobNow, waitingJob } from '@pbx/test/support/jobs';
-import { createTestApp, type TestApp } from '@pbx/test/support/create-test-app';
+import { createAnotherInstance, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario as Scenario,
@@ -388,11 +388,7 @@ describe('Microsoft 365 user sync: scope, leavers, guard, progress, schedules', 
     const s = await scenario({ scheduleEnabled: true, scheduleCron: '0 3 * * *', scheduleTimeZone: 'UTC' });
     s.add('alice');
     const key = `schedule:USERS:${s.pbx.tenant.id}`;
-    const second = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      reset: false,
-      config: { masterKey: t.config.masterKey },
-    });
+    const second = await createAnotherInstance(t, { microsoft365: m365.moduleOptions });
     try {
       expect((await waitingJob(t.orm, key))?.data.slot).toMatch(/T03:00:00/);
       // Changed through the first instance; the second shows and runs the new slot with no reconcile or poll.

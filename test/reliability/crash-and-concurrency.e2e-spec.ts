@@ -5,7 +5,7 @@ import {
   type PbxDirectoryPort,
   type PbxDirectoryUser,
 } from '@pbx/microsoft365';
-import { createTestApp, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
+import { createAnotherInstance, type TenantWithAdmin, type TestApp } from '@pbx/test/support/create-test-app';
 import {
   createDirectoryScenario,
   type DirectoryScenario,
@@ -319,11 +319,7 @@ describe('reliability: crashes, lost database connections and concurrent instanc
 
   it('lets one of two PBX instances run when both start the same sync, with unique extensions', async () => {
     const { pbx, base, directoryId } = await scenario(1_500);
-    const second = await createTestApp({
-      microsoft365: m365.moduleOptions,
-      reset: false,
-      config: { masterKey: t.config.masterKey },
-    });
+    const second = await createAnotherInstance(t, { microsoft365: m365.moduleOptions });
     try {
       m365.emulator.control.setFaults({ latency: { fixedMs: 100, jitterMs: 0 } });
       const answers = await Promise.all(

@@ -123,6 +123,21 @@ function expectStatus(response: request.Response, status: number, what: string):
 }
 
 /**
+ * Another PBX instance on `first`'s database, as behind a load balancer: the same master key, nothing reset.
+ * `options` as for {@link createTestApp}; its `config` is added to the shared master key.
+ */
+export async function createAnotherInstance(
+  first: TestApp,
+  options: Omit<TestAppOptions, 'reset'> = {},
+): Promise<TestApp> {
+  return createTestApp({
+    ...options,
+    reset: false,
+    config: { masterKey: first.config.masterKey, ...options.config },
+  });
+}
+
+/**
  * Boots the real AppModule (host + Microsoft 365 module) on this worker's database, migrated, with the bootstrap
  * system admin, and answers over HTTP through supertest.
  */
