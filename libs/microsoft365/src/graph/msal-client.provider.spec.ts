@@ -76,6 +76,23 @@ describe(MsalClientProvider.name, () => {
     }
   });
 
+  it('keeps four clients per tenant at most, dropping the least recently used (old keys do not pile up)', () => {
+    const msal = provider(fakeEntra().transport);
+    const withKey = (keyPairId: string, pbxTenantId = 't1') => ({ ...credentials, keyPairId, pbxTenantId });
+    const other = msal.clientFor(withKey('k1', 't2'));
+    const first = msal.clientFor(withKey('k1'));
+    const second = msal.clientFor(withKey('k2'));
+    msal.clientFor(withKey('k3'));
+    msal.clientFor(withKey('k4'));
+    // k1 used again: k2 is now the least recently used of t1's four.
+    expect(msal.clientFor(withKey('k1'))).toBe(first);
+    msal.clientFor(withKey('k5'));
+    expect(msal.clientFor(withKey('k1'))).toBe(first);
+    expect(msal.clientFor(withKey('k2'))).not.toBe(second);
+    // Another tenant's clients are not counted against t1's, nor dropped for them.
+    expect(msal.clientFor(withKey('k1', 't2'))).toBe(other);
+  });
+
   it("evicts only the named tenant's clients and tells the registered caches", () => {
     const msal = provider(fakeEntra().transport);
     const evicted: string[] = [];

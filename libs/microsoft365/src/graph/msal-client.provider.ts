@@ -8,6 +8,15 @@ import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 
 /**
+ * Clients kept per PBX tenant at most, the least recently used dropped first: the active key's and, while a key is
+ * rotated, the pending key's, each with and without the certificate chain (see `clientFor`). A change of key, app,
+ * directory or cloud heard from another instance drops the resolved token only (tenant-token.service.ts), so
+ * without a bound every instance would keep each old client, and its decrypted private key, for the life of the
+ * process: a year of key rotations.
+ */
+const CLIENTS_PER_TENANT = 4;
+
+/**
  * The only place that builds `@azure/msal-node` clients, for app-only tokens and for sign-in alike. One
  * ConfidentialClientApplication per tenant credentials, kept so that MSAL's caches work: tokens are reused until
  * five minutes before expiry and the authority's metadata is loaded once, never per call. The flows themselves
@@ -16,7 +25,8 @@ import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 @Injectable()
 export class MsalClientProvider {
   private readonly logger = new Logger(MsalClientProvider.name);
-  private readonly clients = new Map<string, ConfidentialClientApplication>();
+  /** PBX tenant → its clients by credentials, least recently used first. */
+  private readonly clients = new Map<string, Map<string, ConfidentialClientApplication>>();
   private readonly evictListeners: ((pbxTenantId: string) => void)[] = [];
   private readonly networkClient: MsalNetworkClient;
 
@@ -38,7 +48,6 @@ export class MsalClientProvider {
     // Opt-in; thumbprint-only assertions are the default and what Entra expects of an uploaded certificate.
     const x5c = this.options.sendCertificateChain ? credentials.certificatePem : undefined;
     const key = [
-      credentials.pbxTenantId,
       credentials.keyPairId,
       credentials.applicationId,
       credentials.directoryId,
@@ -47,10 +56,19 @@ export class MsalClientProvider {
       // client first must not decide whether the other one sends the chain.
       x5c ? 'x5c' : '',
     ].join('|');
-    let client = this.clients.get(key);
-    if (!client) {
-      client = this.build(credentials, x5c);
-      this.clients.set(key, client);
+    let tenantClients = this.clients.get(credentials.pbxTenantId);
+    if (!tenantClients) {
+      tenantClients = new Map();
+      this.clients.set(credentials.pbxTenantId, tenantClients);
+    }
+    let client = tenantClients.get(key);
+    // Re-inserted on every use: a map's order is its least recently used client first.
+    if (client) tenantClients.delete(key);
+    else client = this.build(credentials, x5c);
+    tenantClients.set(key, client);
+    for (const old of tenantClients.keys()) {
+      if (tenantClients.size <= CLIENTS_PER_TENANT) break;
+      tenantClients.delete(old);
     }
     return client;
   }
@@ -100,9 +118,7 @@ export class MsalClientProvider {
    * whoever registered with {@link onEvict}, so that nothing derived from the old credentials outlives them.
    */
   evict(pbxTenantId: string): void {
-    for (const key of [...this.clients.keys()]) {
-      if (key.startsWith(`${pbxTenantId}|`)) this.clients.delete(key);
-    }
+    this.clients.delete(pbxTenantId);
     for (const listener of this.evictListeners) listener(pbxTenantId);
   }
 
