@@ -68,7 +68,14 @@ function variantOf(photo: UserPhoto, sizeId: string): PhotoVariant {
 export function photoBytes(photo: UserPhoto, variant: PhotoVariant): Buffer {
   if (photo.kind === 'uploaded') return photo.bytes;
   const shade = 40 + ((photo.seedIndex * 37) % 180);
-  return generateFlatJpeg(variant.width, variant.height, shade, `m365-emulator photo #${photo.seedIndex}`);
+  const padding = photo.bytes ? { toBytes: photo.bytes, seed: photo.seedIndex } : undefined;
+  return generateFlatJpeg(
+    variant.width,
+    variant.height,
+    shade,
+    `m365-emulator photo #${photo.seedIndex}`,
+    padding,
+  );
 }
 
 export function photoEtag(seedOrBytes: number | Buffer): string {

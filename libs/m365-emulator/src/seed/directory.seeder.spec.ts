@@ -1,3 +1,4 @@
+import { readJpegSize } from './jpeg.generator';
 import { M365Emulator } from '../m365.emulator';
 import { EmulatorFixture } from '../testing/emulator.fixture';
 
@@ -88,6 +89,41 @@ describe('deterministic directory seeding', () => {
     }
     // The seed itself may take up to 20 s (asserted above) on a busy CI machine; Jest's default 5 s is less.
   }, 30_000);
+
+  it('renders seeded photos as large as asked (photoBytes), still valid JPEGs, each its own and stable', async () => {
+    const fixture = await EmulatorFixture.start({ seed: { users: 0 } });
+    try {
+      await fixture.emulator.control.seed({
+        tenantId: fixture.tenantId,
+        users: 3,
+        photos: true,
+        photoBytes: 70_000,
+        seed: 5,
+        app: false,
+      });
+      const token = await fixture.token();
+      const ids = fixture.emulator.control
+        .tenant(fixture.tenantId)
+        .users.all()
+        .map((user) => user.id);
+      const photos = [];
+      for (const id of ids) {
+        const photo = await fixture.graph(`/users/${id}/photo/$value`, { token });
+        expect(photo.status).toBe(200);
+        // At least as large as asked, at most a segment header (3 bytes) more; two filler segments at 70,000.
+        expect(photo.bytes.length).toBeGreaterThanOrEqual(70_000);
+        expect(photo.bytes.length).toBeLessThan(70_004);
+        expect(readJpegSize(photo.bytes)).toBeDefined();
+        expect(photo.bytes.subarray(-2)).toEqual(Buffer.from([0xff, 0xd9]));
+        photos.push(photo.bytes);
+      }
+      expect(new Set(photos.map((bytes) => bytes.toString('base64'))).size).toBe(ids.length);
+      const again = await fixture.graph(`/users/${ids[0] ?? ''}/photo/$value`, { token });
+      expect(again.bytes.equals(photos[0] ?? Buffer.alloc(0))).toBe(true);
+    } finally {
+      await fixture.close();
+    }
+  });
 
   it('plans 1,000 mailboxes x 200 contacts lazily and generates the same content on first use', async () => {
     const [a, b] = await Promise.all([M365Emulator.start(), M365Emulator.start()]);

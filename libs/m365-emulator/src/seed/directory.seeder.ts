@@ -29,6 +29,11 @@ export interface SeedOptions {
   groupFanout?: number;
   /** true = every member gets a photo; a number = that fraction. Photos render lazily. */
   photos?: boolean | number;
+  /**
+   * Bytes of each seeded photo at least (filler a decoder skips), for a realistic weight in transit and memory; by
+   * default a photo is as small as it renders (a few hundred bytes).
+   */
+  photoBytes?: number;
   guests?: number;
   disabled?: number;
   /** Fraction of accounts without givenName and surname (rooms, shared mailboxes). */
@@ -142,7 +147,13 @@ export class DirectorySeeder {
       user.password = password;
       if (nameless) tenant.mailboxes.setPurpose(user.id, 'room');
       if (withPhoto)
-        user.photo = { kind: 'seeded', seedIndex: index, size: photoSize, etag: photoEtag(index) };
+        user.photo = {
+          kind: 'seeded',
+          seedIndex: index,
+          size: photoSize,
+          etag: photoEtag(index),
+          ...(options.photoBytes ? { bytes: options.photoBytes } : {}),
+        };
       if (guest) {
         tenant.groups.addMember(guestGroup, user.id, 'user');
       } else {

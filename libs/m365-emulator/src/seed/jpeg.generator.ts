@@ -1,9 +1,16 @@
 /**
  * Tiny baseline grayscale JPEG of a flat shade: one DC value, every AC coefficient zero. Huffman tables are
  * reduced to the symbols used, so a photo costs a few hundred bytes and renders in microseconds, which lets
- * seeded photos be produced lazily per request instead of being stored.
+ * seeded photos be produced lazily per request instead of being stored. `padding` makes it as large as a real
+ * profile photo (application-data segments of filler): what a photo costs in transit, memory and storage.
  */
-export function generateFlatJpeg(width: number, height: number, shade: number, comment: string): Buffer {
+export function generateFlatJpeg(
+  width: number,
+  height: number,
+  shade: number,
+  comment: string,
+  padding?: { toBytes: number; seed: number },
+): Buffer {
   const level = Math.max(16, Math.min(240, Math.round(shade)));
   // Level shift then DCT of a flat block: DC = 8 * (p - 128); quantisation table of 1s keeps it as is.
   const dc = 8 * ((level === 128 ? 129 : level) - 128);
@@ -22,13 +29,15 @@ export function generateFlatJpeg(width: number, height: number, shade: number, c
   dcBits[1] = 2;
   const acBits = Buffer.alloc(16);
   acBits[0] = 1;
-  return Buffer.concat([
+  const head = [
     Buffer.from([0xff, 0xd8]),
     segment(
       0xe0,
       Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
     ),
     segment(0xfe, commentBytes),
+  ];
+  const tail = [
     segment(0xdb, Buffer.concat([Buffer.from([0x00]), Buffer.alloc(64, 1)])),
     segment(0xc0, Buffer.from([8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0])),
     segment(0xc4, Buffer.concat([Buffer.from([0x00]), dcBits, Buffer.from([0, category])])),
@@ -36,7 +45,46 @@ export function generateFlatJpeg(width: number, height: number, shade: number, c
     segment(0xda, Buffer.from([1, 1, 0x00, 0, 63, 0])),
     bits.finish(),
     Buffer.from([0xff, 0xd9]),
-  ]);
+  ];
+  const unpadded = [...head, ...tail].reduce((sum, part) => sum + part.length, 0);
+  const pad = padding ? paddingSegments(padding.toBytes - unpadded, padding.seed) : [];
+  return Buffer.concat([...head, ...pad, ...tail]);
+}
+
+/** Largest payload of one JPEG segment (its length field counts itself: 65,535 - 2). */
+const MAX_SEGMENT_PAYLOAD = 65_533;
+
+/**
+ * High-entropy filler, made once from a fixed seed (xorshift32): padded photos are as incompressible as real JPEG
+ * data (PostgreSQL compresses large values it stores), and render without per-request work.
+ */
+const FILLER = (() => {
+  const bytes = Buffer.alloc(MAX_SEGMENT_PAYLOAD + 4_096);
+  let state = 0x9e3779b9;
+  for (let i = 0; i < bytes.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
+})();
+
+/**
+ * APP15 segments (application data a decoder skips) adding `bytes` to a photo, the last one up to 3 bytes more
+ * (a segment has a 4-byte header); each photo's filler starts elsewhere in {@link FILLER}, so photos differ.
+ */
+function paddingSegments(bytes: number, seed: number): Buffer[] {
+  const segments: Buffer[] = [];
+  let left = bytes;
+  let offset = (seed * 7_919) % 4_096;
+  while (left > 0) {
+    const payload = Math.min(MAX_SEGMENT_PAYLOAD, Math.max(0, left - 4));
+    segments.push(segment(0xef, FILLER.subarray(offset, offset + payload)));
+    left -= payload + 4;
+    offset = (offset + 1) % 4_096;
+  }
+  return segments;
 }
 
 /** Reads width/height from the SOFn marker of an uploaded JPEG. */

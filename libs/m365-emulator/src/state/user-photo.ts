@@ -7,4 +7,11 @@ export type UserPhoto =
       readonly height: number;
       readonly etag: string;
     }
-  | { readonly kind: 'seeded'; readonly seedIndex: number; readonly size: number; readonly etag: string };
+  | {
+      readonly kind: 'seeded';
+      readonly seedIndex: number;
+      readonly size: number;
+      readonly etag: string;
+      /** Rendered at least this large (bytes), as real photos are; absent: as small as it renders. */
+      readonly bytes?: number;
+    };
