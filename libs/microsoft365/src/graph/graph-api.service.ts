@@ -63,12 +63,18 @@ export class GraphApi {
   /**
    * GETs in JSON batches of 20 (https://learn.microsoft.com/en-us/graph/json-batching). Graph answers items of a
    * batch one by one (a 200 batch can hold 429 or 503 items), so those items are sent again as {@link RetryPolicy}
-   * decides; the rest are answered as they came.
+   * decides; the rest are answered as they came. `keep` turns each answer into what is kept until the last batch
+   * is back, as its batch arrives (photos: base64 text into bytes, so a call never holds both for all of them).
    */
-  async batchGet(target: GraphTarget, requests: GraphBatchRequest[]): Promise<Map<string, GraphBatchResult>> {
+  async batchGet(
+    target: GraphTarget,
+    requests: GraphBatchRequest[],
+    keep?: (result: GraphBatchResult) => GraphBatchResult,
+  ): Promise<Map<string, GraphBatchResult>> {
     return this.batch(
       target,
       requests.map((request) => ({ ...request, method: 'GET' })),
+      keep,
     );
   }
 
@@ -88,7 +94,11 @@ export class GraphApi {
     );
   }
 
-  private async batch(target: GraphTarget, requests: BatchItem[]): Promise<Map<string, GraphBatchResult>> {
+  private async batch(
+    target: GraphTarget,
+    requests: BatchItem[],
+    keep: (result: GraphBatchResult) => GraphBatchResult = (result) => result,
+  ): Promise<Map<string, GraphBatchResult>> {
     const results = new Map<string, GraphBatchResult>();
     const chunks: BatchItem[][] = [];
     for (let start = 0; start < requests.length; start += GRAPH_BATCH_LIMIT) {
@@ -105,7 +115,7 @@ export class GraphApi {
           // failed task teaches the limiter nothing, unlike an instant answer).
           if (failure) throw failure.error;
           try {
-            for (const [id, result] of await this.sendBatch(target, chunk)) results.set(id, result);
+            for (const [id, result] of await this.sendBatch(target, chunk)) results.set(id, keep(result));
           } catch (error) {
             failure ??= { error };
             throw error;

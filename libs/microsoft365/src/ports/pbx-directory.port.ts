@@ -77,6 +77,11 @@ export interface PbxDirectoryPort {
   deleteUsers(pbxTenantId: string, ids: string[]): Promise<void>;
   /** Of the given numbers, those the host uses already (users, queues, ring groups, IVRs, ...). */
   findUsedExtensions(pbxTenantId: string, candidates: string[]): Promise<string[]>;
+  /**
+   * Sets or removes (`photo: null`) users' photos. Called with about 4 MB of photo bytes at most (one larger photo
+   * alone), a page's photos in several calls inside one transaction, so the host's own copies of the bytes (a
+   * statement's parameters, a file write) stay small.
+   */
   setPhotos(pbxTenantId: string, photos: PbxUserPhoto[]): Promise<void>;
   /**
    * Optional. Each given user's direct inward dialing number (DID) as the PBX shows it (e.g. `+1 425 555 0100`),

@@ -11,16 +11,22 @@ type Answer = Omit<Extract<GraphBatchResult, { ok: true }>, 'id'>;
 function fakeGraph(answers: Record<string, Answer>) {
   const asked: string[][] = [];
   const graph = {
-    batchGet: jest.fn((_target: GraphTarget, requests: { id: string; url: string }[]) => {
-      asked.push(requests.map((r) => r.url));
-      const results = new Map<string, GraphBatchResult>();
-      for (const request of requests) {
-        const answer = answers[request.url];
-        if (!answer) throw new Error(`unexpected ${request.url}`);
-        results.set(request.id, { ...answer, id: request.id });
-      }
-      return Promise.resolve(results);
-    }),
+    batchGet: jest.fn(
+      (
+        _target: GraphTarget,
+        requests: { id: string; url: string }[],
+        keep: (result: GraphBatchResult) => GraphBatchResult = (result) => result,
+      ) => {
+        asked.push(requests.map((r) => r.url));
+        const results = new Map<string, GraphBatchResult>();
+        for (const request of requests) {
+          const answer = answers[request.url];
+          if (!answer) throw new Error(`unexpected ${request.url}`);
+          results.set(request.id, keep({ ...answer, id: request.id }));
+        }
+        return Promise.resolve(results);
+      },
+    ),
   };
   return { reader: new Microsoft365DirectoryReader(graph as unknown as GraphApi), asked };
 }

@@ -206,13 +206,18 @@ export class Microsoft365DirectoryReader {
     const results = await this.graph.batchGet(
       target,
       ids.map((id) => ({ id, url: `/users/${encodeURIComponent(id)}/photo/$value` })),
+      // Decoded as each batch arrives: a page's photos are not held as base64 text and as bytes at once.
+      (result) =>
+        result.ok && typeof result.body === 'string'
+          ? { ...result, body: Buffer.from(result.body, 'base64') }
+          : result,
     );
     const photos = new Map<string, PhotoContent>();
     for (const [id, result] of results) {
-      if (result.ok && typeof result.body === 'string') {
+      if (result.ok && Buffer.isBuffer(result.body)) {
         photos.set(id, {
           contentType: result.headers['content-type'] ?? 'image/jpeg',
-          data: Buffer.from(result.body, 'base64'),
+          data: result.body,
           eTag: result.headers['etag'] ?? null,
         });
       } else if (!result.ok && result.status === 404) {

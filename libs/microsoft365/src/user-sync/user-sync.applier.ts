@@ -12,6 +12,7 @@ import { type ProvisioningLogDraft } from '../provisioning-log/provisioning-log-
 import { type RunIssue } from '../runs/sync-run-status';
 import { EXTENSION_RANGE_FULL, type ExtensionAllocator } from './extension.allocator';
 import { type PhotoContent } from './microsoft365-directory.reader';
+import { PHOTO_BYTES_PER_WRITE, byPhotoBytes } from './photo-write-chunks';
 import { type FieldChange } from './user-profile.mapper';
 import { LinkOrigin, UserLinkEntity } from './user-link.entity';
 import { type LinkWrite, type PageLink, releaseExtensions, touchLinks, upsertLinks } from './page-links';
@@ -286,13 +287,15 @@ export class UserSyncApplier {
   ): Promise<number> {
     const ready = updates.filter((u): u is PhotoUpdate & { pbxUserId: string } => u.pbxUserId !== null);
     if (ready.length === 0) return 0;
-    await this.directory.setPhotos(
-      pbxTenantId,
-      ready.map((u) => ({
-        userId: u.pbxUserId,
-        photo: u.photo ? { contentType: u.photo.contentType, data: u.photo.data } : null,
-      })),
-    );
+    for (const chunk of byPhotoBytes(ready, PHOTO_BYTES_PER_WRITE)) {
+      await this.directory.setPhotos(
+        pbxTenantId,
+        chunk.map((u) => ({
+          userId: u.pbxUserId,
+          photo: u.photo ? { contentType: u.photo.contentType, data: u.photo.data } : null,
+        })),
+      );
+    }
     // One statement for the page, not one per photo.
     const rows = ready.map((update) => ({
       object_id: update.objectId,
