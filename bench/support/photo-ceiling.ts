@@ -1,12 +1,12 @@
 /**
  * The photo ceiling: how many photos per second the emulator's throttling allows, measured in the same run by
- * probing it directly (no PBX in between) with the module's own request shape, `$batch` calls of 20
- * `GET /users/{id}/photo/$value` (https://learn.microsoft.com/en-us/graph/json-batching: at most 20 requests per
- * batch), at 4, 8, 16, ... batches in flight, until a level answers with a 429 or gains less than 5 % over the one
- * before. It is probed on a directory of its own (the resource-unit budget is per tenant and app) of as many users as
- * the scenario, with the same injected latency; as in a sync, every photo in flight is another mailbox (at most
- * users / 20 batches in flight, each user asked once per round), so Outlook's 4-concurrent-requests-per-mailbox limit
- * is never what stops the probe.
+ * probing it directly (no PBX in between) with `$batch` calls of `GET /users/{id}/photo/$value`, 20 a batch
+ * (https://learn.microsoft.com/en-us/graph/json-batching: at most 20 requests per batch) and 4 a batch (the module's
+ * shape for Outlook items), each at 4, 8, 16, ... batches in flight, until a level answers with a 429 or gains less
+ * than 5 % over the one before. It is probed on a directory of its own (the resource-unit budget is per tenant and
+ * app) of as many users as the scenario, with the same injected latency; as in a sync, every photo in flight is
+ * another mailbox (at most users / batch size batches in flight, each user asked once per round), so Outlook's
+ * 4-concurrent-requests-per-mailbox limit is never what stops the probe.
  *
  * Two bounds, and the ceiling is the lower one:
  * - concurrency: the best 429-free rate of a level. Each level starts with a full resource-unit budget (the
@@ -23,11 +23,18 @@ import { log } from './bench.measurement';
 import { registerBenchApp } from './emulator-app';
 import { type EmulatorProcess, forEachLimited } from './emulator.process';
 
-const BATCH_SIZE = 20;
+/**
+ * The batch shapes probed: JSON batching's most (20), and the most Outlook items Graph runs of one batch at once (4,
+ * docs/graph-notes.md §6; the module's shape for Outlook items). The ceiling is the best of either: what the
+ * throttling allows, whatever the shape of the requests.
+ */
+const BATCH_SIZES = [20, 4];
 const MAX_IN_FLIGHT = 512;
 const MIN_GAIN = 1.05;
 
 export interface PhotoCeilingLevel {
+  /** Photo requests per `$batch`. */
+  batchSize: number;
   batchesInFlight: number;
   photos: number;
   ms: number;
@@ -39,7 +46,7 @@ export interface PhotoCeiling {
   /** The lower of the two bounds below. */
   photosPerSecond: number;
   /** The best 429-free level, each level with a full resource-unit budget. */
-  concurrencyBound: { photosPerSecond: number; batchesInFlight: number };
+  concurrencyBound: { photosPerSecond: number; batchesInFlight: number; batchSize: number };
   /** What the directory's resource-unit budget allows for `photos` photos (null: the budget covers them at once). */
   resourceUnitBound: { photos: number; budgetPer10Seconds: number; photosPerSecond: number | null };
   levels: PhotoCeilingLevel[];
@@ -52,7 +59,11 @@ function resourceUnitBudget(users: number): number {
   return users <= 500 ? 5_000 : 8_000;
 }
 
-export async function probePhotoCeiling(emulator: EmulatorProcess, users: number): Promise<PhotoCeiling> {
+export async function probePhotoCeiling(
+  emulator: EmulatorProcess,
+  users: number,
+  photoBytes: number,
+): Promise<PhotoCeiling> {
   const permissions = ['User.Read.All', 'ProfilePhoto.Read.All'];
   const seeded = await emulator.control('seed', {
     seed: `photo-probe-${randomUUID().slice(0, 8)}`,
@@ -62,6 +73,8 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
     departments: 0,
     groupDepth: 0,
     photos: 1,
+    // As heavy as the scenario's photos: their weight is part of what a level can move.
+    ...(photoBytes > 0 ? { photoBytes } : {}),
     app: { permissions },
   });
   const ids = (await emulator.control('listUsers', { tenant: seeded.tenantId })).map((user) => user.id);
@@ -75,8 +88,8 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
     );
     const token = (await app.token()).accessToken;
     let cursor = 0;
-    const batch = async (): Promise<{ photos: number; throttled: number }> => {
-      const requests = Array.from({ length: BATCH_SIZE }, (_, i) => {
+    const batch = async (size: number): Promise<{ photos: number; throttled: number }> => {
+      const requests = Array.from({ length: size }, (_, i) => {
         const id = ids[cursor++ % ids.length] ?? '';
         return { id: String(i + 1), method: 'GET', url: `/users/${id}/photo/$value` };
       });
@@ -88,7 +101,7 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
       });
       if (response.statusCode === 429) {
         await response.body.dump();
-        return { photos: 0, throttled: BATCH_SIZE };
+        return { photos: 0, throttled: size };
       }
       const body = (await response.body.json()) as { responses?: { status: number }[] };
       const statuses = (body.responses ?? []).map((answer) => answer.status);
@@ -98,37 +111,43 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
       };
     };
     const levels: PhotoCeilingLevel[] = [];
-    const mostInFlight = Math.min(MAX_IN_FLIGHT, Math.floor(ids.length / BATCH_SIZE));
-    for (let inFlight = 4; inFlight <= mostInFlight; inFlight *= 2) {
-      // A full budget for this level: setThrottling empties the emulator's resource-unit buckets.
-      await emulator.control('setThrottling', {});
-      const batches = Math.max(inFlight * 3, 24);
-      let photos = 0;
-      let throttled = 0;
-      const started = Date.now();
-      await forEachLimited(
-        Array.from({ length: batches }, (_, i) => i),
-        inFlight,
-        async () => {
-          const result = await batch();
-          photos += result.photos;
-          throttled += result.throttled;
-        },
-      );
-      const ms = Date.now() - started;
-      const level = {
-        batchesInFlight: inFlight,
-        photos,
-        ms,
-        photosPerSecond: Math.round((photos * 1000) / ms),
-        throttled,
-      };
-      levels.push(level);
-      log(
-        `photo ceiling probe: ${inFlight} batches in flight → ${level.photosPerSecond} photos/s, ${throttled} 429s`,
-      );
-      const previous = levels.at(-2);
-      if (throttled > 0 || (previous && level.photosPerSecond < previous.photosPerSecond * MIN_GAIN)) break;
+    for (const batchSize of BATCH_SIZES) {
+      const shape: PhotoCeilingLevel[] = [];
+      const mostInFlight = Math.min(MAX_IN_FLIGHT, Math.floor(ids.length / batchSize));
+      for (let inFlight = 4; inFlight <= mostInFlight; inFlight *= 2) {
+        // A full budget for this level: setThrottling empties the emulator's resource-unit buckets.
+        await emulator.control('setThrottling', {});
+        const batches = Math.max(inFlight * 3, 24);
+        let photos = 0;
+        let throttled = 0;
+        const started = Date.now();
+        await forEachLimited(
+          Array.from({ length: batches }, (_, i) => i),
+          inFlight,
+          async () => {
+            const result = await batch(batchSize);
+            photos += result.photos;
+            throttled += result.throttled;
+          },
+        );
+        const ms = Date.now() - started;
+        const level = {
+          batchSize,
+          batchesInFlight: inFlight,
+          photos,
+          ms,
+          photosPerSecond: Math.round((photos * 1000) / ms),
+          throttled,
+        };
+        shape.push(level);
+        log(
+          `photo ceiling probe: ${inFlight} batches of ${batchSize} in flight → ${level.photosPerSecond} photos/s, ` +
+            `${throttled} 429s`,
+        );
+        const previous = shape.at(-2);
+        if (throttled > 0 || (previous && level.photosPerSecond < previous.photosPerSecond * MIN_GAIN)) break;
+      }
+      levels.push(...shape);
     }
     const best = levels
       .filter((level) => level.throttled === 0)
@@ -146,11 +165,15 @@ export async function probePhotoCeiling(emulator: EmulatorProcess, users: number
     const concurrency = best?.photosPerSecond ?? 0;
     return {
       photosPerSecond: Math.min(concurrency, resourceUnitBound.photosPerSecond ?? Number.POSITIVE_INFINITY),
-      concurrencyBound: { photosPerSecond: concurrency, batchesInFlight: best?.batchesInFlight ?? 0 },
+      concurrencyBound: {
+        photosPerSecond: concurrency,
+        batchesInFlight: best?.batchesInFlight ?? 0,
+        batchSize: best?.batchSize ?? 0,
+      },
       resourceUnitBound,
       levels,
       method:
-        'measured: $batch calls of 20 photo requests straight to the emulator (no PBX), at 4, 8, 16, ... batches in ' +
+        'measured: $batch calls of 20 and of 4 photo requests straight to the emulator (no PBX), at 4, 8, 16, ... batches in ' +
         'flight, each level with a full resource-unit budget, until a 429 or less than 5 % gain: the best 429-free ' +
         'photos/s; computed: the photos/s the directory’s resource-unit budget allows for as many photos (1 RU ' +
         'each); ceiling = the lower of the two',
