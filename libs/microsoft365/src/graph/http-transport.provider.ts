@@ -25,9 +25,9 @@ const MAX_REDIRECTIONS = 20;
  * extra CAs given to the module (the emulator's, or a TLS-inspecting corporate proxy's) and goes through the
  * configured HTTP proxy, if any.
  *
- * Requests go through undici's own `fetch`, never Node's global one: a dispatcher may only be handed to the
- * `fetch` of the same undici major, and each Node version bundles another (Node 26's global `fetch` refuses an
- * undici 6 `Agent`). One package for both keeps the transport the same on every Node the module supports
+ * Requests go through undici's own `request` (buffered-fetch.ts), never Node's global `fetch`: a dispatcher may only
+ * be handed to the `fetch` of the same undici major, and each Node version bundles another (Node 26's global `fetch`
+ * refuses an undici 6 `Agent`). One package for both keeps the transport the same on every Node the module supports
  * (see docs/node-versions.md).
  */
 @Injectable()
