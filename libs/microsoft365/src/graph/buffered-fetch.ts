@@ -20,16 +20,16 @@ const DECODERS: Record<string, (bytes: Uint8Array) => Promise<Buffer>> = {
  * `fetch` for the module's traffic to Microsoft, answered with the same undici `Response` callers already read
  * (status, headers, `json()`, `text()`, `clone()`), but sent with undici's `request` and the body read whole before
  * the `Response` is made. undici's `fetch` builds a WHATWG `Request`, an abort controller and a web stream per
- * request: measured against a local HTTPS server, 0.4 ms of CPU a request against 0.2 ms this way, which a photo
- * sync's thousands of `$batch` calls spend on the PBX's own CPUs (docs/graph-notes.md §6; bench/README figures).
- * Every Microsoft answer we read is read whole anyway (JSON, a photo, an error body).
+ * request: measured against a local HTTPS server, 0.4 ms of CPU a request against 0.2 ms this way (client and
+ * server), which request-heavy work (a contact run's thousands of delta requests, a sign-in's code redemption) spends
+ * on the PBX's own CPUs. Every Microsoft answer we read is read whole anyway (JSON, a photo, an error body).
  *
  * `withRedirects` is the pool composed with `interceptors.redirect`, which follows redirects as `fetch` does; an
  * answer is decompressed here (gzip, deflate, br: what `fetch` asks for), not by undici's decompress interceptor,
- * which warns that it is experimental. Failures look like `fetch`'s: an abort rejects with the signal's reason (`TimeoutError` for
- * `AbortSignal.timeout`), anything else with `TypeError('fetch failed')` whose `cause` is the socket's error, so
- * the error parser and the retry policy see the same codes (ECONNRESET, UND_ERR_CONNECT_TIMEOUT, ...). A body
- * `request` cannot send as is (a stream, a form) goes through undici's `fetch` on the same dispatcher.
+ * which warns that it is experimental. Failures look like `fetch`'s: an abort rejects with the signal's reason
+ * (`TimeoutError` for `AbortSignal.timeout`), anything else with `TypeError('fetch failed')` whose `cause` is the
+ * socket's error, so the error parser and the retry policy see the same codes (ECONNRESET, UND_ERR_CONNECT_TIMEOUT,
+ * ...). A body `request` cannot send as is (a stream, a form) goes through undici's `fetch` on the bare pool.
  */
 export async function bufferedFetch(
   dispatchers: { pool: Dispatcher; withRedirects: Dispatcher },

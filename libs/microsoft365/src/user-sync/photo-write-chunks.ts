@@ -1,10 +1,11 @@
 import { type PhotoContent } from './microsoft365-directory.reader';
 
 /**
- * Photo bytes handed to the host in one `setPhotos` call at most (a single larger photo goes alone). A page's
- * photos in one call were a page of real photos at once (1,000 × tens of KB) in whatever form the host sends them
- * (the reference host: base64 in one JSON parameter, copied again by the driver), the largest allocation of a
- * photo run: the host process peaked at 695 MB in the 10,000-user photo bench with 40 KB photos.
+ * Photo bytes handed to the host in one `setPhotos` call at most (a single larger photo goes alone). One call per
+ * page was a page of real photos at once (1,000 × tens of KB) in whatever form the host sends them (the reference
+ * host then: base64 in one JSON parameter, copied again by the driver). With 40 KB photos the host process peaked at
+ * 695 MB in the 10,000-user photo bench; 500 MB with the writes cut at this size, 394 MB once photos were also decoded
+ * per `$batch` and bound as binary by the reference host.
  */
 export const PHOTO_BYTES_PER_WRITE = 4 * 1024 * 1024;
 
