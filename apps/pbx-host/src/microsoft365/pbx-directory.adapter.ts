@@ -287,7 +287,7 @@ export class PbxDirectoryAdapter implements PbxDirectoryPort {
     }
     // The bytes as bound parameters of a VALUES list: node-postgres sends a Buffer in binary, where base64 in a
     // JSON parameter cost a third more bytes, JSON parsing and base64 decoding in PostgreSQL (measured with 2,000
-    // photos of 40 KB in chunks of 100: 0.6-0.9 s against 1.8-2.2 s, a quarter of the host's CPU). At most
+    // photos of 40 KB in chunks of 100: 0.6-0.9 s against 1.8-2.2 s, and a quarter of the Node CPU). At most
     // PHOTOS_PER_STATEMENT rows a statement: PostgreSQL takes 65,535 parameters.
     for (let start = 0; start < valid.length; start += PHOTOS_PER_STATEMENT) {
       const chunk = valid.slice(start, start + PHOTOS_PER_STATEMENT);
