@@ -68,7 +68,7 @@ function variantOf(photo: UserPhoto, sizeId: string): PhotoVariant {
 export function photoBytes(photo: UserPhoto, variant: PhotoVariant): Buffer {
   if (photo.kind === 'uploaded') return photo.bytes;
   const shade = 40 + ((photo.seedIndex * 37) % 180);
-  const padding = photo.bytes ? { toBytes: photo.bytes, seed: photo.seedIndex } : undefined;
+  const padding = photo.paddedToBytes ? { toBytes: photo.paddedToBytes, seed: photo.seedIndex } : undefined;
   return generateFlatJpeg(
     variant.width,
     variant.height,

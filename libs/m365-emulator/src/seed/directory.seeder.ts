@@ -152,7 +152,7 @@ export class DirectorySeeder {
           seedIndex: index,
           size: photoSize,
           etag: photoEtag(index),
-          ...(options.photoBytes ? { bytes: options.photoBytes } : {}),
+          ...(options.photoBytes ? { paddedToBytes: options.photoBytes } : {}),
         };
       if (guest) {
         tenant.groups.addMember(guestGroup, user.id, 'user');

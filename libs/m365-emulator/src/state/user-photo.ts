@@ -13,5 +13,5 @@ export type UserPhoto =
       readonly size: number;
       readonly etag: string;
       /** Rendered at least this large (bytes), as real photos are; absent: as small as it renders. */
-      readonly bytes?: number;
+      readonly paddedToBytes?: number;
     };
