@@ -7,12 +7,13 @@
  *
  *   BENCH_ONLY=sso npm run bench
  *   BENCH_SSO_USERS=50        # linked users of the directory (signed in in turn), default 50
- *   BENCH_SSO_SAMPLES=200     # measured callbacks, default 200 (after 10 not measured)
+ *   BENCH_SSO_SAMPLES=1000    # measured callbacks, default 1000 (after 200 sign-ins of warm-up, reported apart)
  *   BENCH_SSO_LATENCY_MS=0    # injected latency of the emulator during the callbacks (default 0, see below)
  *
- * Server time: the host has no Server-Timing header and no access log, so the figure is the wall time of the
- * callback request measured by the bench on loopback (keep-alive connection; it includes the HTTP exchange on both
- * sides). The callback redeems the code at Entra's token endpoint: with injected latency that one round trip would be
+ * Server time: the host is started with SERVER_TIMING_ENABLED, so each answer carries `Server-Timing: app;dur=`, the
+ * time from the request's arrival in the host to its response headers (apps/pbx-host/src/http-app.ts). The target is
+ * on that figure; the wall time of the callback request measured by the bench on loopback (keep-alive connection,
+ * with the HTTP exchange on both sides) is reported beside it. The callback redeems the code at Entra's token endpoint: with injected latency that one round trip would be
  * most of it, so the emulator answers without injected latency here (BENCH_SSO_LATENCY_MS to change it), and the
  * floor is measured in the same run: a request the host answers without work (a 404) plus one token request to the
  * emulator from the bench. Statements per callback: pg_stat_statements reset before and read after each callback,
@@ -34,9 +35,15 @@ import { ProcSampler } from './support/proc-stats';
 const RESULTS_FILE = join(__dirname, 'results', 'sso.json');
 const PERMISSIONS = ['User.Read.All'];
 const WARM_UP = 10;
+/**
+ * Sign-ins before the measured ones: V8 optimizes the callback's code (MSAL, undici, MikroORM, our own) over the
+ * first few hundred calls, and its young generation grows to the work; a PBX that has been up serves sign-ins on
+ * optimized code. Their times are reported apart (`callback.warmUp`), not hidden.
+ */
+const SIGN_IN_WARM_UP = 200;
 
 const userCount = envInt('BENCH_SSO_USERS', 50);
-const samples = envInt('BENCH_SSO_SAMPLES', 200);
+const samples = envInt('BENCH_SSO_SAMPLES', 1000);
 const latencyMs = envInt('BENCH_SSO_LATENCY_MS', 0);
 
 function percentile(values: number[], p: number): number {
@@ -57,7 +64,10 @@ function distribution(values: number[]) {
 async function main(): Promise<void> {
   const db = await startBenchDatabase();
   // Every sign-in comes from 127.0.0.1: the per-address sign-in limit (30 a minute) raised above the samples.
-  const h = await startHarness(db, { BENCH_SIGN_IN_LIMIT: String(10 * (samples + WARM_UP)) });
+  const h = await startHarness(db, {
+    BENCH_SIGN_IN_LIMIT: String(10 * (samples + SIGN_IN_WARM_UP)),
+    SERVER_TIMING_ENABLED: 'true',
+  });
   const agent = new Agent({ connect: { ca: h.emulator.caPem }, keepAliveTimeout: 10_000 });
   try {
     const callback = `${h.host.baseUrl}/api/microsoft365/sso/callback`;
@@ -109,20 +119,23 @@ async function main(): Promise<void> {
       agent,
     );
     const emptyRequests: number[] = [];
+    const emptyServerTimes: number[] = [];
     const tokenRequests: number[] = [];
     for (let i = 0; i < 50 + WARM_UP; i++) {
       const started = process.hrtime.bigint();
-      await h.host.call('GET', '/api/bench-floor-not-found');
-      const empty = Number(process.hrtime.bigint() - started) / 1e6;
+      const empty = await h.host.call('GET', '/api/bench-floor-not-found');
+      const emptyMs = Number(process.hrtime.bigint() - started) / 1e6;
       const token = (await app.token()).ms;
       if (i >= WARM_UP) {
-        emptyRequests.push(empty);
+        emptyRequests.push(emptyMs);
+        emptyServerTimes.push(serverTimeOf(empty.headers));
         tokenRequests.push(token);
       }
     }
 
-    log(`${samples} sign-ins (+${WARM_UP} not measured) of ${upns.length} users ...`);
+    log(`${samples} sign-ins (after ${SIGN_IN_WARM_UP} of warm-up) of ${upns.length} users ...`);
     const times: number[] = [];
+    const serverTimes: number[] = [];
     const statements: number[] = [];
     const failures: Record<string, number> = {};
     let lastStatements: { calls: number; query: string }[] = [];
@@ -131,7 +144,8 @@ async function main(): Promise<void> {
     const entraByRoute: Record<string, number> = {};
     let entraRequests = 0;
     const hostSampler = new ProcSampler(h.host.pid);
-    for (let i = 0; i < samples + WARM_UP; i++) {
+    const warmUpServerTimes: number[] = [];
+    for (let i = 0; i < samples + SIGN_IN_WARM_UP; i++) {
       const upn = upns[i % upns.length] ?? '';
       const login = await h.host.call(
         'GET',
@@ -158,31 +172,34 @@ async function main(): Promise<void> {
         failures[code] = (failures[code] ?? 0) + 1;
         continue;
       }
-      if (i >= WARM_UP) {
-        times.push(ms);
-        statements.push(counted.calls);
-        lastStatements = counted.statements;
-        for (const [route, statuses] of Object.entries(entra.byRoute)) {
-          if (route.includes('/_emulator/')) continue;
-          const count = Object.values(statuses).reduce((sum, n) => sum + n, 0);
-          entraByRoute[route] = (entraByRoute[route] ?? 0) + count;
-          entraRequests += count;
-        }
+      if (i < SIGN_IN_WARM_UP) {
+        warmUpServerTimes.push(serverTimeOf(answer.headers));
+        continue;
+      }
+      times.push(ms);
+      serverTimes.push(serverTimeOf(answer.headers));
+      statements.push(counted.calls);
+      lastStatements = counted.statements;
+      for (const [route, statuses] of Object.entries(entra.byRoute)) {
+        if (route.includes('/_emulator/')) continue;
+        const count = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+        entraByRoute[route] = (entraByRoute[route] ?? 0) + count;
+        entraRequests += count;
       }
     }
     const host = hostSampler.stop();
     // Medians: a floor is what the unavoidable parts cost at best, not their noise.
-    const floorMs = Math.round((percentile(emptyRequests, 50) + percentile(tokenRequests, 50)) * 10) / 10;
-    const callbackP95 = percentile(times, 95);
+    const floorMs = Math.round((percentile(emptyServerTimes, 50) + percentile(tokenRequests, 50)) * 10) / 10;
+    const callbackP95 = percentile(serverTimes, 95);
     const statementsMedian = percentile(statements, 50);
     const targets: TargetResult[] = [
       {
-        target: 'SSO callback: server time p95 (wall time on loopback, measured by the bench)',
+        target: 'SSO callback: server time p95 (the host’s Server-Timing: arrival to response headers)',
         limit: '<= 10 ms',
         figure: callbackP95,
         floor: floorMs,
         ratio: ratio(callbackP95, floorMs),
-        met: times.length > 0 && callbackP95 <= 10,
+        met: serverTimes.length > 0 && callbackP95 <= 10,
       },
       {
         target: 'SSO callback: statements per callback (median over the samples)',
@@ -198,25 +215,35 @@ async function main(): Promise<void> {
       generatedAt: new Date().toISOString(),
       command: 'BENCH_ONLY=sso npm run bench',
       environment: environment(),
-      config: { users: upns.length, samples, warmUp: WARM_UP, injectedLatencyMs: latencyMs },
+      config: {
+        users: upns.length,
+        samples,
+        warmUp: { floor: WARM_UP, signIns: SIGN_IN_WARM_UP },
+        injectedLatencyMs: latencyMs,
+      },
       notes: [
         'The host is the compiled build in a process of its own (see user-sync.json). Each sample: GET sso/login ' +
           '(not measured), the emulator’s sign-in page filled in without a browser (not measured), then the ' +
           'measured form_post to sso/callback with the login’s cookie; a sample counts when the callback answers ' +
           '302 (a session for the portal).',
-        'callback: wall time of the callback request on loopback from the bench (the host has no Server-Timing ' +
-          'header or access log), so it includes the HTTP exchange; statements: pg_stat_statements of the host ' +
+        'callback.serverTime: the host’s Server-Timing (SERVER_TIMING_ENABLED), from the request’s arrival to its ' +
+          'response headers: what the target is on; callback.time: wall time of the callback request on loopback ' +
+          'from the bench, with the HTTP exchange on both sides; statements: pg_stat_statements of the host ' +
           'role, reset before each callback and read after it, pg-boss queue statements left out (a background ' +
           'statement of a tick falling inside a callback would count: hence the median).',
-        'floor: median of a request the host answers without work (a 404) + median of a token request from the bench ' +
-          'to the emulator (the code redemption a callback must make), measured in this run.',
+        'floor: median server time of a request the host answers without work (a 404) + median wall time of a token ' +
+          'request from the bench to the emulator (the code redemption a callback must make), measured in this run.',
       ],
       floor: {
         emptyRequest: distribution(emptyRequests),
+        emptyRequestServerTime: distribution(emptyServerTimes),
         tokenRequest: distribution(tokenRequests),
         floorMs,
       },
       callback: {
+        serverTime: distribution(serverTimes),
+        /** The server time of the warm-up sign-ins (not measured), for what a freshly started host does. */
+        warmUpServerTime: distribution(warmUpServerTimes),
         time: distribution(times),
         statements: {
           median: statementsMedian,
@@ -252,6 +279,14 @@ async function main(): Promise<void> {
     await h.close();
     await db.stop();
   }
+}
+
+/** `Server-Timing: app;dur=<ms>` of a host answer (the host runs with SERVER_TIMING_ENABLED). */
+function serverTimeOf(headers: Record<string, string | string[] | undefined>): number {
+  const raw = headers['server-timing'];
+  const dur = /(?:^|,)\s*app;dur=([\d.]+)/.exec(Array.isArray(raw) ? raw.join(',') : (raw ?? ''))?.[1];
+  if (dur === undefined) throw new Error(`the host answered without Server-Timing: ${String(raw)}`);
+  return Number(dur);
 }
 
 /** The host's statements since the reset (pg-boss's queue statements apart), once the callback has answered. */

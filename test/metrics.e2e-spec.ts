@@ -127,6 +127,20 @@ describe('Metrics and health settings of the reference host', () => {
     }
   });
 
+  it('sends Server-Timing only with SERVER_TIMING_ENABLED, on answered and refused requests alike', async () => {
+    const health = await t.http().get('/api/health').expect(200);
+    expect(health.headers['server-timing']).toBeUndefined();
+    const timed = await createTestApp({ config: { serverTimingEnabled: true }, reset: false });
+    try {
+      for (const path of ['/api/health', '/api/no-such-route']) {
+        const response = await timed.http().get(path);
+        expect(response.headers['server-timing']).toMatch(/^app;dur=\d+\.\d{2}$/);
+      }
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('answers 503 in Terminus shape while the database does not answer', async () => {
     await t.orm.close(true);
     try {

@@ -164,6 +164,7 @@ async function bootApp(
     adminPassword: TEST_ADMIN_PASSWORD,
     sessionTtlMinutes: 60,
     metricsEnabled: true,
+    serverTimingEnabled: false,
     ...options.config,
   };
 
@@ -175,7 +176,7 @@ async function bootApp(
   builder = options.override ? options.override(builder) : builder;
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger });
-  configureHttpApp(app, { swagger: options.swagger ?? false });
+  configureHttpApp(app, { swagger: options.swagger ?? false, serverTiming: config.serverTimingEnabled });
 
   const orm = app.get<MikroORM>(MikroORM);
   try {

@@ -2,13 +2,26 @@ import { type INestApplication } from '@nestjs/common';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { MICROSOFT365_REQUEST_BODY_LIMIT } from '@pbx/microsoft365';
+import responseTime from 'response-time';
 
 export const API_DOCS_PATH = 'api/docs';
 /** The OpenAPI document as JSON: where Swagger tools look for it (`<docs>-json`), and where earlier builds had it. */
 export const API_DOCS_JSON_PATHS = [`${API_DOCS_PATH}-json`, `${API_DOCS_PATH}/json`];
 
 /** HTTP set-up shared by main.ts and the tests, so that the tests exercise what production serves. */
-export function configureHttpApp(app: INestApplication, options: { swagger: boolean }): void {
+export function configureHttpApp(
+  app: INestApplication,
+  options: { swagger: boolean; serverTiming?: boolean },
+): void {
+  if (options.serverTiming) {
+    // First, so that the time covers body parsing and every guard; measured up to the response headers, which is
+    // when the header must be set (https://www.w3.org/TR/server-timing/).
+    app.use(
+      responseTime((_request, response, ms) => {
+        response.setHeader('Server-Timing', `app;dur=${ms.toFixed(2)}`);
+      }),
+    );
+  }
   // Behind a reverse proxy / SBC, the client address and protocol come from X-Forwarded-*.
   const httpAdapter = app.getHttpAdapter().getInstance() as { set?: (key: string, value: unknown) => void };
   httpAdapter.set?.('trust proxy', 'loopback, linklocal, uniquelocal');

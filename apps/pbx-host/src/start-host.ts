@@ -57,7 +57,7 @@ export async function startHost(
     // SIGTERM/SIGINT close the app: HTTP server, schedules, ORM, then the embedded cluster (DatabaseLifecycle);
     // then the process ends with exit code 0, so `docker stop` and process managers see a clean stop.
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-    configureHttpApp(app, { swagger: true });
+    configureHttpApp(app, { swagger: true, serverTiming: config.serverTimingEnabled });
     const { adminCreated } = await prepareHost(app);
     await app.listen(config.port);
     logger.log(

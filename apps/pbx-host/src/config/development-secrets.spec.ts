@@ -17,6 +17,7 @@ describe('ensureDevelopmentSecrets', () => {
       publicUrl: 'http://localhost:3000',
       sessionTtlMinutes: 60,
       metricsEnabled: false,
+      serverTimingEnabled: false,
     };
   });
 

@@ -28,6 +28,7 @@ describe('parseHostConfig', () => {
       publicUrl: 'http://localhost:3000',
       sessionTtlMinutes: 720,
       metricsEnabled: true,
+      serverTimingEnabled: false,
     });
   });
 
@@ -45,6 +46,7 @@ describe('parseHostConfig', () => {
           PBX_SESSION_TTL_MINUTES: '60',
           METRICS_ENABLED: 'false',
           METRICS_TOKEN: 'scrape-token-0123456789',
+          SERVER_TIMING_ENABLED: 'true',
           PBX_ALERTS_MAIL_TENANT: '0F6B3C52-4C2A-4F1E-9B7D-2A1C3E4F5A6B',
         },
         '/srv/pbx',
@@ -60,6 +62,7 @@ describe('parseHostConfig', () => {
       sessionTtlMinutes: 60,
       metricsEnabled: false,
       metricsToken: 'scrape-token-0123456789',
+      serverTimingEnabled: true,
       alertsMailTenant: '0f6b3c52-4c2a-4f1e-9b7d-2a1c3e4f5a6b',
     });
   });

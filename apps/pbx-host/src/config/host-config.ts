@@ -34,6 +34,12 @@ export interface HostConfig {
   /** When set (METRICS_TOKEN), `/metrics` wants it as a bearer token; otherwise it is left to the network. */
   metricsToken?: string;
   /**
+   * Every answer carries `Server-Timing: app;dur=<ms>` (SERVER_TIMING_ENABLED, default false): the time from the
+   * request's arrival to its response headers, for a benchmark or a browser's developer tools. Off by default: a
+   * client has no use for the PBX's timings, and an attacker could time the PBX's checks with them.
+   */
+  serverTimingEnabled: boolean;
+  /**
    * The PBX tenant (PBX_ALERTS_MAIL_TENANT, its id) whose Microsoft 365 mail carries the admin alerts a tenant's own
    * mail cannot: mail not set up there, or the very connection the alert is about is broken (a certificate removed
    * from the app, consent revoked). Usually the operator's own tenant.
@@ -238,6 +244,7 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
 
   const metricsEnabled = flag('METRICS_ENABLED', env.METRICS_ENABLED, true, problems);
   const metricsToken = nonEmpty(env.METRICS_TOKEN);
+  const serverTimingEnabled = flag('SERVER_TIMING_ENABLED', env.SERVER_TIMING_ENABLED, false, problems);
   if (metricsToken !== undefined && !/^[A-Za-z0-9_-]{16,512}$/.test(metricsToken)) {
     // What a bearer token may carry here (as the session tokens); never echoed.
     problems.push(
@@ -268,6 +275,7 @@ export function parseHostConfig(env: NodeJS.ProcessEnv, cwd: string = process.cw
     sessionTtlMinutes,
     metricsEnabled,
     ...(metricsToken ? { metricsToken } : {}),
+    serverTimingEnabled,
     ...(alertsMailTenant ? { alertsMailTenant: alertsMailTenant.toLowerCase() } : {}),
   };
 }
