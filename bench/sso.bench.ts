@@ -34,7 +34,8 @@ import { ProcSampler } from './support/proc-stats';
 
 const RESULTS_FILE = join(__dirname, 'results', 'sso.json');
 const PERMISSIONS = ['User.Read.All'];
-const WARM_UP = 10;
+/** Requests of the floor's measurement before the measured ones. */
+const FLOOR_WARM_UP = 10;
 /**
  * Sign-ins before the measured ones: V8 optimizes the callback's code (MSAL, undici, MikroORM, our own) over the
  * first few hundred calls, and its young generation grows to the work; a PBX that has been up serves sign-ins on
@@ -121,12 +122,12 @@ async function main(): Promise<void> {
     const emptyRequests: number[] = [];
     const emptyServerTimes: number[] = [];
     const tokenRequests: number[] = [];
-    for (let i = 0; i < 50 + WARM_UP; i++) {
+    for (let i = 0; i < 50 + FLOOR_WARM_UP; i++) {
       const started = process.hrtime.bigint();
       const empty = await h.host.call('GET', '/api/bench-floor-not-found');
       const emptyMs = Number(process.hrtime.bigint() - started) / 1e6;
       const token = (await app.token()).ms;
-      if (i >= WARM_UP) {
+      if (i >= FLOOR_WARM_UP) {
         emptyRequests.push(emptyMs);
         emptyServerTimes.push(serverTimeOf(empty.headers));
         tokenRequests.push(token);
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
       config: {
         users: upns.length,
         samples,
-        warmUp: { floor: WARM_UP, signIns: SIGN_IN_WARM_UP },
+        warmUp: { floor: FLOOR_WARM_UP, signIns: SIGN_IN_WARM_UP },
         injectedLatencyMs: latencyMs,
       },
       notes: [
