@@ -90,6 +90,7 @@ import { NotificationSettingsService } from './notifications/notification-settin
 import { NotificationsController } from './notifications/notifications.controller';
 import { NotificationsScheduler } from './notifications/notifications.scheduler';
 import { SubscriptionManager } from './notifications/subscription.manager';
+import { WantedSubscriptionsResolver } from './notifications/wanted-subscriptions.resolver';
 import { UserSyncTrigger } from './notifications/user-sync.trigger';
 import { ContactSyncTrigger } from './notifications/contact-sync.trigger';
 import { CalendarPresenceController } from './presence/calendar-presence.controller';
@@ -247,6 +248,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     UserSyncTrigger,
     ContactSyncTrigger,
     SubscriptionManager,
+    WantedSubscriptionsResolver,
     NotificationsScheduler,
     CalendarPresenceSettingsService,
     CalendarScheduleReader,

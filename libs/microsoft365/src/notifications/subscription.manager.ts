@@ -7,7 +7,6 @@ import { Microsoft365ErrorCode } from '../common/microsoft365-error-code';
 import { Microsoft365Exception } from '../common/microsoft365.exception';
 import { GraphApi, type GraphTarget } from '../graph/graph-api.service';
 import { withGraphFeature } from '../graph/graph-meter';
-import { ContactFolderEntity } from '../contact-sync/contact-folder.entity';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { GraphSubscriptionEntity } from './graph-subscription.entity';
@@ -16,17 +15,15 @@ import { notificationEndpoint } from './notification-endpoint';
 import { NotificationSettingsService } from './notification-settings.service';
 import { SubscriptionKind, requestedExpiration, subscriptionVerdict } from './subscription-lifetime';
 import { UserSyncTrigger } from './user-sync.trigger';
-import { CalendarPresenceRunner } from '../presence/calendar-presence.runner';
 import { CalendarPresenceScheduler } from '../presence/calendar-presence.scheduler';
 import { SYSTEM_SCOPE, TenantSettingsEntity } from '../settings/tenant-settings.entity';
-import { UserSyncSettingsService } from '../user-sync/user-sync-settings.service';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
-interface WantedSubscription {
-  kind: SubscriptionKind;
-  resource: string;
-  pbxUserId: string | null;
-}
+import { randomBytes } from 'node:crypto';
+import { hashClientState, verifyNotificationItems } from './notification-client-state';
+import {
+  type WantedSubscription,
+  WantedSubscriptionsResolver,
+  contactsMailbox,
+} from './wanted-subscriptions.resolver';
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
 
@@ -37,47 +34,6 @@ const CHANGE_TYPES: Record<SubscriptionKind, string> = {
   [SubscriptionKind.Events]: 'created,updated,deleted',
   [SubscriptionKind.Contacts]: 'created,updated,deleted',
 };
-
-/** The mailbox (object id) of a `users/{id}/contacts` resource. */
-export function contactsMailbox(resource: string): string | null {
-  const match = /^users\/([^/]+)\/contacts$/.exec(resource);
-  return match?.[1] ?? null;
-}
-
-export function hashClientState(clientState: string): string {
-  return createHash('sha256').update(clientState, 'utf8').digest('hex');
-}
-
-/** Constant-time comparison of what arrived with the stored hash. */
-export function clientStateMatches(received: unknown, storedHash: string): boolean {
-  if (typeof received !== 'string' || received === '') return false;
-  const a = Buffer.from(hashClientState(received), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/**
- * For each notification item, its stored subscription if `clientState` is the secret we gave it, null otherwise
- * (refuse, do nothing). `find` loads the subscriptions of the post's ids in one query, however many items it holds.
- */
-export async function verifyNotificationItems<T extends { subscriptionId: string; clientStateHash: string }>(
-  items: readonly { subscriptionId?: unknown; clientState?: unknown }[],
-  find: (subscriptionIds: string[]) => Promise<T[]>,
-): Promise<(T | null)[]> {
-  const ids = [
-    ...new Set(
-      items
-        .map((item) => item.subscriptionId)
-        .filter((id): id is string => typeof id === 'string' && id.length <= 200),
-    ),
-  ];
-  const rows = ids.length > 0 ? await find(ids) : [];
-  const byId = new Map(rows.map((row) => [row.subscriptionId, row]));
-  return items.map((item) => {
-    const row = typeof item.subscriptionId === 'string' ? byId.get(item.subscriptionId) : undefined;
-    return row && clientStateMatches(item.clientState, row.clientStateHash) ? row : null;
-  });
-}
 
 /**
  * Keeps each tenant's subscriptions in line with what it needs: creates the missing ones, renews those close to
@@ -93,8 +49,7 @@ export class SubscriptionManager {
     private readonly health: FeatureHealthService,
     private readonly graph: GraphApi,
     private readonly settings: NotificationSettingsService,
-    private readonly userSyncSettings: UserSyncSettingsService,
-    private readonly presence: CalendarPresenceRunner,
+    private readonly wantedSubscriptions: WantedSubscriptionsResolver,
     private readonly presenceScheduler: CalendarPresenceScheduler,
     private readonly userSync: UserSyncTrigger,
     private readonly contactSync: ContactSyncTrigger,
@@ -202,7 +157,8 @@ export class SubscriptionManager {
     const target = await this.target(pbxTenantId);
     const settings = await this.settings.get(pbxTenantId);
     const endpoint = notificationEndpoint(this.options);
-    const wanted = target && settings.enabled && endpoint.usable ? await this.wanted(pbxTenantId) : [];
+    const wanted =
+      target && settings.enabled && endpoint.usable ? await this.wantedSubscriptions.wanted(pbxTenantId) : [];
     const wantedByResource = new Map(wanted.map((w) => [w.resource, w]));
     let firstProblem: unknown = undefined;
     let problems = 0;
@@ -258,64 +214,6 @@ export class SubscriptionManager {
       // One failure per reconciliation, however many subscriptions failed in it.
       await this.health.recordFailure(pbxTenantId, HealthFeature.Subscriptions, asException(firstProblem));
     }
-  }
-
-  private async wanted(pbxTenantId: string): Promise<WantedSubscription[]> {
-    const tenant = await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
-    const wanted: WantedSubscription[] = [];
-    if (tenant?.features.userSync) {
-      wanted.push({ kind: SubscriptionKind.Users, resource: 'users', pbxUserId: null });
-      const userSync = await this.userSyncSettings.get(pbxTenantId);
-      // Membership changes of the groups in scope do not show on /users.
-      for (const groupId of userSync.groupIds) {
-        wanted.push({ kind: SubscriptionKind.Groups, resource: `groups/${groupId}`, pbxUserId: null });
-      }
-    }
-    for (const user of await this.presence.scopedUsers(pbxTenantId)) {
-      wanted.push({
-        kind: SubscriptionKind.Events,
-        resource: `users/${user.objectId}/events`,
-        pbxUserId: user.pbxUserId,
-      });
-    }
-    wanted.push(...(await this.wantedContacts(pbxTenantId, tenant)));
-    return wanted;
-  }
-
-  /**
-   * One `users/{id}/contacts` subscription per mailbox the contact sync feeds (docs/graph-notes.md §7, §9):
-   * the personal mailboxes of synced users in scope and the shared mailboxes, as the last contact run left
-   * them in its folder bookkeeping. A mailbox leaves that bookkeeping when a run stops syncing it, and so
-   * loses its subscription; a feature switched off keeps the synced contacts but needs no notifications. The
-   * subscription watches every folder of the mailbox (Outlook notifies contacts in any folder of the
-   * mailbox).
-   */
-  private async wantedContacts(
-    pbxTenantId: string,
-    tenant: TenantSettingsEntity | null,
-  ): Promise<WantedSubscription[]> {
-    if (!tenant?.enabled || (!tenant.features.personalContacts && !tenant.features.sharedMailboxes))
-      return [];
-    const rows = await this.em
-      .fork()
-      .find(
-        ContactFolderEntity,
-        { pbxTenantId },
-        { fields: ['owner', 'mailboxId'], orderBy: { mailboxId: 'asc', owner: 'asc' } },
-      );
-    const wanted = new Map<string, WantedSubscription>();
-    for (const row of rows) {
-      const company = row.owner === 'company';
-      if (company ? !tenant.features.sharedMailboxes : !tenant.features.personalContacts) continue;
-      const resource = `users/${row.mailboxId}/contacts`;
-      if (wanted.has(resource)) continue;
-      wanted.set(resource, {
-        kind: SubscriptionKind.Contacts,
-        resource,
-        pbxUserId: company ? null : row.owner.slice('user:'.length),
-      });
-    }
-    return [...wanted.values()];
   }
 
   private async create(target: GraphTarget, want: WantedSubscription): Promise<void> {

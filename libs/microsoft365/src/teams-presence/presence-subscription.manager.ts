@@ -9,7 +9,7 @@ import { FeatureHealthService } from '../health/feature-health.service';
 import { MICROSOFT365_OPTIONS } from '../microsoft365.module-definition';
 import { type Microsoft365ModuleOptions } from '../microsoft365-module-options';
 import { notificationEndpoint } from '../notifications/notification-endpoint';
-import { hashClientState, verifyNotificationItems } from '../notifications/subscription.manager';
+import { hashClientState, verifyNotificationItems } from '../notifications/notification-client-state';
 import { type Microsoft365Cloud } from '../settings/microsoft365-cloud';
 import {
   planPresenceSubscriptions,

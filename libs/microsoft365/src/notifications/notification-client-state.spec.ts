@@ -1,4 +1,4 @@
-import { clientStateMatches, contactsMailbox, hashClientState } from './subscription.manager';
+import { clientStateMatches, hashClientState } from './notification-client-state';
 
 describe('clientState checks', () => {
   const secret = 'q5tJ0sV7Z0mS3w2kzjv7yGz2dX0hXn3b2x8nLwq9Yk0';
@@ -18,16 +18,5 @@ describe('clientState checks', () => {
     ['missing', undefined, false],
   ])('%s → %s', (_name, received, expected) => {
     expect(clientStateMatches(received, stored)).toBe(expected);
-  });
-});
-
-describe('contactsMailbox', () => {
-  it.each<[string, string | null]>([
-    ['users/2f6c9a1e-0000-4000-8000-000000000001/contacts', '2f6c9a1e-0000-4000-8000-000000000001'],
-    ['users/2f6c9a1e-0000-4000-8000-000000000001/events', null],
-    ['users', null],
-    ['users/a/contactFolders/b/contacts', null],
-  ])('%s → %s', (resource, expected) => {
-    expect(contactsMailbox(resource)).toBe(expected);
   });
 });
