@@ -55,6 +55,7 @@ import { UserSyncPageProcessor } from './user-sync/user-sync-page.processor';
 import { BusinessPhoneWriter } from './user-sync/business-phone.writer';
 import { UserSyncSettingsService } from './user-sync/user-sync-settings.service';
 import { UserSyncApplier } from './user-sync/user-sync.applier';
+import { UserPhotoApplier } from './user-sync/user-photo.applier';
 import { UserSyncController } from './user-sync/user-sync.controller';
 import { UserSyncFinisher } from './user-sync/user-sync.finisher';
 import { USER_SYNC_LISTENER, UserSyncRunner } from './user-sync/user-sync.runner';
@@ -188,6 +189,7 @@ import { type UserSyncListener } from './user-sync/user-sync.runner';
     GroupScopeResolver,
     UserSyncSettingsService,
     UserSyncApplier,
+    UserPhotoApplier,
     UserSyncPageProcessor,
     MatchCandidatesFinder,
     UserPhotosFetcher,

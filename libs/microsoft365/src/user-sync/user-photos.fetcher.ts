@@ -5,7 +5,7 @@ import { SyncRunsService } from '../runs/sync-runs.service';
 import { Microsoft365DirectoryReader } from './microsoft365-directory.reader';
 import { type PageLink } from './page-links';
 import { type PagePlan, type PhotoPlan } from './user-sync-plan';
-import { NO_PHOTO, type PhotoUpdate } from './user-sync.applier';
+import { NO_PHOTO, type PhotoUpdate } from './user-photo.applier';
 import { type UserSyncRunContext } from './user-sync-run.context';
 
 /**

@@ -18,6 +18,7 @@ import { MatchCandidatesFinder } from './match-candidates.finder';
 import { loadPageLinks, type PageLink } from './page-links';
 import { type PagePlan, type PlanContext, type UserSyncAction } from './user-sync-plan';
 import { type ApplyResult, UserSyncApplier } from './user-sync.applier';
+import { UserPhotoApplier } from './user-photo.applier';
 import { UserPhotosFetcher } from './user-photos.fetcher';
 import { isLeaverAction, planUsers } from './user-sync.planner';
 
@@ -33,6 +34,7 @@ export class UserSyncPageProcessor {
   constructor(
     private readonly em: EntityManager,
     private readonly applier: UserSyncApplier,
+    private readonly photoApplier: UserPhotoApplier,
     private readonly runs: SyncRunsService,
     private readonly log: ProvisioningLogWriter,
     @Inject(PBX_DIRECTORY) private readonly directory: PbxDirectoryPort,
@@ -156,7 +158,7 @@ export class UserSyncPageProcessor {
       if ('error' in fetched) throw fetched.error;
       if (fetched.value.length === 0) return;
       const photoCount = await this.em.fork().transactional((tem) =>
-        this.applier.applyPhotos(
+        this.photoApplier.apply(
           tem,
           pbxTenantId,
           fetched.value.map((p) => ({ ...p, pbxUserId: pbxUserId(p.objectId) })),

@@ -11,16 +11,11 @@ import {
 import { type ProvisioningLogDraft } from '../provisioning-log/provisioning-log-entry';
 import { type RunIssue } from '../runs/sync-run-status';
 import { EXTENSION_RANGE_FULL, type ExtensionAllocator } from './extension.allocator';
-import { type PhotoContent } from './microsoft365-directory.reader';
-import { PHOTO_BYTES_PER_WRITE, byPhotoBytes } from './photo-write-chunks';
 import { type FieldChange } from './user-profile.mapper';
 import { LinkOrigin, UserLinkEntity } from './user-link.entity';
 import { type LinkWrite, type PageLink, releaseExtensions, touchLinks, upsertLinks } from './page-links';
 import { userSyncLog } from './user-sync-log-entries';
 import { type LeaverAction, LinkState, plannedExtension, type UserSyncAction } from './user-sync-plan';
-
-/** Stored as the photo ETag when Microsoft 365 has no photo, so "no photo" is not downloaded again. */
-export const NO_PHOTO = '';
 
 /** How often a create is retried with another number after the host reports the extension taken. */
 const MAX_EXTENSION_ATTEMPTS = 5;
@@ -36,12 +31,6 @@ export interface ApplyResult {
   pbxUserIds: Map<string, string>;
   /** One provisioning log line per plan item executed, with its outcome; written with the page. */
   log: ProvisioningLogDraft[];
-}
-
-export interface PhotoUpdate {
-  objectId: string;
-  pbxUserId: string | null;
-  photo: PhotoContent;
 }
 
 /**
@@ -277,39 +266,6 @@ export class UserSyncApplier {
       if (action.enable) count(result, 'reEnabled');
       step(result, action.objectId, describeUpdate(action.changes, action.enable));
     }
-  }
-
-  /** Copies photos to the PBX and remembers their ETags, so unchanged photos are never downloaded again. */
-  async applyPhotos(
-    em: EntityManager,
-    pbxTenantId: string,
-    updates: readonly PhotoUpdate[],
-  ): Promise<number> {
-    const ready = updates.filter((u): u is PhotoUpdate & { pbxUserId: string } => u.pbxUserId !== null);
-    if (ready.length === 0) return 0;
-    for (const chunk of byPhotoBytes(ready, PHOTO_BYTES_PER_WRITE)) {
-      await this.directory.setPhotos(
-        pbxTenantId,
-        chunk.map((u) => ({
-          userId: u.pbxUserId,
-          photo: u.photo ? { contentType: u.photo.contentType, data: u.photo.data } : null,
-        })),
-      );
-    }
-    // One statement for the page, not one per photo.
-    const rows = ready.map((update) => ({
-      object_id: update.objectId,
-      // The reader fills a missing ETag header from the metadata's mediaEtag; 'unknown' only when Graph gave
-      // neither, and the next pass then downloads the photo once more.
-      etag: update.photo ? (update.photo.eTag ?? 'unknown') : NO_PHOTO,
-    }));
-    await em.execute(
-      `update m365_user_links l set photo_etag = v.etag
-         from json_to_recordset(?::json) as v(object_id text, etag text)
-        where l.pbx_tenant_id = ? and l.object_id = v.object_id`,
-      [JSON.stringify(rows), pbxTenantId],
-    );
-    return ready.length;
   }
 
   private fail(result: ApplyResult, action: CreateAction, code: string, message: string, what: string): void {

@@ -1,9 +1,9 @@
 import { type EntityManager } from '@mikro-orm/postgresql';
 import { type PbxDirectoryPort, type PbxUserPhoto } from '../ports/pbx-directory.port';
 import { PHOTO_BYTES_PER_WRITE } from './photo-write-chunks';
-import { NO_PHOTO, UserSyncApplier } from './user-sync.applier';
+import { NO_PHOTO, UserPhotoApplier } from './user-photo.applier';
 
-describe('UserSyncApplier.applyPhotos', () => {
+describe('UserPhotoApplier', () => {
   function applier() {
     const calls: PbxUserPhoto[][] = [];
     const directory = {
@@ -19,8 +19,7 @@ describe('UserSyncApplier.applyPhotos', () => {
         return Promise.resolve([]);
       },
     } as unknown as EntityManager;
-    const clock = { now: () => new Date('2026-12-07T00:00:00Z') };
-    return { subject: new UserSyncApplier(directory, clock), calls, statements, em };
+    return { subject: new UserPhotoApplier(directory), calls, statements, em };
   }
   const photo = (bytes: number, eTag: string) => ({
     contentType: 'image/jpeg',
@@ -31,7 +30,7 @@ describe('UserSyncApplier.applyPhotos', () => {
   it('hands the host a page of photos a few megabytes at a time, then records every ETag in one statement', async () => {
     const { subject, calls, statements, em } = applier();
     const half = PHOTO_BYTES_PER_WRITE / 2;
-    const count = await subject.applyPhotos(em, 't1', [
+    const count = await subject.apply(em, 't1', [
       { objectId: 'a', pbxUserId: 'u-a', photo: photo(half, 'ea') },
       { objectId: 'b', pbxUserId: 'u-b', photo: photo(half, 'eb') },
       { objectId: 'c', pbxUserId: 'u-c', photo: photo(half, 'ec') },
