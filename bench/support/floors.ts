@@ -104,6 +104,8 @@ export interface TargetResult {
   floor: number | string | null;
   ratio: number | null;
   met: boolean;
+  /** What else bounds the figure in this run, where a target's floor is not the only bound (photos: the CPU). */
+  bound?: Record<string, unknown>;
 }
 
 export function ratio(figure: number, floor: number): number {
