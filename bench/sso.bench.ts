@@ -13,11 +13,12 @@
  * Server time: the host is started with SERVER_TIMING_ENABLED, so each answer carries `Server-Timing: app;dur=`, the
  * time from the request's arrival in the host to its response headers (apps/pbx-host/src/http-app.ts). The target is
  * on that figure; the wall time of the callback request measured by the bench on loopback (keep-alive connection,
- * with the HTTP exchange on both sides) is reported beside it. The callback redeems the code at Entra's token endpoint: with injected latency that one round trip would be
- * most of it, so the emulator answers without injected latency here (BENCH_SSO_LATENCY_MS to change it), and the
- * floor is measured in the same run: a request the host answers without work (a 404) plus one token request to the
- * emulator from the bench. Statements per callback: pg_stat_statements reset before and read after each callback,
- * the host's role only, pg-boss's queue statements left out. Writes bench/results/sso.json.
+ * with the HTTP exchange on both sides) is reported beside it. The callback redeems the code at Entra's token
+ * endpoint: with injected latency that one round trip would be most of it, so the emulator answers without injected
+ * latency here (BENCH_SSO_LATENCY_MS to change it), and the floor is measured in the same run: a request the host
+ * answers without work (a 404) plus one token request to the emulator from the bench. Statements per callback:
+ * pg_stat_statements reset before and read after each callback, the host's role only, pg-boss's queue statements
+ * left out. Writes bench/results/sso.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ const FLOOR_WARM_UP = 10;
 /**
  * Sign-ins before the measured ones: V8 optimizes the callback's code (MSAL, undici, MikroORM, our own) over the
  * first few hundred calls, and its young generation grows to the work; a PBX that has been up serves sign-ins on
- * optimized code. Their times are reported apart (`callback.warmUp`), not hidden.
+ * optimized code. Their server times are reported apart (`callback.warmUpServerTime`), not hidden.
  */
 const SIGN_IN_WARM_UP = 200;
 

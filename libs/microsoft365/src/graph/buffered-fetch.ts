@@ -18,12 +18,14 @@ const DECODERS: Record<string, (bytes: Uint8Array) => Promise<Buffer>> = {
 };
 
 /**
- * `fetch` for the module's traffic to Microsoft, answered with the same undici `Response` callers already read
- * (status, headers, `json()`, `text()`, `clone()`), but sent with undici's `request` and the body read whole before
- * the `Response` is made. undici's `fetch` builds a WHATWG `Request`, an abort controller and a body stream fed
- * chunk by chunk per request: measured against a local HTTPS server, 0.4 ms of CPU a request against 0.2 ms this way
- * (client and server; the `Response` gets the whole body as one chunk, see {@link oneChunkStream}), which request-heavy work (a contact run's thousands of delta requests, a sign-in's code redemption) spends
- * on the PBX's own CPUs. Every Microsoft answer we read is read whole anyway (JSON, a photo, an error body).
+ * `fetch` for the module's traffic to Microsoft, answered with an undici `Response` as callers already read it
+ * (status, headers, `json()`, `text()`, `clone()`; see {@link BufferedResponse}), but sent with undici's `request`
+ * and the body read whole before the `Response` is made. undici's `fetch` builds a WHATWG `Request`, an abort
+ * controller and a body stream fed chunk by chunk per request: measured against a local HTTPS server, 0.4 ms of CPU
+ * a request against 0.2 ms this way (client and server; the `Response` gets the whole body as one chunk, see
+ * {@link oneChunkStream}), which request-heavy work (a contact run's thousands of delta requests, a sign-in's code
+ * redemption) spends on the PBX's own CPUs. Every Microsoft answer we read is read whole anyway (JSON, a photo, an
+ * error body).
  *
  * `withRedirects` is the pool composed with `interceptors.redirect`, which follows redirects as `fetch` does; an
  * answer is decompressed here (gzip, deflate, br: what `fetch` asks for), not by undici's decompress interceptor,

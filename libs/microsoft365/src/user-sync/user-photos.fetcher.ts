@@ -10,10 +10,10 @@ import { type UserSyncRunContext } from './user-sync-run.context';
 
 /**
  * The photos one page's plan asks for, read from Graph while the page's users, links and log entries are written
- * (the page's transaction writes the photos last, once they are here). A photo the PBX keeps is not even looked at: downloaded only when the ETag changed (delta
- * does not report photo changes), from the cheap metadata call for users we know, directly for users being
- * created. A missing photo permission turns photos off for the run with one report line, rather than failing the
- * sync.
+ * (the page's transaction writes the photos last, once they are here). A photo the PBX keeps is not even looked at:
+ * downloaded only when the ETag changed (delta does not report photo changes), from the cheap metadata call for
+ * users we know, directly for users being created. A missing photo permission turns photos off for the run with one
+ * report line, rather than failing the sync.
  */
 @Injectable()
 export class UserPhotosFetcher {
