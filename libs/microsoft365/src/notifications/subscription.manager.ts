@@ -154,11 +154,14 @@ export class SubscriptionManager {
 
   private async reconcileLeased(pbxTenantId: string): Promise<void> {
     const existing = await this.subscriptions(pbxTenantId);
-    const target = await this.target(pbxTenantId);
+    const tenant = await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
+    const target = targetOf(tenant);
     const settings = await this.settings.get(pbxTenantId);
     const endpoint = notificationEndpoint(this.options);
     const wanted =
-      target && settings.enabled && endpoint.usable ? await this.wantedSubscriptions.wanted(pbxTenantId) : [];
+      tenant && target && settings.enabled && endpoint.usable
+        ? await this.wantedSubscriptions.wanted(tenant)
+        : [];
     const wantedByResource = new Map(wanted.map((w) => [w.resource, w]));
     let firstProblem: unknown = undefined;
     let problems = 0;
@@ -288,9 +291,7 @@ export class SubscriptionManager {
   }
 
   private async target(pbxTenantId: string): Promise<GraphTarget | null> {
-    const tenant = await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
-    if (!tenant?.enabled || !tenant.applicationId || !tenant.directoryId) return null;
-    return { pbxTenantId, cloud: tenant.cloud };
+    return targetOf(await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId }));
   }
 
   private async failed(pbxTenantId: string, error: unknown): Promise<void> {
@@ -305,4 +306,10 @@ export class SubscriptionManager {
   private cap(): number | undefined {
     return this.options.notifications?.maxSubscriptionLifetimeMinutes;
   }
+}
+
+/** Where the tenant's Graph calls go; null while it is switched off or not connected. */
+function targetOf(tenant: TenantSettingsEntity | null): GraphTarget | null {
+  if (!tenant?.enabled || !tenant.applicationId || !tenant.directoryId) return null;
+  return { pbxTenantId: tenant.pbxTenantId, cloud: tenant.cloud };
 }

@@ -30,10 +30,11 @@ export class WantedSubscriptionsResolver {
     private readonly presence: CalendarPresenceRunner,
   ) {}
 
-  async wanted(pbxTenantId: string): Promise<WantedSubscription[]> {
-    const tenant = await this.em.fork().findOne(TenantSettingsEntity, { pbxTenantId });
+  /** `tenant`: its settings row, as the caller read it for this reconciliation. */
+  async wanted(tenant: TenantSettingsEntity): Promise<WantedSubscription[]> {
+    const { pbxTenantId } = tenant;
     const wanted: WantedSubscription[] = [];
-    if (tenant?.features.userSync) {
+    if (tenant.features.userSync) {
       wanted.push({ kind: SubscriptionKind.Users, resource: 'users', pbxUserId: null });
       const userSync = await this.userSyncSettings.get(pbxTenantId);
       // Membership changes of the groups in scope do not show on /users.
@@ -62,10 +63,9 @@ export class WantedSubscriptionsResolver {
    */
   private async wantedContacts(
     pbxTenantId: string,
-    tenant: TenantSettingsEntity | null,
+    tenant: TenantSettingsEntity,
   ): Promise<WantedSubscription[]> {
-    if (!tenant?.enabled || (!tenant.features.personalContacts && !tenant.features.sharedMailboxes))
-      return [];
+    if (!tenant.enabled || (!tenant.features.personalContacts && !tenant.features.sharedMailboxes)) return [];
     const rows = await this.em
       .fork()
       .find(
